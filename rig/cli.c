@@ -1,0 +1,118 @@
+/* cli.c: the bmsrig command registry, top-level help and dispatch. */
+#include "rig/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rig/log.h"
+
+/* Explicit registry: the order is the order `bmsrig --help` lists them in. */
+static const struct cli_command *const commands[] = {
+    &cmd_decode,
+    &cmd_version,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static void print_main_help(FILE *out)
+{
+    fputs("usage: bmsrig [-v] COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "Hardware-in-the-loop BMS simulator and test rig for Xiaomi M365-family scooter\n"
+          "controllers.\n"
+          "\n"
+          "commands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("  help CMD   show the options of one command\n"
+          "\n"
+          "global options:\n"
+          "  -v         more diagnostics on stderr (repeat for debug)\n"
+          "\n"
+          "exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rig fault, 4 interrupted\n",
+          out);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bmsrig %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'bmsrig help %s')\n", cmd->name);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_main(int argc, char **argv)
+{
+    int verbosity = 0;
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "-v") == 0) {
+            verbosity++;
+        } else if (strcmp(argv[i], "-vv") == 0) {
+            verbosity += 2;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_main_help(stdout);
+            return CLI_EXIT_PASS;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            return cmd_version.run(1, (char *[]){ (char *)"version", NULL });
+        } else {
+            fprintf(stderr, "bmsrig: unknown option '%s'\n", argv[i]);
+            print_main_help(stderr);
+            return CLI_EXIT_USAGE;
+        }
+        i++;
+    }
+    if (verbosity > 0)
+        log_set_level(verbosity >= 2 ? LOG_DBG : LOG_INFO);
+    if (i >= argc) {
+        print_main_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            print_main_help(stdout);
+            return CLI_EXIT_PASS;
+        }
+        const struct cli_command *c = find_command(argv[i + 1]);
+        if (!c) {
+            fprintf(stderr, "bmsrig: no command '%s'\n", argv[i + 1]);
+            return CLI_EXIT_USAGE;
+        }
+        fputs(c->usage, stdout);
+        return CLI_EXIT_PASS;
+    }
+    const struct cli_command *c = find_command(argv[i]);
+    if (!c) {
+        fprintf(stderr, "bmsrig: no command '%s'\n", argv[i]);
+        print_main_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_wants_help(argc - i, argv + i)) {
+        fputs(c->usage, stdout);
+        return CLI_EXIT_PASS;
+    }
+    return c->run(argc - i, argv + i);
+}

@@ -1,0 +1,37 @@
+/* cli.h: the bmsrig command registry and the exit codes every subcommand shares. */
+#ifndef BMSRIG_RIG_CLI_H
+#define BMSRIG_RIG_CLI_H
+
+/* Exit codes (DESIGN.md section 4): the contract nightly CI scripts rely on. */
+enum cli_exit {
+    CLI_EXIT_PASS = 0,        /* all passed / the command did its job */
+    CLI_EXIT_FAIL = 1,        /* a scenario failed: the controller misbehaved */
+    CLI_EXIT_USAGE = 2,       /* bad input: usage, script or rig-description error */
+    CLI_EXIT_RIG = 3,         /* rig fault: FTDI missing or unplugged, serial error */
+    CLI_EXIT_INTERRUPTED = 4, /* SIGINT/SIGTERM */
+};
+
+/* One subcommand. `run` gets argv with argv[0] = the subcommand name and returns a cli_exit
+ * code. `usage` is the full --help text (starts with the "usage:" line). */
+struct cli_command {
+    const char *name;
+    const char *summary;  /* one line for `bmsrig --help` */
+    const char *usage;
+    int (*run)(int argc, char **argv);
+};
+
+/* The subcommands, each defined in rig/cmd_<name>.c and listed in cli.c's registry. */
+extern const struct cli_command cmd_decode;
+extern const struct cli_command cmd_version;
+
+/* Entry point behind main(): dispatches argv[1]. */
+int cli_main(int argc, char **argv);
+
+/* True if argv holds -h or --help; commands call it before parsing. */
+int cli_wants_help(int argc, char **argv);
+
+/* Prints "bmsrig <cmd>: <message>" and a hint to see --help, to stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif
