@@ -64,10 +64,10 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
 int cell_params_validate(const struct cell_params *cp, const char *source, char *err,
                          size_t errlen);
 
-/* Rest OCV at `soc` (linear interpolation; clamped to the table ends outside it). */
+/* Rest OCV at `soc` (linear interpolation; the end segments extend beyond the table). */
 double cell_params_ocv(const struct cell_params *cp, double soc);
 
-/* dOCV/dSOC of the segment holding `soc` (V per unit SOC; 0 outside the table). */
+/* dOCV/dSOC of the segment holding `soc` (V per unit SOC; end segments outside the table). */
 double cell_params_ocv_slope(const struct cell_params *cp, double soc);
 
 /* The SOC whose rest OCV is `v` (inverse of cell_params_ocv; clamped to the table). */

@@ -104,10 +104,10 @@ int pack_ntc_read(const struct pack *p, unsigned ntc, struct ntc_reading *out);
 
 /* Cumulative bookkeeping since pack_new (for checks and reports). */
 struct pack_energy {
-    double electrical_out_j;   /* integral of terminal V * I */
-    double heat_j;             /* Joule heat in all cells, shorts and leaks inside cells */
-    double bleed_j;            /* energy burnt in bleed resistors and sense leaks */
-    double charge_out_c;       /* integral of pack current */
+    double electrical_out_j;   /* sum over cells of the integral of cell terminal V * I (what
+                                  the load, bleed resistors, sense leaks and strips received) */
+    double heat_j;             /* Joule heat inside the cells (R0, RC branches, leaks, shorts) */
+    double charge_out_c;       /* integral of the pack current */
 };
 void pack_energy_get(const struct pack *p, struct pack_energy *out);
 
