@@ -64,7 +64,7 @@ struct link {
     struct ring esc_to_bms;           /* in-process wire, t = arrival at the BMS */
     int64_t esc_busy_until;
     struct ring bms_to_esc;           /* t = arrival at the ESC */
-    int64_t bms_wire_free;
+    double bms_wire_free;             /* us; double so byte times do not drift */
 
     struct link_stats stats;
     link_frame_fn hook;
@@ -399,9 +399,9 @@ static void drain_tx(struct link *l, int64_t upto_us)
         uint8_t buf[64];
         size_t k = link_bms_tx(l, ts, buf, sizeof(buf));   /* pops at least one byte */
         for (size_t i = 0; i < k; i++) {
-            int64_t s = ts > l->bms_wire_free ? ts : l->bms_wire_free;
-            l->bms_wire_free = s + (int64_t)llround(l->byte_us);
-            ring_push(&l->bms_to_esc, buf[i], l->bms_wire_free);
+            double s = (double)ts > l->bms_wire_free ? (double)ts : l->bms_wire_free;
+            l->bms_wire_free = s + l->byte_us;
+            ring_push(&l->bms_to_esc, buf[i], (int64_t)llround(l->bms_wire_free));
         }
     }
 }
