@@ -12,6 +12,8 @@ static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
     &cmd_run,
+    &cmd_bms,
+    &cmd_bench,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

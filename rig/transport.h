@@ -30,7 +30,7 @@ int transport_open_pty(struct transport *t);
 ssize_t transport_read(struct transport *t, uint8_t *buf, size_t cap);
 ssize_t transport_write(struct transport *t, const uint8_t *buf, size_t n);
 
-/* Closes everything; safe on a zeroed or already closed transport. */
+/* Closes everything; safe after a failed open (fds are -1 then) and when already closed. */
 void transport_close(struct transport *t);
 
 /* Puts an already open terminal fd in raw 8N1 mode at `baud` (used by test peers too). */
