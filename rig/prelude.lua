@@ -327,6 +327,102 @@ for name, fn in pairs(E.commands) do
 end
 
 ---------------------------------------------------------------------------------------------------
+-- Conveniences over the commands.
+
+function T:power_cycle(off_s)
+  off_s = off_s or 2
+  if type(off_s) ~= "number" or off_s < 0 then raise("power_cycle: off time must be >= 0 s") end
+  self:power_off()
+  self:wait(off_s)
+  return self:power_on()
+end
+
+function T:stop() self:ride { throttle = 0, brake = 0 } end
+
+function T:expect_powered(want, opts)
+  if want == nil then want = true end
+  return expect_core(want and "controller powered" or "controller off",
+                     function() return self:powered() == want end,
+                     function() return self:powered() and "on" or "off" end, opts, "expect_powered")
+end
+
+-- expect_protection("cell_uv", true, {within=}): a BMS protection flag (names as t:bms().protections)
+function T:expect_protection(name, want, opts)
+  if type(name) ~= "string" then raise("expect_protection: give a protection name") end
+  if want == nil then want = true end
+  return expect_core(fmt("BMS protection %s %s", name, want and "active" or "inactive"),
+                     function() return (self:bms().protections[name] or false) == want end,
+                     function()
+                       local names = {}
+                       for k in pairs(self:bms().protections) do names[#names + 1] = k end
+                       table.sort(names)
+                       return "{" .. table.concat(names, ",") .. "}"
+                     end, opts, "expect_protection")
+end
+
+---------------------------------------------------------------------------------------------------
+-- Pack access: t:group(g), t:cell(g, k), t:ntc(k) (1-based), each a small handle.
+
+local GROUP, CELL, NTC = {}, {}, {}
+GROUP.__index, CELL.__index, NTC.__index = GROUP, CELL, NTC
+GROUP.__name, CELL.__name, NTC.__name = "bmsrig.group", "bmsrig.cell", "bmsrig.ntc"
+
+function T:group(g)
+  E.group(g)  -- checks the index
+  return setmetatable({ g = g, t = self }, GROUP)
+end
+function GROUP:voltage() return E.group(self.g).v end
+function GROUP:sense_voltage() return E.group(self.g).sense_v end
+function GROUP:soc() return E.group(self.g).soc end
+function GROUP:bleeding() return E.group(self.g).bleed end
+function GROUP:temp()
+  local sum, n = 0, self.t:pack().parallel
+  for k = 1, n do sum = sum + E.cell(self.g, k).temp_c end
+  return sum / n
+end
+function GROUP:offset_soc(dsoc) E.pack_fault("group_soc", self.g, nil, dsoc) end
+function GROUP:offset_mv(mv) E.pack_fault("group_mv", self.g, nil, mv / 1000) end
+function GROUP:weaken(o)
+  o = o or {}
+  for k = 1, self.t:pack().parallel do
+    E.pack_fault("cell_weak", self.g, k, o.capacity or 1, o.resistance or 1)
+  end
+end
+function GROUP:short(ohms) E.pack_fault("cell_short", self.g, 1, ohms) end
+function GROUP:sense_open(open) E.pack_fault("sense_open", self.g, nil, open == false and 0 or 1) end
+function GROUP:sense_leak(ohms) E.pack_fault("sense_leak", self.g, nil, ohms) end
+function GROUP:moisture(ohms) E.pack_fault("moisture", self.g, nil, ohms) end
+
+function T:cell(g, k)
+  E.cell(g, k)
+  return setmetatable({ g = g, k = k }, CELL)
+end
+function CELL:soc() return E.cell(self.g, self.k).soc end
+function CELL:temp() return E.cell(self.g, self.k).temp_c end
+function CELL:current() return E.cell(self.g, self.k).current_a end
+function CELL:ocv() return E.cell(self.g, self.k).ocv end
+function CELL:fail_open() E.pack_fault("cell_open", self.g, self.k, 1) end
+function CELL:mend() E.pack_fault("cell_open", self.g, self.k, 0) end
+function CELL:short(ohms) E.pack_fault("cell_short", self.g, self.k, ohms) end
+function CELL:weaken(o)
+  o = o or {}
+  E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
+end
+
+local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT = 1, 2, 3, 4
+function T:ntc(k)
+  E.ntc(k)
+  return setmetatable({ k = k }, NTC)
+end
+function NTC:temp() return E.ntc(self.k).temp_c end
+function NTC:true_temp() return E.ntc(self.k).true_temp_c end
+function NTC:open() E.pack_fault("ntc", self.k, nil, NTC_OPEN, 0) end
+function NTC:short() E.pack_fault("ntc", self.k, nil, NTC_SHORT, 0) end
+function NTC:drift(c) E.pack_fault("ntc", self.k, nil, NTC_DRIFT, c) end
+function NTC:intermittent(p) E.pack_fault("ntc", self.k, nil, NTC_INTERMITTENT, p) end
+function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
+
+---------------------------------------------------------------------------------------------------
 -- The runner the engine starts as a coroutine.
 
 local function run(decl)

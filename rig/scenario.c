@@ -402,6 +402,10 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
                 snprintf(cfg->cell, sizeof(cfg->cell), "%s", lua_tostring(L, -1));
             } else if (strcmp(k, "preset") == 0 && lua_type(L, -1) == LUA_TSTRING) {
                 snprintf(cfg->pack, sizeof(cfg->pack), "%s", lua_tostring(L, -1));
+            } else if (strcmp(k, "cell_ah") == 0 && lua_type(L, -1) == LUA_TNUMBER) {
+                cfg->cell_ah = lua_tonumber(L, -1);
+                if (!(cfg->cell_ah > 0 && cfg->cell_ah <= 100))
+                    rc = BMSRIG_ERR_RANGE;
             } else if (strcmp(k, "soc") == 0 && lua_type(L, -1) == LUA_TNUMBER) {
                 cfg->soc = lua_tonumber(L, -1);
                 if (!(cfg->soc >= 0 && cfg->soc <= 1))
@@ -417,8 +421,8 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
             }
             if (rc != BMSRIG_OK) {
                 snprintf(err, errcap,
-                         "%s: scenario: pack.%s: %s (pack fields: cell, preset, series, "
-                         "parallel, soc 0..1, temp_c)", where, k,
+                         "%s: scenario: pack.%s: %s (pack fields: cell, cell_ah, preset, "
+                         "series, parallel, soc 0..1, temp_c)", where, k,
                          rc == BMSRIG_ERR_RANGE ? "out of range" : "unknown field or wrong type");
                 lua_pop(L, 3);
                 return BMSRIG_ERR_ARG;
@@ -520,6 +524,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.seed = res->seed;
     cfg.suppress_faults = opt->suppress_faults;
     cfg.trace_every_us = opt->trace_every_us;
+    cfg.trace_title = s->path;
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);
