@@ -51,6 +51,7 @@ struct engine {
     struct link *link;
     struct esc *esc;
     unsigned series;
+    double cell_ah;        /* capacity of one cell, Ah */
     bool powered;
     struct esc_rider rider;
     bool charger;
@@ -205,6 +206,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         goto fail;
     }
     e->series = pack_series(e->pack);
+    e->cell_ah = cp.rated_ah;
     e->ambient_c = cfg->ambient_c;
     pack_set_ambient_c(e->pack, cfg->ambient_c);
 
@@ -583,6 +585,14 @@ void engine_set_ambient_c(struct engine *e, double c)
     pack_set_ambient_c(e->pack, c);
 }
 
+int engine_group_charge(struct engine *e, unsigned group, double ah)
+{
+    if (group >= e->series || !(ah >= 0 && ah <= 100))
+        return BMSRIG_ERR_ARG;
+    double dsoc = ah / (e->cell_ah * (double)pack_parallel(e->pack));
+    return pack_fault_group_soc_offset(e->pack, group, dsoc);
+}
+
 /* ---- faults ------------------------------------------------------------------------------- */
 
 static double resistor_to_ber(double ohms)
@@ -713,19 +723,39 @@ double engine_pack_current(const struct engine *e) { return pack_current_a(e->pa
 int engine_esc_error(const struct engine *e) { return e->powered ? esc_error_code(e->esc) : 0; }
 double engine_esc_speed(const struct engine *e) { return esc_speed_kmh(e->esc); }
 
-unsigned engine_bms_status(const struct engine *e)
+/* bms_image() holds the model's own image; the image overrides (link faults config_invalid,
+ * serial_default) are applied only as frames are served, so apply them here too: scenarios
+ * see the register as the controller does. */
+static uint16_t bms_word_served(const struct engine *e, unsigned word)
 {
     uint16_t v = 0;
-    regimg_get_u16(bms_image(e->bms), REGMAP_BMS_WORDS, BMS_W_STATUS, &v);
+    regimg_get_u16(bms_image(e->bms), REGMAP_BMS_WORDS, word, &v);
+    uint32_t ovr = bms_overrides(e->bms);
+    if (word == BMS_W_STATUS && (ovr & BMS_OVR_CONFIG_INVALID))
+        v &= (uint16_t)~BMS_STATUS_CONFIG_VALID;
+    if ((ovr & BMS_OVR_SERIAL_DEFAULT) && word >= BMS_W_SERIAL &&
+        word < BMS_W_SERIAL + REGMAP_BMS_SERIAL_LEN / 2) {
+        unsigned i = 2 * (word - BMS_W_SERIAL);
+        v = (uint16_t)((uint8_t)REGMAP_BMS_DEFAULT_SERIAL[i] |
+                       ((uint8_t)REGMAP_BMS_DEFAULT_SERIAL[i + 1] << 8));
+    }
     return v;
+}
+
+unsigned engine_bms_status(const struct engine *e)
+{
+    return bms_word_served(e, BMS_W_STATUS);
 }
 
 int engine_reg(const struct engine *e, const char *image, unsigned word, unsigned *out)
 {
     uint16_t v = 0;
     int rc;
-    if (strcmp(image, "bms") == 0)
-        rc = regimg_get_u16(bms_image(e->bms), REGMAP_BMS_WORDS, word, &v);
+    if (strcmp(image, "bms") == 0) {
+        rc = word < REGMAP_BMS_WORDS ? BMSRIG_OK : BMSRIG_ERR_ARG;
+        if (rc == BMSRIG_OK)
+            v = bms_word_served(e, word);
+    }
     else if (strcmp(image, "esc") == 0)
         rc = regimg_get_u16(esc_image(e->esc), REGMAP_ESC_WORDS, word, &v);
     else

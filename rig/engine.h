@@ -106,6 +106,11 @@ bool engine_replay_active(const struct engine *e);
 
 void engine_set_ambient_c(struct engine *e, double c);
 
+/* Puts `ah` of charge straight into every cell of group g (0-based) as an external supply on
+ * the group's taps would (the field repair of a locked-out pack: a TP4056 board per group).
+ * Not a fault: never suppressed. BMSRIG_ERR_ARG for a bad group or ah outside 0..100. */
+int engine_group_charge(struct engine *e, unsigned group, double ah);
+
 /* ---- faults (counted; applied unless suppressed) ----------------------------------------- */
 
 /* Named faults: the link's protocol faults ("bms_tx", "esc_tx", "reply_delay",

@@ -251,6 +251,17 @@ static int p_pack_fault(lua_State *L)
     return 0;
 }
 
+/* group_charge(g, ah): the field repair, not a fault */
+static int p_group_charge(lua_State *L)
+{
+    struct engine *e = ctx_of(L)->engine;
+    unsigned g = check_index(L, 1, pack_series(engine_pack(e)), "group");
+    double ah = luaL_checknumber(L, 2);
+    if (engine_group_charge(e, g, ah) != BMSRIG_OK)
+        return luaL_error(L, "top_up: charge must be in 0..100 Ah");
+    return 0;
+}
+
 /* ---- commands (t:methods, self first) ----------------------------------------------------- */
 
 static int c_power_on(lua_State *L)
@@ -535,6 +546,7 @@ static const luaL_Reg prims[] = {
     { "cell", p_cell },
     { "ntc", p_ntc },
     { "pack_fault", p_pack_fault },
+    { "group_charge", p_group_charge },
     { NULL, NULL },
 };
 

@@ -392,6 +392,7 @@ function GROUP:short(ohms) E.pack_fault("cell_short", self.g, 1, ohms) end
 function GROUP:sense_open(open) E.pack_fault("sense_open", self.g, nil, open == false and 0 or 1) end
 function GROUP:sense_leak(ohms) E.pack_fault("sense_leak", self.g, nil, ohms) end
 function GROUP:moisture(ohms) E.pack_fault("moisture", self.g, nil, ohms) end
+function GROUP:top_up(ah) E.group_charge(self.g, ah) end
 
 function T:cell(g, k)
   E.cell(g, k)
