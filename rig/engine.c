@@ -346,7 +346,11 @@ int engine_step(struct engine *e)
         if (e->powered)
             demand = esc_battery_current_a(e->esc);
     }
-    if ((demand > 0 && !dsg) || (demand < 0 && !chg))
+    /* The controller hangs on the discharge port: the stock pack is a separate-port design,
+     * so drive and regen current both pass the discharge switch; the charge switch only gates
+     * the charge port [I: that is why a BMS asks the controller to stop regen with status
+     * bit 9 instead of opening a switch]. */
+    if (!dsg)
         demand = 0;
     load += demand;
 
@@ -453,6 +457,11 @@ void engine_get_rider(const struct engine *e, double *throttle, double *brake, i
     *throttle = e->rider.throttle;
     *brake = e->rider.brake;
     *mode = (int)e->rider.mode;
+}
+
+void engine_set_grade(struct engine *e, double grade)
+{
+    esc_set_grade(e->esc, grade);
 }
 
 int engine_charger_plug(struct engine *e, const char *model, double volts, double amps)

@@ -3,9 +3,9 @@
  * advanced together one tick at a time; plus the traces (signals CSV, bus log CSV).
  *
  * One tick (DESIGN.md section 2), at time now = previous + tick:
- *   1. load current: the charger (CC/CV, only while the BMS charge switch is closed), else a
- *      replayed ride log, else what the controller draws; discharge is 0 while the BMS
- *      discharge switch is open, regen is 0 while its charge switch is open;
+ *   1. load current: the charger (CC/CV, only while the BMS charge switch is closed), plus a
+ *      replayed ride log or what the controller draws (drive and regen), 0 while the BMS
+ *      discharge switch is open (the controller sits on the discharge port);
  *   2. pack_step; 3. BMS inputs from the pack's sense read-outs -> bms_step -> bleed back into
  *   the pack; 4. the controller's supply follows the pack (0 while discharge is off: a
  *   controller that loses its supply powers off); 5. link_advance, BMS bytes into the
@@ -87,6 +87,8 @@ bool engine_powered(const struct engine *e);
 /* Rider inputs (clamped to 0..1); mode 0 eco, 1 normal, 2 sport. */
 void engine_set_rider(struct engine *e, double throttle, double brake, int mode);
 void engine_get_rider(const struct engine *e, double *throttle, double *brake, int *mode);
+/* Road grade as rise/run (0.08 = 8 % uphill). */
+void engine_set_grade(struct engine *e, double grade);
 
 /* Charger: a CC/CV source of `volts` and `amps`. Models by name: "stock" (42 V 1.7 A brick),
  * "3a" (42 V 3 A), "13s" (a 13S charger, 54.6 V 2 A). BMSRIG_ERR_ARG for an unknown name or

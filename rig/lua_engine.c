@@ -304,6 +304,11 @@ static int c_ride(lua_State *L)
                 thr = v;
             else
                 brk = v;
+        } else if (strcmp(k, "grade") == 0) {
+            double g = luaL_checknumber(L, -1);
+            if (!(g >= -0.3 && g <= 0.3))
+                return luaL_error(L, "ride: grade must be in -0.3 .. 0.3 (rise/run), got %f", g);
+            engine_set_grade(e, g);
         } else if (strcmp(k, "mode") == 0) {
             const char *m = lua_tostring(L, -1);
             if (m && strcmp(m, "eco") == 0)
@@ -315,7 +320,7 @@ static int c_ride(lua_State *L)
             else
                 return luaL_error(L, "ride: mode must be 'eco', 'normal' or 'sport'");
         } else {
-            return luaL_error(L, "ride: unknown field '%s' (throttle, brake, mode)", k);
+            return luaL_error(L, "ride: unknown field '%s' (throttle, brake, mode, grade)", k);
         }
         lua_pop(L, 1);
     }
