@@ -12,6 +12,7 @@ static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
     &cmd_sim,
+    &cmd_bench,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -56,4 +56,11 @@ printf 't_s,current_a\n0,1\n1,abc\n' > "$tmp/bad.csv"
 expect_usage "bad profile row" "bad.csv:3:" --profile "$tmp/bad.csv" --out "$tmp/x.csv"
 printf 'name x\nrated_ah -2 [S] x\n' > "$tmp/bad.cell"
 expect_usage "bad cell file" "bad.cell:2: rated_ah" --cell "$tmp/bad.cell" --load 1 --duration 1 --out "$tmp/x.csv"
+# bench sim: a short smoke run (speed is reported, never asserted here).
+"$bin" bench sim --seconds 0.01 --no-callgrind --pack 10s3p > "$tmp/b.json"
+check "bench sim exits 0" test $? -eq 0
+check "bench sim prints cell_steps_per_s" grep -q '"cell_steps_per_s": [0-9]' "$tmp/b.json"
+check "bench sim prints the real-time factor" grep -q '"realtime_factor": [0-9]' "$tmp/b.json"
+"$bin" bench sim --seconds 0 >/dev/null 2>&1
+check "bench sim --seconds 0 is bad input" test $? -eq 2
 exit $fail
