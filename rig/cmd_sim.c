@@ -67,12 +67,13 @@ static int run(int argc, char **argv)
     const char *cell = "lg_m26", *preset = "10s3p", *profile_path = NULL, *out_path = NULL;
     double soc = 1.0, temp = 25.0, load = NAN, charge = NAN, cv = NAN, duration = NAN;
     double dt = 0.1, every = NAN, seed = 1;
-    bool until_cutoff = false, quiet = false;
+    bool until_cutoff = false, quiet = false, isothermal = false;
+    double interconnect = NAN;
     const char *fault_specs[MAX_FAULTS];
     int nfault = 0;
 
     enum { O_CELL = 256, O_PACK, O_SOC, O_TEMP, O_LOAD, O_PROFILE, O_CHARGE, O_CV, O_DURATION,
-           O_UNTIL, O_DT, O_FAULT, O_OUT, O_EVERY, O_SEED, O_QUIET };
+           O_UNTIL, O_DT, O_FAULT, O_OUT, O_EVERY, O_SEED, O_QUIET, O_ISO, O_IC };
     static const struct option opts[] = {
         { "cell", required_argument, NULL, O_CELL },
         { "pack", required_argument, NULL, O_PACK },
@@ -90,6 +91,8 @@ static int run(int argc, char **argv)
         { "every", required_argument, NULL, O_EVERY },
         { "seed", required_argument, NULL, O_SEED },
         { "quiet", no_argument, NULL, O_QUIET },
+        { "isothermal", no_argument, NULL, O_ISO },
+        { "interconnect-ohm", required_argument, NULL, O_IC },
         { NULL, 0, NULL, 0 },
     };
     opterr = 0;
@@ -118,6 +121,8 @@ static int run(int argc, char **argv)
         case O_EVERY: bad = parse_double("--every", optarg, 1e-5, 1e6, &every); break;
         case O_SEED: bad = parse_double("--seed", optarg, 0, 9007199254740992.0, &seed); break;
         case O_QUIET: quiet = true; break;
+        case O_ISO: isothermal = true; break;
+        case O_IC: bad = parse_double("--interconnect-ohm", optarg, 0.0, 0.5, &interconnect); break;
         default:
             return cli_usage_error(&cmd_sim, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
@@ -155,6 +160,9 @@ static int run(int argc, char **argv)
     cfg.soc0 = soc;
     cfg.temp0_c = temp;
     cfg.seed = (uint64_t)seed;
+    cfg.isothermal = isothermal;
+    if (!isnan(interconnect))
+        cfg.interconnect_ohm = interconnect;
     struct simfault faults[MAX_FAULTS];
     for (int i = 0; i < nfault; i++)
         if (simfault_parse(fault_specs[i], cfg.series, cfg.parallel, cfg.n_ntc, &faults[i], err,
@@ -286,7 +294,8 @@ const struct cli_command cmd_sim = {
         "usage: bmsrig sim [--cell NAME|FILE] [--pack SxPp] [--soc F] [--temp C]\n"
         "                  (--load AMPS | --profile FILE.csv | --charge AMPS --cv VOLTS)\n"
         "                  (--duration S | --until-cutoff) [--dt S] [--every S]\n"
-        "                  [--fault SPEC]... [--seed N] [--quiet] --out FILE.csv\n"
+        "                  [--fault SPEC]... [--seed N] [--isothermal] [--interconnect-ohm R]\n"
+        "                  [--quiet] --out FILE.csv\n"
         "\n"
         "Simulates the pack model (sim/pack.h) and writes the signals CSV: time, pack voltage\n"
         "and current, per-group true and sensed voltages, per-cell SOC and temperature, NTC\n"
@@ -308,6 +317,8 @@ const struct cli_command cmd_sim = {
         "  --every S          CSV row interval (default max(dt, 1 s))\n"
         "  --fault SPEC       schedule a fault (repeatable), see below\n"
         "  --seed N           seed for random faults (default 1): same inputs, same bytes\n"
+        "  --isothermal       hold every cell at --temp (table comparisons)\n"
+        "  --interconnect-ohm R  series strip resistance per group (default 0.002)\n"
         "  --quiet            no progress or summary on stderr\n"
         "  --out FILE.csv     where the CSV goes ('-' = stdout)\n"
         "\n"
