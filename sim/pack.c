@@ -397,11 +397,12 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
 
 void pack_set_ambient_c(struct pack *p, double temp_c)
 {
+    /* Convection reads the ambient every step: no refresh needed (engines may call this each
+     * tick). An isothermal pack follows it at once. */
     p->ambient_c = temp_c;
     if (p->cfg.isothermal)
         for (unsigned c = 0; c < p->n; c++)
             p->temp[c] = temp_c;
-    p->dirty = true;
 }
 
 void pack_set_bleed(struct pack *p, unsigned group, bool on)
