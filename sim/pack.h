@@ -70,7 +70,7 @@ void pack_free(struct pack *p);                         /* NULL-safe */
  * over the step) with the load drawing load_current_a (+ = discharge; must be finite). If the
  * string is open (a group with every cell open) no current flows whatever the load asks.
  * Cost: ~4 ns per cell on one core; no allocation. A change of dt, a fault or a bleed switch
- * makes the next step recompute the coefficients (~0.3 us per cell). */
+ * makes the next step recompute the coefficients (~0.1 us per cell). */
 void pack_step(struct pack *p, double dt_s, double load_current_a);
 
 /* The load current that would put the terminals at v_target at the end of a step (for CV
