@@ -256,10 +256,15 @@ static int run(int argc, char **argv)
         if ((steps & 1023) == 0 && !quiet) {
             double w = now_wall();
             if (w - wall_last >= (tty ? 0.25 : 1.0) && w - wall0 >= 1.0) {
-                fprintf(stderr, "%ssim: t %.0f s%s V %.2f I %.2f A min group %.3f V%s",
-                        tty ? "\r" : "", pack_time_s(p),
-                        isnan(duration) ? "" : " of duration", pack_terminal_v(p),
-                        pack_current_a(p), min_group_v(p), tty ? "   " : "\n");
+                char when[64];
+                if (isnan(duration))
+                    snprintf(when, sizeof(when), "t %.0f s", pack_time_s(p));
+                else
+                    snprintf(when, sizeof(when), "t %.0f of %.0f s (%.0f %%)", pack_time_s(p),
+                             duration, 100.0 * pack_time_s(p) / duration);
+                fprintf(stderr, "%ssim: %s, pack %.2f V, %.2f A, min group %.3f V%s",
+                        tty ? "\r" : "", when, pack_terminal_v(p), pack_current_a(p),
+                        min_group_v(p), tty ? "   " : "\n");
                 wall_last = w;
                 progress_shown = true;
             }
