@@ -13,6 +13,7 @@ static const struct cli_command *const commands[] = {
     &cmd_version,
     &cmd_run,
     &cmd_bms,
+    &cmd_sim,
     &cmd_bench,
 };
 

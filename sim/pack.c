@@ -288,6 +288,73 @@ void pack_free(struct pack *p)
 
 /* ---- the step ------------------------------------------------------------------------------ */
 
+/* Group solve: per-cell Thevenin source E and conductance G over the step, then each group's
+ * common terminal voltage V = (sum E G - I_group) / sum G, broadcast back to its cells. */
+__attribute__((target_clones("avx2", "default")))
+static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
+{
+    const unsigned n = s * par;
+    double *restrict e = p->e, *restrict vc = p->vc;
+    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
+    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict g = p->g;
+    double sum_eg[PACK_MAX_SERIES];
+    for (unsigned c = 0; c < n; c++)
+        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c];
+    for (unsigned gi = 0; gi < s; gi++)
+        sum_eg[gi] = e[gi] * g[gi];
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
+    for (unsigned gi = 0; gi < s; gi++)
+        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
+    for (unsigned k = 0; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            vc[k * s + gi] = p->vg[gi];
+}
+
+/* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
+ * AVX2 clone is picked at load time where the CPU has it). fp-contract is off for this file
+ * (sim/CMakeLists.txt) so every clone rounds identically: traces stay byte-identical. */
+__attribute__((target_clones("avx2", "default")))
+static void step_cells(struct pack *p, unsigned n, double dt, double ta)
+{
+    double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
+    double *restrict temp = p->temp, *restrict icell = p->icell;
+    double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
+    const double *restrict e = p->e, *restrict vc = p->vc, *restrict g = p->g;
+    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict leakg = p->leakg, *restrict effc = p->effc;
+    const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict b1 = p->b1, *restrict b2 = p->b2;
+    const double *restrict r0 = p->r0, *restrict r1 = p->r1, *restrict r2 = p->r2;
+    const double *restrict t1 = p->t1, *restrict t2 = p->t2, *restrict c1h = p->c1h, *restrict c2h = p->c2h;
+    const double *restrict dsocc = p->dsoc, *restrict cinv = p->cinv, *restrict hdt = p->hdt;
+    for (unsigned c = 0; c < n; c++) {
+        double i = (e[c] - vc[c]) * g[c];
+        double ocv_s = ocv0[c] + slope[c] * (soc[c] - socref[c]);
+        double iin = i + leakg[c] * ocv_s;
+        double ipos = iin > 0.0 ? iin : 0.0;          /* charge is stored at effc */
+        double ichg = ipos + effc[c] * (iin - ipos);
+        double v1o = v1[c], v2o = v2[c];
+        double v1n = a1[c] * v1o + b1[c] * i;
+        double v2n = a2[c] * v2o + b2[c] * i;
+        double r1i = r1[c] * i, r2i = r2[c] * i;
+        double iv1 = r1i * dt + (v1o - r1i) * t1[c];        /* integral of v1 over the step */
+        double iv2 = r2i * dt + (v2o - r2i) * t2[c];
+        double dsoc = ichg * dsocc[c];
+        double ocv_e = ocv_s - slope[c] * dsoc;
+        double heat = i * i * r0[c] * dt + i * iv1 - c1h[c] * (v1n * v1n - v1o * v1o) +
+                      i * iv2 - c2h[c] * (v2n * v2n - v2o * v2o) + leakg[c] * ocv_s * ocv_s * dt;
+        eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - r0[c] * i * dt - iv1 - iv2);
+        hacc[c] += heat;
+        soc[c] -= dsoc;
+        v1[c] = v1n;
+        v2[c] = v2n;
+        temp[c] += heat * cinv[c] - hdt[c] * (temp[c] - ta);
+        icell[c] = i;
+    }
+}
+
 void pack_step(struct pack *p, double dt, double load_current_a)
 {
     if (!(dt > 0.0))
@@ -298,51 +365,8 @@ void pack_step(struct pack *p, double dt, double load_current_a)
     const double ia = p->string_open ? 0.0 : load_current_a;
     const double ta = p->ambient_c;
 
-    double ig[PACK_MAX_SERIES], sum_eg[PACK_MAX_SERIES];
-    for (unsigned gi = 0; gi < s; gi++) {
-        ig[gi] = ia + p->drain_g[gi] * p->vg[gi];
-        sum_eg[gi] = 0.0;
-    }
-    double *restrict e = p->e;
-    for (unsigned c = 0; c < n; c++)
-        e[c] = p->ocv0[c] + p->slope[c] * (p->soc[c] - p->socref[c]) - p->a1[c] * p->v1[c] -
-               p->a2[c] * p->v2[c];
-    for (unsigned k = 0; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            sum_eg[gi] += e[k * s + gi] * p->g[k * s + gi];
-    for (unsigned gi = 0; gi < s; gi++)
-        p->vg[gi] = (sum_eg[gi] - ig[gi]) * p->inv_sumg[gi];
-    for (unsigned k = 0; k < par; k++)
-        memcpy(p->vc + k * s, p->vg, s * sizeof(double));
-
-    double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
-    double *restrict temp = p->temp, *restrict icell = p->icell;
-    double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
-    const double *restrict vc = p->vc;
-    for (unsigned c = 0; c < n; c++) {
-        double i = (e[c] - vc[c]) * p->g[c];
-        double ocv_s = p->ocv0[c] + p->slope[c] * (soc[c] - p->socref[c]);
-        double iin = i + p->leakg[c] * ocv_s;
-        double eff = iin < 0.0 ? p->effc[c] : 1.0;
-        double v1o = v1[c], v2o = v2[c];
-        double v1n = p->a1[c] * v1o + p->b1[c] * i;
-        double v2n = p->a2[c] * v2o + p->b2[c] * i;
-        double r1i = p->r1[c] * i, r2i = p->r2[c] * i;
-        double iv1 = r1i * dt + (v1o - r1i) * p->t1[c];        /* integral of v1 over the step */
-        double iv2 = r2i * dt + (v2o - r2i) * p->t2[c];
-        double dsoc = iin * eff * p->dsoc[c];
-        double ocv_e = ocv_s - p->slope[c] * dsoc;
-        double heat = i * i * p->r0[c] * dt + i * iv1 - p->c1h[c] * (v1n * v1n - v1o * v1o) +
-                      i * iv2 - p->c2h[c] * (v2n * v2n - v2o * v2o) +
-                      p->leakg[c] * ocv_s * ocv_s * dt;
-        eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - p->r0[c] * i * dt - iv1 - iv2);
-        hacc[c] += heat;
-        soc[c] -= dsoc;
-        v1[c] = v1n;
-        v2[c] = v2n;
-        temp[c] += heat * p->cinv[c] - p->hdt[c] * (temp[c] - ta);
-        icell[c] = i;
-    }
+    solve_groups(p, s, par, ia);
+    step_cells(p, n, dt, ta);
     p->i_act = ia;
     p->charge_out_c += ia * dt;
     p->t_s += dt;
@@ -373,11 +397,12 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
 
 void pack_set_ambient_c(struct pack *p, double temp_c)
 {
+    /* Convection reads the ambient every step: no refresh needed (engines may call this each
+     * tick). An isothermal pack follows it at once. */
     p->ambient_c = temp_c;
     if (p->cfg.isothermal)
         for (unsigned c = 0; c < p->n; c++)
             p->temp[c] = temp_c;
-    p->dirty = true;
 }
 
 void pack_set_bleed(struct pack *p, unsigned group, bool on)

@@ -66,12 +66,16 @@ struct pack;
 struct pack *pack_new(const struct pack_config *cfg);
 void pack_free(struct pack *p);                         /* NULL-safe */
 
-/* Advances the pack by dt_s with the load drawing load_current_a (+ = discharge). If the string
- * is open (a group with every cell open) no current flows whatever the load asks. */
+/* Advances the pack by dt_s (> 0; any size: the discretisation is exact for a current held
+ * over the step) with the load drawing load_current_a (+ = discharge; must be finite). If the
+ * string is open (a group with every cell open) no current flows whatever the load asks.
+ * Cost: ~4 ns per cell on one core; no allocation. A change of dt, a fault or a bleed switch
+ * makes the next step recompute the coefficients (~0.1 us per cell). */
 void pack_step(struct pack *p, double dt_s, double load_current_a);
 
-/* The load current that would put the terminals at v_target at the end of a dt_s step
- * (for CV charging: clamp it to the charger's limit yourself). */
+/* The load current that would put the terminals at v_target at the end of a step (for CV
+ * charging: clamp it to the charger's limit yourself). Uses the coefficients of the last
+ * refresh, i.e. of the last step's dt; dt_s is reserved. */
 double pack_current_for_voltage(const struct pack *p, double dt_s, double v_target);
 
 /* ---- inputs ----------------------------------------------------------------------------- */
