@@ -74,8 +74,12 @@ static void show_params(FILE *out, const struct esc_params *p)
     for (int i = 0; i < ESC_P_COUNT; i++) {
         const struct esc_param_info *pi = esc_param_info(i);
         char grade[3] = { pi->grade[p->model], p->overridden[i] ? '*' : ' ', '\0' };
-        fprintf(out, "%-18s %12.6g  %-8s %-5s %s\n", pi->name, p->v[i], pi->unit, grade,
-                pi->source);
+        char val[32];
+        if (strcmp(pi->unit, "hex") == 0)
+            snprintf(val, sizeof(val), "0x%04X", (unsigned)p->v[i]);
+        else
+            snprintf(val, sizeof(val), "%.6g", p->v[i]);
+        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade, pi->source);
     }
     fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "bms_default_serial", "3GA0016A1A0001", "text",
             "D", "BMS serial that raises error 23 (string in DRV130-143)");

@@ -1,9 +1,10 @@
 #!/bin/sh
-# test_esc.sh BMSRIG PTY_BMS: `bmsrig esc` end to end: --show-params, profile errors, and real
+# test_esc.sh BMSRIG PTY_BMS SRCDIR: `bmsrig esc` end to end: --show-params, profile errors, and real
 # time on a pty against a canned-reply BMS (healthy: no miss, no error; silent: error 21).
 set -u
 bin=$1
 peer=$2
+srcdir=$3
 fail=0
 tmp=$(mktemp -d)
 pids=""
@@ -22,6 +23,13 @@ grep -q '^miss_limit  *25  *polls  *D ' "$tmp/params"
 check "miss_limit 25 [D]" test $? -eq 0
 "$bin" esc --show-params --model pro2 | grep -q '^motor_rated_w  *300 '
 check "--model pro2 changes the defaults" test $? -eq 0
+
+# docs/controller.md carries every row of the table.
+missing=0
+for name in $(awk 'NR>3 {print $1}' "$tmp/params"); do
+    grep -q "| \`$name\` |" "$srcdir/docs/controller.md" || { echo "# not in docs: $name"; missing=1; }
+done
+check "docs/controller.md lists every parameter" test $missing -eq 0
 
 # Profiles: an override shows with '*'; a bad line is reported as file:line.
 printf '# bench unit\nnormal_batt_a = 20\n' >"$tmp/ok.prof"
