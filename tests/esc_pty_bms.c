@@ -2,8 +2,12 @@
  * `bmsrig esc` (no BMS model: a fixed healthy register image, the recording's values).
  *
  *   esc_pty_bms [--silent] [--duration S] [--latency-ms MS]
+ *   esc_pty_bms --dash [--duration S]
  * Prints the pty slave path on the first stdout line, then answers 55 AA reads to 0x22 until
- * the duration ends; prints "requests=N replies=N" at the end. */
+ * the duration ends; prints "requests=N replies=N" at the end. With --dash it plays a
+ * dashboard instead: reads 32 bytes at ESC word 0xB0 every 100 ms and prints
+ * "reads=N replies=N heads=N reply_error=E head_error=E" (the last error code seen in the
+ * 0x23 replies and in byte 11 of the 55 AA 08 21 64 frames). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +29,23 @@ struct peer {
     long latency_ms;
     uint8_t image[REGMAP_BMS_WORDS * 2];
     unsigned long requests, replies;
+    int dash;
+    unsigned long reads, dash_replies, heads;
+    int reply_error, head_error;
 };
+
+static void on_dash_event(struct peer *p, const struct frame *f)
+{
+    if (f->addr == FRAME_ADDR_FROM_ESC && f->cmd == FRAME_CMD_READ && f->arg == 0xB0 &&
+        f->payload_len >= 2) {
+        p->dash_replies++;
+        p->reply_error = f->payload[0] | f->payload[1] << 8;
+    } else if (f->addr == FRAME_ADDR_TO_BLE && f->cmd == FRAME_CMD_HEAD_IN &&
+               f->payload_len == 6) {
+        p->heads++;
+        p->head_error = f->payload[5];   /* wire byte 11 */
+    }
+}
 
 static void on_event(void *user, const struct frame_event *ev)
 {
@@ -33,6 +53,10 @@ static void on_event(void *user, const struct frame_event *ev)
     if (ev->kind != FRAME_EV_FRAME)
         return;
     const struct frame *f = ev->frame;
+    if (p->dash) {
+        on_dash_event(p, f);
+        return;
+    }
     if (f->addr != FRAME_ADDR_TO_BMS || f->cmd != FRAME_CMD_READ || f->payload_len < 1)
         return;
     p->requests++;
@@ -70,6 +94,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--silent") == 0)
             p.silent = 1;
+        else if (strcmp(argv[i], "--dash") == 0)
+            p.dash = 1;
         else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
             duration = atof(argv[++i]);
         else if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc)
@@ -114,7 +140,14 @@ int main(int argc, char **argv)
     struct frame_decoder d;
     frame_decoder_init(&d, on_event, &p);
     double end = now_s() + duration;
+    double next_read = now_s() + 0.1;
     while (now_s() < end) {
+        if (p.dash && now_s() >= next_read) {
+            static const uint8_t rd[] = { 0x55, 0xAA, 0x03, 0x20, 0x01, 0xB0, 0x20, 0x0B, 0xFF };
+            if (write(p.master, rd, sizeof(rd)) == (ssize_t)sizeof(rd))
+                p.reads++;
+            next_read += 0.1;
+        }
         struct pollfd pfd = { .fd = p.master, .events = POLLIN };
         int pr = poll(&pfd, 1, 20);
         if (pr < 0 && errno != EINTR)
@@ -126,7 +159,11 @@ int main(int argc, char **argv)
                 frame_decoder_feed(&d, buf, (size_t)n);
         }
     }
-    printf("requests=%lu replies=%lu\n", p.requests, p.replies);
+    if (p.dash)
+        printf("reads=%lu replies=%lu heads=%lu reply_error=%d head_error=%d\n", p.reads,
+               p.dash_replies, p.heads, p.reply_error, p.head_error);
+    else
+        printf("requests=%lu replies=%lu\n", p.requests, p.replies);
     close(keep);
     close(p.master);
     return 0;

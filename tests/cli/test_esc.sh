@@ -73,14 +73,23 @@ check "the bus log decodes" test $rc -eq 0
 grep -c ',esc_tx,55aa032201300c9dff,ok' "$tmp/bus.csv" >/dev/null
 check "the bus log holds the 0x30 polls" test $? -eq 0
 
-# Silent BMS: 15 ms boot retries, error 21 from ~3.6 s; --strict fails with exit 1.
+# Silent BMS: 15 ms boot retries, error 21 from ~3.6 s; --strict fails with exit 1. A
+# dashboard on the dash line reads the code from word 0xB0 and from byte 11 of the 0x64 frame.
+start_peer "$tmp/dash" --dash --duration 5.5
+dash_pid=$peer_pid
+dash_pty=$pty
 start_peer "$tmp/peer2" --silent --duration 6
-"$bin" esc --bms-port "$pty" --duration 4.5 --strict >"$tmp/run2"; rc=$?
+"$bin" esc --bms-port "$pty" --dash-port "$dash_pty" --duration 4.5 --strict >"$tmp/run2"; rc=$?
 cat "$tmp/run2"
 check "silent BMS: --strict exits 1" test $rc -eq 1
 t21=$(awk '$3=="error" && $4=="21" {print $1; exit}' "$tmp/run2")
 check "silent BMS: error 21 from ~3.6 s ($t21)" awk -v t="${t21:-0}" 'BEGIN{exit !(t >= 3.0 && t <= 3.8)}'
-wait "$peer_pid"
+wait "$peer_pid" "$dash_pid"
+cat "$tmp/dash"
+grep -q 'reply_error=21 head_error=21' "$tmp/dash"
+check "dashboard reads error 21 from word 0xB0 and from the 0x64 frame" test $? -eq 0
+drep=$(sed -n 's/.* replies=\([0-9]*\) .*/\1/p' "$tmp/dash")
+check "dashboard reads answered ($drep)" test "${drep:-0}" -ge 30
 reqs=$(sed -n 's/^requests=\([0-9]*\) .*/\1/p' "$tmp/peer2")
 check "silent BMS: ~15 ms boot retries ($reqs requests in 4.5 s)" test "${reqs:-0}" -ge 245 -a "${reqs:-0}" -le 265
 exit $fail
