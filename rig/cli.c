@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
     &cmd_bms,
     &cmd_sim,
     &cmd_bench,
+    &cmd_esc,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -27,7 +27,7 @@ enum esc_model {
     X(BOOT_CALL_TICKS, "boot_call_ticks", "ticks", 3, 'D', 3, 'I', \
       "boot handshake routine runs every 3rd tick (DRV134 0x08003ADC); recording: 14.97 ms between retries") \
     X(BOOT_TRIES, "boot_tries", "requests", 501, 'D', 501, 'I', \
-      "boot requests before giving up for good: esc-side recording shows 501 (2.833 -> 10.331 s); firmware counter 5000 in steps of 10 and the CPU emulation give 500") \
+      "boot requests before giving up for good: 501 per protocol.md (esc-side recording 2.833 -> 10.331 s counted at 15.0 ms); at its measured 14.967 ms cadence that span holds 502 slots; firmware counter 5000 in steps of 10 and the CPU emulation give 500") \
     X(POLL_HALF_TICKS, "poll_half_ticks", "ticks", 21, 'D', 21, 'I', \
       "running BMS task body every 21 ticks, alternating send / check: poll period 42 ticks (209.5 ms recorded), reply window 21 ticks (~105 ms)") \
     X(FIRST_POLL_TICKS, "first_poll_ticks", "ticks", 21, 'D', 21, 'I', \

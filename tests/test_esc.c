@@ -488,3 +488,41 @@ Test(esc, evaluation_starts_at_first_bms_data)
     cr_assert_eq(esc_error_code(p.e), 22);
     peer_free(&p);
 }
+
+/* ---- robustness: random bytes on both lines --------------------------------------------------- */
+
+Test(esc, random_bytes_on_both_lines_keep_the_model_sane)
+{
+    struct ts_rng rng;
+    ts_rng_seed(&rng, 0xE5C5u);
+    struct peer p;
+    peer_init(&p, NULL);
+    esc_power_on(p.e, 0);
+    struct esc_rider r = { .throttle = 0.7, .brake = 0.0, .mode = ESC_MODE_NORMAL };
+    esc_set_rider(p.e, &r);
+    int64_t t = 0;
+    for (int i = 0; i < 20000; i++) {
+        t += (int64_t)ts_rng_below(&rng, 3000);
+        uint8_t buf[64];
+        size_t n = 1 + ts_rng_below(&rng, sizeof(buf));
+        for (size_t k = 0; k < n; k++)
+            buf[k] = (uint8_t)ts_rng_next(&rng);
+        /* Sometimes a plausible frame start, sometimes a valid BMS reply address. */
+        if (n > 6 && ts_rng_below(&rng, 4) == 0) {
+            buf[0] = 0x55;
+            buf[1] = 0xAA;
+            buf[3] = ts_rng_below(&rng, 2) ? 0x25 : 0x20;
+            buf[4] = 0x01;
+        }
+        enum esc_line line = ts_rng_below(&rng, 2) ? ESC_LINE_BMS : ESC_LINE_DASH;
+        esc_rx(p.e, line, t, buf, n);
+        peer_run(&p, t);
+        int code = esc_error_code(p.e);
+        cr_assert(code == 0 || code == 21 || code == 22 || code == 23 || code == 24 ||
+                  code == 35 || code == 39, "code %d", code);
+        double i_a = esc_battery_current_a(p.e);
+        cr_assert(isfinite(i_a) && i_a <= 17.0 + 0.05 && i_a >= -6.0 - 0.05, "current %f", i_a);
+        cr_assert(isfinite(esc_speed_kmh(p.e)) && esc_speed_kmh(p.e) <= 25.5);
+    }
+    peer_free(&p);
+}
