@@ -137,6 +137,21 @@ LUA
 expect_rc 0 "skip is not a failure" -- "$W/skip.lua" --tap
 check "TAP SKIP directive with the reason" has "^ok 1 - skips # SKIP needs a bench with a heater" "$W/out"
 
+cat >"$W/needs.lua" <<'LUA'
+return scenario { name = "needs a bench", needs = { "real_controller" }, run = function(t) error("must not run") end }
+LUA
+expect_rc 0 "a need the target cannot meet is a skip" -- "$W/needs.lua" --tap
+check "skip names the missing capability" has "^ok 1 - needs a bench # SKIP target virtual cannot provide 'real_controller'" "$W/out"
+cat >"$W/needs_bad.lua" <<'LUA'
+return scenario { name = "typo", needs = { "real_controler" }, run = function(t) end }
+LUA
+expect_rc 2 "an unknown capability is a script error" -- "$W/needs_bad.lua"
+check "unknown capability named with the line" has "needs_bad.lua:1: scenario: needs: unknown capability 'real_controler'" "$W/out"
+cat >"$W/needs_ok.lua" <<'LUA'
+return scenario { name = "virtual needs", needs = { "virtual_controller", "link_faults" }, run = function(t) t:wait(0.1) end }
+LUA
+expect_rc 0 "needs the virtual target meets" -- "$W/needs_ok.lua"
+
 expect_rc 0 "--list" -- "$W/s" --list
 check "--list shows name and tags" has "passes: time.*infra,smoke" "$W/out"
 expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
