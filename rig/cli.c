@@ -11,6 +11,8 @@
 static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
+    &cmd_selftest,
+    &cmd_bench,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -23,6 +23,8 @@ struct cli_command {
 /* The subcommands, each defined in rig/cmd_<name>.c and listed in cli.c's registry. */
 extern const struct cli_command cmd_decode;
 extern const struct cli_command cmd_version;
+extern const struct cli_command cmd_selftest;
+extern const struct cli_command cmd_bench;
 
 /* Entry point behind main(): dispatches argv[1]. */
 int cli_main(int argc, char **argv);

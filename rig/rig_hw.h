@@ -104,6 +104,25 @@ void rig_hw_get_stats(const struct rig_hw *hw, struct rig_hw_stats *st);
 /* Last commanded value of channel idx after clamping (volts), or NAN for a bad index. */
 double rig_hw_value(const struct rig_hw *hw, int idx);
 
+/* DAC code last sent for channel idx (0 for a bad index). */
+uint16_t rig_hw_code(const struct rig_hw *hw, int idx);
+
+/* ---- read-back (selftest) ---- */
+
+/* Reads channel idx's DAC register back over SPI (AD5676R read-back command, LTC2668 SDO echo)
+ * into *code. BMSRIG_ERR_STATE if the description says the board has no read-back,
+ * BMSRIG_ERR_PROTO if what came back is not that channel's frame, BMSRIG_ERR_IO/TIMEOUT on USB
+ * trouble. */
+int rig_hw_readback(struct rig_hw *hw, int idx, uint16_t *code);
+
+/* Reads the level of all 16 pins (ADBUS | ACBUS << 8) with GET_BITS_LOW/HIGH. */
+int rig_hw_read_pins(struct rig_hw *hw, uint16_t *levels);
+
+/* What fault line `fault` should read back now: the pins it drives (mask/value) and, for a
+ * relay with a sense input, that pin and its expected level. BMSRIG_ERR_ARG if unknown. */
+int rig_hw_fault_expect(const struct rig_hw *hw, const char *fault, uint16_t *mask,
+                        uint16_t *value);
+
 /* ---- signals ---- */
 
 /* Installs SIGINT/SIGTERM handlers that only set a flag (process-wide, idempotent). */
