@@ -772,6 +772,7 @@ EMU_EXPORT int LIBUSB_CALL libusb_bulk_transfer(libusb_device_handle *dev_handle
     if (rc != LIBUSB_SUCCESS)
         return rc;
     next_microframe(w);
+    emu_log(w, "usb write %s %c %d", d->serial, 'A' + pi, length);
     emu_port_write(w, d, pi, data, (size_t)length);
     if (actual_length)
         *actual_length = length;
@@ -882,6 +883,7 @@ static bool complete_one(struct emu_world *w, struct emu_transfer *e)
             t->status = LIBUSB_TRANSFER_ERROR;
         } else {
             next_microframe(w);
+            emu_log(w, "usb write %s %c %d", d->serial, 'A' + pi, t->length);
             emu_port_write(w, d, pi, t->buffer, (size_t)t->length);
             t->actual_length = t->length;
             t->status = LIBUSB_TRANSFER_COMPLETED;
