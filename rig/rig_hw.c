@@ -36,6 +36,8 @@ struct rig_hw {
     bool gpio_sent_valid;
     uint8_t low_val;                          /* ADBUS value the builder last queued */
     bool faulted;
+    rig_hw_frame_fn trace;
+    void *trace_user;
     struct rig_hw_stats st;
     struct mpsse_buf mb;
     uint8_t buf[RIG_BUF_BYTES];
@@ -113,6 +115,8 @@ static void queue_frame(struct rig_hw *hw, int d, uint32_t frame, bool read)
         queue_low(hw, idle);   /* SK to this part's idle level while no CS is low */
     queue_low(hw, (uint8_t)(idle & ~(1u << dac->cs)));
     uint8_t bytes[3] = { (uint8_t)(frame >> 16), (uint8_t)(frame >> 8), (uint8_t)frame };
+    if (hw->trace)
+        hw->trace(hw->trace_user, d, frame);
     enum mpsse_spi_mode m = dac->spi_mode == 2 ? MPSSE_SPI_MODE2 : MPSSE_SPI_MODE0;
     if (read)
         mpsse_spi_transfer(&hw->mb, m, bytes, 3);
@@ -493,6 +497,14 @@ int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t er
 }
 
 const struct board *rig_hw_board(const struct rig_hw *hw) { return hw ? hw->b : NULL; }
+
+void rig_hw_set_frame_trace(struct rig_hw *hw, rig_hw_frame_fn fn, void *user)
+{
+    if (!hw)
+        return;
+    hw->trace = fn;
+    hw->trace_user = user;
+}
 
 void rig_hw_get_stats(const struct rig_hw *hw, struct rig_hw_stats *st)
 {

@@ -123,6 +123,11 @@ int rig_hw_read_pins(struct rig_hw *hw, uint16_t *levels);
 int rig_hw_fault_expect(const struct rig_hw *hw, const char *fault, uint16_t *mask,
                         uint16_t *value);
 
+/* Calls fn(user, dac_index, frame) for every 24-bit SPI frame as it is queued (NULL to stop):
+ * a test or a trace writer sees exactly the words the driver sends. */
+typedef void (*rig_hw_frame_fn)(void *user, int dac, uint32_t frame);
+void rig_hw_set_frame_trace(struct rig_hw *hw, rig_hw_frame_fn fn, void *user);
+
 /* ---- signals ---- */
 
 /* Installs SIGINT/SIGTERM handlers that only set a flag (process-wide, idempotent). */
