@@ -18,8 +18,10 @@ build: deps
 	cmake -S . -B $(BUILD) -DBUILD_TESTING=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The whole scenario library on the virtual target: summary on screen, reports and traces in out/.
 demo: build
-	$(BUILD)/rig/bmsrig decode fixtures/captures/m365_esc_bms_powerup.csv
+	mkdir -p out
+	$(BUILD)/rig/bmsrig run -j $(JOBS) --junit out/junit.xml --json out/report.json --trace out/traces scripts
 
 # The fuzz smoke run goes first so that CTest's summary is the last thing printed.
 check: build fuzz-smoke

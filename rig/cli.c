@@ -12,7 +12,11 @@ static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
     &cmd_selftest,
+    &cmd_run,
+    &cmd_bms,
+    &cmd_sim,
     &cmd_bench,
+    &cmd_esc,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

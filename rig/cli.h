@@ -24,7 +24,11 @@ struct cli_command {
 extern const struct cli_command cmd_decode;
 extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_selftest;
+extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_bms;
+extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_bench;
+extern const struct cli_command cmd_esc;
 
 /* Entry point behind main(): dispatches argv[1]. */
 int cli_main(int argc, char **argv);

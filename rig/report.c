@@ -1,0 +1,422 @@
+/* report.c: JUnit XML, TAP 14 and JSON writers for a scenario run. */
+#include "rig/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/status.h"
+
+void report_count(const struct report_run *run, struct report_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < run->n; i++) {
+        switch (run->items[i].res->verdict) {
+        case SCENARIO_PASS: out->pass++; break;
+        case SCENARIO_FAIL: out->fail++; break;
+        case SCENARIO_ERROR: out->error++; break;
+        case SCENARIO_SKIP: out->skip++; break;
+        case SCENARIO_RIG_FAULT: out->rig_fault++; break;
+        case SCENARIO_NOT_RUN: out->not_run++; break;
+        }
+    }
+}
+
+/* ---- escaping ----------------------------------------------------------------------------- */
+
+static void xml_esc(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", o); break;
+        case '<': fputs("&lt;", o); break;
+        case '>': fputs("&gt;", o); break;
+        case '"': fputs("&quot;", o); break;
+        case '\'': fputs("&apos;", o); break;
+        case '\n': fputs("&#10;", o); break;
+        case '\t': fputs("&#9;", o); break;
+        default:
+            /* XML 1.0 forbids most control characters even as references. */
+            if (*p < 0x20)
+                fputc('?', o);
+            else
+                fputc(*p, o);
+        }
+    }
+}
+
+/* Text content (newlines kept literally). */
+static void xml_text(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '&')
+            fputs("&amp;", o);
+        else if (*p == '<')
+            fputs("&lt;", o);
+        else if (*p == '>')
+            fputs("&gt;", o);
+        else if (*p < 0x20 && *p != '\n' && *p != '\t')
+            fputc('?', o);
+        else
+            fputc(*p, o);
+    }
+}
+
+static void json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", o); break;
+        case '\\': fputs("\\\\", o); break;
+        case '\n': fputs("\\n", o); break;
+        case '\r': fputs("\\r", o); break;
+        case '\t': fputs("\\t", o); break;
+        default:
+            if (*p < 0x20)
+                fprintf(o, "\\u%04x", *p);
+            else
+                fputc(*p, o);
+        }
+    }
+    fputc('"', o);
+}
+
+static void json_num(FILE *o, double v)
+{
+    if (isfinite(v))
+        fprintf(o, "%.9g", v);
+    else
+        fputs("null", o);
+}
+
+/* First line of a message (JUnit message attribute, TAP description). */
+static void first_line(char *buf, size_t cap, const char *s)
+{
+    s = s ? s : "";
+    size_t n = strcspn(s, "\n");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
+static void measure_text(char *buf, size_t cap, const struct scenario_measure *m)
+{
+    char lim[96] = "no limits";
+    if (m->has_min && m->has_max)
+        snprintf(lim, sizeof(lim), "[%g, %g]", m->min, m->max);
+    else if (m->has_min)
+        snprintf(lim, sizeof(lim), ">= %g", m->min);
+    else if (m->has_max)
+        snprintf(lim, sizeof(lim), "<= %g", m->max);
+    snprintf(buf, cap, "%.6g %s (limits %s) %s", m->value, m->unit, lim,
+             m->pass ? "pass" : "FAIL");
+}
+
+/* ---- JUnit -------------------------------------------------------------------------------- */
+
+int report_write_junit(FILE *o, const struct report_run *run)
+{
+    struct report_counts c;
+    report_count(run, &c);
+    double total_time = 0;
+    for (size_t i = 0; i < run->n; i++)
+        total_time += run->items[i].res->wall_s;
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o);
+    fprintf(o, "<testsuites name=\"bmsrig\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+               "time=\"%.3f\">\n",
+            run->n, c.fail, c.error + c.rig_fault + c.not_run, total_time);
+    /* One suite per scenario file: Jenkins' schema has no per-testcase properties, and the
+     * measurements belong to their scenario. */
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        int failures = r->verdict == SCENARIO_FAIL;
+        int errors = r->verdict == SCENARIO_ERROR || r->verdict == SCENARIO_RIG_FAULT ||
+                     r->verdict == SCENARIO_NOT_RUN;
+        int skipped = r->verdict == SCENARIO_SKIP;
+        fputs("  <testsuite name=\"", o);
+        xml_esc(o, it->path);
+        fprintf(o, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" "
+                   "timestamp=\"%s\" hostname=\"",
+                failures, errors, skipped, r->wall_s, run->timestamp);
+        xml_esc(o, run->hostname);
+        fprintf(o, "\" id=\"%zu\" file=\"", i);
+        xml_esc(o, it->path);
+        fputs("\">\n    <properties>\n", o);
+        fprintf(o, "      <property name=\"seed\" value=\"%llu\"/>\n",
+                (unsigned long long)r->seed);
+        fprintf(o, "      <property name=\"target\" value=\"%s\"/>\n", run->target);
+        fprintf(o, "      <property name=\"sim_time_s\" value=\"%.3f\"/>\n", r->sim_time_s);
+        if (r->overruns)
+            fprintf(o, "      <property name=\"overruns\" value=\"%llu\"/>\n",
+                    (unsigned long long)r->overruns);
+        for (size_t t = 0; t < it->ntags; t++) {
+            fputs("      <property name=\"tag\" value=\"", o);
+            xml_esc(o, it->tags[t]);
+            fputs("\"/>\n", o);
+        }
+        for (size_t m = 0; m < r->nmeasures; m++) {
+            char buf[256];
+            measure_text(buf, sizeof(buf), &r->measures[m]);
+            fputs("      <property name=\"measure.", o);
+            xml_esc(o, r->measures[m].name);
+            fputs("\" value=\"", o);
+            xml_esc(o, buf);
+            fputs("\"/>\n", o);
+        }
+        fputs("    </properties>\n    <testcase classname=\"", o);
+        xml_esc(o, it->path);
+        fputs("\" name=\"", o);
+        xml_esc(o, it->name);
+        fprintf(o, "\" time=\"%.3f\">\n", r->wall_s);
+        char line[512];
+        first_line(line, sizeof(line), r->message);
+        if (r->verdict != SCENARIO_PASS) {
+            const char *tag = failures ? "failure" : skipped ? "skipped" : "error";
+            fprintf(o, "      <%s type=\"%s\" message=\"", tag, scenario_verdict_name(r->verdict));
+            xml_esc(o, line);
+            fputs("\">", o);
+            xml_text(o, r->message);
+            fprintf(o, "</%s>\n", tag);
+        }
+        fputs("      <system-out>", o);
+        for (size_t k = 0; k < r->nexpects; k++) {
+            const struct scenario_expect *x = &r->expects[k];
+            char b[1024];
+            snprintf(b, sizeof(b), "[%9.3f s] expect %s: %s (%s, observed %s)\n", x->t_s,
+                     x->pass ? "PASS" : "FAIL", x->what, x->where, x->observed);
+            xml_text(o, b);
+        }
+        for (size_t k = 0; k < r->nlogs; k++) {
+            char b[64];
+            snprintf(b, sizeof(b), "[%9.3f s] log: ", r->logs[k].t_s);
+            xml_text(o, b);
+            xml_text(o, r->logs[k].text);
+            xml_text(o, "\n");
+        }
+        if (r->trace_signals) {
+            xml_text(o, "[[ATTACHMENT|");
+            xml_text(o, r->trace_signals);
+            xml_text(o, "]]\n[[ATTACHMENT|");
+            xml_text(o, r->trace_bus);
+            xml_text(o, "]]\n");
+        }
+        fputs("</system-out>\n    </testcase>\n  </testsuite>\n", o);
+    }
+    fputs("</testsuites>\n", o);
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- TAP 14 ------------------------------------------------------------------------------- */
+
+/* TAP descriptions: '#' and '\' escaped, newlines flattened. */
+static void tap_desc(FILE *o, const char *s)
+{
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '#' || *p == '\\')
+            fputc('\\', o);
+        fputc(*p == '\n' ? ' ' : *p, o);
+    }
+}
+
+/* A YAML double-quoted scalar. */
+static void yaml_str(FILE *o, const char *s)
+{
+    json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
+}
+
+int report_write_tap(FILE *o, const struct report_run *run)
+{
+    fputs("TAP version 14\n", o);
+    fprintf(o, "1..%zu\n", run->n);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        bool ok = r->verdict == SCENARIO_PASS || r->verdict == SCENARIO_SKIP;
+        fprintf(o, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
+        tap_desc(o, it->name);
+        if (r->verdict == SCENARIO_SKIP) {
+            fputs(" # SKIP ", o);
+            char line[512];
+            first_line(line, sizeof(line), r->message);
+            tap_desc(o, line);
+        }
+        fputc('\n', o);
+        fputs("  ---\n  file: ", o);
+        yaml_str(o, it->path);
+        fprintf(o, "\n  verdict: %s\n  seed: %llu\n  sim_time_s: %.3f\n  wall_s: %.3f\n",
+                scenario_verdict_name(r->verdict), (unsigned long long)r->seed, r->sim_time_s,
+                r->wall_s);
+        if (r->message) {
+            fputs("  message: ", o);
+            yaml_str(o, r->message);
+            fputc('\n', o);
+        }
+        if (r->nmeasures) {
+            fputs("  measurements:\n", o);
+            for (size_t m = 0; m < r->nmeasures; m++) {
+                const struct scenario_measure *x = &r->measures[m];
+                fputs("    - name: ", o);
+                yaml_str(o, x->name);
+                fprintf(o, "\n      value: %.9g\n      unit: ", x->value);
+                yaml_str(o, x->unit);
+                if (x->has_min)
+                    fprintf(o, "\n      min: %.9g", x->min);
+                if (x->has_max)
+                    fprintf(o, "\n      max: %.9g", x->max);
+                fprintf(o, "\n      pass: %s\n", x->pass ? "true" : "false");
+            }
+        }
+        fputs("  ...\n", o);
+    }
+    if (!run->complete)
+        fputs("# run interrupted: results incomplete\n", o);
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+int report_write_json(FILE *o, const struct report_run *run)
+{
+    struct report_counts c;
+    report_count(run, &c);
+    fputs("{\n  \"format\": \"bmsrig-report-1\",\n  \"bmsrig_version\": ", o);
+    json_str(o, run->bmsrig_version);
+    fputs(",\n  \"lua_version\": ", o);
+    json_str(o, run->lua_version);
+    fputs(",\n  \"libftdi_version\": ", o);
+    json_str(o, run->libftdi_version);
+    fputs(",\n  \"target\": ", o);
+    json_str(o, run->target);
+    fputs(",\n  \"clock\": ", o);
+    json_str(o, run->clock);
+    fprintf(o, ",\n  \"seed\": %llu,\n  \"suppress_faults\": %s,\n  \"complete\": %s,\n",
+            (unsigned long long)run->seed, run->suppress_faults ? "true" : "false",
+            run->complete ? "true" : "false");
+    fputs("  \"timestamp\": ", o);
+    json_str(o, run->timestamp);
+    fputs(",\n  \"wall_s\": ", o);
+    json_num(o, run->wall_s);
+    fprintf(o, ",\n  \"counts\": {\"total\": %zu, \"pass\": %zu, \"fail\": %zu, \"error\": %zu, "
+               "\"skip\": %zu, \"rig_fault\": %zu, \"not_run\": %zu},\n",
+            run->n, c.pass, c.fail, c.error, c.skip, c.rig_fault, c.not_run);
+    fputs("  \"scenarios\": [", o);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        fputs(i ? ",\n    {" : "\n    {", o);
+        fputs("\"file\": ", o);
+        json_str(o, it->path);
+        fputs(", \"name\": ", o);
+        json_str(o, it->name);
+        if (it->description) {
+            fputs(", \"description\": ", o);
+            json_str(o, it->description);
+        }
+        fputs(", \"tags\": [", o);
+        for (size_t t = 0; t < it->ntags; t++) {
+            if (t)
+                fputs(", ", o);
+            json_str(o, it->tags[t]);
+        }
+        fputs("],\n     \"verdict\": ", o);
+        json_str(o, scenario_verdict_name(r->verdict));
+        fputs(", \"message\": ", o);
+        if (r->message)
+            json_str(o, r->message);
+        else
+            fputs("null", o);
+        fprintf(o, ",\n     \"seed\": %llu, \"sim_time_s\": ", (unsigned long long)r->seed);
+        json_num(o, r->sim_time_s);
+        fputs(", \"wall_s\": ", o);
+        json_num(o, r->wall_s);
+        fprintf(o, ", \"ticks\": %llu, \"overruns\": %llu, \"worst_late_us\": %lld, "
+                   "\"lua_instructions\": %llu, \"faults_requested\": %u, \"faults_applied\": %u",
+                (unsigned long long)r->ticks, (unsigned long long)r->overruns,
+                (long long)r->worst_late_us, (unsigned long long)r->instructions,
+                r->faults_requested, r->faults_applied);
+        if (r->trace_signals) {
+            fputs(",\n     \"trace\": {\"signals\": ", o);
+            json_str(o, r->trace_signals);
+            fputs(", \"bus\": ", o);
+            json_str(o, r->trace_bus);
+            fputs("}", o);
+        }
+        fputs(",\n     \"expectations\": [", o);
+        for (size_t k = 0; k < r->nexpects; k++) {
+            const struct scenario_expect *x = &r->expects[k];
+            fputs(k ? ",\n       {" : "\n       {", o);
+            fputs("\"what\": ", o);
+            json_str(o, x->what);
+            fputs(", \"where\": ", o);
+            json_str(o, x->where);
+            fputs(", \"t_s\": ", o);
+            json_num(o, x->t_s);
+            fprintf(o, ", \"verdict\": \"%s\", \"observed\": ", x->pass ? "pass" : "fail");
+            json_str(o, x->observed);
+            if (!x->pass) {
+                fputs(", \"message\": ", o);
+                json_str(o, x->message);
+            }
+            fputs("}", o);
+        }
+        fputs(r->nexpects ? "],\n     \"measurements\": [" : "],\n     \"measurements\": [", o);
+        for (size_t m = 0; m < r->nmeasures; m++) {
+            const struct scenario_measure *x = &r->measures[m];
+            fputs(m ? ",\n       {" : "\n       {", o);
+            fputs("\"name\": ", o);
+            json_str(o, x->name);
+            fputs(", \"value\": ", o);
+            json_num(o, x->value);
+            fputs(", \"unit\": ", o);
+            json_str(o, x->unit);
+            fputs(", \"min\": ", o);
+            if (x->has_min)
+                json_num(o, x->min);
+            else
+                fputs("null", o);
+            fputs(", \"max\": ", o);
+            if (x->has_max)
+                json_num(o, x->max);
+            else
+                fputs("null", o);
+            fprintf(o, ", \"verdict\": \"%s\", \"where\": ", x->pass ? "pass" : "fail");
+            json_str(o, x->where);
+            fputs(", \"t_s\": ", o);
+            json_num(o, x->t_s);
+            fputs("}", o);
+        }
+        fputs("],\n     \"log\": [", o);
+        for (size_t k = 0; k < r->nlogs; k++) {
+            fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
+            json_num(o, r->logs[k].t_s);
+            fputs(", \"text\": ", o);
+            json_str(o, r->logs[k].text);
+            fputs("}", o);
+        }
+        fputs("]}", o);
+    }
+    fputs(run->n ? "\n  ]\n}\n" : "]\n}\n", o);
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+int report_write_file(const char *path, int (*writer)(FILE *, const struct report_run *),
+                      const struct report_run *run)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return BMSRIG_ERR_IO;
+    int rc = writer(f, run);
+    if (fclose(f) != 0)
+        rc = BMSRIG_ERR_IO;
+    if (rc == BMSRIG_OK && rename(tmp, path) != 0)
+        rc = BMSRIG_ERR_IO;
+    if (rc != BMSRIG_OK)
+        remove(tmp);
+    return rc;
+}

@@ -1,0 +1,133 @@
+/* scenario.h: one scenario file: load it (sandboxed, text only), read its scenario{...}
+ * declaration, run it as a coroutine against the engine, and collect its result (verdict,
+ * expectations, measurements, log lines).
+ *
+ * Lifecycle: scenario_load -> (filter on name/tags) -> scenario_run -> scenario_free. Every Lua
+ * error becomes a result (SCENARIO_ERROR with file:line and traceback), never a crash. */
+#ifndef BMSRIG_RIG_SCENARIO_H
+#define BMSRIG_RIG_SCENARIO_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rig/clock.h"
+
+enum scenario_verdict {
+    SCENARIO_PASS = 0,
+    SCENARIO_FAIL,      /* an expectation or a measurement failed: the DUT misbehaved */
+    SCENARIO_ERROR,     /* the script is wrong (Lua error, bad declaration): bad input */
+    SCENARIO_SKIP,      /* the target cannot do what the scenario needs (reason given) */
+    SCENARIO_RIG_FAULT, /* infrastructure failed (device, serial) */
+    SCENARIO_NOT_RUN,   /* interrupted before it started or finished */
+};
+
+const char *scenario_verdict_name(enum scenario_verdict v);
+
+/* One expectation as checked. Strings owned by the result. */
+struct scenario_expect {
+    char *what;         /* "error 21", "battery current in [0, 1] A" ... */
+    char *where;        /* "scripts/x.lua:12" */
+    double t_s;         /* scenario time when it was decided */
+    bool pass;
+    char *observed;     /* the observed value as text */
+    char *message;      /* failure message ("" when passed) */
+};
+
+struct scenario_measure {
+    char *name;
+    double value;
+    bool has_min, has_max;
+    double min, max;
+    char *unit;
+    bool pass;
+    char *where;
+    double t_s;
+};
+
+struct scenario_log {
+    double t_s;
+    char *text;
+};
+
+struct scenario_result {
+    enum scenario_verdict verdict;
+    char *message;          /* failure / error (with traceback) / skip reason; NULL on pass */
+    double sim_time_s;      /* scenario time reached */
+    double wall_s;          /* wall-clock duration of the run */
+    uint64_t seed;          /* the scenario's own seed (derived from the run seed and path) */
+    uint64_t ticks;
+    uint64_t overruns;      /* real-time clock only */
+    int64_t worst_late_us;
+    uint64_t instructions;  /* Lua VM instructions used */
+    unsigned faults_requested;  /* fault injections the script asked for */
+    unsigned faults_applied;    /* ... and that the engine applied (0 with --suppress-faults) */
+    bool incomplete;        /* interrupted */
+    struct scenario_expect *expects;
+    size_t nexpects, cap_expects;
+    struct scenario_measure *measures;
+    size_t nmeasures, cap_measures;
+    struct scenario_log *logs;
+    size_t nlogs, cap_logs;
+    char *trace_signals;    /* paths of the trace files written, or NULL */
+    char *trace_bus;
+};
+
+/* How to run (from the command line). */
+struct scenario_run_options {
+    enum clock_kind clock;
+    int64_t tick_us;             /* default CLOCK_TICK_US_DEFAULT */
+    uint64_t seed;               /* run seed */
+    bool suppress_faults;
+    const char *trace_dir;       /* NULL: no traces */
+    int64_t trace_every_us;      /* signals CSV decimation */
+    const char *output_dir;      /* where t:output() files go; NULL = none */
+    const char *target;          /* "virtual" or "rig" */
+    double timeout_default_s;    /* scenario-time limit when the scenario sets none */
+    uint64_t instr_budget;       /* 0 = default */
+    volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
+};
+
+void scenario_run_options_default(struct scenario_run_options *o);
+
+struct scenario;
+
+/* Loads `path` and evaluates it: it must return scenario{...}. Always returns an object
+ * (NULL only when out of memory); if loading failed, scenario_load_error() says why
+ * ("path:line: ..." with a traceback) and the scenario runs as SCENARIO_ERROR. Owned. */
+struct scenario *scenario_load(const char *path);
+void scenario_free(struct scenario *s);   /* NULL-safe */
+
+/* Borrowed, valid until scenario_free. name falls back to the file name when loading failed. */
+const char *scenario_path(const struct scenario *s);
+const char *scenario_name(const struct scenario *s);
+const char *scenario_description(const struct scenario *s);
+const char *scenario_load_error(const struct scenario *s);   /* NULL when it loaded */
+size_t scenario_tag_count(const struct scenario *s);
+const char *scenario_tag(const struct scenario *s, size_t i);
+bool scenario_has_tag(const struct scenario *s, const char *tag);
+
+/* Runs the scenario once and fills *res (zero it first with scenario_result_init). Returns the
+ * verdict. Never aborts the process on script errors. */
+enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,
+                                   struct scenario_result *res);
+
+void scenario_result_init(struct scenario_result *r);
+void scenario_result_clear(struct scenario_result *r);  /* frees contents; NULL-safe */
+
+/* Result helpers the Lua binding uses (copy their strings). */
+void scenario_result_add_expect(struct scenario_result *r, bool pass, const char *what,
+                                const char *where, double t_s, const char *observed,
+                                const char *message);
+void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
+                                 const double *min, const double *max, const char *unit,
+                                 bool pass, const char *where, double t_s);
+void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text);
+void scenario_result_set_message(struct scenario_result *r, const char *msg);
+
+/* The per-scenario seed: a hash of the run seed and the path, so a scenario's randomness does
+ * not depend on which other scenarios run or in what order. */
+uint64_t scenario_seed(uint64_t run_seed, const char *path);
+
+#endif

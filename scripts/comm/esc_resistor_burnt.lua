@@ -1,0 +1,19 @@
+-- Field symptom: an occasional hiccup but rarely error 21: the series resistor has burnt to a
+-- high value and slows the data edges, so some replies arrive corrupt. Error 21 needs 25 misses
+-- in a row, so it only shows once the resistor is bad enough to spoil nearly every reply.
+return scenario {
+  name = "Burnt series resistor: intermittent misses without 21, then 21 once 25 miss in a row",
+  tags = { "comm", "error21", "resistor", "fault" },
+  run = function(t)
+    t:power_on()
+    t:expect_error(0, { ["for"] = 5 })
+    local before = t:esc().misses
+    t:fault("esc_resistor", "burnt")           -- ~47 kohm
+    t:expect_error(0, { ["for"] = 60 })        -- a minute of riding without 21 ...
+    local misses = t:esc().misses - before
+    t:measure("missed_polls_in_60s", misses, { min = 5 })   -- ... but polls do get lost
+    t:fault("esc_resistor", 470e3)             -- worse: almost every reply corrupt
+    t:expect_error(21, { within = 30 })
+    t:measure("miss_run_at_error21", t:esc().miss_run, { min = 25 })
+  end,
+}

@@ -1,0 +1,22 @@
+-- Field symptom: error 21 "after heavy rain" that comes and goes: water in the battery
+-- connector puts junk bytes and flipped bits on the data line. The controller drops the bad
+-- frames; a mild film only costs the odd poll, a soaked one adds up to 25 misses in a row.
+return scenario {
+  name = "Moisture in the data connector: corrupt frames dropped, 21 only when soaked",
+  tags = { "comm", "moisture", "fault" },
+  run = function(t)
+    t:power_on()
+    t:expect_error(0, { ["for"] = 5 })
+    local bad0, miss0 = t:esc().bad_frames_in, t:esc().misses
+    t:fault("moisture", 0.3)
+    t:expect_error(0, { ["for"] = 60 })
+    t:measure("corrupt_frames_in_60s", t:esc().bad_frames_in - bad0, { min = 1 })
+    t:measure("missed_polls_in_60s", t:esc().misses - miss0, { min = 1 })
+    t:fault("moisture", 1.0)
+    t:fault("bit_errors", 0.02)
+    t:expect_error(21, { within = 60 })
+    t:clear("moisture")
+    t:clear("bit_errors")
+    t:expect_error(0, { within = 1 })
+  end,
+}

@@ -1,0 +1,176 @@
+#!/bin/sh
+# test_run_engine.sh: `bmsrig run` end to end on small inline scenarios that need no model:
+# verdicts and exit codes, file:line and tracebacks, the sandbox, the instruction budget, the
+# scenario-time limit, skips, selection, and the three report formats (JUnit checked against
+# tests/data/junit-10.xsd with xmllint, JSON with jq, TAP by its grammar).
+# usage: test_run_engine.sh BMSRIG SOURCE_DIR
+set -u
+BMSRIG=$1
+SRC=$2
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fails=0
+check() {  # check DESCRIPTION COMMAND...
+    desc=$1; shift
+    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
+}
+expect_rc() {  # expect_rc WANT DESCRIPTION -- args...
+    want=$1; desc=$2; shift 3
+    "$BMSRIG" run "$@" >"$W/out" 2>"$W/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then echo "ok: $desc (exit $got)"; else
+        echo "FAILED: $desc: exit $got, wanted $want"; cat "$W/out" "$W/err"; fails=$((fails + 1)); fi
+}
+has() { grep -q -- "$1" "$2"; }
+
+mkdir -p "$W/s"
+cat >"$W/s/pass.lua" <<'LUA'
+return scenario {
+  name = "passes: time & <xml> \"quotes\" # hash",
+  tags = { "infra", "smoke" },
+  run = function(t)
+    t:log("hello", 42)
+    t:wait(1.5)
+    local dt = t:expect("two seconds reached", function() return t:now() >= 2.0 end, { within = 1 })
+    t:measure("dt", dt, { min = 0.4, max = 0.6, unit = "s" })
+    t:expect("true throughout", function() return true end, { ["for"] = 0.25 })
+    t:expect("window", function() return t:now() >= 3.0 end, { after = 0.2, within = 1 })
+    local f = t:output("note.txt"); f:write("written\n"); f:close()
+    assert(not pcall(t.output, t, "../escape.txt"))
+  end,
+}
+LUA
+cat >"$W/s/sandbox.lua" <<'LUA'
+return scenario {
+  name = "sandbox holds",
+  tags = { "infra" },
+  run = function(t)
+    assert(os == nil and io == nil and debug == nil and package == nil and coroutine == nil)
+    assert(string.dump == nil and dofile == nil and loadfile == nil)
+    local f, err = load("\27Lua", "bin", "b")
+    assert(f == nil and err:find("binary"), err)
+    assert(load("return 1 + 1")() == 2)
+    assert(not pcall(require, "../../etc/passwd"))
+  end,
+}
+LUA
+expect_rc 0 "passing scenarios" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
+check "progress line names the scenario" has "pass .*passes: time" "$W/out"
+check "summary counts" has "2 scenarios: 2 passed, 0 failed" "$W/out"
+check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
+check "JUnit carries the measurement as a property" has 'name="measure.dt"' "$W/j.xml"
+check "JSON parses and is complete" sh -c "jq -e '.complete == true and .counts.pass == 2' '$W/r.json' >/dev/null"
+check "JSON has versions and seed" sh -c "jq -e '(.bmsrig_version|length) > 0 and (.lua_version|test(\"Lua 5.4\")) and (.libftdi_version|length) > 0 and .seed == 1' '$W/r.json' >/dev/null"
+check "JSON measurement with limits and verdict" sh -c "jq -e '.scenarios[] | select(.name|test(\"passes\")) | .measurements[0] | .name == \"dt\" and .min == 0.4 and .max == 0.6 and .unit == \"s\" and .verdict == \"pass\" and (.value > 0.49 and .value < 0.51)' '$W/r.json' >/dev/null"
+check "JSON expectations recorded" sh -c "jq -e '[.scenarios[] | select(.name|test(\"passes\")) | .expectations[] | select(.verdict == \"pass\")] | length == 3' '$W/r.json' >/dev/null"
+check "t:output wrote into the trace folder" has written "$W/tr/note.txt"
+check "no file escaped the output folder" test ! -e "$W/escape.txt"
+
+cat >"$W/fail.lua" <<'LUA'
+return scenario {
+  name = "expectation fails",
+  run = function(t)
+    t:wait(0.5)
+    t:expect("never true", function() return false end, { within = 0.3 })
+  end,
+}
+LUA
+expect_rc 1 "failed expectation" -- "$W/fail.lua" --junit "$W/jf.xml" --tap
+check "failure names file:line, expectation and time" has "fail.lua:5: never true: still false after 0.300 s (t=0.800 s" "$W/err"
+check "TAP version line" sh -c "head -1 '$W/out' | grep -qx 'TAP version 14'"
+check "TAP plan" sh -c "sed -n 2p '$W/out' | grep -qx '1..1'"
+check "TAP not ok line" has "^not ok 1 - expectation fails" "$W/out"
+check "TAP YAML block" sh -c "grep -q '^  ---' '$W/out' && grep -q '^  \.\.\.' '$W/out'"
+check "JUnit failure validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/jf.xml"
+check "JUnit failure element with message" has '<failure type="fail" message=".*never true' "$W/jf.xml"
+
+cat >"$W/measure.lua" <<'LUA'
+return scenario { name = "measurement out of limits", run = function(t)
+  t:measure("volts", 3.0, { min = 3.5, unit = "V" })
+end }
+LUA
+expect_rc 1 "measurement outside its limits fails the scenario" -- "$W/measure.lua"
+check "measurement failure named" has "measurement volts = 3 V outside >= 3.5" "$W/out"
+
+cat >"$W/error.lua" <<'LUA'
+return scenario {
+  name = "runtime error",
+  run = function(t)
+    local x = nil
+    return x.field
+  end,
+}
+LUA
+expect_rc 2 "Lua runtime error is a script error" -- "$W/error.lua" --json "$W/e.json"
+check "error has file:line" has "error.lua:5: attempt to index a nil value" "$W/out"
+check "error has a traceback" has "stack traceback" "$W/out"
+check "JSON verdict error" sh -c "jq -e '.scenarios[0].verdict == \"error\"' '$W/e.json' >/dev/null"
+
+printf 'return scenario { name = "x" run = 1 }\n' >"$W/syntax.lua"
+expect_rc 2 "syntax error" -- "$W/syntax.lua"
+check "syntax error has file:line" has "syntax.lua:1:" "$W/out"
+
+printf 'return scenario { name = "x", bogus = 1, run = function(t) end }\n' >"$W/decl.lua"
+expect_rc 2 "unknown declaration field" -- "$W/decl.lua"
+check "declaration error names the field and line" has "decl.lua:1: scenario: unknown field 'bogus'" "$W/out"
+
+printf 'return 42\n' >"$W/noreturn.lua"
+expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
+
+cat >"$W/budget.lua" <<'LUA'
+return scenario { name = "runaway loop", run = function(t)
+  while true do pcall(function() while true do end end) end
+end }
+LUA
+expect_rc 2 "instruction budget stops a runaway loop, even one hidden in pcall" -- "$W/budget.lua"
+check "budget message" has "instruction budget" "$W/out"
+
+cat >"$W/timeout.lua" <<'LUA'
+return scenario { name = "too long", timeout = 5, run = function(t) t:wait(3600) end }
+LUA
+expect_rc 1 "scenario-time limit" -- "$W/timeout.lua"
+check "time limit message" has "scenario time limit of 5.0 s reached" "$W/out"
+
+cat >"$W/skip.lua" <<'LUA'
+return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
+LUA
+expect_rc 0 "skip is not a failure" -- "$W/skip.lua" --tap
+check "TAP SKIP directive with the reason" has "^ok 1 - skips # SKIP needs a bench with a heater" "$W/out"
+
+expect_rc 0 "--list" -- "$W/s" --list
+check "--list shows name and tags" has "passes: time.*infra,smoke" "$W/out"
+expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
+check "--tags kept only the tagged one" sh -c "[ \$(wc -l < '$W/out') -eq 1 ]"
+expect_rc 0 "--filter selects" -- "$W/s" --filter 'sandbox*' --list
+check "--filter kept only the match" sh -c "[ \$(wc -l < '$W/out') -eq 1 ] && grep -q sandbox '$W/out'"
+expect_rc 2 "nothing selected" -- "$W/s" --tags nosuchtag
+expect_rc 2 "unknown option" -- --bogus
+expect_rc 2 "bad seed" -- --seed abc "$W/s"
+expect_rc 2 "missing path" -- "$W/nonexistent"
+expect_rc 2 "-j with --realtime" -- -j 2 --realtime "$W/s"
+expect_rc 3 "rig target unavailable is a rig fault" -- --target rig "$W/skip.lua"
+expect_rc 0 "parallel run" -- -j 2 "$W/s" "$W/skip.lua" --trace "$W/tr2"
+
+# Real time: a 0.5 s scenario takes about 0.5 s of wall time, with overruns counted.
+cat >"$W/rt.lua" <<'LUA'
+return scenario { name = "real time", run = function(t) t:wait(0.5) end }
+LUA
+expect_rc 0 "real-time clock" -- --realtime "$W/rt.lua" --json "$W/rt.json"
+check "real time took >= 0.5 s of wall time" sh -c "jq -e '.scenarios[0].wall_s >= 0.49 and .scenarios[0].wall_s < 5 and .clock == \"realtime\" and (.scenarios[0].overruns|type) == \"number\"' '$W/rt.json' >/dev/null"
+
+# Interrupt: SIGINT during a real-time run -> exit 4, reports marked incomplete.
+cat >"$W/long.lua" <<'LUA'
+return scenario { name = "long", run = function(t) t:wait(30) end }
+LUA
+"$BMSRIG" run --realtime "$W/long.lua" --json "$W/int.json" --junit "$W/int.xml" >"$W/out" 2>&1 &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT gives exit 4 (got $rc)" test "$rc" -eq 4
+check "interrupted JSON is marked incomplete" sh -c "jq -e '.complete == false and .scenarios[0].verdict == \"not-run\"' '$W/int.json' >/dev/null"
+check "interrupted JUnit still validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/int.xml"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
