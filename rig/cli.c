@@ -11,6 +11,7 @@
 static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
+    &cmd_selftest,
     &cmd_run,
     &cmd_bms,
     &cmd_sim,

@@ -23,6 +23,7 @@ struct cli_command {
 /* The subcommands, each defined in rig/cmd_<name>.c and listed in cli.c's registry. */
 extern const struct cli_command cmd_decode;
 extern const struct cli_command cmd_version;
+extern const struct cli_command cmd_selftest;
 extern const struct cli_command cmd_run;
 extern const struct cli_command cmd_bms;
 extern const struct cli_command cmd_sim;

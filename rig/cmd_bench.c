@@ -4,6 +4,7 @@
 
 #include "rig/bench.h"
 #include "rig/bench_bms.h"
+#include "rig/bench_mpsse.h"
 #include "rig/cli.h"
 
 /* One line per benchmark target; other targets (mpsse) append here. */
@@ -13,12 +14,13 @@ static const struct {
 } targets[] = {
     { "sim", bench_sim_run },
     { "bms", bench_bms_run },
+    { "mpsse", bench_mpsse_run },
 };
 
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms)");
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse)");
     for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
         if (strcmp(argv[1], targets[i].name) == 0)
             return targets[i].run(argc - 1, argv + 1);
@@ -27,7 +29,7 @@ static int run(int argc, char **argv)
 
 const struct cli_command cmd_bench = {
     .name = "bench",
-    .summary = "benchmarks with JSON output (sim, bms)",
+    .summary = "benchmarks with JSON output (sim, bms, mpsse)",
     .usage =
         "usage: bmsrig bench TARGET [OPTIONS]\n"
         "\n"
@@ -44,6 +46,17 @@ const struct cli_command cmd_bench = {
         "      process: N polls (default 10000) of 12 bytes at word 0x30, one at a time, the\n"
         "      reply-latency model off. Prints {\"p50_us\", \"p99_us\", \"max_us\", ...} measured\n"
         "      from just before the request's write() to the reply's last byte read.\n"
-        "      The goal is p99 <= 100 us. Exit 1 if any poll went unanswered (200 ms).\n",
+        "      The goal is p99 <= 100 us. Exit 1 if any poll went unanswered (200 ms).\n"
+        "  mpsse [--rig FILE] [--ticks N] [--rate HZ] [--seconds S]\n"
+        "      the hardware path: drives every channel of the bench (default\n"
+        "      hw/boards/emulated.lua) with a new value each tick and toggles its fault lines;\n"
+        "      USB writes per tick, bytes per tick (average, max), tick time p50/p99 over\n"
+        "      --ticks back-to-back ticks (default 2000), then paced runs of --seconds\n"
+        "      (default 0.25) at 100 Hz .. 50 kHz with absolute deadlines, stopping at the\n"
+        "      first rate with an overrun: max_rate_hz_without_overrun is the last clean one.\n"
+        "      With --rate HZ only one paced run at that rate. On the emulated board:\n"
+        "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
+        "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
+        "      USB error), 4 interrupted (the bench is put in its safe state).\n",
     .run = run,
 };

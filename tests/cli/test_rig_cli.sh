@@ -1,0 +1,92 @@
+#!/bin/sh
+# test_rig_cli.sh BMSRIG EMU_DIR SOURCE_DIR: the real binary on the emulated bench (the
+# emulator as libusb-1.0.so.0 under the real libftdi1): selftest, bad descriptions, the bench
+# lock, SIGTERM mid-run (exit 4, safe state), unplug mid-run (exit 3, message, safe state
+# attempted), and bench mpsse's one-write-per-tick figures.
+set -u
+bin=$1
+emu=$2
+src=$3
+tmp=$(mktemp -d)
+bgpid=""
+cleanup() { [ -n "$bgpid" ] && kill "$bgpid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+export LD_LIBRARY_PATH="$emu" BMSRIG_LOCK_DIR="$tmp" BMSRIG_EMU_LOG="$tmp/emu.log"
+unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
+board="$src/hw/boards/emulated.lua"
+fail=0
+check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+
+# Last DAC output of every (chip, channel) in an emulator log, sorted.
+dac_state() { awk '$2 == "dac" && $5 ~ /^0x/ { v[$3 " " $4] = $5 } END { for (k in v) print k, v[k] }' "$1" | sort; }
+# Relays whose last state in the log is energised.
+relays_on() { awk '$2 == "relay" { r[$3] = $4 } END { for (k in r) if (r[k] == 1) print k }' "$1"; }
+
+# 1. selftest on the emulated board: every channel (3 points) and fault state, with read-back
+"$bin" selftest --rig "$board" >"$tmp/st.out" 2>"$tmp/st.err"; rc=$?
+check "selftest exits 0" test $rc -eq 0
+check "selftest made 56 checks, all ok" test "$(grep -c '^ok ' "$tmp/st.out")" -eq 56
+check "selftest has no failed check" sh -c "! grep -q '^not ok' '$tmp/st.out'"
+dac_state "$tmp/emu.log" >"$tmp/safe.ref"
+check "the safe state covers all 16 channels" test "$(wc -l <"$tmp/safe.ref")" -eq 16
+check "selftest leaves every relay released" test -z "$(relays_on "$tmp/emu.log")"
+
+# 2. a stuck MISO line makes the read-back fail: rig fault
+BMSRIG_EMU_FAULTS=miso_stuck=1 "$bin" selftest --rig "$board" >"$tmp/o" 2>&1; rc=$?
+check "selftest with MISO stuck exits 3" test $rc -eq 3
+check "selftest with MISO stuck reports failed read-back" grep -q '^not ok 1 - cell\[1\].v' "$tmp/o"
+
+# 3. a broken description: exit 2 with file:line
+cat >"$tmp/bad.lua" <<'LUA'
+return board {
+  name = "bad",
+  ftdi = { serial = "BMSEMU01" },
+  dacs = { dac { name = "a", model = "nope", cs = "ADBUS3" } },
+  channels = {},
+}
+LUA
+"$bin" selftest --rig "$tmp/bad.lua" >/dev/null 2>"$tmp/bad.err"; rc=$?
+check "bad description exits 2" test $rc -eq 2
+check "bad description error names file:line" grep -q "$tmp/bad.lua:4: dac 'a': unknown model 'nope'" "$tmp/bad.err"
+"$bin" selftest >/dev/null 2>&1; rc=$?
+check "selftest without --rig exits 2" test $rc -eq 2
+
+# 4. a real-time run, then SIGTERM: exit 4 and the safe state; the lock holds meanwhile
+rm -f "$tmp/emu.log"
+"$bin" bench mpsse --rig "$board" --rate 200 --seconds 60 >"$tmp/b.out" 2>"$tmp/b.err" &
+bgpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "relay bms_tx 1" "$tmp/emu.log" 2>/dev/null; do
+    sleep 0.1; i=$((i + 1))
+done
+check "the run energises relays" grep -q "relay bms_tx 1" "$tmp/emu.log"
+"$bin" selftest --rig "$board" >/dev/null 2>"$tmp/lock.err"; rc=$?
+check "a second run on the same bench exits 3" test $rc -eq 3
+check "the second run says the bench is in use" grep -q "BMSEMU01 is in use by another run" "$tmp/lock.err"
+kill -TERM "$bgpid"
+wait "$bgpid"; rc=$?
+bgpid=""
+check "SIGTERM exits 4" test $rc -eq 4
+check "SIGTERM is reported" grep -q "interrupted by signal 15" "$tmp/b.err"
+dac_state "$tmp/emu.log" >"$tmp/after_term"
+check "after SIGTERM every DAC is at its safe value" cmp -s "$tmp/safe.ref" "$tmp/after_term"
+check "after SIGTERM every relay is released" test -z "$(relays_on "$tmp/emu.log")"
+
+# 5. unplug mid-run: exit 3, a clear message, the safe state attempted
+rm -f "$tmp/emu.log"
+BMSRIG_EMU_FAULTS=unplug_after_writes=40 "$bin" bench mpsse --rig "$board" --rate 500 \
+    --seconds 10 >"$tmp/u.out" 2>"$tmp/u.err"; rc=$?
+check "unplug exits 3" test $rc -eq 3
+check "unplug message says rig fault" grep -q "rig fault: USB write to FTDI BMSEMU01 failed" "$tmp/u.err"
+check "unplug message says the safe state is not confirmed" grep -q "safe state NOT confirmed" "$tmp/u.err"
+check "the safe state was attempted after the unplug" test "$(grep -c 'usb refused write' "$tmp/emu.log")" -ge 2
+
+# 6. bench mpsse: one USB write per tick, every tick within one 512-byte packet
+"$bin" bench mpsse --rig "$board" --ticks 300 --seconds 0.05 >"$tmp/bm.out" 2>"$tmp/bm.err"; rc=$?
+check "bench mpsse exits 0" test $rc -eq 0
+check "bench mpsse: 1 USB write per tick" grep -q '"usb_writes_per_tick":1.000' "$tmp/bm.out"
+max=$(sed -n 's/.*"bytes_per_tick_max":\([0-9]*\).*/\1/p' "$tmp/bm.out")
+check "bench mpsse: 16 channels + GPIO <= 512 bytes ($max)" test "${max:-999}" -le 512
+check "bench mpsse: 16 channels" grep -q '"channels":16' "$tmp/bm.out"
+
+exit $fail

@@ -1,0 +1,189 @@
+/* test_board.c: rig descriptions: the shipped boards load; broken ones are rejected with
+ * file:line and a message that names the problem; the Lua sandbox holds. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rig/board.h"
+#include "sim/status.h"
+
+TestSuite(board, .timeout = 20);
+
+Test(board, emulated_board_loads)
+{
+    struct board *b;
+    char err[512];
+    int rc = board_load(&b, BMSRIG_SOURCE_DIR "/hw/boards/emulated.lua", err, sizeof err);
+    cr_assert_eq(rc, BMSRIG_OK, "%s", err);
+    cr_assert_str_eq(b->name, "emulated");
+    cr_assert_str_eq(b->ftdi.serial, "BMSEMU01");
+    cr_assert_eq(b->ftdi.pid, 0x6014);
+    cr_assert_eq(b->ndacs, 3);
+    cr_assert_eq(b->nchannels, 16);
+    cr_assert_eq(b->dacs[0].spi_mode, 2, "AD5676R samples on falling edges: mode 2");
+    cr_assert_eq(b->dacs[2].spi_mode, 0, "LTC2668 samples on rising edges: mode 0");
+    int c3 = board_channel_find(b, "cell[3].v");
+    cr_assert_geq(c3, 0);
+    cr_assert_float_eq(b->channels[c3].cal_gain, 1.002, 1e-12);
+    cr_assert_eq(board_channel_find(b, "cell[13].v"), -1);
+    int sr = board_fault_find(b, "series_r");
+    cr_assert_geq(sr, 0);
+    cr_assert_eq(b->faults[sr].npos, 3);
+    cr_assert_eq(b->faults[sr].pos[2].pins_value, 1u << 11, "burnt = code 2 = ACBUS3");
+    cr_assert_eq(b->ftdi.gpio_low_dir, 0x7B);   /* SK, DO, CS x3, LDAC out; DI in */
+    cr_assert_eq(b->ftdi.gpio_high_dir, 0x0F);
+    cr_assert(b->readback);
+    board_free(b);
+}
+
+Test(board, reference_bench_loads)
+{
+    struct board *b;
+    char err[512];
+    int rc = board_load(&b, BMSRIG_SOURCE_DIR "/hw/boards/reference-bench.lua", err, sizeof err);
+    cr_assert_eq(rc, BMSRIG_OK, "%s", err);
+    cr_assert_eq(b->ndacs, 2);
+    cr_assert_eq(b->nchannels, 16);
+    cr_assert_geq(board_fault_find(b, "bms_tx"), 0);
+    cr_assert_geq(board_fault_find(b, "esc_tx"), 0);
+    cr_assert_geq(board_fault_find(b, "series_r"), 0);
+    board_free(b);
+}
+
+Test(board, pins)
+{
+    char buf[16];
+    cr_assert_eq(board_pin_parse("ADBUS3"), 3);
+    cr_assert_eq(board_pin_parse("acbus7"), 15);
+    cr_assert_eq(board_pin_parse("GPIOL0"), 4);
+    cr_assert_eq(board_pin_parse("GPIOH2"), 10);
+    cr_assert_eq(board_pin_parse("ADBUS8"), -1);
+    cr_assert_eq(board_pin_parse("PB3"), -1);
+    cr_assert_str_eq(board_pin_name(12, buf, sizeof buf), "ACBUS4");
+}
+
+/* A minimal valid board; each bad case edits one line of it. */
+static const char *const base_lines[] = {
+    "return board {",                                                        /* 1 */
+    "  name = 't',",                                                         /* 2 */
+    "  ftdi = { serial = 'X1', spi_hz = 1000000 },",                         /* 3 */
+    "  dacs = {",                                                            /* 4 */
+    "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS3', gain = 2 },",   /* 5 */
+    "  },",                                                                  /* 6 */
+    "  channels = {",                                                        /* 7 */
+    "    channel { signal = 'cell[1].v', dac = 'a', ch = 0, min = 0, max = 4.5 },",   /* 8 */
+    "    channel { signal = 'cell[2].v', dac = 'a', ch = 1, min = 0, max = 4.5 },",   /* 9 */
+    "  },",                                                                  /* 10 */
+    "  faults = { relay { name = 'bms_tx', pin = 'ACBUS0' } },",             /* 11 */
+    "}",                                                                     /* 12 */
+};
+
+struct bad_case {
+    int line;              /* which line to replace (1-based), 0 = none */
+    const char *text;      /* replacement */
+    int want_line;         /* line the error must name */
+    const char *want;      /* substring of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+    /* plain Lua errors keep Lua's own file:line */
+    { 2, "  name = 't'", 3, "expected" },
+    { 2, "  name = error('boom'),", 2, "boom" },
+    { 2, "  name = os.execute('true'),", 2, "os" },
+    { 2, "  name = io.open('/etc/passwd'),", 2, "io" },
+    { 2, "  name = (function() while true do end end)(),", 2, "instruction budget" },
+    { 2, "  name = require('x'),", 2, "require" },
+    /* validation errors name the constructor's line */
+    { 5, "    dac { name = 'a', model = 'ad9999', cs = 'ADBUS3' },", 5, "unknown model 'ad9999'" },
+    { 5, "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS9' },", 5, "'ADBUS9' is not a pin" },
+    { 5, "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS1' },", 5, "SCK/MOSI/MISO" },
+    { 5, "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS3', vfer = 2 },", 5,
+      "unknown field 'vfer'" },
+    { 5, "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS3', gain = 3 },", 5, "gain must be 1 or 2" },
+    { 5, "    dac { name = 'a', model = 'ad5676r', cs = 'ADBUS3', gain = 2, mode = 1 },", 5,
+      "modes 0 and 2 only" },
+    { 8, "    channel { signal = 'cell[1].v', dac = 'b', ch = 0, min = 0, max = 4.5 },", 8,
+      "no dac named 'b'" },
+    { 8, "    channel { signal = 'cell[1].v', dac = 'a', ch = 8, min = 0, max = 4.5 },", 8,
+      "'ch' must be an integer in 0..7" },
+    { 8, "    channel { signal = 'cell[1].v', dac = 'a', ch = 0, min = 0, max = 5.5 },", 8,
+      "max 5.5 needs 5.5000 V" },
+    { 8, "    channel { signal = 'cell[1].v', dac = 'a', ch = 0, min = 3, max = 2 },", 8,
+      "min 3 must be below max 2" },
+    { 8, "    channel { signal = 'cell[1].v', dac = 'a', ch = 0, min = 0, max = 4, safe = 9 },", 8,
+      "safe value 9 outside" },
+    { 8, "    channel { signal = 'Cell 1', dac = 'a', ch = 0, min = 0, max = 4 },", 8,
+      "is not of the form" },
+    { 9, "    channel { signal = 'cell[1].v', dac = 'a', ch = 1, min = 0, max = 4.5 },", 9,
+      "mapped twice (first at line 8)" },
+    { 9, "    channel { signal = 'cell[2].v', dac = 'a', ch = 0, min = 0, max = 4.5 },", 9,
+      "already drives 'cell[1].v'" },
+    /* a bare table carries no line: the error names the board's line */
+    { 9, "    { signal = 'cell[2].v', dac = 'a', ch = 1, min = 0, max = 4.5 },", 1,
+      "channels[2]: write channel { ... }" },
+    { 11, "  faults = { relay { name = 'bms_tx', pin = 'ADBUS3' } },", 11, "already in use" },
+    { 11, "  faults = { relay { name = 'bms_tx', pin = 'ACBUS0', active = 'up' } },", 11,
+      "active must be" },
+    { 11, "  faults = { bank { name = 'r', pins = { 'ACBUS1' }, safe = 'x', positions = "
+          "{ { name = 'a', code = 0 }, { name = 'b', code = 1 } } } },", 11,
+      "safe position 'x' is not listed" },
+    { 11, "  faults = { bank { name = 'r', pins = { 'ACBUS1' }, safe = 'a', positions = "
+          "{ { name = 'a', code = 0 }, { name = 'b', code = 2 } } } },", 11, "'code' must be an integer in 0..1" },
+    { 3, "  ftdi = { serial = 'X1', spi_hz = 60000000 },", 1, "'spi_hz' must be an integer" },
+    { 1, "return {", 1, "return board { ... }" },
+};
+
+static void write_case(const char *path, const struct bad_case *c)
+{
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp);
+    for (size_t i = 0; i < sizeof base_lines / sizeof base_lines[0]; i++)
+        fprintf(fp, "%s\n", (int)i + 1 == c->line ? c->text : base_lines[i]);
+    fclose(fp);
+}
+
+Test(board, base_case_is_valid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/bmsrig-board-%d.lua", (int)getpid());
+    struct bad_case none = { 0, NULL, 0, NULL };
+    write_case(path, &none);
+    struct board *b;
+    char err[512];
+    cr_assert_eq(board_load(&b, path, err, sizeof err), BMSRIG_OK, "%s", err);
+    cr_assert_eq(b->nchannels, 2);
+    cr_assert_float_eq(b->channels[0].safe, 0.0, 1e-12);
+    board_free(b);
+    unlink(path);
+}
+
+Test(board, bad_descriptions_name_file_and_line)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/bmsrig-board-%d.lua", (int)getpid());
+    for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+        const struct bad_case *c = &bad_cases[i];
+        write_case(path, c);
+        struct board *b = (struct board *)1;
+        char err[512];
+        int rc = board_load(&b, path, err, sizeof err);
+        cr_expect_eq(rc, BMSRIG_ERR_PARSE, "case %zu: rc %d (%s)", i, rc, err);
+        cr_expect_null(b, "case %zu", i);
+        char where[96];
+        snprintf(where, sizeof where, "%s:%d:", path, c->want_line);
+        cr_expect(strncmp(err, where, strlen(where)) == 0, "case %zu: '%s' does not start with '%s'",
+                  i, err, where);
+        cr_expect(strstr(err, c->want) != NULL, "case %zu: '%s' lacks '%s'", i, err, c->want);
+    }
+    unlink(path);
+}
+
+Test(board, missing_file)
+{
+    struct board *b;
+    char err[256];
+    cr_assert_eq(board_load(&b, "/nonexistent/x.lua", err, sizeof err), BMSRIG_ERR_IO);
+    cr_assert(strstr(err, "/nonexistent/x.lua") != NULL);
+}
