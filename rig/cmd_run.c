@@ -22,6 +22,7 @@
 #include "rig/clock.h"
 #include "rig/log.h"
 #include "rig/report.h"
+#include "rig/rig_hw.h"
 #include "rig/scenario.h"
 #include "sim/status.h"
 
@@ -379,6 +380,13 @@ static int run_main(int argc, char **argv)
         free(o.tags);
         return cli_usage_error(&cmd_run, "-j: the rig target runs one scenario at a time");
     }
+    if (strcmp(o.target, "rig") == 0 && !o.rig_file) {
+        free(o.tags);
+        return cli_usage_error(&cmd_run, "--target rig needs --rig FILE (a hw/boards "
+                                         "description)");
+    }
+    if (o.rig_file)
+        o.realtime = true;  /* a bench runs on the wall clock */
 
     /* Scenario files. */
     struct path_list files = { 0 };
@@ -450,6 +458,22 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* The bench: opened once for the whole run (it takes the bench lock), safe state between
+     * scenarios (engine_free) and at the end (rig_hw_close). */
+    struct rig_hw *hw = NULL;
+    if (o.rig_file) {
+        char err[512] = "";
+        int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
+        if (hrc != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
+            for (size_t i = 0; i < n; i++)
+                scenario_free(sc[i]);
+            free(sc);
+            free(o.tags);
+            return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+        }
+    }
+
     struct run_state st = { .o = &o, .sc = sc, .n = n };
     pthread_mutex_init(&st.lock, NULL);
     st.progress = o.tap ? stderr : stdout;
@@ -462,6 +486,7 @@ static int run_main(int argc, char **argv)
     st.ropt.trace_every_us = (int64_t)(o.trace_every_ms * 1000.0 + 0.5);
     st.ropt.output_dir = o.trace_dir;
     st.ropt.target = o.target;
+    st.ropt.rig = hw;
     if (o.timeout_s > 0)
         st.ropt.timeout_default_s = o.timeout_s;
     st.ropt.interrupted = &run_interrupted;
@@ -547,6 +572,7 @@ static int run_main(int argc, char **argv)
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
 
+    rig_hw_close(hw);  /* safe state first, then release the lock */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     for (size_t i = 0; i < n; i++) {
@@ -575,9 +601,14 @@ const struct cli_command cmd_run = {
         "\n"
         "options:\n"
         "  --target virtual|rig  what to run against (default virtual: the built-in\n"
-        "                        controller model in virtual time). The rig target is not\n"
-        "                        available in this build yet: it reports a rig fault (exit 3)\n"
-        "  --rig FILE            a hw/boards description (implies --target rig)\n"
+        "                        controller model in virtual time)\n"
+        "  --rig FILE            a hw/boards description (implies --target rig and real\n"
+        "                        time): each tick the models' cell, NTC, pack and charger\n"
+        "                        voltages go to the bench's DAC channels and the wire faults\n"
+        "                        (bms_tx, esc_tx, esc_resistor, moisture) switch its fault\n"
+        "                        lines; a fault the bench lacks skips the scenario. The device\n"
+        "                        under test is still the built-in controller model: a real\n"
+        "                        controller on the bench's serial ports is not wired yet\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
         "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"

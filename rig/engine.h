@@ -30,6 +30,7 @@ struct pack;
 struct bms;
 struct esc;
 struct link;
+struct rig_hw;
 
 struct engine_config {
     enum clock_kind clock;
@@ -51,6 +52,11 @@ struct engine_config {
     FILE *trace_bus;
     int64_t trace_every_us;           /* signals decimation */
     const char *trace_title;          /* first comment line of the bus log */
+    /* the bench (borrowed, NULL = virtual target): each tick the model's cell, NTC, pack and
+     * charger voltages go to the description's DAC channels in one USB write, and the wire
+     * faults (bms_tx, esc_tx, esc_resistor, moisture) switch its fault lines. The device
+     * under test is still the in-process virtual controller. */
+    struct rig_hw *rig;
 };
 
 /* Defaults: virtual clock, 1 ms tick, seed 1, 10s3p lg_m26 at 80 % and 25 C, m365_stock BMS,
@@ -123,6 +129,8 @@ int engine_group_charge(struct engine *e, unsigned group, double ah);
  * ignore it). BMSRIG_ERR_ARG for an unknown name (the reason in err), BMSRIG_ERR_RANGE for a
  * bad value. */
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap);
+/* On a bench (cfg.rig) a wire fault the description has no line for returns BMSRIG_ERR_STATE
+ * with the reason in err: the scenario is then skipped, not passed. */
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap);
 
 enum engine_pack_fault {

@@ -472,6 +472,7 @@ static int check_needs(lua_State *L, const char *target, char *msg, size_t cap)
         return BMSRIG_OK;
     }
     bool is_virtual = strcmp(target, "virtual") == 0;
+    bool is_rig = !is_virtual;
     size_t n = (size_t)luaL_len(L, -1);
     for (size_t i = 1; i <= n && rc == BMSRIG_OK; i++) {
         lua_geti(L, -1, (lua_Integer)i);
@@ -488,7 +489,10 @@ static int check_needs(lua_State *L, const char *target, char *msg, size_t cap)
             if (len < cap)
                 snprintf(msg + len, cap - len, ")");
             rc = BMSRIG_ERR_ARG;
-        } else if (is_virtual && !capabilities[k].virtual_has) {
+        } else if ((is_virtual && !capabilities[k].virtual_has) ||
+                   (is_rig && !capabilities[k].virtual_has &&
+                    strcmp(capabilities[k].name, "analog_outputs") != 0 &&
+                    strcmp(capabilities[k].name, "relays") != 0)) {
             snprintf(msg, cap, "target %s cannot provide '%s' (%s)", target, need,
                      capabilities[k].meaning);
             rc = BMSRIG_ERR_STATE;
@@ -587,9 +591,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             return res->verdict = SCENARIO_SKIP;
         }
     }
-    if (opt->target && strcmp(opt->target, "virtual") != 0) {
-        scenario_result_set_message(res, "the rig target is not available in this build "
-                                         "(only --target virtual)");
+    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig) {
+        scenario_result_set_message(res, "target rig: no bench open (give --rig FILE)");
         return res->verdict = SCENARIO_RIG_FAULT;
     }
     lua_State *L = s->L;
@@ -601,6 +604,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.suppress_faults = opt->suppress_faults;
     cfg.trace_every_us = opt->trace_every_us;
     cfg.trace_title = s->path;
+    cfg.rig = opt->rig;
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);

@@ -14,6 +14,8 @@
 
 #include "rig/clock.h"
 
+struct rig_hw;
+
 enum scenario_verdict {
     SCENARIO_PASS = 0,
     SCENARIO_FAIL,      /* an expectation or a measurement failed: the DUT misbehaved */
@@ -84,6 +86,7 @@ struct scenario_run_options {
     int64_t trace_every_us;      /* signals CSV decimation */
     const char *output_dir;      /* where t:output() files go; NULL = none */
     const char *target;          /* "virtual" or "rig" */
+    struct rig_hw *rig;          /* the open bench for target "rig" (borrowed) */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */

@@ -163,7 +163,7 @@ expect_rc 2 "unknown option" -- --bogus
 expect_rc 2 "bad seed" -- --seed abc "$W/s"
 expect_rc 2 "missing path" -- "$W/nonexistent"
 expect_rc 2 "-j with --realtime" -- -j 2 --realtime "$W/s"
-expect_rc 3 "rig target unavailable is a rig fault" -- --target rig "$W/skip.lua"
+expect_rc 2 "--target rig without --rig" -- --target rig "$W/skip.lua"
 expect_rc 0 "parallel run" -- -j 2 "$W/s" "$W/skip.lua" --trace "$W/tr2"
 
 # Real time: a 0.5 s scenario takes about 0.5 s of wall time, with overruns counted.
