@@ -458,6 +458,29 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* Trace files are named after the scenario file: two files of the same name would
+     * overwrite each other's traces. */
+    if (o.trace_dir) {
+        for (size_t i = 0; i < n; i++) {
+            const char *a = strrchr(scenario_path(sc[i]), '/');
+            a = a ? a + 1 : scenario_path(sc[i]);
+            for (size_t j = i + 1; j < n; j++) {
+                const char *b = strrchr(scenario_path(sc[j]), '/');
+                b = b ? b + 1 : scenario_path(sc[j]);
+                if (strcmp(a, b) == 0) {
+                    fprintf(stderr, "bmsrig run: --trace: %s and %s would write the same trace "
+                                    "files; rename one\n", scenario_path(sc[i]),
+                            scenario_path(sc[j]));
+                    for (size_t k = 0; k < n; k++)
+                        scenario_free(sc[k]);
+                    free(sc);
+                    free(o.tags);
+                    return CLI_EXIT_USAGE;
+                }
+            }
+        }
+    }
+
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
      * scenarios (engine_free) and at the end (rig_hw_close). */
     struct rig_hw *hw = NULL;

@@ -152,6 +152,11 @@ return scenario { name = "virtual needs", needs = { "virtual_controller", "link_
 LUA
 expect_rc 0 "needs the virtual target meets" -- "$W/needs_ok.lua"
 
+mkdir -p "$W/dup"
+cp "$W/s/pass.lua" "$W/dup/pass.lua"
+expect_rc 2 "--trace refuses two files of the same name" -- "$W/s" "$W/dup" --trace "$W/trd"
+check "the collision is named" has "would write the same trace files" "$W/err"
+
 expect_rc 0 "--list" -- "$W/s" --list
 check "--list shows name and tags" has "passes: time.*infra,smoke" "$W/out"
 expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
