@@ -22,6 +22,8 @@
 #include "rig/clock.h"
 #include "rig/log.h"
 #include "rig/report.h"
+#include "rig/board.h"
+#include "rig/dut_serial.h"
 #include "rig/rig_hw.h"
 #include "rig/scenario.h"
 #include "sim/status.h"
@@ -496,6 +498,24 @@ static int run_main(int argc, char **argv)
             return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
     }
+    /* A real controller on the bench's serial lines, if the description names them. */
+    struct dut_serial *dut = NULL;
+    if (hw && rig_hw_board(hw)->bms_port[0]) {
+        char err[512] = "";
+        const struct board *b = rig_hw_board(hw);
+        if (dut_serial_open(&dut, b->bms_port, b->dash_port, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig run: %s\n", err);
+            rig_hw_close(hw);
+            for (size_t i = 0; i < n; i++)
+                scenario_free(sc[i]);
+            free(sc);
+            free(o.tags);
+            return CLI_EXIT_RIG;
+        }
+        fprintf(stderr, "bmsrig run: controller BMS line on %s, dashboard line on %s\n",
+                dut_serial_bms_path(dut),
+                dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
+    }
 
     struct run_state st = { .o = &o, .sc = sc, .n = n };
     pthread_mutex_init(&st.lock, NULL);
@@ -510,6 +530,7 @@ static int run_main(int argc, char **argv)
     st.ropt.output_dir = o.trace_dir;
     st.ropt.target = o.target;
     st.ropt.rig = hw;
+    st.ropt.dut = dut;
     if (o.timeout_s > 0)
         st.ropt.timeout_default_s = o.timeout_s;
     st.ropt.interrupted = &run_interrupted;
@@ -595,6 +616,7 @@ static int run_main(int argc, char **argv)
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
 
+    dut_serial_close(dut);
     rig_hw_close(hw);  /* safe state first, then release the lock */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
@@ -629,9 +651,12 @@ const struct cli_command cmd_run = {
         "                        time): each tick the models' cell, NTC, pack and charger\n"
         "                        voltages go to the bench's DAC channels and the wire faults\n"
         "                        (bms_tx, esc_tx, esc_resistor, moisture) switch its fault\n"
-        "                        lines; a fault the bench lacks skips the scenario. The device\n"
-        "                        under test is still the built-in controller model: a real\n"
-        "                        controller on the bench's serial ports is not wired yet\n"
+        "                        lines; a fault the bench lacks skips the scenario. If the\n"
+        "                        description names serial lines (serial = { bms =, dash = },\n"
+        "                        \"pty\" = a new pseudo-terminal), the device under test is the\n"
+        "                        controller on them: the BMS model answers its polls and its\n"
+        "                        error and speed are read over the dashboard line; otherwise\n"
+        "                        it is the built-in controller model\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
         "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"

@@ -9,6 +9,7 @@
 
 #include "rig/capture.h"
 #include "rig/cellfile.h"
+#include "rig/dut_serial.h"
 #include "rig/link.h"
 #include "rig/log.h"
 #include "rig/board.h"
@@ -364,7 +365,7 @@ int engine_step(struct engine *e)
             e->rider.throttle = ra;
             e->rider.brake = rb;
         }
-        if (e->powered)
+        if (e->powered && !e->cfg.dut)
             demand = esc_battery_current_a(e->esc);
     }
     /* The controller hangs on the discharge port: the stock pack is a separate-port design,
@@ -395,7 +396,7 @@ int engine_step(struct engine *e)
         pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
 
     /* 4. the controller's supply: it dies when the BMS opens the discharge switch */
-    if (e->powered) {
+    if (e->powered && !e->cfg.dut) {
         double v = pack_terminal_v(e->pack);
         if (!bms_discharge_enabled(e->bms) || v < 1.0) {
             esc_power_off(e->esc);
@@ -406,6 +407,12 @@ int engine_step(struct engine *e)
     }
 
     /* 5. the wire and the controller */
+    if (e->cfg.dut) {
+        dut_serial_set_levers(e->cfg.dut, e->rider.throttle, e->rider.brake);
+        if (dut_serial_tick(e->cfg.dut, e->link, now) != BMSRIG_OK)
+            return BMSRIG_ERR_IO;
+        goto bench;
+    }
     link_advance(e->link, now);
     size_t n;
     while ((n = link_esc_recv(e->link, now, e->rx, NULL, sizeof(e->rx))) > 0) {
@@ -420,6 +427,7 @@ int engine_step(struct engine *e)
         esc_tick(e->esc, now);
     }
 
+bench:
     /* 6. the bench: what the model presents, in one USB write */
     if (e->cfg.rig) {
         struct rig_hw *hw = e->cfg.rig;
@@ -459,10 +467,21 @@ const struct link *engine_link(const struct engine *e) { return e->link; }
 
 /* ---- commands ----------------------------------------------------------------------------- */
 
+/* A bench's supply line for the controller, if its description has one. */
+static void bench_power(struct engine *e, bool on)
+{
+    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, "power"))
+        rig_hw_fault(e->cfg.rig, "power", on ? "on" : NULL);
+}
+
 void engine_power_on(struct engine *e)
 {
     const int64_t now = e->clock.now_us;
     bms_power_on(e->bms, now);
+    if (e->cfg.dut) {
+        bench_power(e, true);
+        return;
+    }
     if (!bms_discharge_enabled(e->bms)) {
         br_info("power on refused: the BMS discharge switch is open");
         return;
@@ -474,11 +493,20 @@ void engine_power_on(struct engine *e)
 
 void engine_power_off(struct engine *e)
 {
+    if (e->cfg.dut)
+        bench_power(e, false);
     esc_power_off(e->esc);
     e->powered = false;
 }
 
-bool engine_powered(const struct engine *e) { return e->powered; }
+bool engine_powered(const struct engine *e)
+{
+    if (e->cfg.dut)
+        return dut_serial_alive(e->cfg.dut, e->clock.now_us);
+    return e->powered;
+}
+
+bool engine_dut_virtual(const struct engine *e) { return e->cfg.dut == NULL; }
 
 static double clamp01(double v)
 {
@@ -748,6 +776,11 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
             e->faults_requested--;  /* skipped, not requested-and-dropped */
             return hrc;
         }
+        if (e->cfg.dut) {
+            /* a real wire: the relay did it; the link model must not add its own cut */
+            e->faults_applied++;
+            return BMSRIG_OK;
+        }
     }
     int rc = BMSRIG_OK;
     if (strcmp(name, "esc_resistor") == 0) {
@@ -789,6 +822,8 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
         const char *line = bench_fault_name(e->cfg.rig, name);
         if (line)
             rig_hw_fault(e->cfg.rig, line, NULL);
+        if (e->cfg.dut)
+            return BMSRIG_OK;
     }
     if (strcmp(name, "esc_resistor") == 0) {
         link_fault_clear(e->link, LINK_FAULT_BMS_TX);
@@ -843,8 +878,17 @@ unsigned engine_faults_applied(const struct engine *e) { return e->faults_applie
 
 double engine_pack_voltage(const struct engine *e) { return pack_terminal_v(e->pack); }
 double engine_pack_current(const struct engine *e) { return pack_current_a(e->pack); }
-int engine_esc_error(const struct engine *e) { return e->powered ? esc_error_code(e->esc) : 0; }
-double engine_esc_speed(const struct engine *e) { return esc_speed_kmh(e->esc); }
+int engine_esc_error(const struct engine *e)
+{
+    if (e->cfg.dut)
+        return dut_serial_error(e->cfg.dut, e->clock.now_us);
+    return e->powered ? esc_error_code(e->esc) : 0;
+}
+
+double engine_esc_speed(const struct engine *e)
+{
+    return e->cfg.dut ? dut_serial_speed_kmh(e->cfg.dut) : esc_speed_kmh(e->esc);
+}
 
 /* bms_image() holds the model's own image; the image overrides (link faults config_invalid,
  * serial_default) are applied only as frames are served, so apply them here too: scenarios
@@ -889,6 +933,10 @@ int engine_reg(const struct engine *e, const char *image, unsigned word, unsigne
 
 uint64_t engine_line_bytes(const struct engine *e, const char *line)
 {
+    if (e->cfg.dut)
+        return strcmp(line, "esc_tx") == 0   ? dut_serial_bytes_in(e->cfg.dut)
+               : strcmp(line, "bms_tx") == 0 ? dut_serial_bytes_out(e->cfg.dut)
+                                             : 0;
     if (strcmp(line, "esc_tx") == 0)
         return e->esc_tx_bytes;
     if (strcmp(line, "bms_tx") == 0)

@@ -31,6 +31,7 @@ struct bms;
 struct esc;
 struct link;
 struct rig_hw;
+struct dut_serial;
 
 struct engine_config {
     enum clock_kind clock;
@@ -57,6 +58,10 @@ struct engine_config {
      * faults (bms_tx, esc_tx, esc_resistor, moisture) switch its fault lines. The device
      * under test is still the in-process virtual controller. */
     struct rig_hw *rig;
+    /* a real controller on the bench's serial lines (borrowed, NULL = the in-process virtual
+     * controller): our BMS model answers it through the link, its error and speed are read
+     * back over the dashboard line, and the pack sees no load from it (no current sense). */
+    struct dut_serial *dut;
 };
 
 /* Defaults: virtual clock, 1 ms tick, seed 1, 10s3p lg_m26 at 80 % and 25 C, m365_stock BMS,
@@ -89,6 +94,8 @@ const struct link *engine_link(const struct engine *e);
 void engine_power_on(struct engine *e);     /* controller on; the BMS sees a power-up */
 void engine_power_off(struct engine *e);
 bool engine_powered(const struct engine *e);
+/* True when the device under test is the in-process virtual controller. */
+bool engine_dut_virtual(const struct engine *e);
 
 /* Rider inputs (clamped to 0..1); mode 0 eco, 1 normal, 2 sport. */
 void engine_set_rider(struct engine *e, double throttle, double brake, int mode);

@@ -443,9 +443,22 @@ static int c_reg(lua_State *L)
 #define SET_BOOL(name, val) (lua_pushboolean(L, (val)), lua_setfield(L, -2, (name)))
 
 /* t:esc() -> the controller's state as a table */
+static int raise_skip(lua_State *L, const char *reason)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, "skip");
+    lua_setfield(L, -2, "bmsrig");
+    lua_pushstring(L, reason);
+    lua_setfield(L, -2, "message");
+    return lua_error(L);
+}
+
 static int c_esc(lua_State *L)
 {
     struct engine *e = ctx_of(L)->engine;
+    if (!engine_dut_virtual(e))
+        return raise_skip(L, "t:esc() reads the virtual controller's internals; the device "
+                             "under test is a real controller");
     struct esc_status st;
     esc_status(engine_esc(e), &st);
     lua_createtable(L, 0, 20);

@@ -462,9 +462,23 @@ static const struct capability {
     { "relays", false, "fault-insertion relays" },
 };
 
+static bool target_has(const struct capability *c, bool is_virtual, bool is_rig, bool real_dut)
+{
+    if (is_virtual)
+        return c->virtual_has;
+    (void)is_rig;
+    if (strcmp(c->name, "analog_outputs") == 0 || strcmp(c->name, "relays") == 0)
+        return true;
+    if (strcmp(c->name, "real_controller") == 0)
+        return real_dut;
+    if (strcmp(c->name, "virtual_controller") == 0)
+        return !real_dut;
+    return c->virtual_has;
+}
+
 /* Checks decl.needs (declaration at the stack top) against the target. Returns BMSRIG_OK,
  * BMSRIG_ERR_STATE with the skip reason in msg, or BMSRIG_ERR_ARG for an unknown name. */
-static int check_needs(lua_State *L, const char *target, char *msg, size_t cap)
+static int check_needs(lua_State *L, const char *target, bool real_dut, char *msg, size_t cap)
 {
     int rc = BMSRIG_OK;
     if (lua_getfield(L, -1, "needs") != LUA_TTABLE) {
@@ -489,10 +503,7 @@ static int check_needs(lua_State *L, const char *target, char *msg, size_t cap)
             if (len < cap)
                 snprintf(msg + len, cap - len, ")");
             rc = BMSRIG_ERR_ARG;
-        } else if ((is_virtual && !capabilities[k].virtual_has) ||
-                   (is_rig && !capabilities[k].virtual_has &&
-                    strcmp(capabilities[k].name, "analog_outputs") != 0 &&
-                    strcmp(capabilities[k].name, "relays") != 0)) {
+        } else if (!target_has(&capabilities[k], is_virtual, is_rig, real_dut)) {
             snprintf(msg, cap, "target %s cannot provide '%s' (%s)", target, need,
                      capabilities[k].meaning);
             rc = BMSRIG_ERR_STATE;
@@ -575,7 +586,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     {
         char msg[512];
         lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
-        int nrc = check_needs(s->L, opt->target ? opt->target : "virtual", msg, sizeof(msg));
+        int nrc = check_needs(s->L, opt->target ? opt->target : "virtual", opt->dut != NULL, msg,
+                              sizeof(msg));
         char where[256] = "?";
         if (lua_getfield(s->L, -1, "where") == LUA_TSTRING)
             snprintf(where, sizeof(where), "%s", lua_tostring(s->L, -1));
@@ -605,6 +617,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.trace_every_us = opt->trace_every_us;
     cfg.trace_title = s->path;
     cfg.rig = opt->rig;
+    cfg.dut = opt->dut;
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);

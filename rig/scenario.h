@@ -15,6 +15,7 @@
 #include "rig/clock.h"
 
 struct rig_hw;
+struct dut_serial;
 
 enum scenario_verdict {
     SCENARIO_PASS = 0,
@@ -87,6 +88,7 @@ struct scenario_run_options {
     const char *output_dir;      /* where t:output() files go; NULL = none */
     const char *target;          /* "virtual" or "rig" */
     struct rig_hw *rig;          /* the open bench for target "rig" (borrowed) */
+    struct dut_serial *dut;      /* a real controller on the bench's lines (borrowed) or NULL */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */

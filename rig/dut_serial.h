@@ -1,0 +1,47 @@
+/* dut_serial.h: a real controller as the device under test, on two serial lines of a bench:
+ * the BMS line (our fake BMS answers its polls through the link model) and the dashboard line
+ * (we poll its error and speed words like a dashboard does). A port named "pty" is a new
+ * pseudo-terminal whose slave path is reported, so a controller process (e.g. `bmsrig esc`)
+ * can be attached in tests. Real time only; not thread-safe. */
+#ifndef BMSRIG_RIG_DUT_SERIAL_H
+#define BMSRIG_RIG_DUT_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct link;
+
+#define DUT_DASH_POLL_US 100000      /* dashboard read of words 0xB0-0xB5 every 100 ms [I] */
+#define DUT_DASH_STALE_US 1000000    /* no reply for 1 s: the controller's state is unknown */
+
+struct dut_serial;
+
+/* Opens the two lines ("pty" = create a pseudo-terminal; "" for the dashboard = none).
+ * Returns BMSRIG_OK or BMSRIG_ERR_IO with the reason in err. *out owned: dut_serial_close. */
+int dut_serial_open(struct dut_serial **out, const char *bms_port, const char *dash_port,
+                    char *err, size_t errcap);
+void dut_serial_close(struct dut_serial *d);   /* NULL-safe */
+
+/* Borrowed: the device paths (the pty slave for "pty"), "" if none. */
+const char *dut_serial_bms_path(const struct dut_serial *d);
+const char *dut_serial_dash_path(const struct dut_serial *d);
+
+/* One tick at now_us: bytes from the controller into the link, the link's replies out, the
+ * dashboard poll and its replies. BMSRIG_ERR_IO if a line failed. */
+int dut_serial_tick(struct dut_serial *d, struct link *l, int64_t now_us);
+
+/* Rider inputs, sent with the dashboard poll as a 0x61 lever frame (throttle, brake 0..1). */
+void dut_serial_set_levers(struct dut_serial *d, double throttle, double brake);
+
+/* The controller's error word 0xB0 (-1 while unknown: no dashboard reply within
+ * DUT_DASH_STALE_US), speed word 0xB5 in km/h, whether it answers on the dashboard line. */
+int dut_serial_error(const struct dut_serial *d, int64_t now_us);
+double dut_serial_speed_kmh(const struct dut_serial *d);
+bool dut_serial_alive(const struct dut_serial *d, int64_t now_us);
+
+/* Bytes the controller sent on the BMS line, bytes we sent to it. */
+uint64_t dut_serial_bytes_in(const struct dut_serial *d);
+uint64_t dut_serial_bytes_out(const struct dut_serial *d);
+
+#endif
