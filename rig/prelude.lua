@@ -110,7 +110,7 @@ local function check_opts(name, opts)
   if opts == nil then return {} end
   if type(opts) ~= "table" then raise(name .. ": options must be a table {within=, after=, for=}") end
   for k, v in pairs(opts) do
-    if k ~= "within" and k ~= "after" and k ~= "for" and k ~= "every" then
+    if k ~= "within" and k ~= "after" and k ~= "for" then
       raise(fmt("%s: unknown option '%s' (within, after, for)", name, tostring(k)))
     end
     if type(v) ~= "number" or v < 0 then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end

@@ -680,6 +680,19 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             lua_pop(co, nres);
             break;
         }
+        if (st == LUA_ERRMEM) {
+            /* Lua's memory error carries no position: name the file and the limit, and keep
+             * the traceback (which has the line). */
+            luaL_traceback(L, co, "not enough memory", 0);
+            char *m = xprintf("%s: not enough memory (the limit is %u MiB per scenario)\n%s",
+                              s->path, (unsigned)(SANDBOX_MEM_DEFAULT >> 20),
+                              lua_tostring(L, -1));
+            lua_pop(L, 1);
+            scenario_result_set_message(res, m);
+            free(m);
+            v = SCENARIO_ERROR;
+            break;
+        }
         if (st != LUA_YIELD) {
             v = take_error(L, co, res);
             break;

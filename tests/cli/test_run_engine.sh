@@ -125,6 +125,16 @@ LUA
 expect_rc 2 "instruction budget stops a runaway loop, even one hidden in pcall" -- "$W/budget.lua"
 check "budget message" has "instruction budget" "$W/out"
 
+cat >"$W/mem.lua" <<'LUA'
+return scenario { name = "memory bomb", run = function(t)
+  local big = {}
+  for i = 1, 1e9 do big[i] = string.rep("x", 4096) .. i end
+end }
+LUA
+expect_rc 2 "memory cap stops a memory bomb" -- "$W/mem.lua"
+check "memory error names the file and the limit" has "mem.lua: not enough memory (the limit is 256 MiB per scenario)" "$W/out"
+check "memory error traceback has the line" has "mem.lua:3:" "$W/out"
+
 cat >"$W/timeout.lua" <<'LUA'
 return scenario { name = "too long", timeout = 5, run = function(t) t:wait(3600) end }
 LUA
