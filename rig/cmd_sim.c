@@ -71,9 +71,11 @@ static int run(int argc, char **argv)
     double interconnect = NAN;
     const char *fault_specs[MAX_FAULTS];
     int nfault = 0;
+    const char *ntc_specs[PACK_MAX_NTC];
+    unsigned nntc = 0;
 
     enum { O_CELL = 256, O_PACK, O_SOC, O_TEMP, O_LOAD, O_PROFILE, O_CHARGE, O_CV, O_DURATION,
-           O_UNTIL, O_DT, O_FAULT, O_OUT, O_EVERY, O_SEED, O_QUIET, O_ISO, O_IC };
+           O_UNTIL, O_DT, O_FAULT, O_OUT, O_EVERY, O_SEED, O_QUIET, O_ISO, O_IC, O_NTC };
     static const struct option opts[] = {
         { "cell", required_argument, NULL, O_CELL },
         { "pack", required_argument, NULL, O_PACK },
@@ -92,6 +94,7 @@ static int run(int argc, char **argv)
         { "seed", required_argument, NULL, O_SEED },
         { "quiet", no_argument, NULL, O_QUIET },
         { "isothermal", no_argument, NULL, O_ISO },
+        { "ntc", required_argument, NULL, O_NTC },
         { "interconnect-ohm", required_argument, NULL, O_IC },
         { NULL, 0, NULL, 0 },
     };
@@ -122,6 +125,11 @@ static int run(int argc, char **argv)
         case O_SEED: bad = parse_double("--seed", optarg, 0, 9007199254740992.0, &seed); break;
         case O_QUIET: quiet = true; break;
         case O_ISO: isothermal = true; break;
+        case O_NTC:
+            if (nntc == PACK_MAX_NTC)
+                return cli_usage_error(&cmd_sim, "--ntc: at most %d sensors", PACK_MAX_NTC);
+            ntc_specs[nntc++] = optarg;
+            break;
         case O_IC: bad = parse_double("--interconnect-ohm", optarg, 0.0, 0.5, &interconnect); break;
         default:
             return cli_usage_error(&cmd_sim, "unknown or incomplete option '%s'",
@@ -163,6 +171,29 @@ static int run(int argc, char **argv)
     cfg.isothermal = isothermal;
     if (!isnan(interconnect))
         cfg.interconnect_ohm = interconnect;
+    if (nntc) {
+        /* --ntc CELL[,CELL...]: one sensor per option, touching those cells. */
+        cfg.n_ntc = nntc;
+        for (unsigned i = 0; i < nntc; i++) {
+            struct pack_ntc_place *pl = &cfg.ntc[i];
+            pl->ncells = 0;
+            const char *q = ntc_specs[i];
+            for (;;) {
+                char *end;
+                errno = 0;
+                unsigned long v = strtoul(q, &end, 10);
+                if (end == q || errno || v >= (unsigned long)cfg.series * cfg.parallel ||
+                    pl->ncells == PACK_NTC_MAX_CELLS || (*end != ',' && *end != '\0'))
+                    return cli_usage_error(&cmd_sim, "--ntc '%s': want up to %d cell indices "
+                                           "0..%u separated by commas", ntc_specs[i],
+                                           PACK_NTC_MAX_CELLS, cfg.series * cfg.parallel - 1);
+                pl->cell[pl->ncells++] = (unsigned)v;
+                if (*end == '\0')
+                    break;
+                q = end + 1;
+            }
+        }
+    }
     struct simfault faults[MAX_FAULTS];
     for (int i = 0; i < nfault; i++)
         if (simfault_parse(fault_specs[i], cfg.series, cfg.parallel, cfg.n_ntc, &faults[i], err,
@@ -299,7 +330,8 @@ const struct cli_command cmd_sim = {
         "usage: bmsrig sim [--cell NAME|FILE] [--pack SxPp] [--soc F] [--temp C]\n"
         "                  (--load AMPS | --profile FILE.csv | --charge AMPS --cv VOLTS)\n"
         "                  (--duration S | --until-cutoff) [--dt S] [--every S]\n"
-        "                  [--fault SPEC]... [--seed N] [--isothermal] [--interconnect-ohm R]\n"
+        "                  [--fault SPEC]... [--seed N] [--ntc CELLS]... [--isothermal]\n"
+        "                  [--interconnect-ohm R]\n"
         "                  [--quiet] --out FILE.csv\n"
         "\n"
         "Simulates the pack model (sim/pack.h) and writes the signals CSV: time, pack voltage\n"
@@ -322,6 +354,8 @@ const struct cli_command cmd_sim = {
         "  --every S          CSV row interval (default max(dt, 1 s))\n"
         "  --fault SPEC       schedule a fault (repeatable), see below\n"
         "  --seed N           seed for random faults (default 1): same inputs, same bytes\n"
+        "  --ntc CELLS        one NTC touching these cells (e.g. 3,4; repeatable, up to 4;\n"
+        "                     replaces the default two sensors on groups 1 and S-2)\n"
         "  --isothermal       hold every cell at --temp (table comparisons)\n"
         "  --interconnect-ohm R  series strip resistance per group (default 0.002)\n"
         "  --quiet            no progress or summary on stderr\n"

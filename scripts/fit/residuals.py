@@ -66,3 +66,8 @@ print()
 tr = run("lg_m26", 0.52, dt=10)
 cap = (1 - tr[-1][0]) * 2.6
 print(f"### lg_m26 at 0.2C (0.52 A): delivered {cap:.3f} Ah to 2.5 V (rated 2.600 Ah)\n")
+with open(f"{FX}/cells/ref/lg_m26_discharge_curve_fit.csv") as f:
+    curve = [(float(r["soc"]), float(r["cell_V"])) for r in csv.DictReader(l for l in f if not l.startswith("#"))]
+sq = [(v_at(tr, s) - v) ** 2 for s, v in curve if 0.02 <= s <= 0.98]
+worst = max(abs(v_at(tr, s) - v) for s, v in curve if 0.02 <= s <= 0.98)
+print(f"lg_m26 at 0.52 A against the lygte-info curve fit, 2-98 % SOC: RMS {1000*math.sqrt(sum(sq)/len(sq)):.1f} mV, worst {1000*worst:.1f} mV over {len(sq)} points (the OCV was built from this curve, so this checks the construction, not the cell).\n")

@@ -56,6 +56,10 @@ printf 't_s,current_a\n0,1\n1,abc\n' > "$tmp/bad.csv"
 expect_usage "bad profile row" "bad.csv:3:" --profile "$tmp/bad.csv" --out "$tmp/x.csv"
 printf 'name x\nrated_ah -2 [S] x\n' > "$tmp/bad.cell"
 expect_usage "bad cell file" "bad.cell:2: rated_ah" --cell "$tmp/bad.cell" --load 1 --duration 1 --out "$tmp/x.csv"
+"$bin" sim --load 5 --duration 5 --quiet --ntc 0,1 --ntc 5 --ntc 29 --out "$tmp/n.csv"
+check "--ntc places three sensors" sh -c "head -1 '$tmp/n.csv' | grep -q 'ntc2_adc\$'"
+expect_usage "bad --ntc" "--ntc" --load 1 --duration 1 --ntc 0,30 --out "$tmp/x.csv"
+
 # bench sim: a short smoke run (speed is reported, never asserted here).
 "$bin" bench sim --seconds 0.01 --no-callgrind --pack 10s3p > "$tmp/b.json"
 check "bench sim exits 0" test $? -eq 0
