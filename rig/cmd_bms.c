@@ -82,7 +82,7 @@ static int run_bms(int argc, char **argv)
         { "profile", required_argument, NULL, 'f' },
         { "profile-file", required_argument, NULL, 'F' },
         { "soc", required_argument, NULL, 's' },
-        { "cell", required_argument, NULL, 'c' },
+        { "cell-v", required_argument, NULL, 'c' },
         { "temp", required_argument, NULL, 't' },
         { "current", required_argument, NULL, 'i' },
         { "latency", required_argument, NULL, 'l' },
@@ -112,7 +112,7 @@ static int run_bms(int argc, char **argv)
         case 'f': profile_name = optarg; break;
         case 'F': profile_file = optarg; break;
         case 's': if ((e = parse_double("--soc", optarg, 0, 100, &soc))) return e; break;
-        case 'c': if ((e = parse_double("--cell", optarg, 0, 5, &cell))) return e; break;
+        case 'c': if ((e = parse_double("--cell-v", optarg, 0, 5, &cell))) return e; break;
         case 't': if ((e = parse_double("--temp", optarg, -40, 120, &temp))) return e; break;
         case 'i': if ((e = parse_double("--current", optarg, -200, 200, &current))) return e; break;
         case 'd': if ((e = parse_double("--duration", optarg, 0, 1e7, &duration))) return e; break;
@@ -281,7 +281,7 @@ const struct cli_command cmd_bms = {
     .summary = "fake BMS in real time on a serial device or a new pty",
     .usage =
         "usage: bmsrig bms (--port DEV | --pty) [--profile NAME | --profile-file FILE]\n"
-        "                  [--soc PCT] [--cell V] [--temp C] [--current A] [--latency MODEL]\n"
+        "                  [--soc PCT] [--cell-v V] [--temp C] [--current A] [--latency MODEL]\n"
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
@@ -297,7 +297,7 @@ const struct cli_command cmd_bms = {
         "                    pro2_latest, happy_bms, generic_12s (docs/bms.md)\n"
         "  --profile-file F  a profile text file ('base NAME' may start from a built-in one)\n"
         "  --soc PCT         coulomb counter state of charge (default 50)\n"
-        "  --cell V          every group's voltage (default: a coarse NMC curve at --soc)\n"
+        "  --cell-v V        every group's voltage (default: a coarse NMC curve at --soc)\n"
         "  --temp C          both thermistors (default 25)\n"
         "  --current A       pack current, + = discharge (default 0)\n"
         "  --wake MS         power-up silence after the first request (profile default 590)\n"
