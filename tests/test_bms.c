@@ -782,6 +782,17 @@ Test(bms, coulomb_counter_counts_and_resyncs_at_full)
     pf_run(&f, 0.02);
     cr_assert_eq(img16(f.b, BMS_W_SOC), 100);
     cr_assert_eq(img16(f.b, BMS_W_REMAINING), 7800);
+    /* a full capacity discharged in all (100 mAh before + 7700 mAh now) counts one cycle */
+    unsigned cycles = img16(f.b, BMS_W_CYCLES);
+    cr_assert_eq(cycles, f.p.cycles);
+    for (unsigned g = 0; g < 10; g++)
+        f.in.group_v[g] = 3.7;
+    f.in.charger_present = false;
+    f.in.current_a = 7.7;
+    run(f.b, &f.t, &f.in, 3599.0, 0.5);
+    cr_assert_eq(img16(f.b, BMS_W_CYCLES), cycles, "not yet");
+    run(f.b, &f.t, &f.in, 2.0, 0.5);
+    cr_assert_eq(img16(f.b, BMS_W_CYCLES), cycles + 1);
     bms_free(f.b);
 }
 
