@@ -12,6 +12,7 @@ static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
     &cmd_bms,
+    &cmd_sim,
     &cmd_bench,
 };
 

@@ -1,40 +1,49 @@
-/* cmd_bench.c: `bmsrig bench WHAT`: the benchmarks, machine-readable (one JSON object). */
+/* cmd_bench.c: `bmsrig bench TARGET`: the benchmarks, machine-readable (JSON) output. */
 #include <stdio.h>
 #include <string.h>
 
+#include "rig/bench.h"
 #include "rig/bench_bms.h"
 #include "rig/cli.h"
 
-struct bench_entry {
+/* One line per benchmark target; other targets (bms, mpsse) append here. */
+static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
-};
-
-/* One line per benchmark (other issues append theirs: sim, mpsse). */
-static const struct bench_entry benches[] = {
+} targets[] = {
+    { "sim", bench_sim_run },
     { "bms", bench_bms_run },
 };
 
-static int run_bench(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench, "name a benchmark");
-    for (size_t i = 0; i < sizeof(benches) / sizeof(benches[0]); i++)
-        if (strcmp(argv[1], benches[i].name) == 0)
-            return benches[i].run(argc - 1, argv + 1);
-    return cli_usage_error(&cmd_bench, "unknown or unavailable benchmark '%s'", argv[1]);
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms)");
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+        if (strcmp(argv[1], targets[i].name) == 0)
+            return targets[i].run(argc - 1, argv + 1);
+    return cli_usage_error(&cmd_bench, "no benchmark '%s'", argv[1]);
 }
 
 const struct cli_command cmd_bench = {
     .name = "bench",
-    .summary = "benchmarks with machine-readable (JSON) output",
+    .summary = "benchmarks with JSON output (sim, bms)",
     .usage =
-        "usage: bmsrig bench bms [--polls N] [--profile NAME]\n"
+        "usage: bmsrig bench TARGET [OPTIONS]\n"
         "\n"
-        "bms   poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
+        "Runs a benchmark and prints JSON on stdout.\n"
+        "\n"
+        "targets:\n"
+        "  sim [--cell NAME] [--pack SxPp] [--seconds S] [--no-callgrind]\n"
+        "      pack model throughput on one core (thread CPU clock) at a 1 ms step: cell-steps\n"
+        "      per second, ns per cell-step, real-time factor, for 10s3p and 16s8p (or --pack);\n"
+        "      instructions per cell-step from valgrind's callgrind when it is installed.\n"
+        "      --seconds S sets the minimum measured CPU time per pack (default 1).\n"
+        "  bms [--polls N] [--profile NAME]\n"
+        "      poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
         "      process: N polls (default 10000) of 12 bytes at word 0x30, one at a time, the\n"
-        "      reply-latency model off. Prints {\"p50_us\", \"p99_us\", \"max_us\", ...} measured\n"
-        "      from just before the request's write() to the reply's last byte read.\n"
-        "      The goal is p99 <= 100 us. Exit 1 if any poll went unanswered (200 ms).\n",
-    .run = run_bench,
+        "      reply-latency model off; p50/p99/max in us from just before the request's\n"
+        "      write() to the reply's last byte read. Goal p99 <= 100 us. Exit 1 if a poll\n"
+        "      went unanswered (200 ms).\n",
+    .run = run,
 };
