@@ -1,7 +1,7 @@
 /* bms_poller.c: a test peer in its own process playing the ESC on a pty: sends 0x30 polls and
  * checks that each is answered, optionally with random garbage between polls (soak).
  *
- *     bms_poller PTY --polls N                      N polls back to back
+ *     bms_poller PTY --polls N [--interval-ms M]    N polls back to back (or M ms apart)
  *     bms_poller PTY --garbage-seconds S [--seed N] garbage, a pause, a poll ... for S seconds
  *
  * Prints one summary line; exits 0 if every valid poll was answered, 1 otherwise, 2 on usage. */
@@ -110,11 +110,14 @@ int main(int argc, char **argv)
     long polls = 0;
     double garbage_s = 0;
     uint64_t seed = 1;
+    long interval_ms = 0;
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--polls") == 0)
             polls = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--garbage-seconds") == 0)
             garbage_s = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--interval-ms") == 0)
+            interval_ms = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--seed") == 0)
             seed = strtoull(argv[i + 1], NULL, 10);
         else {
@@ -149,6 +152,8 @@ int main(int argc, char **argv)
             sent++;
             if (poll_once(fd, &d, &w, 500))
                 answered++;
+            if (interval_ms > 0)
+                usleep((useconds_t)interval_ms * 1000);
         }
     } else {
         int64_t end = now_ms() + (int64_t)(garbage_s * 1000.0);

@@ -37,6 +37,25 @@ check "log: $esc requests heard, $bms replies, at least $polls each" \
 summary=$("$bin" decode "$tmp/log.csv" | tail -n 1)
 check "the log decodes: $summary" sh -c "printf '%s' \"\$1\" | grep -q \"^frames: $((esc + bms)) valid, 0 bad\"" _ "$summary"
 
+# the pack model behind the BMS: a 40 A load trips discharge over-current after 1.28 s and the
+# pack current stops; the registers show it
+"$bin" bms --pty --latency off --wake 0 --current 40 --duration 3 --log "$tmp/oc.csv" \
+    >"$tmp/out2" 2>"$tmp/err2" &
+pid=$!
+i=0
+while [ ! -s "$tmp/out2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$poller" "$(head -n 1 "$tmp/out2")" --polls 20 --interval-ms 100 >/dev/null
+check "polls answered while the pack is loaded" test $? -eq 0
+wait "$pid"
+rc=$?
+pid=""
+check "--duration ends with exit 0" test $rc -eq 0
+"$bin" decode "$tmp/oc.csv" | grep bms_tx >"$tmp/oc.txt"
+check "first replies: 40 A flowing, sagging pack" grep -q "current=+40.0[0-9]A voltage=3[0-9]" "$tmp/oc.txt"
+last=$(tail -n 1 "$tmp/oc.txt")
+check "last reply: discharge error set, current gone: $last" \
+    sh -c "printf '%s' \"\$1\" | grep -q 'discharge_error.*current=[-+]0.0[0-3]A'" _ "$last"
+
 # bad options are usage errors naming the option
 "$bin" bms --pty --soc 150 >/dev/null 2>"$tmp/e1"
 check "--soc out of range exits 2" test $? -eq 2
@@ -47,6 +66,8 @@ check "unknown profile exits 2" test $? -eq 2
 check "missing device exits 3" test $? -eq 3
 "$bin" bms --pty --fault warp_drive >/dev/null 2>"$tmp/e4"
 check "unknown fault exits 2" test $? -eq 2
+"$bin" bms --pty --cell nosuchcell >/dev/null 2>"$tmp/e6"
+check "unknown cell set exits 2" test $? -eq 2
 printf 'base m365_stock\ncell_ov_mv 4300\n' >"$tmp/p.txt"
 "$bin" bms --pty --profile-file "$tmp/p.txt" >/dev/null 2>"$tmp/e5"
 check "profile file without a grade exits 2" test $? -eq 2
