@@ -1,5 +1,6 @@
 /* cmd_bms.c: `bmsrig bms`: a standalone fake BMS in real time on a serial device or a new pty,
- * answering a controller's polls from the BMS model with a static pack state from options. */
+ * answering a controller's polls from the BMS model, which reads the pack model (issue 3)
+ * stepped in real time with a constant load, or a static pack state (--cell-v). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -9,11 +10,13 @@
 #include <string.h>
 
 #include "rig/capture.h"
+#include "rig/cellfile.h"
 #include "rig/cli.h"
 #include "rig/endpoint.h"
 #include "rig/link.h"
 #include "rig/transport.h"
 #include "sim/bms.h"
+#include "sim/pack.h"
 #include "sim/status.h"
 
 #define LOG_PREFIX "bms"
@@ -27,16 +30,39 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
-/* Resting cell voltage for a state of charge, for the standalone command only: a coarse NMC
- * (LG M26-like) curve [I]; scenarios take cell voltages from the pack model instead. */
-static double ocv_from_soc(double pct)
+/* The live pack behind the BMS: stepped before each BMS tick with the load the switches allow,
+ * then read out into the BMS's input snapshot (what the scenario engine does per tick). */
+struct live_pack {
+    struct pack *pack;
+    struct bms *bms;
+    double load_a;          /* + = discharge, - = charge (a charger is then present) */
+    int64_t last_us;
+};
+
+static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
 {
-    static const double v[] = { 3.00, 3.45, 3.55, 3.61, 3.66, 3.72, 3.80, 3.89, 3.98, 4.07, 4.17 };
-    double x = fmax(0.0, fmin(100.0, pct)) / 10.0;
-    int i = (int)x;
-    if (i >= 10)
-        return v[10];
-    return v[i] + (v[i + 1] - v[i]) * (x - i);
+    struct live_pack *lp = user;
+    double dt = (double)(now_us - lp->last_us) * 1e-6;
+    lp->last_us = now_us;
+    if (dt > 0) {
+        double load = lp->load_a;
+        if ((load > 0 && !bms_discharge_enabled(lp->bms)) || (load < 0 && !bms_charge_enabled(lp->bms)))
+            load = 0;
+        for (unsigned g = 0; g < pack_series(lp->pack); g++)
+            pack_set_bleed(lp->pack, g, bms_bleed(lp->bms, g));
+        pack_step(lp->pack, dt, load);
+    }
+    in->ngroups = pack_series(lp->pack);
+    for (unsigned g = 0; g < in->ngroups && g < BMS_GROUPS_MAX; g++)
+        in->group_v[g] = pack_sense_voltage(lp->pack, g);
+    in->current_a = pack_current_a(lp->pack);
+    for (unsigned i = 0; i < BMS_NTC_MAX; i++) {
+        struct ntc_reading r;
+        unsigned n = i < pack_ntc_count(lp->pack) ? i : 0;
+        in->ntc_ohm[i] = pack_ntc_read(lp->pack, n, &r) == BMSRIG_OK ? r.r_ohm : NAN;
+    }
+    in->charger_present = lp->load_a < 0;
+    in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
 static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
@@ -82,7 +108,9 @@ static int run_bms(int argc, char **argv)
         { "profile", required_argument, NULL, 'f' },
         { "profile-file", required_argument, NULL, 'F' },
         { "soc", required_argument, NULL, 's' },
-        { "cell", required_argument, NULL, 'c' },
+        { "cell-v", required_argument, NULL, 'c' },
+        { "cell", required_argument, NULL, 'C' },
+        { "pack", required_argument, NULL, 'K' },
         { "temp", required_argument, NULL, 't' },
         { "current", required_argument, NULL, 'i' },
         { "latency", required_argument, NULL, 'l' },
@@ -96,7 +124,7 @@ static int run_bms(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
-    const char *latency = "recorded";
+    const char *latency = "recorded", *cell_name = "lg_m26", *pack_name = NULL;
     bool use_pty = false, no_noise = false;
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
     double baud = 115200, seed = 1;
@@ -112,7 +140,7 @@ static int run_bms(int argc, char **argv)
         case 'f': profile_name = optarg; break;
         case 'F': profile_file = optarg; break;
         case 's': if ((e = parse_double("--soc", optarg, 0, 100, &soc))) return e; break;
-        case 'c': if ((e = parse_double("--cell", optarg, 0, 5, &cell))) return e; break;
+        case 'c': if ((e = parse_double("--cell-v", optarg, 0, 5, &cell))) return e; break;
         case 't': if ((e = parse_double("--temp", optarg, -40, 120, &temp))) return e; break;
         case 'i': if ((e = parse_double("--current", optarg, -200, 200, &current))) return e; break;
         case 'd': if ((e = parse_double("--duration", optarg, 0, 1e7, &duration))) return e; break;
@@ -120,6 +148,8 @@ static int run_bms(int argc, char **argv)
         case 'S': if ((e = parse_double("--seed", optarg, 0, 9e15, &seed))) return e; break;
         case 'w': if ((e = parse_double("--wake", optarg, 0, 60000, &wake_ms))) return e; break;
         case 'l': latency = optarg; break;
+        case 'C': cell_name = optarg; break;
+        case 'K': pack_name = optarg; break;
         case 'L': log_path = optarg; break;
         case 'N': no_noise = true; break;
         case 'x':
@@ -199,14 +229,49 @@ static int run_bms(int argc, char **argv)
         return CLI_EXIT_RIG;
     }
     int rc = CLI_EXIT_PASS;
+    struct live_pack lp = { .bms = b, .load_a = current };
     for (size_t i = 0; i < nfaults; i++)
         if ((rc = add_fault(l, faults[i])) != 0)
             goto out_model;
     bms_set_noise(b, !no_noise);
     bms_set_soc(b, soc);
     struct bms_inputs in;
-    bms_inputs_rest(&in, &prof, isnan(cell) ? ocv_from_soc(soc) : cell, temp);
+    bms_inputs_rest(&in, &prof, isnan(cell) ? 3.7 : cell, temp);   /* pack read-outs replace it */
     in.current_a = current;
+    in.charger_present = current < 0;
+
+    /* the pack model, unless a static pack was asked for with --cell-v */
+    if (isnan(cell)) {
+        struct cell_params cp;
+        if (cellfile_load(cell_name, &cp, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig bms: --cell: %s\n", err);
+            rc = CLI_EXIT_USAGE;
+            goto out_model;
+        }
+        char def[16];
+        snprintf(def, sizeof(def), "%us%up", prof.series, prof.parallel > 8 ? 8 : prof.parallel);
+        struct pack_config pc;
+        if (pack_config_preset(&pc, pack_name ? pack_name : def, &cp) != BMSRIG_OK) {
+            rc = cli_usage_error(&cmd_bms, "--pack: expected SxPp (S <= 16, P <= 8), got '%s'",
+                                 pack_name ? pack_name : def);
+            goto out_model;
+        }
+        pc.soc0 = soc / 100.0;
+        pc.temp0_c = temp;
+        pc.seed = (uint64_t)seed;
+        if (pc.series != prof.series)
+            br_warn("pack has %u groups, profile %s expects %u", pc.series, prof.name, prof.series);
+        lp.pack = pack_new(&pc);
+        if (!lp.pack) {
+            fprintf(stderr, "bmsrig bms: cannot create the pack model\n");
+            rc = CLI_EXIT_USAGE;
+            goto out_model;
+        }
+        live_refresh(&lp, 0, &in);
+    } else if (pack_name) {
+        rc = cli_usage_error(&cmd_bms, "--pack needs the pack model: drop --cell-v");
+        goto out_model;
+    }
 
     FILE *log = NULL;
     if (log_path) {
@@ -244,7 +309,7 @@ static int run_bms(int argc, char **argv)
 
     struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
     struct endpoint_stats st;
-    int erc = endpoint_run(&ec, &t, b, l, &in, NULL, NULL, &g_stop, &st);
+    int erc = endpoint_run(&ec, &t, b, l, &in, lp.pack ? live_refresh : NULL, &lp, &g_stop, &st);
     const struct link_stats *ls = link_stats(l);
     const struct bms_counters *bc = bms_counters(b);
     fprintf(stderr,
@@ -271,6 +336,7 @@ out_log:
             rc = CLI_EXIT_RIG;
     }
 out_model:
+    pack_free(lp.pack);
     link_free(l);
     bms_free(b);
     return rc;
@@ -281,12 +347,14 @@ const struct cli_command cmd_bms = {
     .summary = "fake BMS in real time on a serial device or a new pty",
     .usage =
         "usage: bmsrig bms (--port DEV | --pty) [--profile NAME | --profile-file FILE]\n"
-        "                  [--soc PCT] [--cell V] [--temp C] [--current A] [--latency MODEL]\n"
+        "                  [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C] [--current A]\n"
+        "                  [--cell-v V] [--latency MODEL]\n"
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
-        "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The pack is held at a\n"
-        "static state given by the options (the pack model drives it in scenarios).\n"
+        "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
+        "model, stepped in real time with a constant load (--current) that the BMS's switches\n"
+        "can cut; --cell-v holds a static pack instead.\n"
         "\n"
         "transport (exactly one):\n"
         "  --port DEV        a serial device, raw 8N1, no flow control (--baud N, default 115200)\n"
@@ -296,10 +364,14 @@ const struct cli_command cmd_bms = {
         "  --profile NAME    built-in profile: m365_stock (default), pro_stock, pro2_fw126,\n"
         "                    pro2_latest, happy_bms, generic_12s (docs/bms.md)\n"
         "  --profile-file F  a profile text file ('base NAME' may start from a built-in one)\n"
-        "  --soc PCT         coulomb counter state of charge (default 50)\n"
-        "  --cell V          every group's voltage (default: a coarse NMC curve at --soc)\n"
-        "  --temp C          both thermistors (default 25)\n"
-        "  --current A       pack current, + = discharge (default 0)\n"
+        "  --cell NAME       cell parameter set, fixtures/cells/NAME.cell (default lg_m26)\n"
+        "  --pack SxPp       pack topology (default: the profile's series x parallel, P <= 8)\n"
+        "  --soc PCT         pack and coulomb counter state of charge (default 50)\n"
+        "  --temp C          pack and ambient temperature (default 25)\n"
+        "  --current A       constant load, + = discharge; negative = a charger pushing that\n"
+        "                    current (default 0)\n"
+        "  --cell-v V        no pack model: every group held at V (noise only), thermistors at\n"
+        "                    --temp, current --current\n"
         "  --wake MS         power-up silence after the first request (profile default 590)\n"
         "  --no-noise        ADC noise off\n"
         "\n"

@@ -104,13 +104,11 @@ int endpoint_run(const struct endpoint_config *cfg, struct transport *t, struct 
             stats->bytes_out += n;
             continue;   /* more may be due already */
         }
+        /* next reply due, or the moment a partial frame times out on the gap */
         int64_t deadline = next_tick;
-        int64_t tx = link_bms_next_tx_us(l);
-        if (tx < deadline)
-            deadline = tx;
-        int64_t gap = now + 2000;   /* wake up to let a partial frame time out */
-        if (gap < deadline)
-            deadline = gap;
+        int64_t ev = link_next_event_us(l);
+        if (ev < deadline)
+            deadline = ev;
         if (deadline > end_us)
             deadline = end_us;
         int64_t wait = deadline - now;

@@ -286,6 +286,12 @@ static void schedule_reply(struct link *l, int64_t now_us, const struct frame *r
 
 /* ---- receiver ------------------------------------------------------------------------------- */
 
+/* Start bit of a frame of n bytes whose last byte arrived now (the recordings' t_s). */
+static int64_t frame_start_us(const struct link *l, size_t n)
+{
+    return l->rx_now_us - (int64_t)llround((double)n * l->byte_us);
+}
+
 static void on_event(void *user, const struct frame_event *ev)
 {
     struct link *l = user;
@@ -295,13 +301,15 @@ static void on_event(void *user, const struct frame_event *ev)
             const char *why = ev->kind == FRAME_EV_BAD_CHECKSUM ? "bad_checksum"
                               : ev->kind == FRAME_EV_BAD_LENGTH ? "bad_length"
                                                                 : "truncated";
-            l->hook(l->hook_user, l->rx_now_us, "esc_tx", ev->raw, ev->raw_len, why);
+            l->hook(l->hook_user, frame_start_us(l, ev->raw_len), "esc_tx", ev->raw,
+                    ev->raw_len, why);
         }
         return;
     }
     l->stats.frames_heard++;
     if (l->hook)
-        l->hook(l->hook_user, l->rx_now_us, "esc_tx", ev->raw, ev->raw_len, "ok");
+        l->hook(l->hook_user, frame_start_us(l, ev->raw_len), "esc_tx", ev->raw, ev->raw_len,
+                "ok");
     struct frame rep;
     if (bms_handle_request(l->bms, l->rx_now_us, ev->frame, &rep) == BMS_REQ_REPLY)
         schedule_reply(l, l->rx_now_us, &rep);

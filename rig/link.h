@@ -127,8 +127,9 @@ int64_t link_next_event_us(const struct link *l);
 const struct link_stats *link_stats(const struct link *l);
 
 /* Observer for logs and tests: called with each frame the BMS heard (line "esc_tx", check
- * "ok" or the decode error) and each reply as it leaves the BMS (line "bms_tx", check "ok" or
- * the fault applied, the bytes as sent before bit errors). `bytes` borrowed for the call. */
+ * "ok" or the decode error, t_us = its first start bit, estimated from the byte time) and each
+ * reply when it is scheduled (line "bms_tx", t_us = its start time, check "ok" or the fault
+ * applied, the bytes before bit errors). `bytes` borrowed for the call. */
 typedef void (*link_frame_fn)(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
                               size_t n, const char *check);
 void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user);

@@ -127,8 +127,10 @@ ssize_t transport_read(struct transport *t, uint8_t *buf, size_t cap)
             return n;
         if (errno == EINTR)
             continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EIO)
-            return 0;   /* EIO: pty peer gone; keep serving, a new peer may open it */
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return 0;
+        if (errno == EIO && t->keep_fd >= 0)
+            return 0;   /* pty: the peer went away; keep serving, a new peer may open it */
         return BMSRIG_ERR_IO;
     }
 }

@@ -26,7 +26,7 @@ int transport_open_serial(struct transport *t, const char *dev, uint32_t baud);
 int transport_open_pty(struct transport *t);
 
 /* Non-blocking read/write: the byte count, 0 when nothing is available / writable, or
- * BMSRIG_ERR_IO. A pty whose peer closed reads as 0 (not an error). */
+ * BMSRIG_ERR_IO (a serial device that went away, EIO). A pty whose peer closed reads as 0. */
 ssize_t transport_read(struct transport *t, uint8_t *buf, size_t cap);
 ssize_t transport_write(struct transport *t, const uint8_t *buf, size_t n);
 

@@ -266,6 +266,44 @@ Test(bms, register_reads_are_consistent_with_the_model)
     bms_free(b);
 }
 
+/* Every documented word range (protocol.md section 3, and the apps' reads) reads back exactly the
+ * image bytes, with the values the model holds. */
+Test(bms, documented_ranges_read_back_from_the_image)
+{
+    struct bms_profile p = load("m365_stock");
+    struct bms *b = quiet_bms(&p);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &p, 3.95, 27.0);
+    bms_set_soc(b, 80);
+    int64_t t = 0;
+    run(b, &t, &in, 0.05, 0.01);
+    const struct { uint8_t word, n; } ranges[] = {
+        { 0x00, 2 }, { 0x10, 16 }, { 0x10, 18 }, { 0x18, 4 }, { 0x1B, 4 }, { 0x20, 2 },
+        { 0x20, 8 }, { 0x30, 12 }, { 0x31, 10 }, { 0x36, 2 }, { 0x3B, 2 }, { 0x40, 20 },
+        { 0x40, 24 }, { 0x40, 30 }, { 0x00, 253 }, { 0x7F, 2 },
+    };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        struct frame rep;
+        cr_assert_eq(read_req(b, t, ranges[i].word, ranges[i].n, &rep), BMS_REQ_REPLY, "range %zu", i);
+        cr_assert_eq(rep.payload_len, ranges[i].n);
+        cr_assert_arr_eq(rep.payload, bms_image(b) + 2 * ranges[i].word, ranges[i].n, "range %zu", i);
+    }
+    struct frame rep;
+    cr_assert_eq(read_req(b, t, 0x00, 254, &rep), BMS_REQ_BAD_RANGE, "L would exceed 255");
+    cr_assert_eq(img16(b, 0x00), 0x5A5A);
+    cr_assert_eq(img16(b, BMS_W_REAL_CAP), 7800);
+    cr_assert_eq(img16(b, BMS_W_CYCLES), p.cycles);
+    cr_assert_eq(img16(b, BMS_W_CHARGES), p.charges);
+    cr_assert_eq(img16(b, BMS_W_REMAINING), 6240);
+    cr_assert_eq(img16(b, BMS_W_SOC), 80);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3950);
+    cr_assert_eq(img16(b, BMS_W_TEMPS), (27 + 20) | (27 + 20) << 8);
+    cr_assert_eq(img16(b, BMS_W_MAX_V), 3950);
+    for (unsigned w = 0x21; w <= 0x23; w++)
+        cr_assert_eq(img16(b, w), 0, "error bytes");
+    bms_free(b);
+}
+
 Test(bms, twelve_s_profile_serves_cells_11_and_12)
 {
     struct bms_profile p = load("generic_12s");
@@ -744,6 +782,17 @@ Test(bms, coulomb_counter_counts_and_resyncs_at_full)
     pf_run(&f, 0.02);
     cr_assert_eq(img16(f.b, BMS_W_SOC), 100);
     cr_assert_eq(img16(f.b, BMS_W_REMAINING), 7800);
+    /* a full capacity discharged in all (100 mAh before + 7700 mAh now) counts one cycle */
+    unsigned cycles = img16(f.b, BMS_W_CYCLES);
+    cr_assert_eq(cycles, f.p.cycles);
+    for (unsigned g = 0; g < 10; g++)
+        f.in.group_v[g] = 3.7;
+    f.in.charger_present = false;
+    f.in.current_a = 7.7;
+    run(f.b, &f.t, &f.in, 3599.0, 0.5);
+    cr_assert_eq(img16(f.b, BMS_W_CYCLES), cycles, "not yet");
+    run(f.b, &f.t, &f.in, 2.0, 0.5);
+    cr_assert_eq(img16(f.b, BMS_W_CYCLES), cycles + 1);
     bms_free(f.b);
 }
 
