@@ -185,6 +185,7 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
     printf("%9.3f s  power on (%s)\n", 0.0, esc_model_name(esc_params(e)->model));
     fflush(stdout);
     const double tick_us = esc_params(e)->v[ESC_P_TICK_US];
+    uint64_t next_warn = 1;
     while (!stop_signal) {
         int64_t now = mono_us() - t_start;
         if (now >= dur_us)
@@ -240,8 +241,16 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
             int64_t late = now - due;
             if (late > sum->max_late_us)
                 sum->max_late_us = late;
-            if ((double)late > tick_us)
+            if ((double)late > tick_us) {
                 sum->overruns++;
+                /* Warn about stalls, at most at doubling intervals of the overrun count. */
+                if (sum->overruns >= next_warn) {
+                    br_warn("main-loop tick %.1f ms late (%llu overruns so far): the host is "
+                            "too busy for real time", (double)late / 1000.0,
+                            (unsigned long long)sum->overruns);
+                    next_warn *= 2;
+                }
+            }
         }
         esc_tick(e, now);
         struct esc_status st;

@@ -21,26 +21,38 @@ enum esc_model {
 #define ESC_PARAM_TABLE(X) \
     /* ---- timing of the main loop and the BMS task ---------------------------------------- */ \
     X(TICK_US, "tick_us", "us", 4988.79, 'D', 4988.79, 'I', \
-      "main-loop tick: firmware SysTick 5 ms nominal (LOAD 39999 at 8 MHz); 4988.79 us is the fit of the two-way recording (2118 ticks in 10.566 s); the RC oscillator runs 0.2 % fast") \
+      "main-loop tick: firmware SysTick 5 ms nominal (LOAD 39999 at 8 MHz); 4988.79 us is the" \
+      " fit of the two-way recording (2118 ticks in 10.566 s); the RC oscillator runs 0.2 % " \
+      "fast") \
     X(FIRST_REQ_MS, "first_req_ms", "ms", 589.0, 'D', 589.0, 'I', \
-      "power-on to first BMS request: two-way recording 1.2936 -> 1.8823 s; CPU emulation 573 ms; the main loop (tick 0) starts here") \
+      "power-on to first BMS request: two-way recording 1.2936 -> 1.8823 s; CPU emulation 573" \
+      " ms; the main loop (tick 0) starts here") \
     X(BOOT_CALL_TICKS, "boot_call_ticks", "ticks", 3, 'D', 3, 'I', \
-      "boot handshake routine runs every 3rd tick (DRV134 0x08003ADC); recording: 14.97 ms between retries") \
+      "boot handshake routine runs every 3rd tick (DRV134 0x08003ADC); recording: 14.97 ms " \
+      "between retries") \
     X(BOOT_TRIES, "boot_tries", "requests", 501, 'D', 501, 'I', \
-      "boot requests before giving up for good: 501 per protocol.md (esc-side recording 2.833 -> 10.331 s counted at 15.0 ms); at its measured 14.967 ms cadence that span holds 502 slots; firmware counter 5000 in steps of 10 and the CPU emulation give 500") \
+      "boot requests before giving up for good: 501 per protocol.md (esc-side recording 2.833" \
+      " -> 10.331 s counted at 15.0 ms); at its measured 14.967 ms cadence that span holds " \
+      "502 slots; firmware counter 5000 in steps of 10 and the CPU emulation give 500") \
     X(POLL_HALF_TICKS, "poll_half_ticks", "ticks", 21, 'D', 21, 'I', \
-      "running BMS task body every 21 ticks, alternating send / check: poll period 42 ticks (209.5 ms recorded), reply window 21 ticks (~105 ms)") \
+      "running BMS task body every 21 ticks, alternating send / check: poll period 42 ticks " \
+      "(209.5 ms recorded), reply window 21 ticks (~105 ms)") \
     X(FIRST_POLL_TICKS, "first_poll_ticks", "ticks", 21, 'D', 21, 'I', \
-      "first running poll after the last handshake request: recording 104.8 ms (CPU emulation 75-90 ms, depends on boot phase)") \
+      "first running poll after the last handshake request: recording 104.8 ms (CPU emulation" \
+      " 75-90 ms, depends on boot phase)") \
     X(MISS_LIMIT, "miss_limit", "polls", 25, 'D', 25, 'I', \
-      "consecutive missed polls that set comm-lost (error 21): DRV130-143 constant; emulation 5.354 s after the last reply") \
+      "consecutive missed polls that set comm-lost (error 21): DRV130-143 constant; emulation" \
+      " 5.354 s after the last reply") \
     X(EVAL_START_TICKS, "eval_start_ticks", "ticks", 600, 'D', 600, 'I', \
-      "error evaluation starts after 600 ticks of the main loop (DRV134 0x08002BF8), or as soon as the handshake is done; emulation: error 21 at 3.56 s after reset") \
+      "error evaluation starts after 600 ticks of the main loop (DRV134 0x08002BF8), or as " \
+      "soon as the handshake is done; emulation: error 21 at 3.56 s after reset") \
     /* ---- error thresholds ----------------------------------------------------------------- */ \
     X(SUPPLY_MIN_V, "supply_min_v", "V", 26.00, 'D', 26.00, 'I', \
-      "error 24 below this own-ADC supply voltage at boot (DRV134 boot check; patchers' volt_limit)") \
+      "error 24 below this own-ADC supply voltage at boot (DRV134 boot check; patchers' " \
+      "volt_limit)") \
     X(SUPPLY_MAX_V, "supply_max_v", "V", 43.00, 'D', 43.00, 'I', \
-      "error 24 above this own-ADC supply voltage at boot (a 12S pack trips it); patcher default 43.01 V") \
+      "error 24 above this own-ADC supply voltage at boot (a 12S pack trips it); patcher " \
+      "default 43.01 V") \
     X(TEMP_LOW_C, "temp_low_c", "C", -20, 'D', -20, 'I', \
       "error 39 when T1 or T2 <= this (DRV143 0x08001700)") \
     X(TEMP_HIGH_C, "temp_high_c", "C", 70, 'D', 70, 'I', \
@@ -48,14 +60,17 @@ enum esc_model {
     X(TEMP_DIFF_C, "temp_diff_c", "C", 20, 'D', 20, 'I', \
       "error 39 when |T1 - T2| > this (DRV143 0x08001700)") \
     X(ESC_ACTIVATED, "esc_activated", "bool", 1, 'I', 1, 'I', \
-      "0 = the ESC's own serial is the default: error 35 (DRV134 evaluator); a shipped unit is activated") \
+      "0 = the ESC's own serial is the default: error 35 (DRV134 evaluator); a shipped unit " \
+      "is activated") \
     /* ---- battery current limits ----------------------------------------------------------- */ \
     X(NORMAL_BATT_A, "normal_batt_a", "A", 17.0, 'S', 17.0, 'I', \
-      "battery current limit, normal (D) mode: firmware patcher form default 17000 mA (assumed stock)") \
+      "battery current limit, normal (D) mode: firmware patcher form default 17000 mA " \
+      "(assumed stock)") \
     X(ECO_BATT_A, "eco_batt_a", "A", 7.0, 'S', 7.0, 'I', \
       "battery current limit, eco mode: patcher form default 7000 mA (assumed stock)") \
     X(SPORT_BATT_A, "sport_batt_a", "A", 17.0, 'I', 20.0, 'I', \
-      "battery current limit, sport mode: the M365 has no sport mode (= normal); Pro 2 value is a guess") \
+      "battery current limit, sport mode: the M365 has no sport mode (= normal); Pro 2 value " \
+      "is a guess") \
     X(NORMAL_PHASE_A, "normal_phase_a", "A", 32.0, 'S', 32.0, 'I', \
       "phase current limit, normal: patcher default 32000 mA; caps the low-speed force") \
     X(ECO_PHASE_A, "eco_phase_a", "A", 17.0, 'S', 17.0, 'I', \
@@ -65,7 +80,9 @@ enum esc_model {
     X(ECO_SPEED_KMH, "eco_speed_kmh", "km/h", 18.0, 'I', 15.0, 'I', \
       "speed limit, eco (owners' reports; not sourced)") \
     X(LIMP_BATT_A, "limp_batt_a", "A", 4.0, 'I', 4.0, 'I', \
-      "limp limit while comm-lost / BMS not OK / status bit 0 clear / default serial: limits block (4000, 12, 5000, 6000) read as mA and km/h (DRV134); field notes claim ~20 A instead [?]") \
+      "limp limit while comm-lost / BMS not OK / status bit 0 clear / default serial: limits " \
+      "block (4000, 12, 5000, 6000) read as mA and km/h (DRV134); field notes claim ~20 A " \
+      "instead [?]") \
     X(LIMP_SPEED_KMH, "limp_speed_kmh", "km/h", 12.0, 'I', 12.0, 'I', \
       "limp speed limit (second field of the limits block)") \
     X(LOWBATT_BATT_A, "lowbatt_batt_a", "A", 0.5, 'I', 0.5, 'I', \
@@ -77,7 +94,8 @@ enum esc_model {
     X(LOWBATT_CLEAR_MAH, "lowbatt_clear_mah", "mAh", 800, 'D', 800, 'I', \
       "battery-low flag cleared above this") \
     X(CUT_V, "cut_v", "V", 30.00, 'D', 30.00, 'I', \
-      "own-ADC voltage below which drive current is cut (firmware loads the low block below 30.00 V; read as a cut)") \
+      "own-ADC voltage below which drive current is cut (firmware loads the low block below " \
+      "30.00 V; read as a cut)") \
     X(CUT_BATT_A, "cut_batt_a", "A", 0.0, 'I', 0.0, 'I', \
       "battery current allowed below cut_v") \
     X(DERATE_T_START_C, "derate_t_start_c", "C", 42, 'D', 42, 'I', \
@@ -87,15 +105,18 @@ enum esc_model {
     X(DERATE_MAH_START, "derate_mah_start", "mAh", 900, 'D', 900, 'I', \
       "derating starts below this BMS remaining capacity") \
     X(DERATE_MAH_FULL, "derate_mah_full", "mAh", 100, 'I', 100, 'I', \
-      "capacity derating reaches the floor here (end point not traced; battery-low threshold assumed)") \
+      "capacity derating reaches the floor here (end point not traced; battery-low threshold " \
+      "assumed)") \
     X(DERATE_V_START, "derate_v_start", "V", 34.00, 'D', 34.00, 'I', \
       "derating starts below this own-ADC voltage") \
     X(DERATE_V_FULL, "derate_v_full", "V", 30.00, 'I', 30.00, 'I', \
       "voltage derating reaches the floor here (end point not traced; cut voltage assumed)") \
     X(DERATE_FLOOR, "derate_floor", "ratio", 0.25, 'D', 0.25, 'I', \
-      "lowest derating factor (25 %); the factors of several causes do not multiply, the smallest wins (I)") \
+      "lowest derating factor (25 %); the factors of several causes do not multiply, the " \
+      "smallest wins (I)") \
     X(TRIP_A, "trip_a", "A", 27.0, 'I', 27.0, 'I', \
-      "over-current trip on |battery current| (field notes: 'Xiaomi controllers trip above ~27 A'); not found in the firmware") \
+      "over-current trip on |battery current| (field notes: 'Xiaomi controllers trip above " \
+      "~27 A'); not found in the firmware") \
     X(TRIP_HOLD_MS, "trip_hold_ms", "ms", 1000, 'I', 1000, 'I', \
       "output stays off this long after a trip and until the throttle is released") \
     X(REGEN_MAX_A, "regen_max_a", "A", 6.0, 'I', 8.0, 'I', \
@@ -103,7 +124,8 @@ enum esc_model {
     X(REGEN_MIN_KMH, "regen_min_kmh", "km/h", 3.0, 'I', 3.0, 'I', \
       "no regen below this speed") \
     X(REGEN_OV_FACTOR, "regen_ov_factor", "ratio", 0.0, 'I', 0.0, 'I', \
-      "regen factor reached while BMS status bit 9 (over-voltage) is set (eevblog: 'decreases the regen current gradually')") \
+      "regen factor reached while BMS status bit 9 (over-voltage) is set (eevblog: 'decreases" \
+      " the regen current gradually')") \
     X(REGEN_OV_RAMP_S, "regen_ov_ramp_s", "s", 2.0, 'I', 2.0, 'I', \
       "time for the regen factor to ramp between 1 and regen_ov_factor") \
     /* ---- vehicle ------------------------------------------------------------------------- */ \
@@ -128,12 +150,14 @@ enum esc_model {
     X(SPEED_TAPER_KMH, "speed_taper_kmh", "km/h", 1.0, 'I', 1.0, 'I', \
       "drive force tapers to 0 over this band below the speed limit") \
     X(IDLE_A, "idle_a", "A", 0.03, 'D', 0.03, 'I', \
-      "controller + dashboard quiescent current (recording: BMS reports +3 x 10 mA with the ESC on, idle)") \
+      "controller + dashboard quiescent current (recording: BMS reports +3 x 10 mA with the " \
+      "ESC on, idle)") \
     /* ---- dashboard bus ------------------------------------------------------------------- */ \
     X(DASH_PERIOD_MS, "dash_period_ms", "ms", 100, 'I', 100, 'I', \
       "period of the ESC -> dashboard 0x64 frame (not measured)") \
     X(DASH_PRO_FRAME, "dash_pro_frame", "bool", 1, 'I', 1, 'S', \
-      "1 = Pro-style 55 AA 08 21 64 frame with the error code in byte 11 (vesc_m365_dash); the real M365 sends the 6-byte form without it") \
+      "1 = Pro-style 55 AA 08 21 64 frame with the error code in byte 11 (vesc_m365_dash); " \
+      "the real M365 sends the 6-byte form without it") \
     X(ESC_FW, "esc_fw", "hex", 0x0134, 'S', 0x0250, 'I', \
       "ESC firmware version in word 0x1A (1.3.4 for the M365 model)")
 

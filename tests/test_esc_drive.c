@@ -472,3 +472,110 @@ Test(esc_drive, tx_queue_without_callback)
     esc_free(e);
     esc_free(NULL);
 }
+
+Test(esc_drive, power_off_draws_nothing_and_power_on_resets)
+{
+    struct peer p;
+    peer_init(&p, NULL);
+    p.mute_from_us = S(1.0);
+    p.mute_until_us = S(12.0);
+    struct esc_rider r = { .throttle = 1.0, .brake = 0.0, .mode = ESC_MODE_NORMAL };
+    esc_set_rider(p.e, &r);
+    esc_power_on(p.e, 0);
+    peer_run(&p, S(10.0));
+    cr_assert_eq(esc_error_code(p.e), 21);
+    esc_power_off(p.e);
+    size_t sent = p.nlog;
+    peer_run(&p, S(12.0));
+    cr_assert_eq(p.nlog, sent, "an unpowered ESC sends nothing");
+    cr_assert_float_eq(esc_battery_current_a(p.e), 0.0, 1e-12);
+    cr_assert_eq(esc_error_code(p.e), 0);
+    struct esc_status st;
+    esc_status(p.e, &st);
+    cr_assert_eq(st.limit_reason, ESC_LIMIT_OFF);
+    esc_power_on(p.e, S(12.0));
+    peer_run(&p, S(14.0));
+    esc_status(p.e, &st);
+    cr_assert(st.bms_ok);
+    cr_assert_eq(st.misses, 0);
+    cr_assert_eq(esc_error_code(p.e), 0);
+    peer_free(&p);
+}
+
+Test(esc_drive, uphill_is_slower)
+{
+    double top[2];
+    double grades[2] = { 0.0, 0.08 };
+    for (int k = 0; k < 2; k++) {
+        struct peer p;
+        peer_init(&p, NULL);
+        esc_set_grade(p.e, grades[k]);
+        esc_power_on(p.e, 0);
+        peer_run(&p, S(2.0));
+        struct esc_rider r = { .throttle = 1.0, .brake = 0.0, .mode = ESC_MODE_NORMAL };
+        esc_set_rider(p.e, &r);
+        peer_run(&p, S(40.0));
+        top[k] = esc_speed_kmh(p.e);
+        if (k == 1)
+            cr_assert(fabs(esc_battery_current_a(p.e) - (17.0 + IDLE)) < 0.3,
+                      "climbing at the limit: %.2f A", esc_battery_current_a(p.e));
+        peer_free(&p);
+    }
+    cr_assert(top[1] < top[0] - 3.0, "8 %% grade %.2f km/h vs flat %.2f km/h", top[1], top[0]);
+    cr_assert_gt(top[1], 5.0);
+}
+
+Test(esc_drive, dashboard_0x61_read_and_m365_head_frame)
+{
+    struct esc_params prm;
+    esc_params_default(&prm, ESC_MODEL_M365);
+    cr_assert_eq(esc_params_set(&prm, "dash_pro_frame", 0), BMSRIG_OK);
+    struct peer p;
+    peer_init(&p, &prm);
+    esc_power_on(p.e, 0);
+    peer_run(&p, S(3.0));
+    /* 55 AA 06 20 61 B4 04 00 30 28 ck ck: read 4 bytes at 0xB4 with lever data. */
+    struct frame f;
+    uint8_t pl[4] = { 4, 0x00, 0x30, 0x28 }, raw[32];
+    size_t len;
+    frame_make(&f, 0x20, 0x61, 0xB4, pl, sizeof(pl));
+    frame_encode(&f, raw, sizeof(raw), &len);
+    size_t before = p.nlog;
+    esc_rx(p.e, ESC_LINE_DASH, S(3.0) + 10, raw, len);
+    peer_run(&p, S(3.02));
+    const struct peer_sent *reply = NULL;
+    for (size_t i = before; i < p.nlog; i++)
+        if (p.log[i].line == ESC_LINE_DASH && p.log[i].bytes[3] == 0x23)
+            reply = &p.log[i];
+    cr_assert_not_null(reply);
+    cr_assert_eq(reply->n, 4 + 8);
+    cr_assert_eq(reply->bytes[5], 0xB4);
+    cr_assert_eq(reply->bytes[6], 47, "battery %%");
+    /* The M365 head frame: 55 AA 06 21 64 00 mode bars light beep ck ck, no error byte. */
+    const struct peer_sent *head = NULL;
+    for (size_t i = 0; i < p.nlog; i++)
+        if (p.log[i].line == ESC_LINE_DASH && p.log[i].bytes[4] == 0x64)
+            head = &p.log[i];
+    cr_assert_not_null(head);
+    cr_assert_eq(head->n, 12);
+    cr_assert_eq(head->bytes[2], 0x06);
+    cr_assert_eq(head->bytes[7], 4, "47 %% is 4 of 8 bars");
+    peer_free(&p);
+}
+
+Test(esc_drive, tx_queue_drops_oldest_bytes_when_not_taken)
+{
+    struct esc *e = esc_new(NULL);
+    cr_assert_not_null(e);
+    esc_power_on(e, 0);
+    esc_tick(e, S(10.0));   /* ~500 boot requests + 100 head frames, never taken */
+    cr_assert_gt(esc_tx_dropped(e), 0);
+    uint8_t buf[8192];
+    size_t n = esc_tx_take(e, ESC_LINE_BMS, buf, sizeof(buf));
+    cr_assert_leq(n, 4096);
+    /* What is left ends with whole requests. */
+    const uint8_t req[9] = { 0x55, 0xAA, 0x03, 0x22, 0x01, 0x10, 0x10, 0xB9, 0xFF };
+    cr_assert_geq(n, 9);
+    cr_assert_eq(memcmp(buf + n - 9, req, 9), 0);
+    esc_free(e);
+}
