@@ -184,7 +184,7 @@ Test(rig_hw, sixteen_channels_and_gpio_in_one_write_of_at_most_512_bytes)
             rig_hw_set(hw, i, b->channels[i].min + (0.3 + 0.2 * round) *
                                                     (b->channels[i].max - b->channels[i].min));
         cr_assert_eq(rig_hw_fault(hw, "bms_tx", round ? "off" : "on"), BMSRIG_OK);
-        cr_assert_eq(rig_hw_fault(hw, "series_r", round ? "open" : "burnt"), BMSRIG_OK);
+        cr_assert_eq(rig_hw_fault(hw, "esc_resistor", round ? "open" : "burnt"), BMSRIG_OK);
         replay(&st);
         int before = st.usb_writes;
         cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
@@ -215,10 +215,10 @@ Test(rig_hw, relays_follow_fault_commands)
     } steps[] = {
         { "bms_tx", "open", { 1, 0, 0, 0 } },
         { "esc_tx", "on", { 1, 1, 0, 0 } },
-        { "series_r", "burnt", { 1, 1, 0, 1 } },
-        { "series_r", "open", { 1, 1, 1, 0 } },
+        { "esc_resistor", "burnt", { 1, 1, 0, 1 } },
+        { "esc_resistor", "open", { 1, 1, 1, 0 } },
         { "bms_tx", "clear", { 0, 1, 1, 0 } },
-        { "series_r", "nominal", { 0, 1, 0, 0 } },
+        { "esc_resistor", "nominal", { 0, 1, 0, 0 } },
         { "esc_tx", "off", { 0, 0, 0, 0 } },
     };
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
@@ -233,7 +233,23 @@ Test(rig_hw, relays_follow_fault_commands)
         cr_assert_eq(levels & mask, value, "step %zu: sense/drive pins", k);
     }
     cr_assert_eq(rig_hw_fault(hw, "no_such_fault", "on"), BMSRIG_ERR_ARG);
-    cr_assert_eq(rig_hw_fault(hw, "series_r", "melted"), BMSRIG_ERR_ARG);
+    cr_assert_eq(rig_hw_fault(hw, "esc_resistor", "melted"), BMSRIG_ERR_ARG);
+    /* numeric values, as the engine passes them: ohms for the bank, 0/1 for relays */
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", INFINITY), BMSRIG_OK);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", 470e3), BMSRIG_OK);   /* -> burnt */
+    cr_assert_eq(rig_hw_fault_value(hw, "bms_tx", 1.0), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[0], 1);
+    cr_assert_eq(st.relay[3], 1, "470 kohm is nearest the 47 kohm 'burnt' position");
+    cr_assert_eq(st.relay[2], 0);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", 130), BMSRIG_OK);   /* -> nominal */
+    cr_assert_eq(rig_hw_fault_value(hw, "bms_tx", 0.0), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[0], 0);
+    cr_assert_eq(st.relay[3], 0);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", NAN), BMSRIG_ERR_ARG);
     cr_assert(!rig_hw_fault_supported(hw, "no_such_fault"));
     cr_assert(rig_hw_fault_supported(hw, "bms_tx"));
     rig_hw_close(hw);
@@ -271,7 +287,7 @@ Test(rig_hw, safe_state_on_close)
         rig_hw_set(hw, i, b->channels[i].max);
     rig_hw_fault(hw, "bms_tx", "on");
     rig_hw_fault(hw, "esc_tx", "on");
-    rig_hw_fault(hw, "series_r", "burnt");
+    rig_hw_fault(hw, "esc_resistor", "burnt");
     cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
     struct emu_state st;
     replay(&st);
