@@ -22,6 +22,7 @@
 #include "rig/clock.h"
 #include "rig/log.h"
 #include "rig/report.h"
+#include "rig/rig_hw.h"
 #include "rig/scenario.h"
 #include "sim/status.h"
 
@@ -450,6 +451,29 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* The rig target: open the bench once for the whole run (lock, MPSSE, safe state); a
+     * bench runs in real time. Scenarios run one at a time on it and each ends in the safe
+     * state (engine_free); the bench is closed (safe state again) before the reports. */
+    struct rig_hw *rig = NULL;
+    if (strcmp(o.target, "rig") == 0) {
+        char rerr[512] = "";
+        int rrc = BMSRIG_ERR_ARG;
+        if (!o.rig_file)
+            snprintf(rerr, sizeof(rerr), "--target rig needs --rig FILE (a hw/boards description)");
+        else
+            rrc = rig_hw_open_file(&rig, o.rig_file, rerr, sizeof(rerr));
+        if (rrc != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig run: %s\n", rerr);
+            for (size_t i = 0; i < n; i++)
+                scenario_free(sc[i]);
+            free(sc);
+            free(o.tags);
+            return rrc == BMSRIG_ERR_PARSE || rrc == BMSRIG_ERR_ARG ? CLI_EXIT_USAGE
+                                                                   : CLI_EXIT_RIG;
+        }
+        o.realtime = true;
+    }
+
     struct run_state st = { .o = &o, .sc = sc, .n = n };
     pthread_mutex_init(&st.lock, NULL);
     st.progress = o.tap ? stderr : stdout;
@@ -465,6 +489,7 @@ static int run_main(int argc, char **argv)
     if (o.timeout_s > 0)
         st.ropt.timeout_default_s = o.timeout_s;
     st.ropt.interrupted = &run_interrupted;
+    st.ropt.rig = rig;
     st.res = calloc(n, sizeof(*st.res));
     st.items = calloc(n, sizeof(*st.items));
     if (!st.res || !st.items) {
@@ -519,6 +544,7 @@ static int run_main(int argc, char **argv)
     worker(&st);
     for (int j = 0; j < started; j++)
         pthread_join(th[j], NULL);
+    rig_hw_close(rig);   /* safe state first (also after a rig fault), then the reports */
 
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
@@ -575,9 +601,12 @@ const struct cli_command cmd_run = {
         "\n"
         "options:\n"
         "  --target virtual|rig  what to run against (default virtual: the built-in\n"
-        "                        controller model in virtual time). The rig target is not\n"
-        "                        available in this build yet: it reports a rig fault (exit 3)\n"
-        "  --rig FILE            a hw/boards description (implies --target rig)\n"
+        "                        controller model in virtual time)\n"
+        "  --rig FILE            a hw/boards description (implies --target rig and real\n"
+        "                        time): each tick the bench's DAC channels follow the model\n"
+        "                        (cell[N].v, ntc[N].v, pack.v, charger.v) in one USB write,\n"
+        "                        faults with a line on the bench switch its relays, and the\n"
+        "                        bench is locked and left in its safe state (docs/hardware.md)\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
         "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"

@@ -1,6 +1,8 @@
 /* engine.c: the scenario engine's world (pack, BMS, link, virtual controller) and its tick. */
 #define LOG_PREFIX "engine"
 #include "rig/engine.h"
+#include "rig/rig_hw.h"
+#include "rig/rig_route.h"
 
 #include <errno.h>
 #include <math.h>
@@ -71,6 +73,7 @@ struct engine {
     int64_t next_trace_us;
     uint8_t rx[RX_CHUNK];
     struct bms_inputs in;
+    struct rig_route *route;   /* the bench's analog side, when cfg.rig is set */
 };
 
 void engine_config_default(struct engine_config *cfg)
@@ -273,6 +276,13 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         e->in.ntc_ohm[k] = pack_ntc_read(e->pack, idx, &r) == BMSRIG_OK ? r.r_ohm : NAN;
     }
     bms_step(e->bms, 0, 0.0, &e->in);
+    if (cfg->rig) {
+        rc = rig_route_new(&e->route, cfg->rig, e->series, pack_ntc_count(e->pack));
+        if (rc != BMSRIG_OK) {
+            snprintf(err, errcap, "rig: %s", bmsrig_strerror(rc));
+            goto fail;
+        }
+    }
     trace_header(e);
     *out = e;
     return BMSRIG_OK;
@@ -289,6 +299,10 @@ void engine_free(struct engine *e)
         fflush(e->cfg.trace_signals);
     if (e->cfg.trace_bus)
         fflush(e->cfg.trace_bus);
+    if (e->route) {
+        rig_hw_safe(e->cfg.rig);   /* every scenario ends with the bench in its safe state */
+        rig_route_free(e->route);
+    }
     esc_free(e->esc);
     link_free(e->link);
     bms_free(e->bms);
@@ -399,7 +413,11 @@ int engine_step(struct engine *e)
         esc_tick(e->esc, now);
     }
 
-    /* 6. traces */
+    /* 6. the bench's analog side follows the model: one USB write */
+    if (e->route && rig_route_tick(e->route, e->pack, e->charger, e->charger_v) != BMSRIG_OK)
+        return BMSRIG_ERR_IO;
+
+    /* 7. traces */
     if (e->cfg.trace_signals && now >= e->next_trace_us) {
         trace_row(e);
         e->next_trace_us = now + e->cfg.trace_every_us;
@@ -669,6 +687,7 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
         snprintf(err, errcap, "fault '%s': value %g out of range", name, value);
         return rc;
     }
+    rig_route_fault(e->route, name, value);   /* the bench's relay of that name, if any */
     e->faults_applied++;
     return BMSRIG_OK;
 }
@@ -688,6 +707,7 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
         snprintf(err, errcap, "unknown fault '%s'", name);
         return BMSRIG_ERR_ARG;
     }
+    rig_route_fault_clear(e->route, name);
     return BMSRIG_OK;
 }
 

@@ -28,6 +28,7 @@
 
 struct pack;
 struct bms;
+struct rig_hw;
 struct esc;
 struct link;
 
@@ -51,6 +52,10 @@ struct engine_config {
     FILE *trace_bus;
     int64_t trace_every_us;           /* signals decimation */
     const char *trace_title;          /* first comment line of the bus log */
+    /* a bench (issue 7, rig/rig_hw.h), borrowed, NULL = none: every tick its DAC channels
+     * follow the model (rig/rig_route.h) in one USB write, faults it has a line for switch
+     * its relays too, and engine_free puts it in its safe state */
+    struct rig_hw *rig;
 };
 
 /* Defaults: virtual clock, 1 ms tick, seed 1, 10s3p lg_m26 at 80 % and 25 C, m365_stock BMS,

@@ -511,9 +511,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         return res->verdict = SCENARIO_ERROR;
     }
     s->ran = true;
-    if (opt->target && strcmp(opt->target, "virtual") != 0) {
-        scenario_result_set_message(res, "the rig target is not available in this build "
-                                         "(only --target virtual)");
+    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig) {
+        scenario_result_set_message(res, "the rig target needs a bench: --rig FILE");
         return res->verdict = SCENARIO_RIG_FAULT;
     }
     lua_State *L = s->L;
@@ -525,6 +524,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.suppress_faults = opt->suppress_faults;
     cfg.trace_every_us = opt->trace_every_us;
     cfg.trace_title = s->path;
+    cfg.rig = opt->rig;
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);

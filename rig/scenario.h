@@ -14,6 +14,8 @@
 
 #include "rig/clock.h"
 
+struct rig_hw;
+
 enum scenario_verdict {
     SCENARIO_PASS = 0,
     SCENARIO_FAIL,      /* an expectation or a measurement failed: the DUT misbehaved */
@@ -87,6 +89,7 @@ struct scenario_run_options {
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
+    struct rig_hw *rig;          /* target "rig": the open bench (borrowed; rig/rig_hw.h) */
 };
 
 void scenario_run_options_default(struct scenario_run_options *o);

@@ -12,7 +12,10 @@
 
 #include "rig/board.h"
 #include "rig/dac.h"
+#include "rig/engine.h"
 #include "rig/rig_hw.h"
+#include "sim/ntc.h"
+#include "sim/pack.h"
 #include "sim/status.h"
 #include "test_support.h"
 
@@ -448,4 +451,64 @@ Test(rig_hw, sigrok_decodes_exactly_the_words_sent_in_both_modes, .timeout = 60)
     for (int i = 0; !differs && i < tr.n[2]; i++)
         differs = wrong[chips[2].init_frames + i] != tr.frames[2][i];
     cr_assert(differs, "mode 2 decoding of mode 0 frames must not match");
+}
+
+/* ---- the engine drives the bench (what `bmsrig run --rig` does each tick) ---- */
+
+Test(rig_hw, engine_tick_dac_outputs_follow_the_model_within_1_lsb)
+{
+    struct rig_hw *hw = open_rig();
+    const struct board *b = rig_hw_board(hw);
+    struct engine_config cfg;
+    engine_config_default(&cfg);   /* 10s3p lg_m26 at 80 %, virtual clock, 1 ms tick */
+    cfg.rig = hw;
+    struct engine *e;
+    char err[512];
+    cr_assert_eq(engine_new(&cfg, &e, err, sizeof err), BMSRIG_OK, "%s", err);
+    engine_power_on(e);
+    engine_set_rider(e, 0.9, 0.0, 2);
+    cr_assert_eq(engine_fault(e, "esc_resistor", INFINITY, err, sizeof err), BMSRIG_OK, "%s", err);
+    const struct pack *p = engine_pack(e);
+    double want[BOARD_MAX_CHANNELS];
+    struct emu_state st;
+    int changed_cells = 0;
+    double first_cell1 = NAN;
+    for (int tick = 1; tick <= 3000; tick++) {
+        cr_assert_eq(engine_step(e), BMSRIG_OK);
+        if (tick % 250)
+            continue;
+        /* what the model says now, per bench signal */
+        for (int i = 0; i < b->nchannels; i++) {
+            const struct board_channel *c = &b->channels[i];
+            unsigned k;
+            double v = c->safe;   /* signals the model does not have stay safe */
+            if (sscanf(c->signal, "cell[%u].v", &k) == 1 && k <= pack_series(p)) {
+                v = pack_sense_voltage(p, k - 1);
+            } else if (sscanf(c->signal, "ntc[%u].v", &k) == 1 && k <= pack_ntc_count(p)) {
+                struct ntc_reading rd;
+                cr_assert_eq(pack_ntc_read(p, k - 1, &rd), BMSRIG_OK);
+                v = rd.v_ts;
+            } else if (!strcmp(c->signal, "pack.v")) {
+                v = pack_terminal_v(p);
+            } else if (!strcmp(c->signal, "charger.v")) {
+                v = 0.0;
+            }
+            want[i] = v < c->min ? c->min : v > c->max ? c->max : v;
+        }
+        replay(&st);
+        expect_outputs(hw, &st, want);
+        cr_assert_eq(st.relay[2], 1, "esc_resistor open -> its relay");
+        if (isnan(first_cell1))
+            first_cell1 = want[0];
+        else if (fabs(want[0] - first_cell1) > 0.001)
+            changed_cells++;
+    }
+    cr_assert_gt(changed_cells, 0, "the load moved the cell voltages (else the test proves little)");
+    cr_assert_eq(engine_fault_clear(e, "esc_resistor", err, sizeof err), BMSRIG_OK);
+    cr_assert_eq(engine_step(e), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[2], 0);
+    engine_free(e);   /* the scenario's end: the bench goes to its safe state */
+    expect_safe(b);
+    rig_hw_close(hw);
 }
