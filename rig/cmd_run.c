@@ -468,8 +468,9 @@ static int run_main(int argc, char **argv)
                 scenario_free(sc[i]);
             free(sc);
             free(o.tags);
-            return rrc == BMSRIG_ERR_PARSE || rrc == BMSRIG_ERR_ARG ? CLI_EXIT_USAGE
-                                                                   : CLI_EXIT_RIG;
+            /* no bench named: the rig target is unavailable, a rig fault like a missing
+             * FTDI (exit 3); a broken description is bad input (exit 2) */
+            return rrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
         o.realtime = true;
     }

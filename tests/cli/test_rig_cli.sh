@@ -176,9 +176,12 @@ check "the unplug is reported as a rig fault" grep -q "rig fault" "$tmp/unplug.o
 check "the unplug message names the USB write" grep -q "USB write to FTDI BMSEMU01 failed" "$tmp/unplug.out"
 check "the safe state was attempted after the unplug" test "$(grep -c 'usb refused write' "$tmp/emu.log")" -ge 2
 check "the unplugged run wrote its (partial) report" grep -q "rig fault" "$tmp/unplug.xml"
+"$bin" run --rig "$tmp/bad.lua" "$tmp/timeline.lua" >/dev/null 2>"$tmp/badrig.err"; rc=$?
+check "run --rig with a broken description exits 2" test $rc -eq 2
+check "run --rig names file:line of the description" grep -q "$tmp/bad.lua:4:" "$tmp/badrig.err"
 
 "$bin" run --target rig "$tmp/timeline.lua" >/dev/null 2>"$tmp/norig.err"; rc=$?
-check "--target rig without --rig exits 2" test $rc -eq 2
+check "--target rig without --rig exits 3 (no bench: rig unavailable)" test $rc -eq 3
 check "--target rig without --rig says what is missing" grep -q "needs --rig FILE" "$tmp/norig.err"
 
 exit $fail
