@@ -54,6 +54,11 @@ check "bad description error names file:line" grep -q "$tmp/bad.lua:4: dac 'a': 
 "$bin" selftest >/dev/null 2>&1; rc=$?
 check "selftest without --rig exits 2" test $rc -eq 2
 
+# a description naming an FTDI that is not there: rig fault with the serial in the message
+"$bin" selftest --rig "$src/hw/boards/reference-bench.lua" >/dev/null 2>"$tmp/missing.err"; rc=$?
+check "selftest on a missing FTDI exits 3" test $rc -eq 3
+check "the message names the missing serial" grep -q "serial BMSRIG01 interface A not found" "$tmp/missing.err"
+
 # 4. a real-time run, then SIGTERM: exit 4 and the safe state; the lock holds meanwhile
 rm -f "$tmp/emu.log"
 "$bin" bench mpsse --rig "$board" --rate 200 --seconds 60 >"$tmp/b.out" 2>"$tmp/b.err" &
