@@ -380,6 +380,13 @@ static int run_main(int argc, char **argv)
         free(o.tags);
         return cli_usage_error(&cmd_run, "-j: the rig target runs one scenario at a time");
     }
+    if (strcmp(o.target, "rig") == 0 && !o.rig_file) {
+        free(o.tags);
+        return cli_usage_error(&cmd_run, "--target rig needs --rig FILE (a hw/boards "
+                                         "description)");
+    }
+    if (o.rig_file)
+        o.realtime = true;  /* a bench runs on the wall clock */
 
     /* Scenario files. */
     struct path_list files = { 0 };
@@ -451,28 +458,43 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
-    /* The rig target: open the bench once for the whole run (lock, MPSSE, safe state); a
-     * bench runs in real time. Scenarios run one at a time on it and each ends in the safe
-     * state (engine_free); the bench is closed (safe state again) before the reports. */
-    struct rig_hw *rig = NULL;
-    if (strcmp(o.target, "rig") == 0) {
-        char rerr[512] = "";
-        int rrc = BMSRIG_ERR_ARG;
-        if (!o.rig_file)
-            snprintf(rerr, sizeof(rerr), "--target rig needs --rig FILE (a hw/boards description)");
-        else
-            rrc = rig_hw_open_file(&rig, o.rig_file, rerr, sizeof(rerr));
-        if (rrc != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig run: %s\n", rerr);
+    /* Trace files are named after the scenario file: two files of the same name would
+     * overwrite each other's traces. */
+    if (o.trace_dir) {
+        for (size_t i = 0; i < n; i++) {
+            const char *a = strrchr(scenario_path(sc[i]), '/');
+            a = a ? a + 1 : scenario_path(sc[i]);
+            for (size_t j = i + 1; j < n; j++) {
+                const char *b = strrchr(scenario_path(sc[j]), '/');
+                b = b ? b + 1 : scenario_path(sc[j]);
+                if (strcmp(a, b) == 0) {
+                    fprintf(stderr, "bmsrig run: --trace: %s and %s would write the same trace "
+                                    "files; rename one\n", scenario_path(sc[i]),
+                            scenario_path(sc[j]));
+                    for (size_t k = 0; k < n; k++)
+                        scenario_free(sc[k]);
+                    free(sc);
+                    free(o.tags);
+                    return CLI_EXIT_USAGE;
+                }
+            }
+        }
+    }
+
+    /* The bench: opened once for the whole run (it takes the bench lock), safe state between
+     * scenarios (engine_free) and at the end (rig_hw_close). */
+    struct rig_hw *hw = NULL;
+    if (o.rig_file) {
+        char err[512] = "";
+        int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
+        if (hrc != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
             for (size_t i = 0; i < n; i++)
                 scenario_free(sc[i]);
             free(sc);
             free(o.tags);
-            /* no bench named: the rig target is unavailable, a rig fault like a missing
-             * FTDI (exit 3); a broken description is bad input (exit 2) */
-            return rrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+            return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
-        o.realtime = true;
     }
 
     struct run_state st = { .o = &o, .sc = sc, .n = n };
@@ -487,10 +509,10 @@ static int run_main(int argc, char **argv)
     st.ropt.trace_every_us = (int64_t)(o.trace_every_ms * 1000.0 + 0.5);
     st.ropt.output_dir = o.trace_dir;
     st.ropt.target = o.target;
+    st.ropt.rig = hw;
     if (o.timeout_s > 0)
         st.ropt.timeout_default_s = o.timeout_s;
     st.ropt.interrupted = &run_interrupted;
-    st.ropt.rig = rig;
     st.res = calloc(n, sizeof(*st.res));
     st.items = calloc(n, sizeof(*st.items));
     if (!st.res || !st.items) {
@@ -545,7 +567,6 @@ static int run_main(int argc, char **argv)
     worker(&st);
     for (int j = 0; j < started; j++)
         pthread_join(th[j], NULL);
-    rig_hw_close(rig);   /* safe state first (also after a rig fault), then the reports */
 
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
@@ -574,6 +595,7 @@ static int run_main(int argc, char **argv)
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
 
+    rig_hw_close(hw);  /* safe state first, then release the lock */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     for (size_t i = 0; i < n; i++) {
@@ -604,10 +626,12 @@ const struct cli_command cmd_run = {
         "  --target virtual|rig  what to run against (default virtual: the built-in\n"
         "                        controller model in virtual time)\n"
         "  --rig FILE            a hw/boards description (implies --target rig and real\n"
-        "                        time): each tick the bench's DAC channels follow the model\n"
-        "                        (cell[N].v, ntc[N].v, pack.v, charger.v) in one USB write,\n"
-        "                        faults with a line on the bench switch its relays, and the\n"
-        "                        bench is locked and left in its safe state (docs/hardware.md)\n"
+        "                        time): each tick the models' cell, NTC, pack and charger\n"
+        "                        voltages go to the bench's DAC channels and the wire faults\n"
+        "                        (bms_tx, esc_tx, esc_resistor, moisture) switch its fault\n"
+        "                        lines; a fault the bench lacks skips the scenario. The device\n"
+        "                        under test is still the built-in controller model: a real\n"
+        "                        controller on the bench's serial ports is not wired yet\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
         "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"

@@ -1,8 +1,6 @@
 /* engine.c: the scenario engine's world (pack, BMS, link, virtual controller) and its tick. */
 #define LOG_PREFIX "engine"
 #include "rig/engine.h"
-#include "rig/rig_hw.h"
-#include "rig/rig_route.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,6 +11,8 @@
 #include "rig/cellfile.h"
 #include "rig/link.h"
 #include "rig/log.h"
+#include "rig/board.h"
+#include "rig/rig_hw.h"
 #include "sim/bms.h"
 #include "sim/esc.h"
 #include "sim/pack.h"
@@ -71,9 +71,12 @@ struct engine {
     uint64_t esc_tx_bytes;
     uint64_t bms_rx_bytes;
     int64_t next_trace_us;
+    /* bench channels (-1 = not driven by this bench) */
+    int hw_cell[PACK_MAX_SERIES];
+    int hw_ntc[PACK_MAX_NTC];
+    int hw_pack, hw_charger;
     uint8_t rx[RX_CHUNK];
     struct bms_inputs in;
-    struct rig_route *route;   /* the bench's analog side, when cfg.rig is set */
 };
 
 void engine_config_default(struct engine_config *cfg)
@@ -277,11 +280,17 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
     }
     bms_step(e->bms, 0, 0.0, &e->in);
     if (cfg->rig) {
-        rc = rig_route_new(&e->route, cfg->rig, e->series, pack_ntc_count(e->pack));
-        if (rc != BMSRIG_OK) {
-            snprintf(err, errcap, "rig: %s", bmsrig_strerror(rc));
-            goto fail;
+        char sig[32];
+        for (unsigned g = 0; g < PACK_MAX_SERIES; g++) {
+            snprintf(sig, sizeof(sig), "cell[%u].v", g + 1);
+            e->hw_cell[g] = g < e->series ? rig_hw_signal_find(cfg->rig, sig) : -1;
         }
+        for (unsigned k = 0; k < PACK_MAX_NTC; k++) {
+            snprintf(sig, sizeof(sig), "ntc[%u].v", k + 1);
+            e->hw_ntc[k] = k < pack_ntc_count(e->pack) ? rig_hw_signal_find(cfg->rig, sig) : -1;
+        }
+        e->hw_pack = rig_hw_signal_find(cfg->rig, "pack.v");
+        e->hw_charger = rig_hw_signal_find(cfg->rig, "charger.v");
     }
     trace_header(e);
     *out = e;
@@ -299,10 +308,8 @@ void engine_free(struct engine *e)
         fflush(e->cfg.trace_signals);
     if (e->cfg.trace_bus)
         fflush(e->cfg.trace_bus);
-    if (e->route) {
-        rig_hw_safe(e->cfg.rig);   /* every scenario ends with the bench in its safe state */
-        rig_route_free(e->route);
-    }
+    if (e->cfg.rig && rig_hw_safe(e->cfg.rig) != BMSRIG_OK)
+        br_err("bench: safe state NOT confirmed after the scenario");
     esc_free(e->esc);
     link_free(e->link);
     bms_free(e->bms);
@@ -413,9 +420,24 @@ int engine_step(struct engine *e)
         esc_tick(e->esc, now);
     }
 
-    /* 6. the bench's analog side follows the model: one USB write */
-    if (e->route && rig_route_tick(e->route, e->pack, e->charger, e->charger_v) != BMSRIG_OK)
-        return BMSRIG_ERR_IO;
+    /* 6. the bench: what the model presents, in one USB write */
+    if (e->cfg.rig) {
+        struct rig_hw *hw = e->cfg.rig;
+        for (unsigned g = 0; g < e->series; g++)
+            if (e->hw_cell[g] >= 0)
+                rig_hw_set(hw, e->hw_cell[g], pack_sense_voltage(e->pack, g));
+        for (unsigned k = 0; k < pack_ntc_count(e->pack) && k < PACK_MAX_NTC; k++) {
+            struct ntc_reading r;
+            if (e->hw_ntc[k] >= 0 && pack_ntc_read(e->pack, k, &r) == BMSRIG_OK)
+                rig_hw_set(hw, e->hw_ntc[k], r.v_ts);
+        }
+        if (e->hw_pack >= 0)
+            rig_hw_set(hw, e->hw_pack, pack_terminal_v(e->pack));
+        if (e->hw_charger >= 0)
+            rig_hw_set(hw, e->hw_charger, e->charger ? e->charger_v : 0.0);
+        if (rig_hw_flush(hw) != BMSRIG_OK)
+            return BMSRIG_ERR_IO;
+    }
 
     /* 7. traces */
     if (e->cfg.trace_signals && now >= e->next_trace_us) {
@@ -641,6 +663,68 @@ static double resistor_to_ber(double ohms)
     return resistor_ber[n - 1];
 }
 
+/* Faults of the wires between the pack and the controller: on a bench they need a fault line
+ * (relay or resistor bank) of the description; the others are the fake BMS's own doing. */
+static bool is_wire_fault(const char *name)
+{
+    return strcmp(name, "bms_tx") == 0 || strcmp(name, "esc_tx") == 0 ||
+           strcmp(name, "esc_resistor") == 0 || strcmp(name, "moisture") == 0;
+}
+
+/* The description's line for a scenario fault: the same name, or for esc_resistor the
+ * emulated board's "series_r" bank. */
+static const char *bench_fault_name(const struct rig_hw *hw, const char *name)
+{
+    if (rig_hw_fault_supported(hw, name))
+        return name;
+    if (strcmp(name, "esc_resistor") == 0 && rig_hw_fault_supported(hw, "series_r"))
+        return "series_r";
+    return NULL;
+}
+
+static int bench_fault(struct engine *e, const char *name, double value, char *err,
+                       size_t errcap)
+{
+    struct rig_hw *hw = e->cfg.rig;
+    const char *line = bench_fault_name(hw, name);
+    if (!line) {
+        snprintf(err, errcap, "the bench (%s) has no fault line for '%s'",
+                 rig_hw_board(hw)->name, name);
+        return BMSRIG_ERR_STATE;
+    }
+    const char *state = "on";
+    if (strcmp(name, "esc_resistor") == 0) {
+        /* the bank position nearest in ohms (log scale); open above RESISTOR_OPEN_OHM */
+        const struct board *b = rig_hw_board(hw);
+        int fi = board_fault_find(b, line);
+        state = NULL;
+        if (fi >= 0) {
+            const struct board_fault *f = &b->faults[fi];
+            double best = INFINITY;
+            for (int p = 0; p < f->npos; p++) {
+                bool open = f->pos[p].ohms < 0 && strcmp(f->pos[p].name, "open") == 0;
+                double d = open ? (value >= RESISTOR_OPEN_OHM ? 0 : INFINITY)
+                                : (f->pos[p].ohms > 0 && value < RESISTOR_OPEN_OHM
+                                       ? fabs(log(value / f->pos[p].ohms)) : INFINITY);
+                if (d < best) {
+                    best = d;
+                    state = f->pos[p].name;
+                }
+            }
+        }
+        if (!state) {
+            snprintf(err, errcap, "the bench's '%s' has no position for %g ohm", line, value);
+            return BMSRIG_ERR_STATE;
+        }
+    }
+    int rc = rig_hw_fault(hw, line, state);
+    if (rc != BMSRIG_OK) {
+        snprintf(err, errcap, "bench fault '%s' -> %s: %s", line, state, bmsrig_strerror(rc));
+        return BMSRIG_ERR_STATE;
+    }
+    return BMSRIG_OK;
+}
+
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
 {
     enum link_fault lf;
@@ -658,6 +742,13 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
     e->faults_requested++;
     if (e->cfg.suppress_faults)
         return BMSRIG_OK;
+    if (e->cfg.rig && is_wire_fault(name)) {
+        int hrc = bench_fault(e, name, value, err, errcap);
+        if (hrc != BMSRIG_OK) {
+            e->faults_requested--;  /* skipped, not requested-and-dropped */
+            return hrc;
+        }
+    }
     int rc = BMSRIG_OK;
     if (strcmp(name, "esc_resistor") == 0) {
         if (!(value > 0)) {
@@ -687,7 +778,6 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
         snprintf(err, errcap, "fault '%s': value %g out of range", name, value);
         return rc;
     }
-    rig_route_fault(e->route, name, value);   /* the bench's relay of that name, if any */
     e->faults_applied++;
     return BMSRIG_OK;
 }
@@ -695,6 +785,11 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap)
 {
     enum link_fault lf;
+    if (e->cfg.rig && is_wire_fault(name)) {
+        const char *line = bench_fault_name(e->cfg.rig, name);
+        if (line)
+            rig_hw_fault(e->cfg.rig, line, NULL);
+    }
     if (strcmp(name, "esc_resistor") == 0) {
         link_fault_clear(e->link, LINK_FAULT_BMS_TX);
         link_fault_clear(e->link, LINK_FAULT_BIT_ERRORS);
@@ -707,7 +802,6 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
         snprintf(err, errcap, "unknown fault '%s'", name);
         return BMSRIG_ERR_ARG;
     }
-    rig_route_fault_clear(e->route, name);
     return BMSRIG_OK;
 }
 

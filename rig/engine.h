@@ -28,9 +28,9 @@
 
 struct pack;
 struct bms;
-struct rig_hw;
 struct esc;
 struct link;
+struct rig_hw;
 
 struct engine_config {
     enum clock_kind clock;
@@ -52,9 +52,10 @@ struct engine_config {
     FILE *trace_bus;
     int64_t trace_every_us;           /* signals decimation */
     const char *trace_title;          /* first comment line of the bus log */
-    /* a bench (issue 7, rig/rig_hw.h), borrowed, NULL = none: every tick its DAC channels
-     * follow the model (rig/rig_route.h) in one USB write, faults it has a line for switch
-     * its relays too, and engine_free puts it in its safe state */
+    /* the bench (borrowed, NULL = virtual target): each tick the model's cell, NTC, pack and
+     * charger voltages go to the description's DAC channels in one USB write, and the wire
+     * faults (bms_tx, esc_tx, esc_resistor, moisture) switch its fault lines. The device
+     * under test is still the in-process virtual controller. */
     struct rig_hw *rig;
 };
 
@@ -128,6 +129,8 @@ int engine_group_charge(struct engine *e, unsigned group, double ah);
  * ignore it). BMSRIG_ERR_ARG for an unknown name (the reason in err), BMSRIG_ERR_RANGE for a
  * bad value. */
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap);
+/* On a bench (cfg.rig) a wire fault the description has no line for returns BMSRIG_ERR_STATE
+ * with the reason in err: the scenario is then skipped, not passed. */
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap);
 
 enum engine_pack_fault {

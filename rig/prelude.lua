@@ -32,7 +32,7 @@ end
 
 local SCENARIO_KEYS = {
   name = "string", description = "string", tags = "table", pack = "table", bms = "string",
-  esc = "string", firmware = "string", timeout = "number", run = "function", needs = "table",
+  esc = "string", timeout = "number", run = "function", needs = "table",
   ambient_c = "number", tick_ms = "number",
 }
 local scenario_mt = { __name = "bmsrig.scenario" }
@@ -67,6 +67,9 @@ function scenario(d)
     end
   end
   if d.timeout and d.timeout <= 0 then raise("scenario: 'timeout' must be > 0 s") end
+  for i, need in ipairs(d.needs or {}) do
+    if type(need) ~= "string" then raise(fmt("scenario: needs #%d must be a capability name", i)) end
+  end
   d.where = loc
   return setmetatable(d, scenario_mt)
 end

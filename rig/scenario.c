@@ -442,6 +442,67 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
     return BMSRIG_OK;
 }
 
+/* ---- capabilities ------------------------------------------------------------------------- */
+
+/* What a scenario can ask for in `needs`, and which targets provide it. */
+static const struct capability {
+    const char *name;
+    bool virtual_has;
+    const char *meaning;
+} capabilities[] = {
+    { "virtual_controller", true, "the built-in controller model as the device under test" },
+    { "real_controller", false, "a real controller on a bench as the device under test" },
+    { "link_faults", true, "the named data-line faults (bms_tx, reply_delay, ...)" },
+    { "pack_faults", true, "cell, group and sense-wire faults" },
+    { "thermistor_faults", true, "NTC open/short/drift" },
+    { "charger", true, "a charger on the charge port" },
+    { "replay", true, "ride-log replay" },
+    { "ambient", true, "ambient temperature control" },
+    { "analog_outputs", false, "DAC channels presenting cell and NTC voltages" },
+    { "relays", false, "fault-insertion relays" },
+};
+
+/* Checks decl.needs (declaration at the stack top) against the target. Returns BMSRIG_OK,
+ * BMSRIG_ERR_STATE with the skip reason in msg, or BMSRIG_ERR_ARG for an unknown name. */
+static int check_needs(lua_State *L, const char *target, char *msg, size_t cap)
+{
+    int rc = BMSRIG_OK;
+    if (lua_getfield(L, -1, "needs") != LUA_TTABLE) {
+        lua_pop(L, 1);
+        return BMSRIG_OK;
+    }
+    bool is_virtual = strcmp(target, "virtual") == 0;
+    bool is_rig = !is_virtual;
+    size_t n = (size_t)luaL_len(L, -1);
+    for (size_t i = 1; i <= n && rc == BMSRIG_OK; i++) {
+        lua_geti(L, -1, (lua_Integer)i);
+        const char *need = lua_tostring(L, -1);
+        size_t k;
+        for (k = 0; k < sizeof(capabilities) / sizeof(capabilities[0]); k++)
+            if (need && strcmp(need, capabilities[k].name) == 0)
+                break;
+        if (k == sizeof(capabilities) / sizeof(capabilities[0])) {
+            size_t len = (size_t)snprintf(msg, cap, "scenario: needs: unknown capability '%s' "
+                                                    "(known:", need ? need : "?");
+            for (k = 0; k < sizeof(capabilities) / sizeof(capabilities[0]) && len < cap; k++)
+                len += (size_t)snprintf(msg + len, cap - len, " %s", capabilities[k].name);
+            if (len < cap)
+                snprintf(msg + len, cap - len, ")");
+            rc = BMSRIG_ERR_ARG;
+        } else if ((is_virtual && !capabilities[k].virtual_has) ||
+                   (is_rig && !capabilities[k].virtual_has &&
+                    strcmp(capabilities[k].name, "analog_outputs") != 0 &&
+                    strcmp(capabilities[k].name, "relays") != 0)) {
+            snprintf(msg, cap, "target %s cannot provide '%s' (%s)", target, need,
+                     capabilities[k].meaning);
+            rc = BMSRIG_ERR_STATE;
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return rc;
+}
+
 /* ---- running ------------------------------------------------------------------------------ */
 
 static void mkdir_p(const char *dir)
@@ -511,8 +572,27 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         return res->verdict = SCENARIO_ERROR;
     }
     s->ran = true;
+    {
+        char msg[512];
+        lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+        int nrc = check_needs(s->L, opt->target ? opt->target : "virtual", msg, sizeof(msg));
+        char where[256] = "?";
+        if (lua_getfield(s->L, -1, "where") == LUA_TSTRING)
+            snprintf(where, sizeof(where), "%s", lua_tostring(s->L, -1));
+        lua_pop(s->L, 2);
+        if (nrc == BMSRIG_ERR_ARG) {
+            char *m = xprintf("%s: %s", where, msg);
+            scenario_result_set_message(res, m);
+            free(m);
+            return res->verdict = SCENARIO_ERROR;
+        }
+        if (nrc == BMSRIG_ERR_STATE) {
+            scenario_result_set_message(res, msg);
+            return res->verdict = SCENARIO_SKIP;
+        }
+    }
     if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig) {
-        scenario_result_set_message(res, "the rig target needs a bench: --rig FILE");
+        scenario_result_set_message(res, "target rig: no bench open (give --rig FILE)");
         return res->verdict = SCENARIO_RIG_FAULT;
     }
     lua_State *L = s->L;

@@ -86,10 +86,10 @@ struct scenario_run_options {
     int64_t trace_every_us;      /* signals CSV decimation */
     const char *output_dir;      /* where t:output() files go; NULL = none */
     const char *target;          /* "virtual" or "rig" */
+    struct rig_hw *rig;          /* the open bench for target "rig" (borrowed) */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
-    struct rig_hw *rig;          /* target "rig": the open bench (borrowed; rig/rig_hw.h) */
 };
 
 void scenario_run_options_default(struct scenario_run_options *o);

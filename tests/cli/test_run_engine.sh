@@ -137,6 +137,26 @@ LUA
 expect_rc 0 "skip is not a failure" -- "$W/skip.lua" --tap
 check "TAP SKIP directive with the reason" has "^ok 1 - skips # SKIP needs a bench with a heater" "$W/out"
 
+cat >"$W/needs.lua" <<'LUA'
+return scenario { name = "needs a bench", needs = { "real_controller" }, run = function(t) error("must not run") end }
+LUA
+expect_rc 0 "a need the target cannot meet is a skip" -- "$W/needs.lua" --tap
+check "skip names the missing capability" has "^ok 1 - needs a bench # SKIP target virtual cannot provide 'real_controller'" "$W/out"
+cat >"$W/needs_bad.lua" <<'LUA'
+return scenario { name = "typo", needs = { "real_controler" }, run = function(t) end }
+LUA
+expect_rc 2 "an unknown capability is a script error" -- "$W/needs_bad.lua"
+check "unknown capability named with the line" has "needs_bad.lua:1: scenario: needs: unknown capability 'real_controler'" "$W/out"
+cat >"$W/needs_ok.lua" <<'LUA'
+return scenario { name = "virtual needs", needs = { "virtual_controller", "link_faults" }, run = function(t) t:wait(0.1) end }
+LUA
+expect_rc 0 "needs the virtual target meets" -- "$W/needs_ok.lua"
+
+mkdir -p "$W/dup"
+cp "$W/s/pass.lua" "$W/dup/pass.lua"
+expect_rc 2 "--trace refuses two files of the same name" -- "$W/s" "$W/dup" --trace "$W/trd"
+check "the collision is named" has "would write the same trace files" "$W/err"
+
 expect_rc 0 "--list" -- "$W/s" --list
 check "--list shows name and tags" has "passes: time.*infra,smoke" "$W/out"
 expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
@@ -148,7 +168,7 @@ expect_rc 2 "unknown option" -- --bogus
 expect_rc 2 "bad seed" -- --seed abc "$W/s"
 expect_rc 2 "missing path" -- "$W/nonexistent"
 expect_rc 2 "-j with --realtime" -- -j 2 --realtime "$W/s"
-expect_rc 3 "rig target unavailable is a rig fault" -- --target rig "$W/skip.lua"
+expect_rc 2 "--target rig without --rig" -- --target rig "$W/skip.lua"
 expect_rc 0 "parallel run" -- -j 2 "$W/s" "$W/skip.lua" --trace "$W/tr2"
 
 # Real time: a 0.5 s scenario takes about 0.5 s of wall time, with overruns counted.

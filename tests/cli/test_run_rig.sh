@@ -1,0 +1,75 @@
+#!/bin/sh
+# test_run_rig.sh: `bmsrig run --rig` on the emulated bench (the emulator as libusb-1.0.so.0
+# under the real libftdi1): the models drive the DAC channels each tick, wire faults switch the
+# relays, a fault the bench lacks skips the scenario, the bench ends in its safe state, a bad
+# description is exit 2, an unplugged bench is exit 3.
+# usage: test_run_rig.sh BMSRIG EMU_DIR SOURCE_DIR
+set -u
+BMSRIG=$1
+EMU=$2
+SRC=$3
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W" BMSRIG_EMU_LOG="$W/emu.log"
+unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
+board="$SRC/hw/boards/emulated.lua"
+fails=0
+check() {
+    desc=$1; shift
+    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
+}
+relays_on() { awk '$2 == "relay" { r[$3] = $4 } END { for (k in r) if (r[k] == 1) print k }' "$1"; }
+
+cat >"$W/relay.lua" <<'LUA'
+return scenario {
+  name = "bench: data line cut through the bms_tx relay",
+  tags = { "fault" },
+  pack = { soc = 0.8 },
+  run = function(t)
+    t:power_on()
+    t:expect_error(0, { ["for"] = 1 })
+    t:fault("bms_tx", "open")
+    t:expect_error(21, { within = 7 })
+    t:clear("bms_tx")
+    t:expect_error(0, { within = 0.5 })
+    t:fault("esc_resistor", "burnt")
+    t:wait(0.3)
+    t:clear("esc_resistor")
+  end,
+}
+LUA
+"$BMSRIG" run --rig "$board" "$W/relay.lua" --json "$W/r.json" >"$W/out" 2>&1
+rc=$?
+check "bench scenario passes (exit $rc)" test "$rc" -eq 0
+cat "$W/out" | sed -n '2,3p'
+check "JSON says target rig, real-time clock" sh -c "jq -e '.target == \"rig\" and .clock == \"realtime\" and .scenarios[0].verdict == \"pass\"' '$W/r.json' >/dev/null"
+check "the bms_tx relay was energised" grep -q "relay bms_tx 1" "$W/emu.log"
+check "and released again" grep -q "relay bms_tx 0" "$W/emu.log"
+check "esc_resistor 'burnt' selected the series_r bank's burnt position" grep -q "relay series_r_burnt 1" "$W/emu.log"
+check "cell 1's DAC channel carried the model's ~3.97 V" sh -c "awk '\$2 == \"dac\" && \$3 == \"cells_a\" && \$4 == \"0\" && \$6 > 3.9 && \$6 < 4.05 { n++ } END { exit !(n > 0) }' '$W/emu.log'"
+check "the pack set-point channel carried ~39.7 V / 5" sh -c "awk '\$2 == \"dac\" && \$3 == \"aux\" && \$4 == \"0\" && \$6 > 7.8 && \$6 < 8.1 { n++ } END { exit !(n > 0) }' '$W/emu.log'"
+check "every relay released at the end" test -z "$(relays_on "$W/emu.log")"
+check "cell 1 back at its safe 0 V at the end" sh -c "awk '\$2 == \"dac\" && \$3 == \"cells_a\" && \$4 == \"0\" { v = \$6 } END { exit !(v == 0) }' '$W/emu.log'"
+
+cat >"$W/moist.lua" <<'LUA'
+return scenario { name = "needs a moisture line", tags = { "fault" },
+  run = function(t) t:power_on(); t:wait(0.1); t:fault("moisture", 0.5); t:fail("must not get here") end }
+LUA
+"$BMSRIG" run --rig "$board" "$W/moist.lua" --tap >"$W/out" 2>"$W/err"
+rc=$?
+check "a fault the bench lacks is a skip (exit $rc)" test "$rc" -eq 0
+check "skip reason names the fault" grep -q "# SKIP the bench (emulated) has no fault line for 'moisture'" "$W/out"
+
+printf 'return board { name = "bad", ftdi = { serial = "X" }, dacs = { dac { name = "a", model = "nope", cs = "ADBUS3" } }, channels = {} }\n' >"$W/bad.lua"
+"$BMSRIG" run --rig "$W/bad.lua" "$W/relay.lua" >"$W/out" 2>&1
+rc=$?
+check "bad bench description: exit 2 (got $rc)" test "$rc" -eq 2
+check "bad description error has file:line" grep -q "bad.lua:1:" "$W/out"
+
+BMSRIG_EMU_FAULTS=unplug_after_writes=8 "$BMSRIG" run --rig "$board" "$W/relay.lua" --json "$W/u.json" >"$W/out" 2>&1
+rc=$?
+check "bench unplugged mid-scenario: exit 3 (got $rc)" test "$rc" -eq 3
+check "the scenario is a rig fault, not a controller failure" sh -c "jq -e '.scenarios[0].verdict == \"rig-fault\"' '$W/u.json' >/dev/null"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
