@@ -55,7 +55,7 @@ struct board_position {
 };
 
 struct board_fault {
-    char name[BOARD_NAME_MAX];       /* scenario fault name ("bms_tx", "series_r") */
+    char name[BOARD_NAME_MAX];       /* scenario fault name ("bms_tx", "esc_resistor") */
     uint16_t pins_mask;              /* the pins this fault drives */
     board_pin sense;                 /* read-back input pin (-1 = none) */
     bool active_low;                 /* single relay: energised at pin low */

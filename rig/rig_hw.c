@@ -286,6 +286,38 @@ int rig_hw_fault(struct rig_hw *hw, const char *fault, const char *state)
     return BMSRIG_ERR_ARG;
 }
 
+int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value)
+{
+    int i = hw ? board_fault_find(hw->b, fault) : -1;
+    if (i < 0 || isnan(value))
+        return BMSRIG_ERR_ARG;
+    const struct board_fault *f = &hw->b->faults[i];
+    if (f->npos == 0) {
+        hw->fault_state[i] = value != 0;
+        return BMSRIG_OK;
+    }
+    int best = -1;
+    double best_d = INFINITY;
+    for (int p = 0; p < f->npos; p++) {
+        double ohms = f->pos[p].ohms;
+        double d;
+        if (isinf(value))
+            d = ohms < 0 ? 0 : INFINITY;
+        else if (ohms <= 0 || value <= 0)
+            d = INFINITY;
+        else
+            d = fabs(log(value / ohms));
+        if (d < best_d) {
+            best_d = d;
+            best = p;
+        }
+    }
+    if (best < 0)
+        return BMSRIG_ERR_ARG;
+    hw->fault_state[i] = best;
+    return BMSRIG_OK;
+}
+
 int rig_hw_fault_expect(const struct rig_hw *hw, const char *fault, uint16_t *mask,
                         uint16_t *value)
 {

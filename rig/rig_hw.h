@@ -90,6 +90,12 @@ int rig_hw_set_by_name(struct rig_hw *hw, const char *signal, double value);
 int rig_hw_fault(struct rig_hw *hw, const char *fault, const char *state);
 bool rig_hw_fault_supported(const struct rig_hw *hw, const char *fault);
 
+/* Same with a number, as the engine's faults carry one: a relay is energised for any value but
+ * 0; a resistor bank takes the position nearest `value` ohms (log scale), INFINITY = the
+ * position without ohms ("open"). BMSRIG_ERR_ARG if the bench has no such fault, or no
+ * position fits (NaN). */
+int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value);
+
 /* Sends every DAC frame and GPIO change queued since the last flush in ONE ftdi_write_data
  * (channels whose code did not change are not resent). BMSRIG_ERR_IO on a USB error: the
  * rig is then faulted, later flushes fail fast, and the caller should exit with code 3. */

@@ -28,7 +28,7 @@ Test(board, emulated_board_loads)
     cr_assert_geq(c3, 0);
     cr_assert_float_eq(b->channels[c3].cal_gain, 1.002, 1e-12);
     cr_assert_eq(board_channel_find(b, "cell[13].v"), -1);
-    int sr = board_fault_find(b, "series_r");
+    int sr = board_fault_find(b, "esc_resistor");
     cr_assert_geq(sr, 0);
     cr_assert_eq(b->faults[sr].npos, 3);
     cr_assert_eq(b->faults[sr].pos[2].pins_value, 1u << 11, "burnt = code 2 = ACBUS3");
@@ -48,7 +48,7 @@ Test(board, reference_bench_loads)
     cr_assert_eq(b->nchannels, 16);
     cr_assert_geq(board_fault_find(b, "bms_tx"), 0);
     cr_assert_geq(board_fault_find(b, "esc_tx"), 0);
-    cr_assert_geq(board_fault_find(b, "series_r"), 0);
+    cr_assert_geq(board_fault_find(b, "esc_resistor"), 0);
     board_free(b);
 }
 

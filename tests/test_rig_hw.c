@@ -12,7 +12,10 @@
 
 #include "rig/board.h"
 #include "rig/dac.h"
+#include "rig/engine.h"
 #include "rig/rig_hw.h"
+#include "sim/ntc.h"
+#include "sim/pack.h"
 #include "sim/status.h"
 #include "test_support.h"
 
@@ -184,7 +187,7 @@ Test(rig_hw, sixteen_channels_and_gpio_in_one_write_of_at_most_512_bytes)
             rig_hw_set(hw, i, b->channels[i].min + (0.3 + 0.2 * round) *
                                                     (b->channels[i].max - b->channels[i].min));
         cr_assert_eq(rig_hw_fault(hw, "bms_tx", round ? "off" : "on"), BMSRIG_OK);
-        cr_assert_eq(rig_hw_fault(hw, "series_r", round ? "open" : "burnt"), BMSRIG_OK);
+        cr_assert_eq(rig_hw_fault(hw, "esc_resistor", round ? "open" : "burnt"), BMSRIG_OK);
         replay(&st);
         int before = st.usb_writes;
         cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
@@ -215,10 +218,10 @@ Test(rig_hw, relays_follow_fault_commands)
     } steps[] = {
         { "bms_tx", "open", { 1, 0, 0, 0 } },
         { "esc_tx", "on", { 1, 1, 0, 0 } },
-        { "series_r", "burnt", { 1, 1, 0, 1 } },
-        { "series_r", "open", { 1, 1, 1, 0 } },
+        { "esc_resistor", "burnt", { 1, 1, 0, 1 } },
+        { "esc_resistor", "open", { 1, 1, 1, 0 } },
         { "bms_tx", "clear", { 0, 1, 1, 0 } },
-        { "series_r", "nominal", { 0, 1, 0, 0 } },
+        { "esc_resistor", "nominal", { 0, 1, 0, 0 } },
         { "esc_tx", "off", { 0, 0, 0, 0 } },
     };
     for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
@@ -233,7 +236,23 @@ Test(rig_hw, relays_follow_fault_commands)
         cr_assert_eq(levels & mask, value, "step %zu: sense/drive pins", k);
     }
     cr_assert_eq(rig_hw_fault(hw, "no_such_fault", "on"), BMSRIG_ERR_ARG);
-    cr_assert_eq(rig_hw_fault(hw, "series_r", "melted"), BMSRIG_ERR_ARG);
+    cr_assert_eq(rig_hw_fault(hw, "esc_resistor", "melted"), BMSRIG_ERR_ARG);
+    /* numeric values, as the engine passes them: ohms for the bank, 0/1 for relays */
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", INFINITY), BMSRIG_OK);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", 470e3), BMSRIG_OK);   /* -> burnt */
+    cr_assert_eq(rig_hw_fault_value(hw, "bms_tx", 1.0), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[0], 1);
+    cr_assert_eq(st.relay[3], 1, "470 kohm is nearest the 47 kohm 'burnt' position");
+    cr_assert_eq(st.relay[2], 0);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", 130), BMSRIG_OK);   /* -> nominal */
+    cr_assert_eq(rig_hw_fault_value(hw, "bms_tx", 0.0), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[0], 0);
+    cr_assert_eq(st.relay[3], 0);
+    cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", NAN), BMSRIG_ERR_ARG);
     cr_assert(!rig_hw_fault_supported(hw, "no_such_fault"));
     cr_assert(rig_hw_fault_supported(hw, "bms_tx"));
     rig_hw_close(hw);
@@ -271,7 +290,7 @@ Test(rig_hw, safe_state_on_close)
         rig_hw_set(hw, i, b->channels[i].max);
     rig_hw_fault(hw, "bms_tx", "on");
     rig_hw_fault(hw, "esc_tx", "on");
-    rig_hw_fault(hw, "series_r", "burnt");
+    rig_hw_fault(hw, "esc_resistor", "burnt");
     cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
     struct emu_state st;
     replay(&st);
@@ -432,4 +451,64 @@ Test(rig_hw, sigrok_decodes_exactly_the_words_sent_in_both_modes, .timeout = 60)
     for (int i = 0; !differs && i < tr.n[2]; i++)
         differs = wrong[chips[2].init_frames + i] != tr.frames[2][i];
     cr_assert(differs, "mode 2 decoding of mode 0 frames must not match");
+}
+
+/* ---- the engine drives the bench (what `bmsrig run --rig` does each tick) ---- */
+
+Test(rig_hw, engine_tick_dac_outputs_follow_the_model_within_1_lsb)
+{
+    struct rig_hw *hw = open_rig();
+    const struct board *b = rig_hw_board(hw);
+    struct engine_config cfg;
+    engine_config_default(&cfg);   /* 10s3p lg_m26 at 80 %, virtual clock, 1 ms tick */
+    cfg.rig = hw;
+    struct engine *e;
+    char err[512];
+    cr_assert_eq(engine_new(&cfg, &e, err, sizeof err), BMSRIG_OK, "%s", err);
+    engine_power_on(e);
+    engine_set_rider(e, 0.9, 0.0, 2);
+    cr_assert_eq(engine_fault(e, "esc_resistor", INFINITY, err, sizeof err), BMSRIG_OK, "%s", err);
+    const struct pack *p = engine_pack(e);
+    double want[BOARD_MAX_CHANNELS];
+    struct emu_state st;
+    int changed_cells = 0;
+    double first_cell1 = NAN;
+    for (int tick = 1; tick <= 3000; tick++) {
+        cr_assert_eq(engine_step(e), BMSRIG_OK);
+        if (tick % 250)
+            continue;
+        /* what the model says now, per bench signal */
+        for (int i = 0; i < b->nchannels; i++) {
+            const struct board_channel *c = &b->channels[i];
+            unsigned k;
+            double v = c->safe;   /* signals the model does not have stay safe */
+            if (sscanf(c->signal, "cell[%u].v", &k) == 1 && k <= pack_series(p)) {
+                v = pack_sense_voltage(p, k - 1);
+            } else if (sscanf(c->signal, "ntc[%u].v", &k) == 1 && k <= pack_ntc_count(p)) {
+                struct ntc_reading rd;
+                cr_assert_eq(pack_ntc_read(p, k - 1, &rd), BMSRIG_OK);
+                v = rd.v_ts;
+            } else if (!strcmp(c->signal, "pack.v")) {
+                v = pack_terminal_v(p);
+            } else if (!strcmp(c->signal, "charger.v")) {
+                v = 0.0;
+            }
+            want[i] = v < c->min ? c->min : v > c->max ? c->max : v;
+        }
+        replay(&st);
+        expect_outputs(hw, &st, want);
+        cr_assert_eq(st.relay[2], 1, "esc_resistor open -> its relay");
+        if (isnan(first_cell1))
+            first_cell1 = want[0];
+        else if (fabs(want[0] - first_cell1) > 0.001)
+            changed_cells++;
+    }
+    cr_assert_gt(changed_cells, 0, "the load moved the cell voltages (else the test proves little)");
+    cr_assert_eq(engine_fault_clear(e, "esc_resistor", err, sizeof err), BMSRIG_OK);
+    cr_assert_eq(engine_step(e), BMSRIG_OK);
+    replay(&st);
+    cr_assert_eq(st.relay[2], 0);
+    engine_free(e);   /* the scenario's end: the bench goes to its safe state */
+    expect_safe(b);
+    rig_hw_close(hw);
 }

@@ -198,6 +198,30 @@ Test(usbemu, long_reads_strip_status_per_packet)
     ftdi_free(f);
 }
 
+Test(usbemu, bit_and_lsb_clocking_through_loopback)
+{
+    struct ftdi_context *f = open_emu();
+    mpsse_on(f);
+    uint8_t cmd[] = {
+        0x84, 0x80, 0x08, 0x0B,
+        0x33, 4, 0xA8,          /* RW 5 bits MSB first: 1,0,1,0,1 shift in from the LSB side */
+        0x3B, 2, 0x05,          /* RW 3 bits LSB first: 1,0,1 shift in from the MSB side */
+        0x39, 0, 0, 0x5A,       /* RW 1 byte LSB first */
+        0x35, 0, 0, 0xC3,       /* RW 1 byte, out on -ve, in on -ve */
+        0x24, 0, 0,             /* read 1 byte on -ve (DO idle 1 after 0xC3 ends with 1) */
+        0x87,
+    };
+    wr(f, cmd, sizeof cmd);
+    uint8_t got[5];
+    cr_assert_eq(rd(f, got, 5), 5);
+    cr_assert_eq(got[0], 0x15, "5 MSB-first bits: 0x%02x", got[0]);
+    cr_assert_eq(got[1], 0xA0, "3 LSB-first bits land in the top: 0x%02x", got[1]);
+    cr_assert_eq(got[2], 0x5A);
+    cr_assert_eq(got[3], 0xC3);
+    cr_assert_eq(got[4], 0xFF);
+    ftdi_free(f);
+}
+
 Test(usbemu, async_calls)
 {
     struct ftdi_context *f = open_emu();

@@ -45,11 +45,12 @@ return board {
     relay { name = "bms_tx", pin = "ACBUS0", active = "high", sense = "ACBUS4" },
     relay { name = "esc_tx", pin = "ACBUS1", active = "high", sense = "ACBUS5" },
     -- the controller's 0805 series resistor swapped through two relays
-    bank { name = "series_r", pins = { "ACBUS2", "ACBUS3" }, safe = "nominal",
+    -- (fault name as the scenarios use it: t:fault("esc_resistor", "open" | "burnt" | ohms))
+    bank { name = "esc_resistor", pins = { "ACBUS2", "ACBUS3" }, safe = "nominal",
            positions = {
              { name = "nominal", code = 0, ohms = 120 },
              { name = "open", code = 1 },
-             { name = "burnt", code = 2, ohms = 4700 },
+             { name = "burnt", code = 2, ohms = 47000 },
            } },
   },
   readback = true,

@@ -41,12 +41,12 @@ return board {
     relay { name = "bms_tx", pin = "ACBUS0", active = "high" },
     relay { name = "esc_tx", pin = "ACBUS1", active = "high" },
     -- K3, K4 select the series resistor in the BMS data line
-    bank { name = "series_r", pins = { "ACBUS2", "ACBUS3" }, safe = "nominal",
+    bank { name = "esc_resistor", pins = { "ACBUS2", "ACBUS3" }, safe = "nominal",
            positions = {
              { name = "nominal", code = 0, ohms = 120 },
              { name = "open", code = 1 },
-             { name = "burnt", code = 2, ohms = 1000 },
-             { name = "burnt_high", code = 3, ohms = 10000 },
+             { name = "burnt", code = 2, ohms = 47000 },
+             { name = "burnt_high", code = 3, ohms = 470000 },
            } },
   },
   serial = { bms = "/dev/ttyUSB1", dash = "/dev/ttyUSB2" },

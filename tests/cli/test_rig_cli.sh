@@ -19,6 +19,9 @@ check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $
 
 # Last DAC output of every (chip, channel) in an emulator log, sorted.
 dac_state() { awk '$2 == "dac" && $5 ~ /^0x/ { v[$3 " " $4] = $5 } END { for (k in v) print k, v[k] }' "$1" | sort; }
+# True if every (chip, channel, code) of state file $2 is also in $1 (channels a run never
+# moved are not in its log: they stayed at the safe value of the open).
+subset_of() { test -s "$2" && test -z "$(comm -13 "$1" "$2")"; }
 # Relays whose last state in the log is energised.
 relays_on() { awk '$2 == "relay" { r[$3] = $4 } END { for (k in r) if (r[k] == 1) print k }' "$1"; }
 
@@ -50,6 +53,11 @@ check "bad description exits 2" test $rc -eq 2
 check "bad description error names file:line" grep -q "$tmp/bad.lua:4: dac 'a': unknown model 'nope'" "$tmp/bad.err"
 "$bin" selftest >/dev/null 2>&1; rc=$?
 check "selftest without --rig exits 2" test $rc -eq 2
+
+# a description naming an FTDI that is not there: rig fault with the serial in the message
+"$bin" selftest --rig "$src/hw/boards/reference-bench.lua" >/dev/null 2>"$tmp/missing.err"; rc=$?
+check "selftest on a missing FTDI exits 3" test $rc -eq 3
+check "the message names the missing serial" grep -q "serial BMSRIG01 interface A not found" "$tmp/missing.err"
 
 # 4. a real-time run, then SIGTERM: exit 4 and the safe state; the lock holds meanwhile
 rm -f "$tmp/emu.log"
@@ -88,5 +96,97 @@ check "bench mpsse: 1 USB write per tick" grep -q '"usb_writes_per_tick":1.000' 
 max=$(sed -n 's/.*"bytes_per_tick_max":\([0-9]*\).*/\1/p' "$tmp/bm.out")
 check "bench mpsse: 16 channels + GPIO <= 512 bytes ($max)" test "${max:-999}" -le 512
 check "bench mpsse: 16 channels" grep -q '"channels":16' "$tmp/bm.out"
+
+# 7. bmsrig run --rig: relays follow the scenario's fault timeline, DACs follow the model, the
+# bench ends in its safe state; also after a script error, SIGTERM and an unplug
+cat >"$tmp/timeline.lua" <<'LUA'
+return scenario {
+  name = "rig timeline",
+  run = function(t)
+    t:power_on()
+    t:ride { throttle = 0.5 }
+    t:wait(0.2)
+    t:fault("bms_tx", "open")
+    t:wait(0.2)
+    t:clear("bms_tx")
+    t:fault("esc_resistor", "burnt")
+    t:wait(0.1)
+    t:clear("esc_resistor")
+    t:wait(0.1)
+  end,
+}
+LUA
+rm -f "$tmp/emu.log"
+"$bin" run -q --rig "$board" --junit "$tmp/tl.xml" "$tmp/timeline.lua" >"$tmp/tl.out" 2>&1; rc=$?
+check "run --rig exits 0" test $rc -eq 0
+order=$(awk '$2 == "relay" && $4 == 1 || $2 == "relay" && $4 == 0 { printf "%s=%s ", $3, $4 }' "$tmp/emu.log")
+check "relays follow the fault timeline ($order)" test "$order" = "bms_tx=1 bms_tx=0 series_r_burnt=1 series_r_burnt=0 "
+check "run --rig drove the DACs" test "$(grep -c ' dac cells_a ' "$tmp/emu.log")" -gt 20
+dac_state "$tmp/emu.log" >"$tmp/after_run"
+check "run --rig ends with every DAC at its safe value" subset_of "$tmp/safe.ref" "$tmp/after_run"
+
+cat >"$tmp/boom.lua" <<'LUA'
+return scenario {
+  name = "rig script error",
+  run = function(t)
+    t:power_on()
+    t:fault("bms_tx", "open")
+    t:fault("esc_tx", "open")
+    t:wait(0.1)
+    error("boom")
+  end,
+}
+LUA
+rm -f "$tmp/emu.log"
+"$bin" run -q --rig "$board" "$tmp/boom.lua" >"$tmp/boom.out" 2>&1; rc=$?
+check "a script error exits 2" test $rc -eq 2
+check "the relays were on before the error" grep -q "relay esc_tx 1" "$tmp/emu.log"
+check "after a script error every relay is released" test -z "$(relays_on "$tmp/emu.log")"
+dac_state "$tmp/emu.log" >"$tmp/after_boom"
+check "after a script error every DAC is at its safe value" subset_of "$tmp/safe.ref" "$tmp/after_boom"
+
+cat >"$tmp/long.lua" <<'LUA'
+return scenario {
+  name = "rig long run",
+  run = function(t)
+    t:power_on()
+    t:ride { throttle = 0.7 }
+    t:fault("bms_tx", "open")
+    t:wait(60)
+  end,
+}
+LUA
+rm -f "$tmp/emu.log"
+"$bin" run -q --rig "$board" --junit "$tmp/long.xml" "$tmp/long.lua" >"$tmp/long.out" 2>&1 &
+bgpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "relay bms_tx 1" "$tmp/emu.log" 2>/dev/null; do
+    sleep 0.1; i=$((i + 1))
+done
+sleep 0.2
+kill -TERM "$bgpid"
+wait "$bgpid"; rc=$?
+bgpid=""
+check "run --rig killed with SIGTERM exits 4" test $rc -eq 4
+check "the SIGTERM run wrote its report" test -s "$tmp/long.xml"
+check "after SIGTERM the run left every relay released" test -z "$(relays_on "$tmp/emu.log")"
+dac_state "$tmp/emu.log" >"$tmp/after_long"
+check "after SIGTERM the run left every DAC at its safe value" subset_of "$tmp/safe.ref" "$tmp/after_long"
+
+rm -f "$tmp/emu.log"
+BMSRIG_EMU_FAULTS=unplug_after_writes=30 "$bin" run --rig "$board" --junit "$tmp/unplug.xml" \
+    "$tmp/long.lua" >"$tmp/unplug.out" 2>&1; rc=$?
+check "run --rig with an unplug exits 3" test $rc -eq 3
+check "the unplug is reported as a rig fault" grep -q "rig fault" "$tmp/unplug.out"
+check "the unplug message names the USB write" grep -q "USB write to FTDI BMSEMU01 failed" "$tmp/unplug.out"
+check "the safe state was attempted after the unplug" test "$(grep -c 'usb refused write' "$tmp/emu.log")" -ge 2
+check "the unplugged run wrote its (partial) report" grep -q "rig fault" "$tmp/unplug.xml"
+"$bin" run --rig "$tmp/bad.lua" "$tmp/timeline.lua" >/dev/null 2>"$tmp/badrig.err"; rc=$?
+check "run --rig with a broken description exits 2" test $rc -eq 2
+check "run --rig names file:line of the description" grep -q "$tmp/bad.lua:4:" "$tmp/badrig.err"
+
+"$bin" run --target rig "$tmp/timeline.lua" >/dev/null 2>"$tmp/norig.err"; rc=$?
+check "--target rig without --rig exits 2" test $rc -eq 2
+check "--target rig without --rig says what is missing" grep -q "needs --rig FILE" "$tmp/norig.err"
 
 exit $fail
