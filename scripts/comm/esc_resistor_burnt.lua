@@ -9,7 +9,15 @@ return scenario {
     t:expect_error(0, { ["for"] = 5 })
     local before = t:esc().misses
     t:fault("esc_resistor", "burnt")           -- ~47 kohm
-    t:expect_error(0, { ["for"] = 60 })        -- a minute of riding without 21 ...
+    -- a minute of riding without 21 ... (the odd corrupt reply that slips through the additive
+    -- checksum can show another code, e.g. 39 from a garbled temperature byte: not this test)
+    local other = {}
+    t:expect("no error 21 for 60 s", function()
+      local e = t:error()
+      if e ~= 0 and e ~= 21 then other[e] = true end
+      return e ~= 21
+    end, { ["for"] = 60 })
+    for code in pairs(other) do t:log("corrupt reply slipped through: error", code) end
     local misses = t:esc().misses - before
     t:measure("missed_polls_in_60s", misses, { min = 5 })   -- ... but polls do get lost
     t:fault("esc_resistor", 470e3)             -- worse: almost every reply corrupt
