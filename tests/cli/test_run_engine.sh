@@ -59,6 +59,8 @@ check "progress line names the scenario" has "pass .*passes: time" "$W/out"
 check "summary counts" has "2 scenarios: 2 passed, 0 failed" "$W/out"
 check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
 check "JUnit carries the measurement as a property" has 'name="measure.dt"' "$W/j.xml"
+"$BMSRIG" run "$W/s/pass.lua" --tap --trace "$W/trt" >"$W/tap.out" 2>/dev/null
+check "TAP escapes '#' in a description" has '^ok 1 - passes: time & <xml> "quotes" \\# hash$' "$W/tap.out"
 check "JSON parses and is complete" sh -c "jq -e '.complete == true and .counts.pass == 2' '$W/r.json' >/dev/null"
 check "JSON has versions and seed" sh -c "jq -e '(.bmsrig_version|length) > 0 and (.lua_version|test(\"Lua 5.4\")) and (.libftdi_version|length) > 0 and .seed == 1' '$W/r.json' >/dev/null"
 check "JSON measurement with limits and verdict" sh -c "jq -e '.scenarios[] | select(.name|test(\"passes\")) | .measurements[0] | .name == \"dt\" and .min == 0.4 and .max == 0.6 and .unit == \"s\" and .verdict == \"pass\" and (.value > 0.49 and .value < 0.51)' '$W/r.json' >/dev/null"
