@@ -71,5 +71,26 @@ rc=$?
 check "bench unplugged mid-scenario: exit 3 (got $rc)" test "$rc" -eq 3
 check "the scenario is a rig fault, not a controller failure" sh -c "jq -e '.scenarios[0].verdict == \"rig-fault\"' '$W/u.json' >/dev/null"
 
+# SIGTERM in the middle of a bench scenario with a relay energised: exit 4, reports marked
+# incomplete, every relay released and cell 1 back at its safe 0 V.
+cat >"$W/long.lua" <<'LUA'
+return scenario { name = "long bench run", tags = { "fault" },
+  run = function(t) t:power_on(); t:fault("esc_tx", "open"); t:wait(60) end }
+LUA
+rm -f "$W/emu.log"
+"$BMSRIG" run --rig "$board" "$W/long.lua" --json "$W/int.json" >"$W/out" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "relay esc_tx 1" "$W/emu.log" 2>/dev/null; do
+    sleep 0.1; i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM during a bench scenario: exit 4 (got $rc)" test "$rc" -eq 4
+check "its report is marked incomplete" sh -c "jq -e '.complete == false and .scenarios[0].verdict == \"not-run\"' '$W/int.json' >/dev/null"
+check "the relay was released on the way out" test -z "$(relays_on "$W/emu.log")"
+check "cell 1 back at its safe 0 V after SIGTERM" sh -c "awk '\$2 == \"dac\" && \$3 == \"cells_a\" && \$4 == \"0\" { v = \$6 } END { exit !(v == 0) }' '$W/emu.log'"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
