@@ -54,14 +54,25 @@ return scenario {
   end,
 }
 LUA
+mkdir -p "$W/s/lib"
+cat >"$W/s/lib/helper.lua" <<'LUA'
+local M = {}
+function M.twice(x) return 2 * x end
+return M
+LUA
+cat >"$W/s/uses_lib.lua" <<'LUA'
+local helper = require "helper"
+return scenario { name = "uses a lib helper", tags = { "infra" },
+  run = function(t) assert(helper.twice(21) == 42); assert(require("helper") == helper) end }
+LUA
 expect_rc 0 "passing scenarios" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "progress line names the scenario" has "pass .*passes: time" "$W/out"
-check "summary counts" has "2 scenarios: 2 passed, 0 failed" "$W/out"
+check "summary counts (lib/ is not a scenario folder)" has "3 scenarios: 3 passed, 0 failed" "$W/out"
 check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
 check "JUnit carries the measurement as a property" has 'name="measure.dt"' "$W/j.xml"
 "$BMSRIG" run "$W/s/pass.lua" --tap --trace "$W/trt" >"$W/tap.out" 2>/dev/null
 check "TAP escapes '#' in a description" has '^ok 1 - passes: time & <xml> "quotes" \\# hash$' "$W/tap.out"
-check "JSON parses and is complete" sh -c "jq -e '.complete == true and .counts.pass == 2' '$W/r.json' >/dev/null"
+check "JSON parses and is complete" sh -c "jq -e '.complete == true and .counts.pass == 3' '$W/r.json' >/dev/null"
 check "JSON has versions and seed" sh -c "jq -e '(.bmsrig_version|length) > 0 and (.lua_version|test(\"Lua 5.4\")) and (.libftdi_version|length) > 0 and .seed == 1' '$W/r.json' >/dev/null"
 check "JSON measurement with limits and verdict" sh -c "jq -e '.scenarios[] | select(.name|test(\"passes\")) | .measurements[0] | .name == \"dt\" and .min == 0.4 and .max == 0.6 and .unit == \"s\" and .verdict == \"pass\" and (.value > 0.49 and .value < 0.51)' '$W/r.json' >/dev/null"
 check "JSON expectations recorded" sh -c "jq -e '[.scenarios[] | select(.name|test(\"passes\")) | .expectations[] | select(.verdict == \"pass\")] | length == 3' '$W/r.json' >/dev/null"
