@@ -738,6 +738,16 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
 
     if (v == SCENARIO_PASS) {
+        /* A failed expectation fails the scenario even if the script caught the error. */
+        for (size_t i = 0; i < res->nexpects; i++) {
+            if (!res->expects[i].pass) {
+                scenario_result_set_message(res, res->expects[i].message);
+                v = SCENARIO_FAIL;
+                break;
+            }
+        }
+    }
+    if (v == SCENARIO_PASS) {
         for (size_t i = 0; i < res->nmeasures; i++) {
             if (!res->measures[i].pass) {
                 struct scenario_measure *m = &res->measures[i];

@@ -97,6 +97,15 @@ check "TAP YAML block" sh -c "grep -q '^  ---' '$W/out' && grep -q '^  \.\.\.' '
 check "JUnit failure validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/jf.xml"
 check "JUnit failure element with message" has '<failure type="fail" message=".*never true' "$W/jf.xml"
 
+cat >"$W/caught.lua" <<'LUA'
+return scenario { name = "caught failure", run = function(t)
+  local ok = pcall(t.expect, t, "never", function() return false end, { within = 0.1 })
+  assert(not ok)
+end }
+LUA
+expect_rc 1 "a failed expectation caught with pcall still fails the scenario" -- "$W/caught.lua"
+check "the caught failure is the message" has "caught.lua:2: never: still false after 0.100 s" "$W/out"
+
 cat >"$W/measure.lua" <<'LUA'
 return scenario { name = "measurement out of limits", run = function(t)
   t:measure("volts", 3.0, { min = 3.5, unit = "V" })
