@@ -1,7 +1,7 @@
 -- prelude.lua: the scenario API (scenario{}, the `t` object, waits and expectations), built on
 -- the engine's C primitives. Compiled into bmsrig; runs with full access before the sandbox is
 -- sealed, and keeps what it needs as locals. Called as prelude(P, E): P = private helpers
--- (getinfo, coroutine, io_open), E = the engine primitives (rig/lua_engine.c).
+-- (getinfo, coroutine, io_open), E = the engine primitives (rig/l_engine.c).
 local P, E = ...
 local getinfo, yield = P.getinfo, P.coroutine.yield
 local io_open = P.io_open

@@ -15,8 +15,8 @@
 
 #include "rig/engine.h"
 #include "rig/log.h"
-#include "rig/lua_engine.h"
-#include "rig/lua_sandbox.h"
+#include "rig/l_engine.h"
+#include "rig/sandbox.h"
 #include "rig/prelude_lua.h"
 #include "sim/status.h"
 
@@ -34,7 +34,7 @@ struct scenario {
     int runner_ref;            /* prelude's run(decl) */
     int decl_ref;              /* the scenario{...} table */
     bool ran;
-    struct lua_engine_ctx ctx;
+    struct l_engine_ctx ctx;
 };
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -265,7 +265,7 @@ struct scenario *scenario_load(const char *path)
     lua_getfield(L, -1, "open");
     lua_setfield(L, -3, "io_open");
     lua_pop(L, 1);
-    lua_engine_push(L, &s->ctx);
+    l_engine_push(L, &s->ctx);
     if (sandbox_pcall(L, 2, 1) != LUA_OK) {
         set_load_error(s, lua_tostring(L, -1));
         return s;

@@ -1,5 +1,5 @@
-/* lua_engine.c: the engine primitives the scenario prelude calls (thin: check, call, push). */
-#include "rig/lua_engine.h"
+/* l_engine.c: the engine primitives the scenario prelude calls (thin: check, call, push). */
+#include "rig/l_engine.h"
 
 #include <lauxlib.h>
 #include <math.h>
@@ -11,9 +11,9 @@
 #include "sim/regmap.h"
 #include "sim/status.h"
 
-static struct lua_engine_ctx *ctx_of(lua_State *L)
+static struct l_engine_ctx *ctx_of(lua_State *L)
 {
-    struct lua_engine_ctx *c = lua_touserdata(L, lua_upvalueindex(1));
+    struct l_engine_ctx *c = lua_touserdata(L, lua_upvalueindex(1));
     if (!c->engine || !c->result)
         luaL_error(L, "engine calls are only allowed inside the scenario's run function");
     return c;
@@ -36,7 +36,7 @@ static int p_tick_s(lua_State *L)
 /* record_expect(pass, what, where, t_s, observed, message) */
 static int p_record_expect(lua_State *L)
 {
-    struct lua_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = ctx_of(L);
     scenario_result_add_expect(c->result, lua_toboolean(L, 1), luaL_checkstring(L, 2),
                                luaL_checkstring(L, 3), luaL_checknumber(L, 4),
                                luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""));
@@ -46,7 +46,7 @@ static int p_record_expect(lua_State *L)
 /* record_measure(name, value, min|nil, max|nil, unit, pass, where) */
 static int p_record_measure(lua_State *L)
 {
-    struct lua_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = ctx_of(L);
     double min = 0, max = 0;
     int has_min = !lua_isnoneornil(L, 3), has_max = !lua_isnoneornil(L, 4);
     if (has_min)
@@ -62,14 +62,14 @@ static int p_record_measure(lua_State *L)
 
 static int p_log(lua_State *L)
 {
-    struct lua_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = ctx_of(L);
     scenario_result_add_log(c->result, engine_now_s(c->engine), luaL_checkstring(L, 1));
     return 0;
 }
 
 static int p_output_dir(lua_State *L)
 {
-    struct lua_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = ctx_of(L);
     if (c->output_dir)
         lua_pushstring(L, c->output_dir);
     else
@@ -354,7 +354,7 @@ static int c_unplug(lua_State *L)
 
 static int c_replay(lua_State *L)
 {
-    struct lua_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = ctx_of(L);
     const char *path = luaL_checkstring(L, 2);
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -601,7 +601,7 @@ static const luaL_Reg commands[] = {
     { NULL, NULL },
 };
 
-void lua_engine_push(lua_State *L, struct lua_engine_ctx *ctx)
+void l_engine_push(lua_State *L, struct l_engine_ctx *ctx)
 {
     lua_newtable(L);
     lua_pushlightuserdata(L, ctx);

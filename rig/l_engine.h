@@ -1,8 +1,8 @@
-/* lua_engine.h: the thin Lua binding of the scenario engine: the primitive table the prelude
+/* l_engine.h: the thin Lua binding of the scenario engine: the primitive table the prelude
  * (rig/prelude.lua) builds the scenario API on. Each function checks its arguments, calls one
  * engine or result function and pushes the result; no policy lives here. */
-#ifndef BMSRIG_RIG_LUA_ENGINE_H
-#define BMSRIG_RIG_LUA_ENGINE_H
+#ifndef BMSRIG_RIG_L_ENGINE_H
+#define BMSRIG_RIG_L_ENGINE_H
 
 #include <lua.h>
 
@@ -11,7 +11,7 @@
 
 /* What the primitives act on. `engine` and `result` are NULL outside a run (the primitives then
  * raise "only inside run"). Borrowed by the Lua state: it must outlive it. */
-struct lua_engine_ctx {
+struct l_engine_ctx {
     struct engine *engine;
     struct scenario_result *result;
     const char *output_dir;     /* t:output() folder, NULL = none */
@@ -19,6 +19,6 @@ struct lua_engine_ctx {
 };
 
 /* Pushes the primitive table E (with E.commands, the t:methods). */
-void lua_engine_push(lua_State *L, struct lua_engine_ctx *ctx);
+void l_engine_push(lua_State *L, struct l_engine_ctx *ctx);
 
 #endif

@@ -1,12 +1,12 @@
-/* lua_sandbox.h: a Lua 5.4 state for one scenario, with only the safe parts of the standard
+/* sandbox.h: a Lua 5.4 state for one scenario, with only the safe parts of the standard
  * library, a memory cap, an instruction budget and text-only loading.
  *
  * What a script gets: base functions (without dofile/loadfile; `load` accepts text only),
  * string (without string.dump), table, math, utf8, and a `require` that loads Lua text from the
  * scenario's lib folders. What it does not get: io, os, debug, package, coroutine, C modules.
  * Files are written only through the engine (`t:output(name)`), inside the run's output folder. */
-#ifndef BMSRIG_RIG_LUA_SANDBOX_H
-#define BMSRIG_RIG_LUA_SANDBOX_H
+#ifndef BMSRIG_RIG_SANDBOX_H
+#define BMSRIG_RIG_SANDBOX_H
 
 #include <lua.h>
 #include <stddef.h>

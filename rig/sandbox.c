@@ -1,6 +1,6 @@
-/* lua_sandbox.c: Lua 5.4 states for scenarios: pruned standard library, memory cap, instruction
+/* sandbox.c: Lua 5.4 states for scenarios: pruned standard library, memory cap, instruction
  * budget, text-only loading, and protected calls with tracebacks (as lua.c's docall does). */
-#include "rig/lua_sandbox.h"
+#include "rig/sandbox.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
