@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/rng.h"
 #include "sim/status.h"
 
 #define RING_CAP 16384u   /* bytes in flight per queue */
@@ -75,17 +76,12 @@ struct link {
 
 static uint64_t rnd(struct link *l)
 {
-    uint64_t x = l->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    l->rng = x;
-    return x * 0x2545F4914F6CDD1DULL;
+    return rng_next(&l->rng);
 }
 
 static double rnd_unit(struct link *l)
 {
-    return ((double)(rnd(l) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return rng_unit(&l->rng);
 }
 
 static bool chance(struct link *l, double p)
@@ -468,7 +464,7 @@ struct link *link_new(const struct link_config *cfg, struct bms *bms)
         return NULL;
     l->cfg = *cfg;
     l->bms = bms;
-    l->rng = cfg->seed ? cfg->seed : 0x2545F4914F6CDD1DULL;
+    l->rng = rng_seed(cfg->seed);
     l->byte_us = 10.0 * 1e6 / (double)cfg->baud;
     frame_decoder_init(&l->dec, on_event, l);
     return l;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/rng.h"
 #include "sim/status.h"
 
 #define IMG_BYTES (2u * REGMAP_BMS_WORDS)
@@ -51,27 +52,6 @@ struct bms {
 };
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *s = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
-static double rng_unit(uint64_t *s)   /* (0, 1) */
-{
-    return ((double)(rng_next(s) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
-}
-
-static double rng_gauss(uint64_t *s)
-{
-    double u1 = rng_unit(s), u2 = rng_unit(s);
-    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
-}
 
 static double clampd(double x, double lo, double hi)
 {

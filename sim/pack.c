@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/rng.h"
 #include "sim/status.h"
 
 #define N PACK_MAX_CELLS
@@ -522,14 +523,6 @@ unsigned pack_ntc_count(const struct pack *p)
     return p->cfg.n_ntc;
 }
 
-static uint64_t splitmix64(uint64_t x)
-{
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
 int pack_ntc_read(const struct pack *p, unsigned ntc, struct ntc_reading *out)
 {
     if (!p || !out || ntc >= p->cfg.n_ntc)
@@ -555,7 +548,7 @@ int pack_ntc_read(const struct pack *p, unsigned ntc, struct ntc_reading *out)
     case NTC_FAULT_INTERMITTENT: {
         /* Stateless and seeded: the contact is open in a 10 ms window with probability value. */
         uint64_t window = (uint64_t)floor(p->t_s / 0.01);
-        uint64_t h = splitmix64(p->cfg.seed ^ splitmix64(window * 8u + ntc));
+        uint64_t h = rng_mix(p->cfg.seed ^ rng_mix(window * 8u + ntc));
         double u = (double)(h >> 11) * (1.0 / 9007199254740992.0);
         if (u < p->ntc_value[ntc])
             r = NTC_OPEN_OHM;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/rng.h"
 #include "sim/status.h"
 
 struct ts_capture ts_capture_load(const char *rel)
@@ -48,10 +49,7 @@ void ts_rng_seed(struct ts_rng *r, uint64_t seed) { r->s = seed ? seed : 0x9E377
 
 uint64_t ts_rng_next(struct ts_rng *r)
 {
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 0x2545F4914F6CDD1Du;
+    return rng_next(&r->s);
 }
 
 uint32_t ts_rng_below(struct ts_rng *r, uint32_t bound)
