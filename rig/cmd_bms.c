@@ -145,13 +145,22 @@ static int run_scenario(const struct bms_scenario_args *a)
         fputs("bmsrig bms: out of memory\n", stderr);
         return CLI_EXIT_RIG;
     }
-    if (scenario_load_error(sc)) {
-        fprintf(stderr, "bmsrig bms: --scenario: %s\n", scenario_load_error(sc));
+    struct scenario_run_options ro;
+    scenario_run_options_default(&ro);
+    ro.clock = CLOCK_KIND_REALTIME;
+    ro.seed = a->seed;
+    ro.target = "serial";
+    ro.overrides = &a->ov;
+    ro.bus_log = a->log_path;
+    ro.interrupted = &g_stop;
+    char err[1024] = "";
+    if (scenario_check(sc, &ro, err, sizeof(err)) != BMSRIG_OK) {
+        /* before any port is opened */
+        fprintf(stderr, "bmsrig bms: --scenario: %s\n", err);
         scenario_free(sc);
         return CLI_EXIT_USAGE;
     }
     struct dut_serial *dut = NULL;
-    char err[512] = "";
     if (dut_serial_open(&dut, a->port ? a->port : "pty", a->dash_port ? a->dash_port : "", err,
                         sizeof(err)) != BMSRIG_OK) {
         fprintf(stderr, "bmsrig bms: %s\n", err);
@@ -176,15 +185,7 @@ static int run_scenario(const struct bms_scenario_args *a)
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
 
-    struct scenario_run_options ro;
-    scenario_run_options_default(&ro);
-    ro.clock = CLOCK_KIND_REALTIME;
-    ro.seed = a->seed;
-    ro.target = "serial";
     ro.dut = dut;
-    ro.overrides = &a->ov;
-    ro.bus_log = a->log_path;
-    ro.interrupted = &g_stop;
     struct scenario_result r;
     scenario_result_init(&r);
     enum scenario_verdict v = scenario_run(sc, &ro, &r);

@@ -599,6 +599,55 @@ static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scen
     return SCENARIO_ERROR;
 }
 
+/* The declaration's "where" (file:line of the scenario{} call). */
+static void decl_where(struct scenario *s, char *where, size_t cap)
+{
+    snprintf(where, cap, "%s", s->path);
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    if (lua_getfield(s->L, -1, "where") == LUA_TSTRING)
+        snprintf(where, cap, "%s", lua_tostring(s->L, -1));
+    lua_pop(s->L, 2);
+}
+
+int scenario_check(struct scenario *s, const struct scenario_run_options *opt, char *err,
+                   size_t errcap)
+{
+    if (s->load_error) {
+        snprintf(err, errcap, "%s", s->load_error);
+        return BMSRIG_ERR_PARSE;
+    }
+    char where[256], msg[512] = "";
+    decl_where(s, where, sizeof(where));
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    int rc = check_needs(s->L, opt->target ? opt->target : "virtual", opt->rig != NULL,
+                         opt->dut != NULL, msg, sizeof(msg));
+    lua_pop(s->L, 1);
+    if (rc == BMSRIG_ERR_ARG) {
+        snprintf(err, errcap, "%s: %s", where, msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    struct engine_config cfg;
+    engine_config_default(&cfg);
+    double timeout_s = 0;
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    rc = decl_to_config(s->L, &cfg, &timeout_s, msg, sizeof(msg));
+    lua_pop(s->L, 1);
+    if (rc != BMSRIG_OK) {
+        snprintf(err, errcap, "%s", msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    if (opt->overrides)
+        apply_overrides(&cfg, opt->overrides);
+    struct engine *e = NULL;   /* virtual clock, no bench, no traces: models only */
+    rc = engine_new(&cfg, &e, msg, sizeof(msg));
+    engine_free(e);
+    if (rc != BMSRIG_OK) {
+        snprintf(err, errcap, "%s: scenario: %s", where, msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    return BMSRIG_OK;
+}
+
 enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,
                                    struct scenario_result *res)
 {

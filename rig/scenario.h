@@ -131,6 +131,13 @@ size_t scenario_tag_count(const struct scenario *s);
 const char *scenario_tag(const struct scenario *s, size_t i);
 bool scenario_has_tag(const struct scenario *s, const char *tag);
 
+/* Checks, without running anything, that the scenario's declaration (with opt->overrides
+ * applied) builds the engine's models and names only known capabilities: so that a command can
+ * refuse a bad file before it opens a port. BMSRIG_OK, or BMSRIG_ERR_PARSE with
+ * "path:line: ..." in err (the load error itself if loading failed). */
+int scenario_check(struct scenario *s, const struct scenario_run_options *opt, char *err,
+                   size_t errcap);
+
 /* Runs the scenario once and fills *res (zero it first with scenario_result_init). Returns the
  * verdict. Never aborts the process on script errors. */
 enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,

@@ -131,11 +131,19 @@ return scenario {
   run = function(t) t:wait(1) end,
 }
 LUA
-"$BMSRIG" bms --pty --scenario "$W/baddecl.lua" >"$W/bd.out" 2>&1
+"$BMSRIG" bms --pty --scenario "$W/baddecl.lua" >"$W/bd.out" 2>"$W/bd.err"
 rc=$?
-cat "$W/bd.out"
+cat "$W/bd.err"
 check "bad declaration: exit 2 (got $rc)" test "$rc" -eq 2
-check "bad declaration: file:line and the field" grep -q "baddecl.lua:[0-9][0-9]*: scenario: pack.soc" "$W/bd.out"
+check "bad declaration: file:line and the field" grep -q "baddecl.lua:[0-9][0-9]*: scenario: pack.soc" "$W/bd.err"
+check "bad declaration: refused before a pty is opened" test ! -s "$W/bd.out"
+"$BMSRIG" bms --pty --scenario "$W/cfg22.lua" --profile generic_12s >"$W/mm.out" 2>"$W/mm.err"
+rc=$?
+cat "$W/mm.err"
+check "--profile generic_12s on the declared 10s pack: exit 2 naming the mismatch (got $rc)" \
+    sh -c "[ $rc -eq 2 ] && grep -q 'cfg22.lua:[0-9]*: scenario: bms .generic_12s. measures 12 groups' '$W/mm.err'"
+check "--profile generic_12s --pack 12s4p: accepted (the run starts and waits for the controller)" \
+    sh -c "timeout 1 '$BMSRIG' bms --pty --dash-pty --scenario '$W/cfg22.lua' --profile generic_12s --pack 12s4p >'$W/ok.out' 2>&1; [ \$? -eq 124 ] && grep -q /dev/ '$W/ok.out'"
 "$BMSRIG" bms --pty --scenario "$W/missing.lua" >/dev/null 2>"$W/m.err"
 rc=$?
 check "missing file: exit 2 (got $rc)" test "$rc" -eq 2
