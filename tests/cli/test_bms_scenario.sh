@@ -62,6 +62,9 @@ return scenario {
     t:expect_error(22, { within = 2 })
     t:clear("config_invalid")
     t:expect_error(0, { within = 2 })
+    t:fault("bms_tx")                                 -- the BMS's TX wire open
+    local dt = t:expect_error(21, { within = 8 })
+    t:measure("error21_after_s", dt, { min = 4, max = 7, unit = "s" })
   end,
 }
 LUA
@@ -69,6 +72,8 @@ with_esc pass 2 --dash-pty --scenario "$W/cfg22.lua" --log "$W/pass.csv"
 check "the scenario passes: exit 0 (got $rc)" test "$rc" -eq 0
 check "its verdict is printed" grep -q "^scenario config_invalid on the fake BMS: pass" "$W/pass.out"
 check "the controller process itself showed error 22" grep -q "error 22" "$W/pass.esc"
+check "... and error 21 once the BMS TX wire was cut" grep -q "error 21" "$W/pass.esc"
+check "the scenario saw error 21 over the dashboard line" grep -q "ok .* error 21 (.*cfg22.lua:14): error 21" "$W/pass.out"
 "$BMSRIG" decode "$W/pass.csv" >"$W/pass.txt"
 check "the declaration's soc (80 %) is served" grep -q "read-reply 0x30 .*soc=80%" "$W/pass.txt"
 check "no other soc is served" sh -c "! grep 'read-reply 0x30' '$W/pass.txt' | grep -qv 'soc=80%'"
@@ -91,8 +96,9 @@ with_esc fail 2 --dash-pty --scenario "$W/fail.lua"
 check "a failed expectation: exit 1 (got $rc)" test "$rc" -eq 1
 check "the failed expectation is named with file:line" grep -q "FAIL.*fail.lua:7" "$W/fail.out"
 
-# No dashboard line: the fault still reaches the controller, but an expectation on its error
-# code cannot be observed, so the scenario skips with the reason; --soc 30 wins over 0.8.
+# No dashboard line: the faults still reach the controller and the pack, but an expectation on
+# the controller's error code cannot be observed, so the scenario skips with the reason;
+# --soc 30 wins over 0.8; a thermistor fault on the pack model shows in the served registers.
 cat >"$W/nodash.lua" <<'LUA'
 return scenario {
   name = "no dashboard line",
@@ -100,8 +106,9 @@ return scenario {
   run = function(t)
     t:power_on()
     t:wait(2)
+    t:ntc(1):drift(15)
     t:fault("config_invalid")
-    t:wait(0.5)
+    t:wait(0.7)
     t:expect_error(22, { within = 2 })
     t:fail("must not get here")
   end,
@@ -115,6 +122,8 @@ check "the fault was applied anyway: the controller showed error 22" grep -q "er
 "$BMSRIG" decode "$W/nodash.csv" >"$W/nodash.txt"
 check "--soc 30 overrides the declaration's 0.8" grep -q "read-reply 0x30 .*soc=30%" "$W/nodash.txt"
 check "no 80 % served" sh -c "! grep -q 'soc=80%' '$W/nodash.txt'"
+check "NTC 1 served at 25 C before the pack fault" grep -q "read-reply 0x30 .* t1=25C" "$W/nodash.txt"
+check "... and 15 C higher after it" grep -q "read-reply 0x30 .* t1=40C" "$W/nodash.txt"
 
 # bad input: exit 2, file:line for files, the option's name for options
 printf 'return scenario {\n  name = "x",\n  run = function(t) t:wait(1 end,\n}\n' >"$W/bad.lua"
