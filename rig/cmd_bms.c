@@ -130,7 +130,11 @@ static void print_result(const struct scenario *sc, const struct scenario_result
         printf("  %-4s %9.3f s  measure %s = %g %s (%s)\n", m->pass ? "ok" : "FAIL", m->t_s,
                m->name, m->value, m->unit, m->where);
     }
-    if (r->verdict != SCENARIO_PASS && r->message)
+    bool said = false;   /* a failed expectation already printed the reason */
+    for (size_t i = 0; r->message && i < r->nexpects; i++)
+        said = said || (!r->expects[i].pass && r->expects[i].message &&
+                         strcmp(r->expects[i].message, r->message) == 0);
+    if (r->verdict != SCENARIO_PASS && r->message && !said)
         printf("  %s\n", r->message);
     fflush(stdout);
 }

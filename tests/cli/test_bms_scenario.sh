@@ -125,6 +125,23 @@ check "no 80 % served" sh -c "! grep -q 'soc=80%' '$W/nodash.txt'"
 check "NTC 1 served at 25 C before the pack fault" grep -q "read-reply 0x30 .* t1=25C" "$W/nodash.txt"
 check "... and 15 C higher after it" grep -q "read-reply 0x30 .* t1=40C" "$W/nodash.txt"
 
+# SIGTERM while the script runs: exit 4, the scenario reported as not run, the bus log closed.
+cat >"$W/long.lua" <<'LUA'
+return scenario { name = "waits", run = function(t) t:wait(30) end }
+LUA
+"$BMSRIG" bms --pty --scenario "$W/long.lua" --log "$W/long.csv" >"$W/long.out" 2>&1 &
+bms_pid=$!
+i=0
+while [ $i -lt 100 ] && [ ! -s "$W/long.out" ]; do sleep 0.05; i=$((i + 1)); done
+sleep 0.3
+kill -TERM "$bms_pid"
+wait "$bms_pid"
+rc=$?
+bms_pid=""
+check "SIGTERM: exit 4 (got $rc)" test "$rc" -eq 4
+check "SIGTERM: the scenario is reported not run" grep -q "^scenario waits: not-run" "$W/long.out"
+check "SIGTERM: the bus log was written and closed" sh -c "'$BMSRIG' decode '$W/long.csv' >/dev/null"
+
 # bad input: exit 2, file:line for files, the option's name for options
 printf 'return scenario {\n  name = "x",\n  run = function(t) t:wait(1 end,\n}\n' >"$W/bad.lua"
 "$BMSRIG" bms --pty --scenario "$W/bad.lua" >"$W/bad.out" 2>"$W/bad.err"
