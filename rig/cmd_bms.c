@@ -1,6 +1,8 @@
 /* cmd_bms.c: `bmsrig bms`: a standalone fake BMS in real time on a serial device or a new pty,
  * answering a controller's polls from the BMS model, which reads the pack model (issue 3)
- * stepped in real time with a constant load, or a static pack state (--cell-v). */
+ * stepped in real time with a constant load, or a static pack state (--cell-v). With
+ * --scenario the scenario engine runs instead, the controller on the port being the device under
+ * test (the same path as `bmsrig run` with a bench's serial lines: dut_serial + scenario_run). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -12,8 +14,11 @@
 #include "rig/capture.h"
 #include "rig/cellfile.h"
 #include "rig/cli.h"
+#include "rig/clock.h"
+#include "rig/dut_serial.h"
 #include "rig/endpoint.h"
 #include "rig/link.h"
+#include "rig/scenario.h"
 #include "rig/transport.h"
 #include "sim/bms.h"
 #include "sim/pack.h"
@@ -100,6 +105,106 @@ static int add_fault(struct link *l, const char *spec)
     return 0;
 }
 
+/* What --scenario needs from the command line. */
+struct bms_scenario_args {
+    const char *path;
+    const char *port;              /* NULL with --pty */
+    const char *dash_port;         /* NULL, a device, or "pty" */
+    const char *log_path;
+    uint64_t seed;
+    struct scenario_overrides ov;
+};
+
+static void print_result(const struct scenario *sc, const struct scenario_result *r)
+{
+    printf("scenario %s: %s after %.3f s (%llu tick overruns)\n", scenario_name(sc),
+           scenario_verdict_name(r->verdict), r->sim_time_s, (unsigned long long)r->overruns);
+    for (size_t i = 0; i < r->nexpects; i++) {
+        const struct scenario_expect *x = &r->expects[i];
+        printf("  %-4s %9.3f s  %s (%s): %s%s%s\n", x->pass ? "ok" : "FAIL", x->t_s, x->what,
+               x->where, x->observed ? x->observed : "", x->pass ? "" : ": ",
+               x->pass || !x->message ? "" : x->message);
+    }
+    for (size_t i = 0; i < r->nmeasures; i++) {
+        const struct scenario_measure *m = &r->measures[i];
+        printf("  %-4s %9.3f s  measure %s = %g %s (%s)\n", m->pass ? "ok" : "FAIL", m->t_s,
+               m->name, m->value, m->unit, m->where);
+    }
+    bool said = false;   /* a failed expectation already printed the reason */
+    for (size_t i = 0; r->message && i < r->nexpects; i++)
+        said = said || (!r->expects[i].pass && r->expects[i].message &&
+                         strcmp(r->expects[i].message, r->message) == 0);
+    if (r->verdict != SCENARIO_PASS && r->message && !said)
+        printf("  %s\n", r->message);
+    fflush(stdout);
+}
+
+/* The scenario's script in real time against the controller on the port: the engine builds
+ * the pack and BMS from the declaration (overridden by explicit options), its link faults and
+ * pack faults act on this fake BMS, and the verdict is the exit code. */
+static int run_scenario(const struct bms_scenario_args *a)
+{
+    struct scenario *sc = scenario_load(a->path);
+    if (!sc) {
+        fputs("bmsrig bms: out of memory\n", stderr);
+        return CLI_EXIT_RIG;
+    }
+    struct scenario_run_options ro;
+    scenario_run_options_default(&ro);
+    ro.clock = CLOCK_KIND_REALTIME;
+    ro.seed = a->seed;
+    ro.target = "serial";
+    ro.overrides = &a->ov;
+    ro.bus_log = a->log_path;
+    ro.interrupted = &g_stop;
+    char err[1024] = "";
+    if (scenario_check(sc, &ro, err, sizeof(err)) != BMSRIG_OK) {
+        /* before any port is opened */
+        fprintf(stderr, "bmsrig bms: --scenario: %s\n", err);
+        scenario_free(sc);
+        return CLI_EXIT_USAGE;
+    }
+    struct dut_serial *dut = NULL;
+    if (dut_serial_open(&dut, a->port ? a->port : "pty", a->dash_port ? a->dash_port : "", err,
+                        sizeof(err)) != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bms: %s\n", err);
+        scenario_free(sc);
+        return CLI_EXIT_RIG;
+    }
+    /* stdout: the pty paths first (one per line, BMS then dashboard), as without a scenario */
+    if (!a->port)
+        printf("%s\n", dut_serial_bms_path(dut));
+    if (a->dash_port && strcmp(a->dash_port, "pty") == 0)
+        printf("%s\n", dut_serial_dash_path(dut));
+    fflush(stdout);
+    fprintf(stderr, "bmsrig bms: controller BMS line on %s, dashboard line on %s\n",
+            dut_serial_bms_path(dut),
+            dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
+
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    ro.dut = dut;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    enum scenario_verdict v = scenario_run(sc, &ro, &r);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    print_result(sc, &r);
+    fprintf(stderr, "bmsrig bms: %s: %llu bytes in, %llu bytes out\n", dut_serial_bms_path(dut),
+            (unsigned long long)dut_serial_bytes_in(dut),
+            (unsigned long long)dut_serial_bytes_out(dut));
+    dut_serial_close(dut);
+    scenario_result_clear(&r);
+    scenario_free(sc);
+    return scenario_verdict_exit(v);
+}
+
 static int run_bms(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -121,6 +226,9 @@ static int run_bms(int argc, char **argv)
         { "baud", required_argument, NULL, 'b' },
         { "wake", required_argument, NULL, 'w' },
         { "no-noise", no_argument, NULL, 'N' },
+        { "scenario", required_argument, NULL, 'Z' },
+        { "dash-port", required_argument, NULL, 'D' },
+        { "dash-pty", no_argument, NULL, 'Y' },
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
@@ -130,6 +238,9 @@ static int run_bms(int argc, char **argv)
     double baud = 115200, seed = 1;
     const char *faults[32];
     size_t nfaults = 0;
+    const char *scenario_path = NULL, *dash_port = NULL;
+    const char *not_with_scenario = NULL;   /* an option --scenario cannot honour */
+    bool set_profile = false, set_cell = false, set_soc = false, set_temp = false;
     int c, e;
     optind = 1;
     opterr = 0;
@@ -137,22 +248,47 @@ static int run_bms(int argc, char **argv)
         switch (c) {
         case 'p': port = optarg; break;
         case 'P': use_pty = true; break;
-        case 'f': profile_name = optarg; break;
-        case 'F': profile_file = optarg; break;
-        case 's': if ((e = parse_double("--soc", optarg, 0, 100, &soc))) return e; break;
-        case 'c': if ((e = parse_double("--cell-v", optarg, 0, 5, &cell))) return e; break;
-        case 't': if ((e = parse_double("--temp", optarg, -40, 120, &temp))) return e; break;
-        case 'i': if ((e = parse_double("--current", optarg, -200, 200, &current))) return e; break;
-        case 'd': if ((e = parse_double("--duration", optarg, 0, 1e7, &duration))) return e; break;
-        case 'b': if ((e = parse_double("--baud", optarg, 1200, 921600, &baud))) return e; break;
+        case 'f': profile_name = optarg; set_profile = true; break;
+        case 'F': profile_file = optarg; not_with_scenario = "--profile-file"; break;
+        case 's':
+            if ((e = parse_double("--soc", optarg, 0, 100, &soc))) return e;
+            set_soc = true;
+            break;
+        case 'c':
+            if ((e = parse_double("--cell-v", optarg, 0, 5, &cell))) return e;
+            not_with_scenario = "--cell-v";
+            break;
+        case 't':
+            if ((e = parse_double("--temp", optarg, -40, 120, &temp))) return e;
+            set_temp = true;
+            break;
+        case 'i':
+            if ((e = parse_double("--current", optarg, -200, 200, &current))) return e;
+            not_with_scenario = "--current";
+            break;
+        case 'd':
+            if ((e = parse_double("--duration", optarg, 0, 1e7, &duration))) return e;
+            not_with_scenario = "--duration";
+            break;
+        case 'b':
+            if ((e = parse_double("--baud", optarg, 1200, 921600, &baud))) return e;
+            not_with_scenario = "--baud";
+            break;
         case 'S': if ((e = parse_double("--seed", optarg, 0, 9e15, &seed))) return e; break;
-        case 'w': if ((e = parse_double("--wake", optarg, 0, 60000, &wake_ms))) return e; break;
-        case 'l': latency = optarg; break;
-        case 'C': cell_name = optarg; break;
+        case 'w':
+            if ((e = parse_double("--wake", optarg, 0, 60000, &wake_ms))) return e;
+            not_with_scenario = "--wake";
+            break;
+        case 'l': latency = optarg; not_with_scenario = "--latency"; break;
+        case 'C': cell_name = optarg; set_cell = true; break;
         case 'K': pack_name = optarg; break;
         case 'L': log_path = optarg; break;
-        case 'N': no_noise = true; break;
+        case 'N': no_noise = true; not_with_scenario = "--no-noise"; break;
+        case 'Z': scenario_path = optarg; break;
+        case 'D': dash_port = optarg; break;
+        case 'Y': dash_port = "pty"; break;
         case 'x':
+            not_with_scenario = "--fault";
             if (nfaults == sizeof(faults) / sizeof(faults[0]))
                 return cli_usage_error(&cmd_bms, "--fault: too many");
             faults[nfaults++] = optarg;
@@ -165,6 +301,13 @@ static int run_bms(int argc, char **argv)
         return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
     if (!!port == use_pty)
         return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
+    if (dash_port && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--dash-port/--dash-pty: only with --scenario (the "
+                                         "dashboard line is read for the scenario's "
+                                         "expectations)");
+    if (scenario_path && not_with_scenario)
+        return cli_usage_error(&cmd_bms, "%s: not with --scenario (the scenario drives the "
+                                         "load, the line and its faults)", not_with_scenario);
 
     /* profile */
     struct bms_profile prof;
@@ -197,6 +340,27 @@ static int run_bms(int argc, char **argv)
             fprintf(stderr, " %s", bms_profile_builtin_name(i));
         fprintf(stderr, ")\n");
         return CLI_EXIT_USAGE;
+    }
+    if (scenario_path) {
+        /* Explicit options win over the declaration; check them here so that a bad one is
+         * named as the option, not as the scenario. */
+        struct cell_params cp;
+        if (cellfile_load(cell_name, &cp, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig bms: --cell: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+        struct pack_config pc;
+        if (pack_name && pack_config_preset(&pc, pack_name, &cp) != BMSRIG_OK)
+            return cli_usage_error(&cmd_bms, "--pack: expected SxPp (S <= 16, P <= 8), got '%s'",
+                                   pack_name);
+        struct bms_scenario_args a = {
+            .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
+            .seed = (uint64_t)seed,
+            .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
+                    .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
+                    .temp_c = set_temp ? temp : NAN },
+        };
+        return run_scenario(&a);
     }
     if (!isnan(wake_ms))
         prof.wake_silence_ms = wake_ms;
@@ -350,6 +514,9 @@ const struct cli_command cmd_bms = {
         "                  [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C] [--current A]\n"
         "                  [--cell-v V] [--latency MODEL]\n"
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
+        "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
+        "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
+        "                  [--log FILE] [--seed N]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
         "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
@@ -383,12 +550,30 @@ const struct cli_command cmd_bms = {
         "                    (probability per reply); bit_errors=BER (both wires)\n"
         "  --seed N          seed for noise, latency and faults (default 1)\n"
         "\n"
+        "scenario (docs/bms.md, docs/scenarios.md):\n"
+        "  --scenario FILE   run a scenario file in real time with the controller on the port as\n"
+        "                    the device under test: the fake BMS's pack and profile come from its\n"
+        "                    declaration (pack = {cell, series, parallel, soc, temp_c}, bms =),\n"
+        "                    its faults act on this BMS's line and pack, and the command exits\n"
+        "                    with the scenario's verdict when the script ends. Options given\n"
+        "                    explicitly win over the declaration, field by field: --profile,\n"
+        "                    --cell, --pack, --soc, --temp. --log writes the bus log; --seed is\n"
+        "                    the run seed. --profile-file, --cell-v, --current, --latency,\n"
+        "                    --fault, --wake, --no-noise, --baud and --duration are refused\n"
+        "                    (the scenario drives the load, the line and its faults)\n"
+        "  --dash-port DEV   the controller's dashboard line (only with --scenario): its error\n"
+        "                    and speed words are polled there. Without a dashboard line,\n"
+        "                    expectations on them skip the scenario (with the reason)\n"
+        "  --dash-pty        the same on a new pty; its path is printed after the BMS one\n"
+        "\n"
         "output:\n"
         "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"
         "                    flushed and closed on SIGINT/SIGTERM\n"
         "  --duration S      stop after S seconds (default: run until interrupted)\n"
         "\n"
         "exit status: 0 stopped after --duration; 4 interrupted by SIGINT/SIGTERM (the normal\n"
-        "end of an open-ended run); 2 bad options or profile; 3 device or pty error\n",
+        "end of an open-ended run); 2 bad options or profile; 3 device or pty error.\n"
+        "With --scenario, the scenario's verdict: 0 pass or skip (the verdict line says\n"
+        "which), 1 fail, 2 bad scenario (file:line) or options, 3 rig fault, 4 interrupted\n",
     .run = run_bms,
 };

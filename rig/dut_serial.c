@@ -184,6 +184,7 @@ int dut_serial_error(const struct dut_serial *d, int64_t now_us)
     return dut_serial_alive(d, now_us) ? d->error : -1;
 }
 
+bool dut_serial_has_dash(const struct dut_serial *d) { return d->have_dash; }
 double dut_serial_speed_kmh(const struct dut_serial *d) { return d->speed_kmh; }
 uint64_t dut_serial_bytes_in(const struct dut_serial *d) { return d->bytes_in; }
 uint64_t dut_serial_bytes_out(const struct dut_serial *d) { return d->bytes_out; }

@@ -39,6 +39,9 @@ void dut_serial_set_levers(struct dut_serial *d, double throttle, double brake);
 int dut_serial_error(const struct dut_serial *d, int64_t now_us);
 double dut_serial_speed_kmh(const struct dut_serial *d);
 bool dut_serial_alive(const struct dut_serial *d, int64_t now_us);
+/* Whether a dashboard line was opened: without one the controller's error and speed words
+ * cannot be read at all (dut_serial_error stays -1). */
+bool dut_serial_has_dash(const struct dut_serial *d);
 
 /* Bytes the controller sent on the BMS line, bytes we sent to it. */
 uint64_t dut_serial_bytes_in(const struct dut_serial *d);

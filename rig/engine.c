@@ -508,6 +508,11 @@ bool engine_powered(const struct engine *e)
 
 bool engine_dut_virtual(const struct engine *e) { return e->cfg.dut == NULL; }
 
+bool engine_dut_observable(const struct engine *e)
+{
+    return e->cfg.dut == NULL || dut_serial_has_dash(e->cfg.dut);
+}
+
 static double clamp01(double v)
 {
     return v < 0 ? 0 : v > 1 ? 1 : v;

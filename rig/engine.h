@@ -96,6 +96,9 @@ void engine_power_off(struct engine *e);
 bool engine_powered(const struct engine *e);
 /* True when the device under test is the in-process virtual controller. */
 bool engine_dut_virtual(const struct engine *e);
+/* True when the controller's error and speed words can be observed: the virtual controller,
+ * or a real one with a dashboard line. Without one, expectations on them must skip. */
+bool engine_dut_observable(const struct engine *e);
 
 /* Rider inputs (clamped to 0..1); mode 0 eco, 1 normal, 2 sport. */
 void engine_set_rider(struct engine *e, double throttle, double brake, int mode);

@@ -79,8 +79,30 @@ static int p_output_dir(lua_State *L)
 
 /* ---- read-outs ---------------------------------------------------------------------------- */
 
+/* Raises the structured skip the runner knows (the target cannot do what the script asks). */
+static int raise_skip(lua_State *L, const char *reason)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, "skip");
+    lua_setfield(L, -2, "bmsrig");
+    lua_pushstring(L, reason);
+    lua_setfield(L, -2, "message");
+    return lua_error(L);
+}
+
+/* A real controller without a dashboard line: its error, speed and power state cannot be
+ * read, so whatever depends on them skips (never passes or fails on a value nobody saw). */
+#define NEED_OBSERVABLE(L, what)                                                               \
+    do {                                                                                       \
+        if (!engine_dut_observable(ctx_of(L)->engine))                                         \
+            return raise_skip((L), what " needs the controller's dashboard line (words "       \
+                                        "0xB0-0xB5); this target has none (bmsrig bms: give "  \
+                                        "--dash-port DEV or --dash-pty)");                     \
+    } while (0)
+
 static int p_esc_error(lua_State *L)
 {
+    NEED_OBSERVABLE(L, "the controller's error code");
     lua_pushinteger(L, engine_esc_error(ctx_of(L)->engine));
     return 1;
 }
@@ -99,6 +121,7 @@ static int p_pack_voltage(lua_State *L)
 
 static int p_esc_speed(lua_State *L)
 {
+    NEED_OBSERVABLE(L, "the controller's speed");
     lua_pushnumber(L, engine_esc_speed(ctx_of(L)->engine));
     return 1;
 }
@@ -279,6 +302,7 @@ static int c_power_off(lua_State *L)
 
 static int c_powered(lua_State *L)
 {
+    NEED_OBSERVABLE(L, "whether the controller is on");
     lua_pushboolean(L, engine_powered(ctx_of(L)->engine));
     return 1;
 }
@@ -443,16 +467,6 @@ static int c_reg(lua_State *L)
 #define SET_BOOL(name, val) (lua_pushboolean(L, (val)), lua_setfield(L, -2, (name)))
 
 /* t:esc() -> the controller's state as a table */
-static int raise_skip(lua_State *L, const char *reason)
-{
-    lua_createtable(L, 0, 2);
-    lua_pushstring(L, "skip");
-    lua_setfield(L, -2, "bmsrig");
-    lua_pushstring(L, reason);
-    lua_setfield(L, -2, "message");
-    return lua_error(L);
-}
-
 static int c_esc(lua_State *L)
 {
     struct engine *e = ctx_of(L)->engine;

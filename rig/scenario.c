@@ -442,6 +442,36 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
     return BMSRIG_OK;
 }
 
+/* Command-line settings win over the declaration, field by field. */
+static void apply_overrides(struct engine_config *cfg, const struct scenario_overrides *o)
+{
+    if (o->bms)
+        snprintf(cfg->bms, sizeof(cfg->bms), "%s", o->bms);
+    if (o->cell)
+        snprintf(cfg->cell, sizeof(cfg->cell), "%s", o->cell);
+    if (o->pack)
+        snprintf(cfg->pack, sizeof(cfg->pack), "%s", o->pack);
+    if (!isnan(o->soc))
+        cfg->soc = o->soc;
+    if (!isnan(o->temp_c))
+        cfg->temp_c = cfg->ambient_c = o->temp_c;
+    br_info("models: pack %s of %s at %.0f %% and %.1f C, bms %s", cfg->pack, cfg->cell,
+            cfg->soc * 100.0, cfg->temp_c, cfg->bms);
+}
+
+int scenario_verdict_exit(enum scenario_verdict v)
+{
+    switch (v) {
+    case SCENARIO_PASS:
+    case SCENARIO_SKIP: return 0;
+    case SCENARIO_FAIL: return 1;
+    case SCENARIO_ERROR: return 2;
+    case SCENARIO_RIG_FAULT: return 3;
+    case SCENARIO_NOT_RUN: return 4;
+    }
+    return 3;
+}
+
 /* ---- capabilities ------------------------------------------------------------------------- */
 
 /* What a scenario can ask for in `needs`, and which targets provide it. */
@@ -466,9 +496,8 @@ static bool target_has(const struct capability *c, bool is_virtual, bool is_rig,
 {
     if (is_virtual)
         return c->virtual_has;
-    (void)is_rig;
     if (strcmp(c->name, "analog_outputs") == 0 || strcmp(c->name, "relays") == 0)
-        return true;
+        return is_rig;   /* a bench; the serial target (bmsrig bms) has no DAC or relays */
     if (strcmp(c->name, "real_controller") == 0)
         return real_dut;
     if (strcmp(c->name, "virtual_controller") == 0)
@@ -478,7 +507,8 @@ static bool target_has(const struct capability *c, bool is_virtual, bool is_rig,
 
 /* Checks decl.needs (declaration at the stack top) against the target. Returns BMSRIG_OK,
  * BMSRIG_ERR_STATE with the skip reason in msg, or BMSRIG_ERR_ARG for an unknown name. */
-static int check_needs(lua_State *L, const char *target, bool real_dut, char *msg, size_t cap)
+static int check_needs(lua_State *L, const char *target, bool has_rig, bool real_dut, char *msg,
+                       size_t cap)
 {
     int rc = BMSRIG_OK;
     if (lua_getfield(L, -1, "needs") != LUA_TTABLE) {
@@ -486,7 +516,7 @@ static int check_needs(lua_State *L, const char *target, bool real_dut, char *ms
         return BMSRIG_OK;
     }
     bool is_virtual = strcmp(target, "virtual") == 0;
-    bool is_rig = !is_virtual;
+    bool is_rig = !is_virtual && has_rig;
     size_t n = (size_t)luaL_len(L, -1);
     for (size_t i = 1; i <= n && rc == BMSRIG_OK; i++) {
         lua_geti(L, -1, (lua_Integer)i);
@@ -569,6 +599,55 @@ static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scen
     return SCENARIO_ERROR;
 }
 
+/* The declaration's "where" (file:line of the scenario{} call). */
+static void decl_where(struct scenario *s, char *where, size_t cap)
+{
+    snprintf(where, cap, "%s", s->path);
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    if (lua_getfield(s->L, -1, "where") == LUA_TSTRING)
+        snprintf(where, cap, "%s", lua_tostring(s->L, -1));
+    lua_pop(s->L, 2);
+}
+
+int scenario_check(struct scenario *s, const struct scenario_run_options *opt, char *err,
+                   size_t errcap)
+{
+    if (s->load_error) {
+        snprintf(err, errcap, "%s", s->load_error);
+        return BMSRIG_ERR_PARSE;
+    }
+    char where[256], msg[512] = "";
+    decl_where(s, where, sizeof(where));
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    int rc = check_needs(s->L, opt->target ? opt->target : "virtual", opt->rig != NULL,
+                         opt->dut != NULL, msg, sizeof(msg));
+    lua_pop(s->L, 1);
+    if (rc == BMSRIG_ERR_ARG) {
+        snprintf(err, errcap, "%s: %s", where, msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    struct engine_config cfg;
+    engine_config_default(&cfg);
+    double timeout_s = 0;
+    lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
+    rc = decl_to_config(s->L, &cfg, &timeout_s, msg, sizeof(msg));
+    lua_pop(s->L, 1);
+    if (rc != BMSRIG_OK) {
+        snprintf(err, errcap, "%s", msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    if (opt->overrides)
+        apply_overrides(&cfg, opt->overrides);
+    struct engine *e = NULL;   /* virtual clock, no bench, no traces: models only */
+    rc = engine_new(&cfg, &e, msg, sizeof(msg));
+    engine_free(e);
+    if (rc != BMSRIG_OK) {
+        snprintf(err, errcap, "%s: scenario: %s", where, msg);
+        return BMSRIG_ERR_PARSE;
+    }
+    return BMSRIG_OK;
+}
+
 enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,
                                    struct scenario_result *res)
 {
@@ -586,8 +665,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     {
         char msg[512];
         lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
-        int nrc = check_needs(s->L, opt->target ? opt->target : "virtual", opt->dut != NULL, msg,
-                              sizeof(msg));
+        int nrc = check_needs(s->L, opt->target ? opt->target : "virtual", opt->rig != NULL,
+                              opt->dut != NULL, msg, sizeof(msg));
         char where[256] = "?";
         if (lua_getfield(s->L, -1, "where") == LUA_TSTRING)
             snprintf(where, sizeof(where), "%s", lua_tostring(s->L, -1));
@@ -603,7 +682,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             return res->verdict = SCENARIO_SKIP;
         }
     }
-    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig) {
+    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig && !opt->dut) {
         scenario_result_set_message(res, "target rig: no bench open (give --rig FILE)");
         return res->verdict = SCENARIO_RIG_FAULT;
     }
@@ -627,6 +706,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         scenario_result_set_message(res, err);
         return res->verdict = SCENARIO_ERROR;
     }
+    if (opt->overrides)
+        apply_overrides(&cfg, opt->overrides);
 
     FILE *sig = NULL, *bus = NULL;
     if (opt->trace_dir) {
@@ -640,6 +721,22 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         if (!sig || !bus)
             br_warn("cannot write traces in %s: %s", opt->trace_dir, strerror(errno));
         cfg.trace_signals = sig;
+        cfg.trace_bus = bus;
+    }
+    if (opt->bus_log) {
+        if (bus)
+            fclose(bus);
+        bus = fopen(opt->bus_log, "w");
+        if (!bus) {
+            char *m = xprintf("%s: %s", opt->bus_log, strerror(errno));
+            scenario_result_set_message(res, m);
+            free(m);
+            if (sig)
+                fclose(sig);
+            return res->verdict = SCENARIO_RIG_FAULT;
+        }
+        free(res->trace_bus);
+        res->trace_bus = xstrdup(opt->bus_log);
         cfg.trace_bus = bus;
     }
 

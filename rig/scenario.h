@@ -77,6 +77,17 @@ struct scenario_result {
     char *trace_bus;
 };
 
+/* Settings given on the command line that win over the scenario's declaration, field by
+ * field (bmsrig bms --profile/--cell/--pack/--soc/--temp). NULL strings and NAN numbers leave
+ * the declaration's value. Strings borrowed. */
+struct scenario_overrides {
+    const char *bms;             /* BMS profile name */
+    const char *cell;            /* cell parameter set */
+    const char *pack;            /* topology "10s3p" */
+    double soc;                  /* 0..1 */
+    double temp_c;               /* cell and ambient temperature */
+};
+
 /* How to run (from the command line). */
 struct scenario_run_options {
     enum clock_kind clock;
@@ -86,15 +97,22 @@ struct scenario_run_options {
     const char *trace_dir;       /* NULL: no traces */
     int64_t trace_every_us;      /* signals CSV decimation */
     const char *output_dir;      /* where t:output() files go; NULL = none */
-    const char *target;          /* "virtual" or "rig" */
+    const char *target;          /* "virtual", "rig" (a bench), or "serial" (bmsrig bms: no
+                                    bench, only the controller's serial lines in dut) */
     struct rig_hw *rig;          /* the open bench for target "rig" (borrowed) */
-    struct dut_serial *dut;      /* a real controller on the bench's lines (borrowed) or NULL */
+    struct dut_serial *dut;      /* a real controller on serial lines (borrowed) or NULL */
+    const struct scenario_overrides *overrides;  /* borrowed; NULL = the declaration only */
+    const char *bus_log;         /* the bus log (capture CSV) goes here instead of trace_dir */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
 };
 
 void scenario_run_options_default(struct scenario_run_options *o);
+
+/* The CLI exit code for one scenario's verdict (DESIGN.md section 4): pass and skip 0, fail 1,
+ * error 2, rig fault 3, not run (interrupted) 4. */
+int scenario_verdict_exit(enum scenario_verdict v);
 
 struct scenario;
 
@@ -112,6 +130,13 @@ const char *scenario_load_error(const struct scenario *s);   /* NULL when it loa
 size_t scenario_tag_count(const struct scenario *s);
 const char *scenario_tag(const struct scenario *s, size_t i);
 bool scenario_has_tag(const struct scenario *s, const char *tag);
+
+/* Checks, without running anything, that the scenario's declaration (with opt->overrides
+ * applied) builds the engine's models and names only known capabilities: so that a command can
+ * refuse a bad file before it opens a port. BMSRIG_OK, or BMSRIG_ERR_PARSE with
+ * "path:line: ..." in err (the load error itself if loading failed). */
+int scenario_check(struct scenario *s, const struct scenario_run_options *opt, char *err,
+                   size_t errcap);
 
 /* Runs the scenario once and fills *res (zero it first with scenario_result_init). Returns the
  * verdict. Never aborts the process on script errors. */
