@@ -12,6 +12,9 @@ static const struct cli_command *const commands[] = {
     &cmd_decode,
     &cmd_version,
     &cmd_esc,
+    &cmd_bms,
+    &cmd_sim,
+    &cmd_bench,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -24,6 +24,9 @@ struct cli_command {
 extern const struct cli_command cmd_decode;
 extern const struct cli_command cmd_version;
 extern const struct cli_command cmd_esc;
+extern const struct cli_command cmd_bms;
+extern const struct cli_command cmd_sim;
+extern const struct cli_command cmd_bench;
 
 /* Entry point behind main(): dispatches argv[1]. */
 int cli_main(int argc, char **argv);

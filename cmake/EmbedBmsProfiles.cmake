@@ -1,0 +1,23 @@
+# EmbedBmsProfiles.cmake: writes OUT, a C file holding the text of every fixtures/bms/NAME.txt as
+# the table bms_profile_blobs[] (see sim/bms_profile.c), so the profiles stay data files while
+# the binary needs no source tree. Run as: cmake -DDIR=... -DOUT=... -P EmbedBmsProfiles.cmake
+file(GLOB profiles "${DIR}/*.txt")
+list(SORT profiles)
+set(body "/* Generated from fixtures/bms/NAME.txt by cmake/EmbedBmsProfiles.cmake: do not edit. */\n")
+string(APPEND body "#include <stddef.h>\n\nstruct bms_profile_blob { const char *name; const char *text; };\n")
+set(table "")
+set(i 0)
+foreach(f ${profiles})
+  get_filename_component(name "${f}" NAME_WE)
+  file(READ "${f}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "static const unsigned char text_${i}[] = {${hex}0x00};\n")
+  string(APPEND table "    { \"${name}\", (const char *)text_${i} },\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "extern const struct bms_profile_blob bms_profile_blobs[];\n")
+string(APPEND body "extern const size_t bms_profile_blob_count;\n")
+string(APPEND body "const struct bms_profile_blob bms_profile_blobs[] = {\n${table}    { NULL, NULL },\n};\n")
+string(APPEND body "const size_t bms_profile_blob_count = ${i};\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

@@ -1,0 +1,19 @@
+/* cellfile.h: finds and loads cell parameter files (fixtures/cells/NAME.cell) into
+ * struct cell_params through the pure parser in sim/cellparams.h. */
+#ifndef BMSRIG_RIG_CELLFILE_H
+#define BMSRIG_RIG_CELLFILE_H
+
+#include <stddef.h>
+
+#include "sim/cellparams.h"
+
+/* Loads `name_or_path`: a path if it contains '/' or ends in ".cell", else a set name looked
+ * up as NAME.cell in $BMSRIG_CELLS_DIR, then ./fixtures/cells, then the source tree's
+ * fixtures/cells. On failure returns a BMSRIG_ERR_* code with "<file>:<line>: <reason>" (or
+ * the name and the places searched) in err. */
+int cellfile_load(const char *name_or_path, struct cell_params *out, char *err, size_t errlen);
+
+/* Reads a whole file into a NUL-terminated buffer. Owned: free(). NULL with errno on failure. */
+char *cellfile_slurp(const char *path, size_t *len_out);
+
+#endif

@@ -1,0 +1,179 @@
+/* bms_poller.c: a test peer in its own process playing the ESC on a pty: sends 0x30 polls and
+ * checks that each is answered, optionally with random garbage between polls (soak).
+ *
+ *     bms_poller PTY --polls N [--interval-ms M]    N polls back to back (or M ms apart)
+ *     bms_poller PTY --garbage-seconds S [--seed N] garbage, a pause, a poll ... for S seconds
+ *
+ * Prints one summary line; exits 0 if every valid poll was answered, 1 otherwise, 2 on usage. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rig/transport.h"
+#include "sim/frame.h"
+
+static const uint8_t POLL30[] = { 0x55, 0xAA, 0x03, 0x22, 0x01, 0x30, 0x0C, 0x9D, 0xFF };
+
+struct waiter {
+    bool got;
+    unsigned long other_frames;
+};
+
+static void on_event(void *user, const struct frame_event *ev)
+{
+    struct waiter *w = user;
+    if (ev->kind != FRAME_EV_FRAME)
+        return;
+    if (ev->frame->addr == 0x25 && ev->frame->cmd == 0x01 && ev->frame->arg == 0x30 &&
+        ev->frame->payload_len == 12)
+        w->got = true;
+    else
+        w->other_frames++;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static void drain(int fd, struct frame_decoder *d)
+{
+    uint8_t buf[512];
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
+        if (read(fd, buf, sizeof(buf)) <= 0)
+            break;
+    frame_decoder_gap(d);
+}
+
+static bool write_all(int fd, const uint8_t *b, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, b, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        b += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* Sends one poll and waits up to timeout_ms for its reply. */
+static bool poll_once(int fd, struct frame_decoder *d, struct waiter *w, int timeout_ms)
+{
+    w->got = false;
+    if (!write_all(fd, POLL30, sizeof(POLL30)))
+        return false;
+    int64_t end = now_ms() + timeout_ms;
+    uint8_t buf[512];
+    while (!w->got) {
+        int left = (int)(end - now_ms());
+        if (left <= 0)
+            return false;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, left) > 0) {
+            ssize_t n = read(fd, buf, sizeof(buf));
+            if (n > 0)
+                frame_decoder_feed(d, buf, (size_t)n);
+        }
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: bms_poller PTY (--polls N | --garbage-seconds S [--seed N])\n");
+        return 2;
+    }
+    const char *path = argv[1];
+    long polls = 0;
+    double garbage_s = 0;
+    uint64_t seed = 1;
+    long interval_ms = 0;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--polls") == 0)
+            polls = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--garbage-seconds") == 0)
+            garbage_s = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--interval-ms") == 0)
+            interval_ms = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--seed") == 0)
+            seed = strtoull(argv[i + 1], NULL, 10);
+        else {
+            fprintf(stderr, "bms_poller: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    int fd = open(path, O_RDWR | O_NOCTTY);
+    if (fd < 0 || transport_make_raw(fd, 115200) != 0) {
+        fprintf(stderr, "bms_poller: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    struct waiter w = { 0 };
+    struct frame_decoder d;
+    frame_decoder_init(&d, on_event, &w);
+
+    /* wait until the fake BMS answers at all (it may still be starting) */
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++)
+        up = poll_once(fd, &d, &w, 100);
+    if (!up) {
+        fprintf(stderr, "bms_poller: no answer from %s\n", path);
+        return 1;
+    }
+    usleep(20000);
+    drain(fd, &d);
+
+    unsigned long sent = 0, answered = 0, garbage_bytes = 0;
+    if (polls > 0) {
+        for (long i = 0; i < polls; i++) {
+            drain(fd, &d);
+            sent++;
+            if (poll_once(fd, &d, &w, 500))
+                answered++;
+            if (interval_ms > 0)
+                usleep((useconds_t)interval_ms * 1000);
+        }
+    } else {
+        int64_t end = now_ms() + (int64_t)(garbage_s * 1000.0);
+        uint8_t junk[256];
+        while (now_ms() < end) {
+            size_t n = 1 + (size_t)(rng_next(&seed) % sizeof(junk));
+            for (size_t i = 0; i < n; i++)
+                junk[i] = (uint8_t)(rng_next(&seed) >> 56);
+            if (!write_all(fd, junk, n))
+                break;
+            garbage_bytes += n;
+            usleep(4000);   /* an idle line longer than the receiver's gap reset */
+            drain(fd, &d);
+            sent++;
+            if (poll_once(fd, &d, &w, 2000))
+                answered++;
+        }
+    }
+    printf("bms_poller: polls %lu answered %lu lost %lu garbage_bytes %lu other_frames %lu\n",
+           sent, answered, sent - answered, garbage_bytes, w.other_frames);
+    close(fd);
+    return sent > 0 && answered == sent ? 0 : 1;
+}

@@ -1,0 +1,75 @@
+#!/bin/sh
+# test_bms_pty.sh BMSRIG POLLER [POLLS]: `bmsrig bms --pty` and a poller in two processes over a
+# real pty: every poll answered, SIGTERM closes cleanly (exit 4) with the log flushed, and the
+# log decodes with `bmsrig decode` to exactly the frames exchanged.
+set -u
+bin=$1
+poller=$2
+polls=${3:-10000}
+tmp=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail=0
+check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+
+"$bin" bms --pty --latency off --wake 0 --log "$tmp/log.csv" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+i=0
+while [ ! -s "$tmp/out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+pty=$(head -n 1 "$tmp/out")
+check "bms --pty prints its pty path" test -c "$pty"
+
+"$poller" "$pty" --polls "$polls"
+check "$polls polls answered, none lost" test $? -eq 0
+
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=""
+check "SIGTERM: clean stop with exit 4" test $rc -eq 4
+cat "$tmp/err"
+# the poller's warm-up polls and the counted ones: every request heard has one reply logged
+esc=$(grep -c ',esc_tx,.*,ok,' "$tmp/log.csv")
+bms=$(grep -c ',bms_tx,.*,ok,' "$tmp/log.csv")
+check "log: $esc requests heard, $bms replies, at least $polls each" \
+    sh -c "[ $esc -ge $polls ] && [ $esc -eq $bms ]"
+summary=$("$bin" decode "$tmp/log.csv" | tail -n 1)
+check "the log decodes: $summary" sh -c "printf '%s' \"\$1\" | grep -q \"^frames: $((esc + bms)) valid, 0 bad\"" _ "$summary"
+
+# the pack model behind the BMS: a 40 A load trips discharge over-current after 1.28 s and the
+# pack current stops; the registers show it
+"$bin" bms --pty --latency off --wake 0 --current 40 --duration 3 --log "$tmp/oc.csv" \
+    >"$tmp/out2" 2>"$tmp/err2" &
+pid=$!
+i=0
+while [ ! -s "$tmp/out2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$poller" "$(head -n 1 "$tmp/out2")" --polls 20 --interval-ms 100 >/dev/null
+check "polls answered while the pack is loaded" test $? -eq 0
+wait "$pid"
+rc=$?
+pid=""
+check "--duration ends with exit 0" test $rc -eq 0
+"$bin" decode "$tmp/oc.csv" | grep bms_tx >"$tmp/oc.txt"
+check "first replies: 40 A flowing, sagging pack" grep -q "current=+40.0[0-9]A voltage=3[0-9]" "$tmp/oc.txt"
+last=$(tail -n 1 "$tmp/oc.txt")
+check "last reply: discharge error set, current gone: $last" \
+    sh -c "printf '%s' \"\$1\" | grep -q 'discharge_error.*current=[-+]0.0[0-3]A'" _ "$last"
+
+# bad options are usage errors naming the option
+"$bin" bms --pty --soc 150 >/dev/null 2>"$tmp/e1"
+check "--soc out of range exits 2" test $? -eq 2
+check "... and names --soc" grep -q -- "--soc" "$tmp/e1"
+"$bin" bms --pty --profile nosuch >/dev/null 2>"$tmp/e2"
+check "unknown profile exits 2" test $? -eq 2
+"$bin" bms --port /nonexistent/tty >/dev/null 2>"$tmp/e3"
+check "missing device exits 3" test $? -eq 3
+"$bin" bms --pty --fault warp_drive >/dev/null 2>"$tmp/e4"
+check "unknown fault exits 2" test $? -eq 2
+"$bin" bms --pty --cell nosuchcell >/dev/null 2>"$tmp/e6"
+check "unknown cell set exits 2" test $? -eq 2
+printf 'base m365_stock\ncell_ov_mv 4300\n' >"$tmp/p.txt"
+"$bin" bms --pty --profile-file "$tmp/p.txt" >/dev/null 2>"$tmp/e5"
+check "profile file without a grade exits 2" test $? -eq 2
+check "... with file:line" grep -q "p.txt:2:" "$tmp/e5"
+exit $fail

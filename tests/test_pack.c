@@ -1,0 +1,307 @@
+/* test_pack.c: the pack: presets, exact parallel split, faults (open, short, weak, SOC offset,
+ * sense wire, leaky capacitor, moisture), bleed, thermal coupling, byte-identical traces. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rig/cellfile.h"
+#include "rig/simtrace.h"
+#include "sim/pack.h"
+#include "sim/status.h"
+
+static struct cell_params m26(void)
+{
+    struct cell_params cp;
+    char err[512];
+    int rc = cellfile_load(BMSRIG_FIXTURES "/cells/lg_m26.cell", &cp, err, sizeof(err));
+    cr_assert_eq(rc, BMSRIG_OK, "%s", err);
+    return cp;
+}
+
+static struct pack *make(const char *preset, double soc)
+{
+    struct cell_params cp = m26();
+    struct pack_config cfg;
+    cr_assert_eq(pack_config_preset(&cfg, preset, &cp), BMSRIG_OK, "%s", preset);
+    cfg.soc0 = soc;
+    struct pack *p = pack_new(&cfg);
+    cr_assert_not_null(p);
+    return p;
+}
+
+Test(pack, presets_and_limits)
+{
+    struct cell_params cp = m26();
+    struct pack_config cfg;
+    const char *ok[] = { "10s3p", "10s4p", "12s3p", "12s4p", "16s8p", "1s1p" };
+    const unsigned s[] = { 10, 10, 12, 12, 16, 1 }, par[] = { 3, 4, 3, 4, 8, 1 };
+    for (size_t i = 0; i < 6; i++) {
+        cr_assert_eq(pack_config_preset(&cfg, ok[i], &cp), BMSRIG_OK, "%s", ok[i]);
+        cr_expect(cfg.series == s[i] && cfg.parallel == par[i], "%s", ok[i]);
+        struct pack *p = pack_new(&cfg);
+        cr_assert_not_null(p, "%s", ok[i]);
+        double v = pack_terminal_v(p);
+        cr_expect(fabs(v - s[i] * cell_params_ocv(&cp, 1.0)) < 1e-9 * v + 1e-9,
+                  "%s rests at %.4f V", ok[i], v);
+        pack_free(p);
+    }
+    const char *bad[] = { "17s1p", "10s9p", "0s3p", "10s0p", "10x3", "10s3pp", "" };
+    for (size_t i = 0; i < 7; i++)
+        cr_expect_eq(pack_config_preset(&cfg, bad[i], &cp), BMSRIG_ERR_ARG, "'%s'", bad[i]);
+    char err[256];
+    cr_assert_eq(pack_config_preset(&cfg, "10s3p", &cp), BMSRIG_OK);
+    cfg.soc0 = 1.5;
+    cr_expect_neq(pack_config_check(&cfg, err, sizeof(err)), BMSRIG_OK);
+    cr_expect(strstr(err, "soc0") != NULL, "%s", err);
+    cr_expect_null(pack_new(&cfg));
+    pack_free(NULL);
+}
+
+Test(pack, parallel_split_is_exact_and_favours_low_resistance)
+{
+    struct pack *p = make("10s4p", 0.8);
+    /* cell 1 of group 0 has twice the resistance */
+    cr_assert_eq(pack_fault_cell_weak(p, 1, 1.0, 2.0), BMSRIG_OK);
+    /* mixed-age group 5: weaker capacities too */
+    pack_fault_cell_weak(p, 20, 0.8, 1.5);
+    pack_fault_cell_weak(p, 22, 0.7, 1.2);
+    const double loads[] = { 8.0, 17.0, -3.0, 0.5, 25.0 };
+    const double dts[] = { 1e-4, 1e-3, 0.1, 1.0, 10.0 };
+    for (size_t s = 0; s < 5; s++) {
+        pack_step(p, dts[s], loads[s]);
+        for (unsigned g = 0; g < 10; g++) {
+            double sum = 0.0;
+            for (unsigned k = 0; k < 4; k++)
+                sum += pack_cell_current_a(p, g * 4 + k);
+            cr_expect(fabs(sum - loads[s]) <= 1e-9 * fabs(loads[s]),
+                      "group %u sums %.12f A for load %.3f A", g, sum, loads[s]);
+        }
+    }
+    /* After settling at a steady load, the doubled-R0 cell carries less. */
+    for (int n = 0; n < 100; n++)
+        pack_step(p, 0.1, 10.0);
+    double i_weak = pack_cell_current_a(p, 1), i_ok = pack_cell_current_a(p, 0);
+    cr_expect(i_weak < 0.75 * i_ok, "weak cell %.4f A vs healthy %.4f A", i_weak, i_ok);
+    cr_expect(i_weak > 0.3 * i_ok);
+    pack_free(p);
+}
+
+Test(pack, internal_short_100_ohm_drains_about_37_ma)
+{
+    struct pack *p = make("1s1p", 0.6);
+    double ocv = pack_cell_ocv(p, 0);
+    cr_assert_eq(pack_fault_cell_short(p, 0, 100.0), BMSRIG_OK);
+    struct pack_energy e0, e1;
+    pack_energy_get(p, &e0);
+    double soc0 = pack_cell_soc(p, 0);
+    const double t = 3600.0;
+    for (int n = 0; n < 360; n++)
+        pack_step(p, 10.0, 0.0);
+    double ma = (soc0 - pack_cell_soc(p, 0)) * 2.6 * 3600.0 / t * 1e3;
+    cr_log_info("100 ohm short at OCV %.3f V: %.2f mA", ocv, ma);
+    cr_expect(ma > 35.0 && ma < 39.5, "drain %.2f mA", ma);
+    pack_energy_get(p, &e1);
+    cr_expect(e1.heat_j - e0.heat_j > 0.9 * ocv * ocv / 100.0 * t, "short heats the cell");
+    /* The short is reversible. */
+    pack_fault_cell_short(p, 0, INFINITY);
+    double s1 = pack_cell_soc(p, 0);
+    for (int n = 0; n < 360; n++)
+        pack_step(p, 10.0, 0.0);
+    double ma2 = (s1 - pack_cell_soc(p, 0)) * 2.6 * 3600.0 / t * 1e3;
+    cr_expect(ma2 < 0.2, "after clearing, self-discharge only: %.3f mA", ma2);
+    pack_free(p);
+}
+
+Test(pack, open_cells_leave_group_and_open_string)
+{
+    struct pack *p = make("10s3p", 0.9);
+    pack_fault_cell_open(p, 3, true);            /* group 1, cell 0 */
+    pack_step(p, 0.01, 9.0);
+    cr_expect(fabs(pack_cell_current_a(p, 3)) < 1e-12);
+    cr_expect(fabs(pack_cell_current_a(p, 4) + pack_cell_current_a(p, 5) - 9.0) < 1e-9);
+    cr_expect(pack_cell_current_a(p, 4) > 4.0, "two cells share 9 A");
+    cr_expect(!pack_string_open(p));
+    pack_fault_cell_open(p, 4, true);
+    pack_fault_cell_open(p, 5, true);
+    pack_step(p, 0.01, 9.0);
+    cr_expect(pack_string_open(p));
+    cr_expect_eq(pack_current_a(p), 0.0);
+    cr_expect_eq(pack_terminal_v(p), 0.0);
+    /* mend one cell: the string closes again */
+    pack_fault_cell_open(p, 4, false);
+    pack_step(p, 0.01, 9.0);
+    cr_expect(!pack_string_open(p));
+    cr_expect(fabs(pack_cell_current_a(p, 4) - 9.0) < 1e-9);
+    cr_expect_eq(pack_fault_cell_open(p, 30, true), BMSRIG_ERR_ARG);
+    pack_free(p);
+}
+
+Test(pack, soc_offset_gives_the_asked_imbalance)
+{
+    struct pack *p = make("10s3p", 0.6);
+    double v0 = pack_group_v(p, 4);
+    double dsoc = pack_group_dsoc_for_dv(p, 4, -0.150);
+    cr_assert_eq(pack_fault_group_soc_offset(p, 4, dsoc), BMSRIG_OK);
+    pack_step(p, 1.0, 0.0);
+    double v1 = pack_group_v(p, 4), vref = pack_group_v(p, 3);
+    cr_expect(fabs((v1 - v0) + 0.150) < 0.002, "group moved %.4f V", v1 - v0);
+    cr_expect(fabs(vref - v0) < 0.001);
+    pack_fault_group_soc_offset(p, 4, -dsoc);
+    pack_step(p, 1.0, 0.0);
+    cr_expect(fabs(pack_group_v(p, 4) - vref) < 0.001, "offset reversed");
+    pack_free(p);
+}
+
+Test(pack, sense_wire_open_leaky_cap_and_moisture)
+{
+    struct pack *p = make("10s3p", 0.7);
+    pack_step(p, 0.1, 0.0);
+    double vg = pack_group_v(p, 2);
+    for (unsigned g = 0; g < 10; g++)
+        cr_expect(fabs(pack_sense_voltage(p, g) - pack_group_v(p, g)) < 1e-12);
+    /* Open tap 3 (between groups 2 and 3): group 2 reads ~0, group 3 reads both. */
+    cr_assert_eq(pack_fault_sense_open(p, 3, true), BMSRIG_OK);
+    cr_expect(fabs(pack_sense_voltage(p, 2)) < 1e-9, "group 2 reads %.4f", pack_sense_voltage(p, 2));
+    cr_expect(fabs(pack_sense_voltage(p, 3) - (pack_group_v(p, 2) + pack_group_v(p, 3))) < 1e-9);
+    /* Moisture (3 M) from the floating tap 3 up to tap 4 against the 1 M front-end pull-down
+     * lifts the node a quarter of the two-group span: group 2 shows a half-voltage ghost. */
+    pack_fault_moisture(p, 3, 3.0e6);             /* film between tap 3 and tap 4 */
+    double ghost = pack_sense_voltage(p, 2);
+    cr_expect(ghost > 0.45 * vg && ghost < 0.55 * vg, "ghost %.3f V of %.3f V", ghost, vg);
+    pack_fault_moisture(p, 3, INFINITY);
+    cr_assert_eq(pack_fault_sense_open(p, 3, false), BMSRIG_OK);
+    cr_expect(fabs(pack_sense_voltage(p, 2) - vg) < 1e-9);
+    cr_expect_eq(pack_fault_sense_open(p, 0, true), BMSRIG_ERR_ARG);
+    cr_expect_eq(pack_fault_sense_open(p, 10, true), BMSRIG_ERR_ARG);
+
+    /* Leaky filter capacitor: reads low, and drains its group. */
+    pack_fault_sense_leak(p, 5, 20000.0);
+    double vs = pack_sense_voltage(p, 5), vt = pack_group_v(p, 5);
+    cr_expect(vs < vt * 0.95 && vs > vt * 0.85, "leaky cap reads %.3f of %.3f", vs, vt);
+    /* Moisture across group 7: it discharges faster than its neighbours. */
+    pack_fault_moisture(p, 7, 500.0);
+    for (int n = 0; n < 360; n++)
+        pack_step(p, 10.0, 0.0);
+    double s6 = pack_group_soc(p, 6), s7 = pack_group_soc(p, 7), s5 = pack_group_soc(p, 5);
+    cr_expect(s7 < s6 - 0.0005, "moisture drains group 7: %.5f vs %.5f", s7, s6);
+    cr_expect(s5 < s6 && s5 > s7, "leaky cap drains group 5 less than 500 ohm moisture");
+    pack_free(p);
+}
+
+Test(pack, bleed_draws_about_30_ma_at_4v1)
+{
+    struct pack *p = make("10s3p", 1.0);
+    pack_step(p, 1.0, 0.0);
+    double v = pack_group_v(p, 0);
+    pack_set_bleed(p, 0, true);
+    cr_expect(pack_bleed_on(p, 0));
+    double s0 = pack_group_soc(p, 0), s1 = pack_group_soc(p, 1);
+    for (int n = 0; n < 360; n++)
+        pack_step(p, 10.0, 0.0);
+    double extra = ((s0 - pack_group_soc(p, 0)) - (s1 - pack_group_soc(p, 1))) * 3 * 2.6 * 1e3;
+    cr_log_info("bleed at %.3f V: %.2f mA", v, extra);
+    cr_expect(fabs(extra - v / (4.1 / 0.030) * 1e3) < 1.0 && extra > 28.0 && extra < 32.0,
+              "bleed %.2f mA at %.3f V", extra, v);
+    pack_free(p);
+}
+
+Test(pack, heat_spreads_to_neighbours_and_ambient)
+{
+    struct pack *p = make("10s3p", 0.8);
+    pack_fault_cell_short(p, 15, 2.0);           /* a hot cell mid-pack */
+    for (int n = 0; n < 600; n++)
+        pack_step(p, 1.0, 0.0);
+    double hot = pack_cell_temp_c(p, 15), nb = pack_cell_temp_c(p, 16), far = pack_cell_temp_c(p, 29);
+    cr_expect(hot > nb && nb > far, "hot %.2f nb %.2f far %.2f", hot, nb, far);
+    cr_expect(nb > 25.05);
+    pack_set_ambient_c(p, 0.0);
+    pack_fault_cell_short(p, 15, INFINITY);
+    for (int n = 0; n < 3600; n++)
+        pack_step(p, 10.0, 0.0);
+    cr_expect(pack_cell_temp_c(p, 29) < 15.0, "cools toward a cold ambient: %.2f",
+              pack_cell_temp_c(p, 29));
+    pack_free(p);
+}
+
+/* A short scripted run written through the signals CSV writer. */
+static char *trace(uint64_t seed, size_t *len)
+{
+    struct cell_params cp = m26();
+    struct pack_config cfg;
+    cr_assert_eq(pack_config_preset(&cfg, "10s3p", &cp), BMSRIG_OK);
+    cfg.seed = seed;
+    struct pack *p = pack_new(&cfg);
+    char *buf = NULL;
+    FILE *f = open_memstream(&buf, len);
+    cr_assert_not_null(f);
+    simtrace_header(f, p);
+    pack_fault_ntc(p, 0, NTC_FAULT_INTERMITTENT, 0.5);
+    pack_fault_cell_weak(p, 7, 0.8, 1.6);
+    for (int n = 0; n < 3000; n++) {
+        double load = 7.0 + 10.0 * sin(n * 0.01) + (n % 500 < 50 ? -4.0 : 0.0);
+        pack_step(p, 0.01, load);
+        if (n == 1000)
+            pack_fault_sense_open(p, 4, true);
+        if (n % 10 == 0)
+            simtrace_row(f, p);
+    }
+    fclose(f);
+    pack_free(p);
+    return buf;
+}
+
+Test(pack, same_inputs_and_seed_give_byte_identical_trace)
+{
+    size_t la, lb, lc;
+    char *a = trace(7, &la), *b = trace(7, &lb), *c = trace(8, &lc);
+    cr_expect(la > 10000);
+    cr_expect(la == lb && memcmp(a, b, la) == 0, "same seed, different bytes");
+    cr_expect(!(la == lc && memcmp(a, c, la) == 0), "the seed must matter (intermittent NTC)");
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* The structure-of-arrays pack path computes what the scalar reference cell computes. */
+Test(pack, soa_path_matches_scalar_reference_cell)
+{
+    struct cell_params cp = m26();
+    cp.self_discharge_ohm = 1e15;           /* the scalar cell has no leak */
+    struct pack_config cfg;
+    cr_assert_eq(pack_config_preset(&cfg, "1s1p", &cp), BMSRIG_OK);
+    cfg.soc0 = 0.9;
+    cfg.interconnect_ohm = 0.0;
+    cfg.isothermal = true;                  /* the scalar cell's temperature is the caller's */
+    const double dt = 0.5;
+    cfg.param_refresh_s = dt / 2;           /* refresh before every step, as the loop below */
+    struct pack *p = pack_new(&cfg);
+    cr_assert_not_null(p);
+    struct cell ref;
+    cell_init(&ref, 0.9, 25.0);
+    struct cell_health h = { 1.0, 1.0 };
+    double worst = 0.0;
+    for (int n = 0; n < 4000; n++) {
+        double i = 3.0 + 2.0 * sin(n * 0.05);
+        struct cell_coeffs k;
+        cell_coeffs_compute(&cp, &h, ref.soc, ref.temp_c, dt, &k);
+        double v_ref = cell_step(&ref, &k, dt, i, 1.0);
+        pack_step(p, dt, i);
+        double dv = fabs(pack_terminal_v(p) - v_ref);
+        if (dv > worst)
+            worst = dv;
+        if (n == 0)
+            cr_expect(fabs(pack_cell_current_a(p, 0) - i) < 1e-12);
+    }
+    cr_expect(worst < 1e-9, "pack and scalar cell differ by %.3g V", worst);
+    cr_expect(fabs(pack_cell_soc(p, 0) - ref.soc) < 1e-9, "soc %.12f vs %.12f",
+              pack_cell_soc(p, 0), ref.soc);
+    struct pack_energy e;
+    pack_energy_get(p, &e);
+    cr_expect(fabs(e.heat_j - ref.heat_j) < 1e-6 * ref.heat_j,
+              "heat %.3f vs %.3f J", e.heat_j, ref.heat_j);
+    cr_expect(fabs(e.electrical_out_j - ref.energy_out_j) < 1e-9 * ref.energy_out_j,
+              "energy %.3f vs %.3f J", e.electrical_out_j, ref.energy_out_j);
+    pack_free(p);
+}
