@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include "rig/capture.h"
 #include "rig/cli.h"
 #include "rig/log.h"
+#include "rig/transport.h"
 #include "sim/esc.h"
 #include "sim/frame.h"
 #include "sim/status.h"
@@ -85,43 +85,11 @@ static void show_params(FILE *out, const struct esc_params *p)
             "D", "BMS serial that raises error 23 (string in DRV130-143)");
 }
 
-/* ---- serial lines --------------------------------------------------------------------------- */
-
-/* Opens a tty or pty slave raw, 115200 8N1, no flow control, non-blocking. */
-static int open_line(const char *dev, int *fd_out)
-{
-    int fd = open(dev, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return BMSRIG_ERR_IO;
-    struct termios tio;
-    if (tcgetattr(fd, &tio) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return BMSRIG_ERR_IO;
-    }
-    cfmakeraw(&tio);
-    tio.c_cflag &= (tcflag_t)~(CSTOPB | PARENB | CRTSCTS | CSIZE);
-    tio.c_cflag |= CS8 | CLOCAL | CREAD;
-    tio.c_iflag &= (tcflag_t)~(IXON | IXOFF | IXANY);
-    tio.c_cc[VMIN] = 0;
-    tio.c_cc[VTIME] = 0;
-    if (cfsetispeed(&tio, B115200) != 0 || cfsetospeed(&tio, B115200) != 0 ||
-        tcsetattr(fd, TCSANOW, &tio) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return BMSRIG_ERR_IO;
-    }
-    tcflush(fd, TCIOFLUSH);
-    *fd_out = fd;
-    return BMSRIG_OK;
-}
-
 /* ---- the real-time run ---------------------------------------------------------------------- */
 
 struct rt {
-    int fd[2];                  /* per enum esc_line; -1 = not connected */
+    struct transport tr[2];     /* per enum esc_line (rig/transport.h, raw 115200 8N1) */
+    bool open[2];
     FILE *log;
     struct frame_decoder logdec[2];
     double log_t_s;
@@ -144,12 +112,11 @@ static void on_log_frame(void *user, const struct frame_event *ev)
 static void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n)
 {
     struct rt *rt = user;
-    if (rt->fd[line] < 0)
+    if (!rt->open[line])
         return;
-    ssize_t w = write(rt->fd[line], bytes, n);
+    ssize_t w = transport_write(&rt->tr[line], bytes, n);
     if (w < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EIO)
-            rt->io_errno = errno;
+        rt->io_errno = errno ? errno : EIO;
         w = 0;
     }
     if ((size_t)w < n)
@@ -200,8 +167,8 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
         int npfd = 0;
         int which[2];
         for (int l = 0; l < 2; l++) {
-            if (rt->fd[l] >= 0) {
-                pfd[npfd] = (struct pollfd){ .fd = rt->fd[l], .events = POLLIN };
+            if (rt->open[l]) {
+                pfd[npfd] = (struct pollfd){ .fd = rt->tr[l].fd, .events = POLLIN };
                 which[npfd++] = l;
             }
         }
@@ -216,19 +183,19 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
             uint8_t buf[512];
-            ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+            enum esc_line line = (enum esc_line)which[i];
+            ssize_t n = transport_read(&rt->tr[line], buf, sizeof(buf));
             if (n > 0) {
-                enum esc_line line = (enum esc_line)which[i];
                 esc_rx(e, line, now, buf, (size_t)n);
                 if (rt->log) {
                     rt->log_t_s = (double)now * 1e-6;
                     rt->log_line = line;
                     frame_decoder_feed(&rt->logdec[line], buf, (size_t)n);
                 }
-            } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EIO) {
-                rt->io_errno = errno;
+            } else if (n < 0) {
+                rt->io_errno = errno ? errno : EIO;
             } else if (pfd[i].revents & POLLHUP) {
-                /* A pty whose other side is closed: wait instead of spinning. */
+                /* Hang-up without data (a pty peer away): wait instead of spinning. */
                 struct timespec nap = { 0, 2000000 };
                 nanosleep(&nap, NULL);
             }
@@ -376,23 +343,27 @@ static int run_esc(int argc, char **argv)
     if (!bms_port)
         return cli_usage_error(&cmd_esc, "--bms-port DEV is required (or --show-params)");
 
-    struct rt rt = { .fd = { -1, -1 } };
-    if (open_line(bms_port, &rt.fd[ESC_LINE_BMS]) != BMSRIG_OK) {
+    struct rt rt;
+    memset(&rt, 0, sizeof(rt));
+    if (transport_open_serial(&rt.tr[ESC_LINE_BMS], bms_port, 115200) != BMSRIG_OK) {
         br_err("--bms-port %s: %s", bms_port, strerror(errno));
         return CLI_EXIT_RIG;
     }
-    if (dash_port && open_line(dash_port, &rt.fd[ESC_LINE_DASH]) != BMSRIG_OK) {
-        br_err("--dash-port %s: %s", dash_port, strerror(errno));
-        close(rt.fd[ESC_LINE_BMS]);
-        return CLI_EXIT_RIG;
+    rt.open[ESC_LINE_BMS] = true;
+    if (dash_port) {
+        if (transport_open_serial(&rt.tr[ESC_LINE_DASH], dash_port, 115200) != BMSRIG_OK) {
+            br_err("--dash-port %s: %s", dash_port, strerror(errno));
+            transport_close(&rt.tr[ESC_LINE_BMS]);
+            return CLI_EXIT_RIG;
+        }
+        rt.open[ESC_LINE_DASH] = true;
     }
     if (log_path) {
         rt.log = fopen(log_path, "w");
         if (!rt.log) {
             br_err("--log %s: %s", log_path, strerror(errno));
-            close(rt.fd[ESC_LINE_BMS]);
-            if (rt.fd[ESC_LINE_DASH] >= 0)
-                close(rt.fd[ESC_LINE_DASH]);
+            transport_close(&rt.tr[ESC_LINE_BMS]);
+            transport_close(&rt.tr[ESC_LINE_DASH]);
             return CLI_EXIT_USAGE;
         }
         const char *hdr[] = { "bmsrig esc: frames on the BMS and dashboard lines, real time" };
@@ -403,6 +374,11 @@ static int run_esc(int argc, char **argv)
     struct esc *e = esc_new(&prm);
     if (!e) {
         br_err("cannot create the controller model");
+        if (rt.log)
+            fclose(rt.log);
+        transport_close(&rt.tr[ESC_LINE_BMS]);
+        if (rt.open[ESC_LINE_DASH])
+            transport_close(&rt.tr[ESC_LINE_DASH]);
         return CLI_EXIT_RIG;
     }
     esc_set_tx(e, on_tx, &rt);
@@ -434,9 +410,9 @@ static int run_esc(int argc, char **argv)
     esc_free(e);
     if (rt.log)
         fclose(rt.log);
-    close(rt.fd[ESC_LINE_BMS]);
-    if (rt.fd[ESC_LINE_DASH] >= 0)
-        close(rt.fd[ESC_LINE_DASH]);
+    transport_close(&rt.tr[ESC_LINE_BMS]);
+    if (rt.open[ESC_LINE_DASH])
+        transport_close(&rt.tr[ESC_LINE_DASH]);
     if (rc != BMSRIG_OK) {
         br_err("serial line failed: %s", strerror(rt.io_errno));
         return CLI_EXIT_RIG;

@@ -73,6 +73,21 @@ check "the bus log decodes" test $rc -eq 0
 grep -c ',esc_tx,55aa032201300c9dff,ok' "$tmp/bus.csv" >/dev/null
 check "the bus log holds the 0x30 polls" test $? -eq 0
 
+# Against bmsrig's own fake BMS (`bmsrig bms --pty`, recorded reply-latency model).
+"$bin" bms --pty --duration 10 >"$tmp/bms.out" 2>"$tmp/bms.err" &
+bms_pid=$!
+pids="$pids $bms_pid"
+i=0
+while ! grep -q '^/dev/' "$tmp/bms.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+pty=$(grep -m 1 '^/dev/' "$tmp/bms.out")
+"$bin" esc --bms-port "$pty" --duration 7 --strict >"$tmp/run3"; rc=$?
+cat "$tmp/run3"
+check "against bmsrig bms --pty: --strict run passes (no miss, no error)" test $rc -eq 0
+grep -q 'handshake=done' "$tmp/run3" && grep -q ' misses=0 ' "$tmp/run3"
+check "against bmsrig bms --pty: handshake done, no miss" test $? -eq 0
+kill "$bms_pid" 2>/dev/null
+wait "$bms_pid" 2>/dev/null
+
 # Silent BMS: 15 ms boot retries, error 21 from ~3.6 s; --strict fails with exit 1. A
 # dashboard on the dash line reads the code from word 0xB0 and from byte 11 of the 0x64 frame.
 start_peer "$tmp/dash" --dash --duration 5.5
