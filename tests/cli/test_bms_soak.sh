@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_bms_soak.sh BMSRIG POLLER SECONDS: `bmsrig bms --pty` under valgrind (memcheck, leak
 # check) while a second process sends random garbage interleaved with polls for SECONDS:
-# no crash, no memory error or leak, every valid poll answered. make check runs a short bounded
-# version; run it with 300 for the 5-minute soak.
+# no crash, no memory error or leak, every valid poll answered. make check runs it for 300 s
+# (the 5 minutes issue 4 asks for); a shorter SECONDS gives a quick local check.
 set -u
 bin=$1
 poller=$2
