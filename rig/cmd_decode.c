@@ -176,6 +176,11 @@ static int run_decode(int argc, char **argv)
     int rc = fmt == FMT_CSV ? decode_csv(&r, in, name)
              : fmt == FMT_RAW ? decode_raw(&r, in)
                               : decode_hex(&r, in, name);
+    if (ferror(in)) {
+        /* getline()/fread() stop on a read error as at end of file: say so, exit 2 */
+        fprintf(stderr, "bmsrig decode: %s: %s\n", name, strerror(errno));
+        rc = CLI_EXIT_USAGE;
+    }
     if (!is_stdin)
         fclose(in);
 

@@ -48,5 +48,10 @@ check "malformed row exits 2" test $? -eq 2
 check "malformed row names file:line" grep -q "bad.csv:3: frame_hex is not hex text" "$tmp/bad.err"
 "$bin" decode /nonexistent/file >/dev/null 2>&1
 check "missing file exits 2" test $? -eq 2
+"$bin" decode "$tmp" >/dev/null 2>"$tmp/dir.err"
+check "a directory (unreadable input) exits 2" test $? -eq 2
+check "a directory is reported by name" grep -q "$tmp" "$tmp/dir.err"
+"$bin" decode --csv "$tmp" >/dev/null 2>&1
+check "a directory as --csv exits 2" test $? -eq 2
 
 exit $fail
