@@ -48,7 +48,13 @@ static int load_profile(const char *path, struct esc_params *p)
     }
     size_t n = fread(buf, 1, PROFILE_MAX_BYTES, f);
     bool too_big = n == PROFILE_MAX_BYTES;
+    int rerr = ferror(f) ? errno : 0;
     fclose(f);
+    if (rerr) {
+        fprintf(stderr, "bmsrig esc: %s: %s\n", path, strerror(rerr));
+        free(buf);
+        return CLI_EXIT_USAGE;
+    }
     if (too_big) {
         fprintf(stderr, "bmsrig esc: %s: larger than %d bytes\n", path, PROFILE_MAX_BYTES);
         free(buf);

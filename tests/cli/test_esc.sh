@@ -40,6 +40,10 @@ printf 'normal_batt_a = 20\nno_such_param = 3\n' >"$tmp/bad.prof"
 check "bad profile exits 2" test $rc -eq 2
 grep -q "bad.prof:2: unknown parameter 'no_such_param'" "$tmp/err"
 check "bad profile names file:line" test $? -eq 0
+"$bin" esc --show-params --profile "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
+check "unreadable profile (a directory) exits 2" test $rc -eq 2
+grep -q "$tmp" "$tmp/err"
+check "unreadable profile is named" test $? -eq 0
 "$bin" esc --bms-port /nonexistent/tty --duration 1 2>/dev/null; rc=$?
 check "missing serial device exits 3" test $rc -eq 3
 "$bin" esc --model pro3 --show-params 2>/dev/null; rc=$?
