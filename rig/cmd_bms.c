@@ -321,9 +321,15 @@ static int run_bms(int argc, char **argv)
         const size_t cap = 65536;
         char *text = malloc(cap);
         size_t n = text ? fread(text, 1, cap, pf) : 0;
+        int rerr = ferror(pf) ? errno : 0;
         fclose(pf);
         if (!text)
             return CLI_EXIT_RIG;
+        if (rerr) {
+            fprintf(stderr, "bmsrig bms: --profile-file %s: %s\n", profile_file, strerror(rerr));
+            free(text);
+            return CLI_EXIT_USAGE;
+        }
         bms_profile_defaults(&prof);
         int prc = n == cap ? BMSRIG_ERR_PARSE
                            : bms_profile_parse(&prof, text, n, profile_file, err, sizeof(err));

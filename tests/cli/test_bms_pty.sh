@@ -72,4 +72,7 @@ printf 'base m365_stock\ncell_ov_mv 4300\n' >"$tmp/p.txt"
 "$bin" bms --pty --profile-file "$tmp/p.txt" >/dev/null 2>"$tmp/e5"
 check "profile file without a grade exits 2" test $? -eq 2
 check "... with file:line" grep -q "p.txt:2:" "$tmp/e5"
+"$bin" bms --pty --profile-file "$tmp" --duration 0.2 >/dev/null 2>"$tmp/e7"
+check "unreadable profile file (a directory) exits 2" test $? -eq 2
+check "... and names it" grep -q -- "--profile-file $tmp" "$tmp/e7"
 exit $fail
