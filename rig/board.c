@@ -5,6 +5,7 @@
 #include "rig/board.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -743,7 +744,7 @@ int board_load(struct board **out, const char *path, char *err, size_t errlen)
     int rc = BMSRIG_OK;
     FILE *probe = fopen(path, "r");
     if (!probe) {
-        snprintf(err, errlen, "%s: cannot open rig description", path);
+        snprintf(err, errlen, "%s: cannot open rig description: %s", path, strerror(errno));
         rc = BMSRIG_ERR_IO;
         goto done;
     }
