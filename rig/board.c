@@ -5,6 +5,7 @@
 #include "rig/board.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
@@ -710,6 +711,14 @@ static int load_board(struct loader *ld)
     return BMSRIG_OK;
 }
 
+/* load_board under lua_pcall: the fields it reads may run metamethods of the description. */
+static int l_load_board(lua_State *L)
+{
+    struct loader *ld = lua_touserdata(L, 1);
+    lua_pushinteger(L, load_board(ld));   /* load_board takes the table at the top */
+    return 1;
+}
+
 static int msghandler(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
@@ -735,7 +744,7 @@ int board_load(struct board **out, const char *path, char *err, size_t errlen)
     int rc = BMSRIG_OK;
     FILE *probe = fopen(path, "r");
     if (!probe) {
-        snprintf(err, errlen, "%s: cannot open rig description", path);
+        snprintf(err, errlen, "%s: cannot open rig description: %s", path, strerror(errno));
         rc = BMSRIG_ERR_IO;
         goto done;
     }
@@ -751,8 +760,17 @@ int board_load(struct board **out, const char *path, char *err, size_t errlen)
         rc = BMSRIG_ERR_PARSE;
         goto done;
     }
-    lua_sethook(L, NULL, 0, 0);
-    rc = load_board(&ld);
+    /* a fresh budget for the metamethods the reading may run; errors there are caught */
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BOARD_INSTR_BUDGET);
+    lua_pushcfunction(L, l_load_board);
+    lua_pushlightuserdata(L, &ld);
+    lua_pushvalue(L, -3);   /* the description's result */
+    if (lua_pcall(L, 2, 1, 1) != LUA_OK) {
+        snprintf(err, errlen, "%s", lua_tostring(L, -1));
+        rc = BMSRIG_ERR_PARSE;
+        goto done;
+    }
+    rc = (int)lua_tointeger(L, -1);
 done:
     lua_close(L);
     if (rc != BMSRIG_OK) {

@@ -171,6 +171,15 @@ static int run_scenario(const struct bms_scenario_args *a)
         scenario_free(sc);
         return CLI_EXIT_RIG;
     }
+    /* Handlers first: whoever reads the pty paths may signal us at once. */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
     /* stdout: the pty paths first (one per line, BMS then dashboard), as without a scenario */
     if (!a->port)
         printf("%s\n", dut_serial_bms_path(dut));
@@ -180,14 +189,6 @@ static int run_scenario(const struct bms_scenario_args *a)
     fprintf(stderr, "bmsrig bms: controller BMS line on %s, dashboard line on %s\n",
             dut_serial_bms_path(dut),
             dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
-
-    struct sigaction sa, old_int, old_term;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    g_stop = 0;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
 
     ro.dut = dut;
     struct scenario_result r;
@@ -321,9 +322,15 @@ static int run_bms(int argc, char **argv)
         const size_t cap = 65536;
         char *text = malloc(cap);
         size_t n = text ? fread(text, 1, cap, pf) : 0;
+        int rerr = ferror(pf) ? errno : 0;
         fclose(pf);
         if (!text)
             return CLI_EXIT_RIG;
+        if (rerr) {
+            fprintf(stderr, "bmsrig bms: --profile-file %s: %s\n", profile_file, strerror(rerr));
+            free(text);
+            return CLI_EXIT_USAGE;
+        }
         bms_profile_defaults(&prof);
         int prc = n == cap ? BMSRIG_ERR_PARSE
                            : bms_profile_parse(&prof, text, n, profile_file, err, sizeof(err));
@@ -458,11 +465,7 @@ static int run_bms(int argc, char **argv)
         rc = trc == BMSRIG_ERR_ARG ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         goto out_log;
     }
-    if (use_pty) {
-        printf("%s\n", t.path);
-        fflush(stdout);
-    }
-
+    /* Handlers first: whoever reads the pty path may signal us at once. */
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
@@ -470,6 +473,11 @@ static int run_bms(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     g_stop = 0;
+
+    if (use_pty) {
+        printf("%s\n", t.path);
+        fflush(stdout);
+    }
 
     struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
     struct endpoint_stats st;

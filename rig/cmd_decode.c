@@ -166,6 +166,25 @@ static int run_decode(int argc, char **argv)
         fprintf(stderr, "bmsrig decode: %s: %s\n", path, strerror(errno));
         return CLI_EXIT_USAGE;
     }
+    if (fmt == FMT_AUTO && !is_stdin && ftell(in) < 0) {
+        /* a FIFO or pipe cannot be rewound after sniffing: take a seekable copy first */
+        FILE *copy = tmpfile();
+        char chunk[4096];
+        size_t got;
+        while (copy && (got = fread(chunk, 1, sizeof(chunk), in)) > 0)
+            if (fwrite(chunk, 1, got, copy) != got)
+                break;
+        if (!copy || ferror(in) || ferror(copy)) {
+            fprintf(stderr, "bmsrig decode: %s: %s\n", path, strerror(errno));
+            if (copy)
+                fclose(copy);
+            fclose(in);
+            return CLI_EXIT_USAGE;
+        }
+        fclose(in);
+        rewind(copy);
+        in = copy;
+    }
     if (fmt == FMT_AUTO)
         fmt = is_stdin ? FMT_HEX : sniff(in);
 
@@ -176,6 +195,11 @@ static int run_decode(int argc, char **argv)
     int rc = fmt == FMT_CSV ? decode_csv(&r, in, name)
              : fmt == FMT_RAW ? decode_raw(&r, in)
                               : decode_hex(&r, in, name);
+    if (ferror(in)) {
+        /* getline()/fread() stop on a read error as at end of file: say so, exit 2 */
+        fprintf(stderr, "bmsrig decode: %s: %s\n", name, strerror(errno));
+        rc = CLI_EXIT_USAGE;
+    }
     if (!is_stdin)
         fclose(in);
 

@@ -48,7 +48,13 @@ static int load_profile(const char *path, struct esc_params *p)
     }
     size_t n = fread(buf, 1, PROFILE_MAX_BYTES, f);
     bool too_big = n == PROFILE_MAX_BYTES;
+    int rerr = ferror(f) ? errno : 0;
     fclose(f);
+    if (rerr) {
+        fprintf(stderr, "bmsrig esc: %s: %s\n", path, strerror(rerr));
+        free(buf);
+        return CLI_EXIT_USAGE;
+    }
     if (too_big) {
         fprintf(stderr, "bmsrig esc: %s: larger than %d bytes\n", path, PROFILE_MAX_BYTES);
         free(buf);
@@ -408,8 +414,11 @@ static int run_esc(int argc, char **argv)
            (unsigned long long)rt.write_short);
     fflush(stdout);
     esc_free(e);
-    if (rt.log)
-        fclose(rt.log);
+    bool log_failed = false;
+    if (rt.log && fclose(rt.log) != 0) {
+        br_err("--log %s: %s", log_path, strerror(errno));
+        log_failed = true;
+    }
     transport_close(&rt.tr[ESC_LINE_BMS]);
     if (rt.open[ESC_LINE_DASH])
         transport_close(&rt.tr[ESC_LINE_DASH]);
@@ -419,6 +428,8 @@ static int run_esc(int argc, char **argv)
     }
     if (stop_signal)
         return CLI_EXIT_INTERRUPTED;
+    if (log_failed)
+        return CLI_EXIT_RIG;
     if (strict && (!st.bms_ok || st.misses > 0 || sum.worst_error_after_boot != 0 ||
                    sum.final_error != 0))
         return CLI_EXIT_FAIL;
@@ -452,7 +463,7 @@ const struct cli_command cmd_esc = {
         "  --strict           exit 1 if the handshake did not complete, a poll was missed or\n"
         "                     an error code showed after the handshake\n"
         "\n"
-        "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error,\n"
-        "4 interrupted\n",
+        "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error (or the\n"
+        "--log file could not be written), 4 interrupted\n",
     .run = run_esc,
 };

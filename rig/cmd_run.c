@@ -197,13 +197,20 @@ struct run_state {
     double wall0;
 };
 
-static void write_reports(struct run_state *st)
+/* Returns false if a requested report could not be written. */
+static bool write_reports(struct run_state *st)
 {
+    bool ok = true;
     st->report.wall_s = clock_wall_s() - st->wall0;
-    if (st->o->junit && report_write_file(st->o->junit, report_write_junit, &st->report) != 0)
+    if (st->o->junit && report_write_file(st->o->junit, report_write_junit, &st->report) != 0) {
         br_err("cannot write %s: %s", st->o->junit, strerror(errno));
-    if (st->o->json && report_write_file(st->o->json, report_write_json, &st->report) != 0)
+        ok = false;
+    }
+    if (st->o->json && report_write_file(st->o->json, report_write_json, &st->report) != 0) {
         br_err("cannot write %s: %s", st->o->json, strerror(errno));
+        ok = false;
+    }
+    return ok;
 }
 
 static void print_progress(struct run_state *st, size_t i)
@@ -596,7 +603,7 @@ static int run_main(int argc, char **argv)
         }
     }
     st.report.complete = !run_interrupted;
-    write_reports(&st);
+    bool reports_ok = write_reports(&st);
     if (o.tap)
         report_write_tap(stdout, &st.report);
     if (!o.quiet)
@@ -615,6 +622,8 @@ static int run_main(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
+    if (!reports_ok && exit_code == CLI_EXIT_PASS)
+        exit_code = CLI_EXIT_USAGE;   /* a --junit/--json file that cannot be written */
 
     dut_serial_close(dut);
     rig_hw_close(hw);  /* safe state first, then release the lock */
@@ -679,7 +688,7 @@ const struct cli_command cmd_run = {
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
-        "script error, nothing selected), 3 rig fault, 4 interrupted (reports are written\n"
-        "and marked incomplete)\n",
+        "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"
+        "fault, 4 interrupted (reports are written and marked incomplete)\n",
     .run = run_main,
 };

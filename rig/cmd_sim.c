@@ -236,13 +236,19 @@ static int run(int argc, char **argv)
     double i_end_cv = 0.05 * cp.rated_ah * cfg.parallel;   /* C/20 taper end [I] */
     long long steps = 0;
     double last_row_t = 0.0;
+    const char *bad_fault = NULL;   /* a spec the pack model refused when it came due */
     while (pack_time_s(p) < t_limit - 1e-9) {
         double t = pack_time_s(p);
         for (int i = 0; i < nfault; i++)
             if (!applied[i] && faults[i].at_s <= t + 1e-12) {
-                simfault_apply(p, &faults[i]);
+                if (simfault_apply(p, &faults[i]) != BMSRIG_OK && !bad_fault)
+                    bad_fault = fault_specs[i];
                 applied[i] = true;
             }
+        if (bad_fault) {
+            why = "a fault was refused";
+            break;
+        }
         double step = dt < t_limit - t ? dt : t_limit - t;
         double i_load;
         if (profile_path) {
@@ -310,6 +316,11 @@ static int run(int argc, char **argv)
         fprintf(stderr, "sim: stopped at t %.3f s (%s): V %.3f, %lld steps in %.2f s wall\n",
                 pack_time_s(p), why, pack_terminal_v(p), steps, wall);
     int rc = CLI_EXIT_PASS;
+    if (bad_fault) {
+        fprintf(stderr, "bmsrig sim: --fault %s: value out of range for the pack model\n",
+                bad_fault);
+        rc = CLI_EXIT_USAGE;
+    }
     if (out != stdout) {
         if (fclose(out) != 0) {
             fprintf(stderr, "bmsrig sim: --out: %s: %s\n", out_path, strerror(errno));

@@ -170,8 +170,9 @@ int dut_serial_tick(struct dut_serial *d, struct link *l, int64_t now_us)
 
 void dut_serial_set_levers(struct dut_serial *d, double throttle, double brake)
 {
-    d->throttle = throttle < 0 ? 0 : throttle > 1 ? 1 : throttle;
-    d->brake = brake < 0 ? 0 : brake > 1 ? 1 : brake;
+    /* written so that NaN falls to 0 (released), not through to the byte conversion */
+    d->throttle = throttle > 0 ? (throttle < 1 ? throttle : 1) : 0;
+    d->brake = brake > 0 ? (brake < 1 ? brake : 1) : 0;
 }
 
 bool dut_serial_alive(const struct dut_serial *d, int64_t now_us)

@@ -517,8 +517,8 @@ int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t er
     *out = NULL;
     struct board *b;
     int rc = board_load(&b, path, err, errlen);
-    if (rc != BMSRIG_OK)
-        return rc;
+    if (rc != BMSRIG_OK)   /* an unreadable description is a description error, not a rig fault */
+        return rc == BMSRIG_ERR_NOMEM ? rc : BMSRIG_ERR_PARSE;
     rc = rig_hw_open(out, b, err, errlen);
     if (rc != BMSRIG_OK) {
         board_free(b);

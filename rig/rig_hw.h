@@ -55,7 +55,8 @@ struct rig_hw_stats {
 
 /* Loads and validates the description at `path` (real Lua 5.4, sandboxed), then opens the FTDI
  * device it names, takes the bench lock, initialises MPSSE and puts the bench in its safe state.
- * On failure returns BMSRIG_ERR_PARSE (description error; `err` holds "path:line: message"),
+ * On failure returns BMSRIG_ERR_PARSE (description error; `err` holds "path:line: message",
+ * or "path: cannot open rig description: reason" for a file that cannot be read),
  * BMSRIG_ERR_STATE (bench locked by another run), BMSRIG_ERR_IO (device missing or USB error),
  * and fills `err` (always NUL-terminated when errlen > 0). *out is owned: rig_hw_close. */
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen);

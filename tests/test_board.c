@@ -187,3 +187,38 @@ Test(board, missing_file)
     cr_assert_eq(board_load(&b, "/nonexistent/x.lua", err, sizeof err), BMSRIG_ERR_IO);
     cr_assert(strstr(err, "/nonexistent/x.lua") != NULL);
 }
+
+/* Metatables in a description run Lua while the loader reads the fields: an error there is a
+ * bad description (file:line), not a Lua panic (abort), and an endless loop there hits the
+ * instruction budget instead of hanging. */
+static void expect_parse_error(const char *text, const char *needle)
+{
+    char path[] = "/tmp/test_board_meta_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    struct board *b = NULL;
+    char err[1024];
+    int rc = board_load(&b, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, BMSRIG_ERR_PARSE, "rc %d: %s", rc, err);
+    cr_assert_null(b);
+    cr_assert(strstr(err, needle) != NULL, "message: %s", err);
+}
+
+Test(board, metamethod_error_is_a_parse_error)
+{
+    expect_parse_error("return setmetatable({}, { __index = function() error('boom') end })\n",
+                       ":1: boom");
+    expect_parse_error("return board { name = 'x',\n"
+                       "  ftdi = setmetatable({}, { __index = function() error('bang') end }) }\n",
+                       ":2: bang");
+}
+
+Test(board, metamethod_endless_loop_hits_the_budget, .timeout = 20)
+{
+    expect_parse_error("return board { name = 'x',\n"
+                       "  ftdi = setmetatable({}, { __index = function() while true do end end }) }\n",
+                       "instruction budget");
+}

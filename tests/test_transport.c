@@ -7,7 +7,12 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <math.h>
+
+#include "rig/dut_serial.h"
+#include "rig/link.h"
 #include "rig/transport.h"
+#include "sim/bms.h"
 #include "sim/status.h"
 
 /* Reads exactly n bytes from t within 1 s. */
@@ -62,4 +67,39 @@ Test(transport, bad_baud_and_non_terminals_are_refused)
     cr_assert_eq(transport_open_serial(&t, "/nonexistent/ttyUSB9", 115200), BMSRIG_ERR_IO);
     cr_assert_eq(errno, ENOENT);
     transport_close(&t);
+}
+
+/* dut_serial: the dashboard's lever bytes stay in the stock range whatever the scenario asks,
+ * NaN included (a NaN converted to a byte is undefined behaviour; no throttle is the safe
+ * reading). */
+Test(transport, dut_dash_lever_bytes_clamped_nan_is_released)
+{
+    struct bms_profile p;
+    char err[256];
+    cr_assert_eq(bms_profile_builtin("m365_stock", &p, err, sizeof(err)), BMSRIG_OK);
+    struct bms *b = bms_new(&p, 1);
+    struct link_config lc;
+    link_config_default(&lc);
+    struct link *l = link_new(&lc, b);
+    cr_assert_not_null(l);
+    struct dut_serial *d;
+    cr_assert_eq(dut_serial_open(&d, "pty", "pty", err, sizeof(err)), BMSRIG_OK, "%s", err);
+    struct transport peer;
+    cr_assert_eq(transport_open_serial(&peer, dut_serial_dash_path(d), 115200), BMSRIG_OK);
+    const double cases[][2] = { { NAN, NAN }, { 7.0, -3.0 }, { -INFINITY, INFINITY } };
+    const uint8_t want[][2] = { { 0x26, 0x26 }, { 0xC2, 0x26 }, { 0x26, 0xC2 } };
+    for (size_t k = 0; k < 3; k++) {
+        dut_serial_set_levers(d, cases[k][0], cases[k][1]);
+        cr_assert_eq(dut_serial_tick(d, l, (int64_t)(k + 1) * 2 * DUT_DASH_POLL_US), BMSRIG_OK);
+        uint8_t f[10];   /* 55 AA 06 20 61 B0 len 00 thr brk */
+        cr_assert_eq(read_n(&peer, f, sizeof(f)), sizeof(f));
+        uint8_t ck[2];
+        cr_assert_eq(read_n(&peer, ck, 2), 2u);
+        cr_assert_eq(f[8], want[k][0], "case %zu: throttle byte 0x%02X", k, f[8]);
+        cr_assert_eq(f[9], want[k][1], "case %zu: brake byte 0x%02X", k, f[9]);
+    }
+    transport_close(&peer);
+    dut_serial_close(d);
+    link_free(l);
+    bms_free(b);
 }

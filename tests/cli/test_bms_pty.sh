@@ -72,4 +72,24 @@ printf 'base m365_stock\ncell_ov_mv 4300\n' >"$tmp/p.txt"
 "$bin" bms --pty --profile-file "$tmp/p.txt" >/dev/null 2>"$tmp/e5"
 check "profile file without a grade exits 2" test $? -eq 2
 check "... with file:line" grep -q "p.txt:2:" "$tmp/e5"
+"$bin" bms --pty --profile-file "$tmp" --duration 0.2 >/dev/null 2>"$tmp/e7"
+check "unreadable profile file (a directory) exits 2" test $? -eq 2
+check "... and names it" grep -q -- "--profile-file $tmp" "$tmp/e7"
+# SIGTERM right after the pty path is printed is still a clean stop (exit 4): the handlers
+# are installed before the path goes out. Deterministic: stdout is a full pipe, so printing
+# the path blocks until the signal arrives.
+mkfifo "$tmp/full"
+exec 3<>"$tmp/full"
+head -c 65536 /dev/zero >&3
+"$bin" bms --pty --duration 10 >&3 2>/dev/null &
+pid=$!
+sleep 0.5
+kill -TERM "$pid"
+exec 4<"$tmp/full"   # a reader that drains the pipe, so that later output cannot block
+exec 3>&-
+cat <&4 >/dev/null &
+wait "$pid"; rc=$?
+pid=""
+exec 4<&-
+check "SIGTERM while the pty path is being printed: exit 4 (got $rc)" test "$rc" -eq 4
 exit $fail

@@ -142,6 +142,24 @@ check "SIGTERM: exit 4 (got $rc)" test "$rc" -eq 4
 check "SIGTERM: the scenario is reported not run" grep -q "^scenario waits: not-run" "$W/long.out"
 check "SIGTERM: the bus log was written and closed" sh -c "'$BMSRIG' decode '$W/long.csv' >/dev/null"
 
+# ... also while the pty path is being printed (stdout a full pipe: the print blocks until
+# the signal arrives): the handlers are installed before the paths go out.
+mkfifo "$W/full"
+exec 3<>"$W/full"
+head -c 65536 /dev/zero >&3
+"$BMSRIG" bms --pty --scenario "$W/long.lua" >&3 2>/dev/null &
+bms_pid=$!
+sleep 0.5
+kill -TERM "$bms_pid"
+exec 4<"$W/full"   # a reader that drains the pipe, so that later output cannot block
+exec 3>&-
+cat <&4 >/dev/null &
+wait "$bms_pid"
+rc=$?
+bms_pid=""
+exec 4<&-
+check "SIGTERM while the pty path is being printed: exit 4 (got $rc)" test "$rc" -eq 4
+
 # bad input: exit 2, file:line for files, the option's name for options
 printf 'return scenario {\n  name = "x",\n  run = function(t) t:wait(1 end,\n}\n' >"$W/bad.lua"
 "$BMSRIG" bms --pty --scenario "$W/bad.lua" >"$W/bad.out" 2>"$W/bad.err"

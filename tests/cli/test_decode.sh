@@ -41,6 +41,13 @@ printf '\125\252\003\042\001\060\014\235\377' >"$tmp/raw.bin"
 "$bin" decode --raw "$tmp/raw.bin" >"$tmp/raw.txt"
 check "raw input decodes" grep -q 'ESC->BMS  read 0x30 12 bytes' "$tmp/raw.txt"
 
+# A capture CSV through a pipe (a FIFO or <(...)): the format sniffing must not eat a row.
+mkfifo "$tmp/fifo"
+printf '0.1,esc_tx,55aa032201300c9dff,ok,\n0.2,esc_tx,55aa032201300c9dff,ok,\n' >"$tmp/fifo" &
+"$bin" decode "$tmp/fifo" >"$tmp/fifo.txt"
+check "CSV from a FIFO: both rows decoded" grep -q '^frames: 2 valid, 0 bad' "$tmp/fifo.txt"
+wait
+
 # Bad input: file:line and exit 2.
 printf '# test\nt_s,line,frame_hex,check,note\n1.0,esc_tx,55zz,ok,\n' >"$tmp/bad.csv"
 "$bin" decode "$tmp/bad.csv" >/dev/null 2>"$tmp/bad.err"
@@ -48,5 +55,10 @@ check "malformed row exits 2" test $? -eq 2
 check "malformed row names file:line" grep -q "bad.csv:3: frame_hex is not hex text" "$tmp/bad.err"
 "$bin" decode /nonexistent/file >/dev/null 2>&1
 check "missing file exits 2" test $? -eq 2
+"$bin" decode "$tmp" >/dev/null 2>"$tmp/dir.err"
+check "a directory (unreadable input) exits 2" test $? -eq 2
+check "a directory is reported by name" grep -q "$tmp" "$tmp/dir.err"
+"$bin" decode --csv "$tmp" >/dev/null 2>&1
+check "a directory as --csv exits 2" test $? -eq 2
 
 exit $fail

@@ -40,6 +40,10 @@ printf 'normal_batt_a = 20\nno_such_param = 3\n' >"$tmp/bad.prof"
 check "bad profile exits 2" test $rc -eq 2
 grep -q "bad.prof:2: unknown parameter 'no_such_param'" "$tmp/err"
 check "bad profile names file:line" test $? -eq 0
+"$bin" esc --show-params --profile "$tmp" >/dev/null 2>"$tmp/err"; rc=$?
+check "unreadable profile (a directory) exits 2" test $rc -eq 2
+grep -q "$tmp" "$tmp/err"
+check "unreadable profile is named" test $? -eq 0
 "$bin" esc --bms-port /nonexistent/tty --duration 1 2>/dev/null; rc=$?
 check "missing serial device exits 3" test $rc -eq 3
 "$bin" esc --model pro3 --show-params 2>/dev/null; rc=$?
@@ -85,6 +89,11 @@ cat "$tmp/run3"
 check "against bmsrig bms --pty: --strict run passes (no miss, no error)" test $rc -eq 0
 grep -q 'handshake=done' "$tmp/run3" && grep -q ' misses=0 ' "$tmp/run3"
 check "against bmsrig bms --pty: handshake done, no miss" test $? -eq 0
+# A bus log that cannot be written is an error, not a silent loss.
+"$bin" esc --bms-port "$pty" --duration 0.5 --log /dev/full >/dev/null 2>"$tmp/full.err"; rc=$?
+check "--log on a full device exits 3" test $rc -eq 3
+grep -q -- "--log /dev/full" "$tmp/full.err"
+check "--log write failure is reported with the option" test $? -eq 0
 kill "$bms_pid" 2>/dev/null
 wait "$bms_pid" 2>/dev/null
 

@@ -58,6 +58,11 @@ check "selftest without --rig exits 2" test $rc -eq 2
 "$bin" selftest --rig "$src/hw/boards/reference-bench.lua" >/dev/null 2>"$tmp/missing.err"; rc=$?
 check "selftest on a missing FTDI exits 3" test $rc -eq 3
 check "the message names the missing serial" grep -q "serial BMSRIG01 interface A not found" "$tmp/missing.err"
+"$bin" selftest --rig "$tmp/no-such-board.lua" >/dev/null 2>"$tmp/nofile.err"; rc=$?
+check "selftest with a description file that does not exist exits 2 (bad input)" test $rc -eq 2
+check "... naming the file and the reason" grep -q "no-such-board.lua: cannot open rig description: No such file" "$tmp/nofile.err"
+"$bin" run --rig "$tmp/no-such-board.lua" "$src/scripts" >/dev/null 2>&1; rc=$?
+check "run --rig with a description file that does not exist exits 2" test $rc -eq 2
 
 # 4. a real-time run, then SIGTERM: exit 4 and the safe state; the lock holds meanwhile
 rm -f "$tmp/emu.log"

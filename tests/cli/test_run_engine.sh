@@ -136,6 +136,13 @@ printf 'return scenario { name = "x", bogus = 1, run = function(t) end }\n' >"$W
 expect_rc 2 "unknown declaration field" -- "$W/decl.lua"
 check "declaration error names the field and line" has "decl.lua:1: scenario: unknown field 'bogus'" "$W/out"
 
+# A report that cannot be written is not a pass.
+printf 'return scenario { name = "ok", run = function(t) t:wait(0.01) end }\n' >"$W/ok.lua"
+expect_rc 0 "a passing scenario with a writable report" -- "$W/ok.lua" --junit "$W/ok.xml"
+expect_rc 2 "--junit into a missing directory" -- "$W/ok.lua" --junit "$W/no/such/dir/j.xml"
+check "the unwritable report is named" has "no/such/dir/j.xml" "$W/err"
+expect_rc 2 "--json into a missing directory" -- "$W/ok.lua" --json "$W/no/such/dir/r.json"
+
 printf 'return 42\n' >"$W/noreturn.lua"
 expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
 

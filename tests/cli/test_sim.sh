@@ -49,6 +49,8 @@ expect_usage "bad --soc" "--soc" --load 1 --duration 1 --soc 1.5 --out "$tmp/x.c
 expect_usage "bad --pack" "--pack" --pack 20s1p --load 1 --duration 1 --out "$tmp/x.csv"
 expect_usage "bad --dt" "--dt" --load 1 --duration 1 --dt 0 --out "$tmp/x.csv"
 expect_usage "bad --fault" "unknown fault" --load 1 --duration 1 --fault melt:1 --out "$tmp/x.csv"
+expect_usage "--fault value the pack refuses" "--fault short:0:-5" --load 1 --duration 1 --fault short:0:-5 --out "$tmp/x.csv"
+expect_usage "--fault value refused at its time" "--fault weak:0:-1:1@0.5" --load 1 --duration 1 --fault weak:0:-1:1@0.5 --out "$tmp/x.csv"
 expect_usage "missing --out" "--out" --load 1 --duration 1
 expect_usage "two load modes" "exactly one" --load 1 --charge 1 --cv 42 --duration 1 --out "$tmp/x.csv"
 expect_usage "unknown cell" "no cell set 'nosuch'" --cell nosuch --load 1 --duration 1 --out "$tmp/x.csv"
