@@ -178,7 +178,16 @@ static void json_field(void *user, const struct regmap_field *fld, const uint8_t
     fprintf(j->out, "%s", j->n++ ? "," : "");
     json_str(j->out, fld->name);
     fputs(":{", j->out);
-    if (fld->kind == REGMAP_ASCII || fld->kind == REGMAP_TEMP2 || fld->kind == REGMAP_DATE) {
+    if (fld->kind == REGMAP_ASCII) {
+        /* The field's own bytes, not the quoted text form; json_str escapes what needs it. */
+        char ascii[64];
+        size_t n = fld->nbytes < sizeof(ascii) - 1 ? fld->nbytes : sizeof(ascii) - 1;
+        for (size_t i = 0; i < n; i++)
+            ascii[i] = (bytes[i] >= 0x20 && bytes[i] < 0x7F) ? (char)bytes[i] : '.';
+        ascii[n] = '\0';
+        fputs("\"text\":", j->out);
+        json_str(j->out, ascii);
+    } else if (fld->kind == REGMAP_TEMP2 || fld->kind == REGMAP_DATE) {
         fputs("\"text\":", j->out);
         const char *eq = strchr(text, '=');
         json_str(j->out, fld->kind == REGMAP_TEMP2 ? text : (eq ? eq + 1 : text));

@@ -29,6 +29,7 @@ check "no-reply recording: every decoded request is valid" grep -q "^frames: 500
 "$bin" decode --json "$fx/captures/m365_esc_bms_powerup.csv" >"$tmp/two_way.json"
 check "--json summary counts" grep -q '"summary":{"frames":138,"bad":2,' "$tmp/two_way.json"
 check "--json output parses, 140 frame entries" test "$(jq '.frames | length' "$tmp/two_way.json")" = 140
+check "--json serial text is the bare serial" test "$(jq -r '[.frames[] | select(.ok and .fields.serial)][0].fields.serial.text' "$tmp/two_way.json")" = 3JAGJ17A8D3660
 check "--json names registers" test "$(jq -r '.frames[] | select(.ok and .kind == "read-reply" and .arg == 48) | .fields.voltage.value' "$tmp/two_way.json" | head -n 1)" = 35.94
 
 # Hex text on standard input: one continuous stream with garbage, and the wrong-checksum frame.
