@@ -147,6 +147,16 @@ LUA
 expect_rc 2 "instruction budget stops a runaway loop, even one hidden in pcall" -- "$W/budget.lua"
 check "budget message" has "instruction budget" "$W/out"
 
+cat >"$W/gc.lua" <<'LUA'
+return scenario { name = "finalizer loop", run = function(t)
+  setmetatable({}, { __gc = function() while true do end end })
+  collectgarbage()
+end }
+LUA
+timeout -s KILL 60 "$BMSRIG" run "$W/gc.lua" >"$W/out" 2>"$W/err"
+check "a __gc finalizer cannot escape the instruction budget (exit $?, wanted 2)" test $? -eq 2
+check "finalizer refusal names the line" has "gc.lua:2: setmetatable: __gc" "$W/out"
+
 cat >"$W/mem.lua" <<'LUA'
 return scenario { name = "memory bomb", run = function(t)
   local big = {}
