@@ -157,6 +157,12 @@ timeout -s KILL 60 "$BMSRIG" run "$W/gc.lua" >"$W/out" 2>"$W/err"
 check "a __gc finalizer cannot escape the instruction budget (exit $?, wanted 2)" test $? -eq 2
 check "finalizer refusal names the line" has "gc.lua:2: setmetatable: __gc" "$W/out"
 
+printf 'return scenario { name = "caf\\195\\169 bad \\255 byte", run = function(t) t:log("del \\127 \\200") error("msg \\255\\254 \\237\\160\\128") end }\n' >"$W/utf8.lua"
+expect_rc 2 "scenario with malformed UTF-8 in its strings" -- "$W/utf8.lua" --junit "$W/u.xml" --json "$W/u.json"
+check "JUnit is well-formed despite malformed UTF-8" xmllint --noout "$W/u.xml"
+check "JSON is valid UTF-8 despite malformed UTF-8" sh -c "iconv -f UTF-8 -t UTF-8 '$W/u.json' >/dev/null"
+check "well-formed UTF-8 kept, malformed bytes replaced" sh -c "jq -e '.scenarios[0].name == \"caf\\u00e9 bad ? byte\"' '$W/u.json' >/dev/null"
+
 cat >"$W/mem.lua" <<'LUA'
 return scenario { name = "memory bomb", run = function(t)
   local big = {}
