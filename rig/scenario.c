@@ -165,6 +165,9 @@ void scenario_result_add_expect(struct scenario_result *r, bool pass, const char
         .what = xstrdup(what), .where = xstrdup(where), .t_s = t_s, .pass = pass,
         .observed = xstrdup(observed), .message = xstrdup(message),
     };
+    const struct scenario_expect *x = &r->expects[r->nexpects - 1];
+    r->record_bytes += sizeof(*x) + strlen(x->what) + strlen(x->where) + strlen(x->observed) +
+                       strlen(x->message) + 4;
 }
 
 void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
@@ -177,12 +180,15 @@ void scenario_result_add_measure(struct scenario_result *r, const char *name, do
         .min = min ? *min : 0, .max = max ? *max : 0, .unit = xstrdup(unit), .pass = pass,
         .where = xstrdup(where), .t_s = t_s,
     };
+    const struct scenario_measure *m = &r->measures[r->nmeasures - 1];
+    r->record_bytes += sizeof(*m) + strlen(m->name) + strlen(m->unit) + strlen(m->where) + 3;
 }
 
 void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text)
 {
     r->logs = grow(r->logs, &r->cap_logs, r->nlogs, sizeof(*r->logs));
     r->logs[r->nlogs++] = (struct scenario_log){ .t_s = t_s, .text = xstrdup(text) };
+    r->record_bytes += sizeof(struct scenario_log) + strlen(r->logs[r->nlogs - 1].text) + 1;
     br_info("%.3f s: %s", t_s, text);
 }
 

@@ -163,6 +163,15 @@ check "JUnit is well-formed despite malformed UTF-8" xmllint --noout "$W/u.xml"
 check "JSON is valid UTF-8 despite malformed UTF-8" sh -c "iconv -f UTF-8 -t UTF-8 '$W/u.json' >/dev/null"
 check "well-formed UTF-8 kept, malformed bytes replaced" sh -c "jq -e '.scenarios[0].name == \"caf\\u00e9 bad ? byte\"' '$W/u.json' >/dev/null"
 
+cat >"$W/logbomb.lua" <<'LUA'
+return scenario { name = "log bomb", run = function(t)
+  local s = string.rep("x", 1 << 20)
+  for i = 1, 100 do t:log(s) end
+end }
+LUA
+expect_rc 2 "logs held in C memory are capped too (the Lua memory cap does not see them)" -- "$W/logbomb.lua"
+check "log cap message" has "too much recorded" "$W/out"
+
 cat >"$W/mem.lua" <<'LUA'
 return scenario { name = "memory bomb", run = function(t)
   local big = {}
