@@ -388,8 +388,14 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
         cfg->tick_us = (int64_t)llround(ms * 1000.0);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, -1, "ambient_c") == LUA_TNUMBER)
+    if (lua_getfield(L, -1, "ambient_c") == LUA_TNUMBER) {
         cfg->ambient_c = lua_tonumber(L, -1);
+        if (!(cfg->ambient_c >= -40 && cfg->ambient_c <= 85)) {  /* as t:ambient() */
+            snprintf(err, errcap, "%s: scenario: ambient_c must be in -40 .. 85 C", where);
+            lua_pop(L, 1);
+            return BMSRIG_ERR_ARG;
+        }
+    }
     lua_pop(L, 1);
     if (lua_getfield(L, -1, "bms") == LUA_TSTRING)
         snprintf(cfg->bms, sizeof(cfg->bms), "%s", lua_tostring(L, -1));

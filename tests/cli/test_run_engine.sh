@@ -136,6 +136,10 @@ printf 'return scenario { name = "x", bogus = 1, run = function(t) end }\n' >"$W
 expect_rc 2 "unknown declaration field" -- "$W/decl.lua"
 check "declaration error names the field and line" has "decl.lua:1: scenario: unknown field 'bogus'" "$W/out"
 
+printf 'return scenario { name = "x", ambient_c = 0/0, run = function(t) t:wait(1) end }\n' >"$W/ambient.lua"
+expect_rc 2 "a NaN ambient_c is refused (it made every cell temperature NaN)" -- "$W/ambient.lua"
+check "ambient_c error names the field and line" has "ambient.lua:1: scenario: ambient_c must be in -40 .. 85 C" "$W/out"
+
 printf 'return 42\n' >"$W/noreturn.lua"
 expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
 
