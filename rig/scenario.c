@@ -806,7 +806,13 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             v = take_error(L, co, res);
             break;
         }
-        lua_Integer ticks = nres > 0 ? lua_tointeger(co, -nres) : 1;
+        lua_Integer ticks = 1;
+        if (nres > 0) {
+            int isint = 0;
+            ticks = lua_tointegerx(co, -nres, &isint);
+            if (!isint && lua_tonumber(co, -nres) > 0)
+                ticks = LUA_MAXINTEGER;  /* t:wait(math.huge): more ticks than an integer */
+        }
         lua_pop(co, nres);
         if (ticks < 1)
             ticks = 1;

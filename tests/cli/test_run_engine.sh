@@ -192,6 +192,12 @@ LUA
 expect_rc 1 "scenario-time limit" -- "$W/timeout.lua"
 check "time limit message" has "scenario time limit of 5.0 s reached" "$W/out"
 
+cat >"$W/forever.lua" <<'LUA'
+return scenario { name = "waits forever", timeout = 2, run = function(t) t:wait(math.huge) end }
+LUA
+expect_rc 1 "t:wait(math.huge) waits until the time limit (it waited one tick)" -- "$W/forever.lua"
+check "forever: time limit message" has "scenario time limit of 2.0 s reached" "$W/out"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
