@@ -113,7 +113,7 @@ local function check_opts(name, opts)
     if k ~= "within" and k ~= "after" and k ~= "for" then
       raise(fmt("%s: unknown option '%s' (within, after, for)", name, tostring(k)))
     end
-    if type(v) ~= "number" or v < 0 then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end
+    if type(v) ~= "number" or not (v >= 0) then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end
   end
   if opts.after and not opts.within then
     raise(name .. ": 'after' needs 'within' (the window is after..within)")

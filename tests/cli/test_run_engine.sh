@@ -198,6 +198,14 @@ LUA
 expect_rc 1 "t:wait(math.huge) waits until the time limit (it waited one tick)" -- "$W/forever.lua"
 check "forever: time limit message" has "scenario time limit of 2.0 s reached" "$W/out"
 
+cat >"$W/nanopt.lua" <<'LUA'
+return scenario { name = "NaN hold", run = function(t)
+  t:expect("briefly true", function() return t:now() < 0.01 end, { ["for"] = 0/0 })
+end }
+LUA
+expect_rc 2 "a NaN expectation option is refused (for = NaN skipped the hold and passed)" -- "$W/nanopt.lua"
+check "NaN option message" has "nanopt.lua:2: expect: 'for' must be a number >= 0 s" "$W/out"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
