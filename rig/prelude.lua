@@ -66,7 +66,7 @@ function scenario(d)
       raise(fmt("scenario: tag #%d must be a word (letters, digits, _ or -)", i))
     end
   end
-  if d.timeout and d.timeout <= 0 then raise("scenario: 'timeout' must be > 0 s") end
+  if d.timeout and not (d.timeout > 0) then raise("scenario: 'timeout' must be > 0 s") end
   for i, need in ipairs(d.needs or {}) do
     if type(need) ~= "string" then raise(fmt("scenario: needs #%d must be a capability name", i)) end
   end

@@ -206,6 +206,10 @@ LUA
 expect_rc 2 "a NaN expectation option is refused (for = NaN skipped the hold and passed)" -- "$W/nanopt.lua"
 check "NaN option message" has "nanopt.lua:2: expect: 'for' must be a number >= 0 s" "$W/out"
 
+printf 'return scenario { name = "NaN limit", timeout = 0/0, run = function(t) t:wait(3600) end }\n' >"$W/nantimeout.lua"
+expect_rc 2 "a NaN timeout is refused (it disabled the time limit)" -- "$W/nantimeout.lua"
+check "NaN timeout message" has "nantimeout.lua:1: scenario: 'timeout' must be > 0 s" "$W/out"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
