@@ -852,8 +852,9 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     }
     luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
 
-    if (v == SCENARIO_PASS) {
-        /* A failed expectation fails the scenario even if the script caught the error. */
+    if (v == SCENARIO_PASS || v == SCENARIO_SKIP) {
+        /* A failed expectation fails the scenario even if the script caught the error (and
+         * then skipped: a skip must not hide a failure already seen). */
         for (size_t i = 0; i < res->nexpects; i++) {
             if (!res->expects[i].pass) {
                 scenario_result_set_message(res, res->expects[i].message);

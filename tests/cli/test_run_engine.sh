@@ -210,6 +210,15 @@ printf 'return scenario { name = "NaN limit", timeout = 0/0, run = function(t) t
 expect_rc 2 "a NaN timeout is refused (it disabled the time limit)" -- "$W/nantimeout.lua"
 check "NaN timeout message" has "nantimeout.lua:1: scenario: 'timeout' must be > 0 s" "$W/out"
 
+cat >"$W/failskip.lua" <<'LUA'
+return scenario { name = "caught failure then skip", run = function(t)
+  pcall(t.expect, t, "never", function() return false end)
+  t:skip("changed my mind")
+end }
+LUA
+expect_rc 1 "a caught failed expectation is not hidden by a later skip" -- "$W/failskip.lua"
+check "caught-then-skip message is the expectation" has "failskip.lua:2: never" "$W/out"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
