@@ -6,6 +6,8 @@ local P, E = ...
 local getinfo, yield = P.getinfo, P.coroutine.yield
 local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
+-- Scripts can rewrite the shared string table: checks use the original functions.
+local match, type = string.match, type
 
 -- The first stack level that is not this prelude nor C: the script line a call came from.
 local function where(start)
@@ -62,7 +64,7 @@ function scenario(d)
   if not d.name or d.name == "" then raise("scenario: 'name' is required") end
   if not d.run then raise("scenario: 'run' (a function taking t) is required") end
   for i, tag in ipairs(d.tags or {}) do
-    if type(tag) ~= "string" or not tag:match("^[%w_%-]+$") then
+    if type(tag) ~= "string" or not match(tag, "^[%w_%-]+$") then
       raise(fmt("scenario: tag #%d must be a word (letters, digits, _ or -)", i))
     end
   end
@@ -311,7 +313,7 @@ function T:fail(message)
 end
 
 function T:output(name)
-  if type(name) ~= "string" or not name:match("^[%w_%-][%w_%.%-]*$") then
+  if type(name) ~= "string" or not match(name, "^[%w_%-][%w_%.%-]*$") then
     raise("output: name must be a plain file name (letters, digits, _ . -)")
   end
   local dir = E.output_dir()

@@ -219,6 +219,18 @@ LUA
 expect_rc 1 "a caught failed expectation is not hidden by a later skip" -- "$W/failskip.lua"
 check "caught-then-skip message is the expectation" has "failskip.lua:2: never" "$W/out"
 
+mkdir -p "$W/esc/out"
+cat >"$W/esc/escape.lua" <<'LUA'
+return scenario { name = "rewrites string.match", run = function(t)
+  string.match = function() return true end
+  type = function() return "string" end
+  local f = t:output("../escaped.txt")
+  f:write("outside\n"); f:close()
+end }
+LUA
+expect_rc 2 "t:output keeps its name check when the script rewrites string.match" -- "$W/esc/escape.lua" --trace "$W/esc/out"
+check "no file written outside the output folder via string.match" test ! -e "$W/esc/escaped.txt"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
