@@ -863,7 +863,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             }
         }
     }
-    if (v == SCENARIO_PASS) {
+    if (v == SCENARIO_PASS || v == SCENARIO_SKIP) {
         for (size_t i = 0; i < res->nmeasures; i++) {
             if (!res->measures[i].pass) {
                 struct scenario_measure *m = &res->measures[i];

@@ -231,6 +231,15 @@ LUA
 expect_rc 2 "t:output keeps its name check when the script rewrites string.match" -- "$W/esc/escape.lua" --trace "$W/esc/out"
 check "no file written outside the output folder via string.match" test ! -e "$W/esc/escaped.txt"
 
+cat >"$W/measskip.lua" <<'LUA'
+return scenario { name = "bad measurement then skip", run = function(t)
+  t:measure("x", 5, { max = 1 })
+  t:skip("changed my mind")
+end }
+LUA
+expect_rc 1 "a measurement outside its limits is not hidden by a later skip" -- "$W/measskip.lua"
+check "measurement-then-skip message" has "measurement x = 5" "$W/out"
+
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
 LUA
