@@ -33,10 +33,21 @@ static int p_tick_s(lua_State *L)
     return 1;
 }
 
+/* The records are C memory, outside the Lua memory cap: a script that logs in a loop would
+ * otherwise grow the process (and the reports) without bound. */
+static struct l_engine_ctx *record_ctx(lua_State *L)
+{
+    struct l_engine_ctx *c = ctx_of(L);
+    if (c->result->record_bytes > SCENARIO_RECORD_MAX)
+        luaL_error(L, "too much recorded: logs, expectations and measurements exceed %d MiB "
+                      "per scenario", (int)(SCENARIO_RECORD_MAX >> 20));
+    return c;
+}
+
 /* record_expect(pass, what, where, t_s, observed, message) */
 static int p_record_expect(lua_State *L)
 {
-    struct l_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = record_ctx(L);
     scenario_result_add_expect(c->result, lua_toboolean(L, 1), luaL_checkstring(L, 2),
                                luaL_checkstring(L, 3), luaL_checknumber(L, 4),
                                luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""));
@@ -46,7 +57,7 @@ static int p_record_expect(lua_State *L)
 /* record_measure(name, value, min|nil, max|nil, unit, pass, where) */
 static int p_record_measure(lua_State *L)
 {
-    struct l_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = record_ctx(L);
     double min = 0, max = 0;
     int has_min = !lua_isnoneornil(L, 3), has_max = !lua_isnoneornil(L, 4);
     if (has_min)
@@ -62,7 +73,7 @@ static int p_record_measure(lua_State *L)
 
 static int p_log(lua_State *L)
 {
-    struct l_engine_ctx *c = ctx_of(L);
+    struct l_engine_ctx *c = record_ctx(L);
     scenario_result_add_log(c->result, engine_now_s(c->engine), luaL_checkstring(L, 1));
     return 0;
 }

@@ -6,6 +6,8 @@ local P, E = ...
 local getinfo, yield = P.getinfo, P.coroutine.yield
 local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
+-- Scripts can rewrite the shared string table: checks use the original functions.
+local match, type = string.match, type
 
 -- The first stack level that is not this prelude nor C: the script line a call came from.
 local function where(start)
@@ -62,11 +64,11 @@ function scenario(d)
   if not d.name or d.name == "" then raise("scenario: 'name' is required") end
   if not d.run then raise("scenario: 'run' (a function taking t) is required") end
   for i, tag in ipairs(d.tags or {}) do
-    if type(tag) ~= "string" or not tag:match("^[%w_%-]+$") then
+    if type(tag) ~= "string" or not match(tag, "^[%w_%-]+$") then
       raise(fmt("scenario: tag #%d must be a word (letters, digits, _ or -)", i))
     end
   end
-  if d.timeout and d.timeout <= 0 then raise("scenario: 'timeout' must be > 0 s") end
+  if d.timeout and not (d.timeout > 0) then raise("scenario: 'timeout' must be > 0 s") end
   for i, need in ipairs(d.needs or {}) do
     if type(need) ~= "string" then raise(fmt("scenario: needs #%d must be a capability name", i)) end
   end
@@ -113,7 +115,7 @@ local function check_opts(name, opts)
     if k ~= "within" and k ~= "after" and k ~= "for" then
       raise(fmt("%s: unknown option '%s' (within, after, for)", name, tostring(k)))
     end
-    if type(v) ~= "number" or v < 0 then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end
+    if type(v) ~= "number" or not (v >= 0) then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end
   end
   if opts.after and not opts.within then
     raise(name .. ": 'after' needs 'within' (the window is after..within)")
@@ -311,7 +313,7 @@ function T:fail(message)
 end
 
 function T:output(name)
-  if type(name) ~= "string" or not name:match("^[%w_%-][%w_%.%-]*$") then
+  if type(name) ~= "string" or not match(name, "^[%w_%-][%w_%.%-]*$") then
     raise("output: name must be a plain file name (letters, digits, _ . -)")
   end
   local dir = E.output_dir()

@@ -25,6 +25,55 @@ void report_count(const struct report_run *run, struct report_counts *out)
 
 /* ---- escaping ----------------------------------------------------------------------------- */
 
+/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 if it is not one (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF; U+FFFE/U+FFFF are not XML characters
+ * either). Scenario strings are arbitrary Lua bytes; XML and JSON readers require UTF-8. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (p[k] < 0x80 || p[k] > 0xBF)
+            return 0;
+    if (c == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+        return 0;
+    return n;
+}
+
+/* Writes the non-ASCII sequence at *pp (or '?' for a malformed byte); leaves *pp on its last
+ * byte, for the caller's p++. */
+static void put_utf8(FILE *o, const unsigned char **pp)
+{
+    size_t n = utf8_len(*pp);
+    if (n == 0) {
+        fputc('?', o);
+        return;
+    }
+    fwrite(*pp, 1, n, o);
+    *pp += n - 1;
+}
+
 static void xml_esc(FILE *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -40,6 +89,8 @@ static void xml_esc(FILE *o, const char *s)
             /* XML 1.0 forbids most control characters even as references. */
             if (*p < 0x20)
                 fputc('?', o);
+            else if (*p >= 0x80)
+                put_utf8(o, &p);
             else
                 fputc(*p, o);
         }
@@ -58,6 +109,8 @@ static void xml_text(FILE *o, const char *s)
             fputs("&gt;", o);
         else if (*p < 0x20 && *p != '\n' && *p != '\t')
             fputc('?', o);
+        else if (*p >= 0x80)
+            put_utf8(o, &p);
         else
             fputc(*p, o);
     }
@@ -74,8 +127,10 @@ static void json_str(FILE *o, const char *s)
         case '\r': fputs("\\r", o); break;
         case '\t': fputs("\\t", o); break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20 || *p == 0x7F)
                 fprintf(o, "\\u%04x", *p);
+            else if (*p >= 0x80)
+                put_utf8(o, &p);
             else
                 fputc(*p, o);
         }

@@ -137,6 +137,15 @@ static const char seal_lua[] =
     "load = function(chunk, name, mode, ...)\n"
     "  if select('#', ...) > 0 then return rawload(chunk, name, 't', ...) end\n"
     "  return rawload(chunk, name, 't')\n"
+    "end\n"
+    /* Lua runs __gc finalizers with hooks off: a finalizer would escape the budget. */
+    "local rawsetmt, rawget, type, error = setmetatable, rawget, type, error\n"
+    "setmetatable = function(t, mt)\n"
+    "  if type(mt) == 'table' and rawget(mt, '__gc') ~= nil then\n"
+    "    error('setmetatable: __gc finalizers are not allowed in scenarios"
+    " (they run outside the instruction budget)', 2)\n"
+    "  end\n"
+    "  return rawsetmt(t, mt)\n"
     "end\n";
 
 lua_State *sandbox_new(const struct sandbox_limits *lim)

@@ -165,6 +165,9 @@ void scenario_result_add_expect(struct scenario_result *r, bool pass, const char
         .what = xstrdup(what), .where = xstrdup(where), .t_s = t_s, .pass = pass,
         .observed = xstrdup(observed), .message = xstrdup(message),
     };
+    const struct scenario_expect *x = &r->expects[r->nexpects - 1];
+    r->record_bytes += sizeof(*x) + strlen(x->what) + strlen(x->where) + strlen(x->observed) +
+                       strlen(x->message) + 4;
 }
 
 void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
@@ -177,12 +180,15 @@ void scenario_result_add_measure(struct scenario_result *r, const char *name, do
         .min = min ? *min : 0, .max = max ? *max : 0, .unit = xstrdup(unit), .pass = pass,
         .where = xstrdup(where), .t_s = t_s,
     };
+    const struct scenario_measure *m = &r->measures[r->nmeasures - 1];
+    r->record_bytes += sizeof(*m) + strlen(m->name) + strlen(m->unit) + strlen(m->where) + 3;
 }
 
 void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text)
 {
     r->logs = grow(r->logs, &r->cap_logs, r->nlogs, sizeof(*r->logs));
     r->logs[r->nlogs++] = (struct scenario_log){ .t_s = t_s, .text = xstrdup(text) };
+    r->record_bytes += sizeof(struct scenario_log) + strlen(r->logs[r->nlogs - 1].text) + 1;
     br_info("%.3f s: %s", t_s, text);
 }
 
@@ -382,8 +388,14 @@ static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeo
         cfg->tick_us = (int64_t)llround(ms * 1000.0);
     }
     lua_pop(L, 1);
-    if (lua_getfield(L, -1, "ambient_c") == LUA_TNUMBER)
+    if (lua_getfield(L, -1, "ambient_c") == LUA_TNUMBER) {
         cfg->ambient_c = lua_tonumber(L, -1);
+        if (!(cfg->ambient_c >= -40 && cfg->ambient_c <= 85)) {  /* as t:ambient() */
+            snprintf(err, errcap, "%s: scenario: ambient_c must be in -40 .. 85 C", where);
+            lua_pop(L, 1);
+            return BMSRIG_ERR_ARG;
+        }
+    }
     lua_pop(L, 1);
     if (lua_getfield(L, -1, "bms") == LUA_TSTRING)
         snprintf(cfg->bms, sizeof(cfg->bms), "%s", lua_tostring(L, -1));
@@ -794,7 +806,13 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             v = take_error(L, co, res);
             break;
         }
-        lua_Integer ticks = nres > 0 ? lua_tointeger(co, -nres) : 1;
+        lua_Integer ticks = 1;
+        if (nres > 0) {
+            int isint = 0;
+            ticks = lua_tointegerx(co, -nres, &isint);
+            if (!isint && lua_tonumber(co, -nres) > 0)
+                ticks = LUA_MAXINTEGER;  /* t:wait(math.huge): more ticks than an integer */
+        }
         lua_pop(co, nres);
         if (ticks < 1)
             ticks = 1;
@@ -834,8 +852,9 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     }
     luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
 
-    if (v == SCENARIO_PASS) {
-        /* A failed expectation fails the scenario even if the script caught the error. */
+    if (v == SCENARIO_PASS || v == SCENARIO_SKIP) {
+        /* A failed expectation fails the scenario even if the script caught the error (and
+         * then skipped: a skip must not hide a failure already seen). */
         for (size_t i = 0; i < res->nexpects; i++) {
             if (!res->expects[i].pass) {
                 scenario_result_set_message(res, res->expects[i].message);
@@ -844,7 +863,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             }
         }
     }
-    if (v == SCENARIO_PASS) {
+    if (v == SCENARIO_PASS || v == SCENARIO_SKIP) {
         for (size_t i = 0; i < res->nmeasures; i++) {
             if (!res->measures[i].pass) {
                 struct scenario_measure *m = &res->measures[i];

@@ -54,6 +54,10 @@ struct scenario_log {
     char *text;
 };
 
+/* Bytes of log lines, expectations and measurements one scenario may record [I: far above
+ * any real scenario's few kilobytes, far below the machine's memory]. */
+#define SCENARIO_RECORD_MAX (64u << 20)
+
 struct scenario_result {
     enum scenario_verdict verdict;
     char *message;          /* failure / error (with traceback) / skip reason; NULL on pass */
@@ -73,6 +77,8 @@ struct scenario_result {
     size_t nmeasures, cap_measures;
     struct scenario_log *logs;
     size_t nlogs, cap_logs;
+    size_t record_bytes;    /* C memory held by expects, measures and logs (outside the Lua
+                             * memory cap; the script is stopped past SCENARIO_RECORD_MAX) */
     char *trace_signals;    /* paths of the trace files written, or NULL */
     char *trace_bus;
 };

@@ -143,6 +143,10 @@ expect_rc 2 "--junit into a missing directory" -- "$W/ok.lua" --junit "$W/no/suc
 check "the unwritable report is named" has "no/such/dir/j.xml" "$W/err"
 expect_rc 2 "--json into a missing directory" -- "$W/ok.lua" --json "$W/no/such/dir/r.json"
 
+printf 'return scenario { name = "x", ambient_c = 0/0, run = function(t) t:wait(1) end }\n' >"$W/ambient.lua"
+expect_rc 2 "a NaN ambient_c is refused (it made every cell temperature NaN)" -- "$W/ambient.lua"
+check "ambient_c error names the field and line" has "ambient.lua:1: scenario: ambient_c must be in -40 .. 85 C" "$W/out"
+
 printf 'return 42\n' >"$W/noreturn.lua"
 expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
 
@@ -153,6 +157,31 @@ end }
 LUA
 expect_rc 2 "instruction budget stops a runaway loop, even one hidden in pcall" -- "$W/budget.lua"
 check "budget message" has "instruction budget" "$W/out"
+
+cat >"$W/gc.lua" <<'LUA'
+return scenario { name = "finalizer loop", run = function(t)
+  setmetatable({}, { __gc = function() while true do end end })
+  collectgarbage()
+end }
+LUA
+timeout -s KILL 60 "$BMSRIG" run "$W/gc.lua" >"$W/out" 2>"$W/err"
+check "a __gc finalizer cannot escape the instruction budget (exit $?, wanted 2)" test $? -eq 2
+check "finalizer refusal names the line" has "gc.lua:2: setmetatable: __gc" "$W/out"
+
+printf 'return scenario { name = "caf\\195\\169 bad \\255 byte", run = function(t) t:log("del \\127 \\200") error("msg \\255\\254 \\237\\160\\128") end }\n' >"$W/utf8.lua"
+expect_rc 2 "scenario with malformed UTF-8 in its strings" -- "$W/utf8.lua" --junit "$W/u.xml" --json "$W/u.json"
+check "JUnit is well-formed despite malformed UTF-8" xmllint --noout "$W/u.xml"
+check "JSON is valid UTF-8 despite malformed UTF-8" sh -c "iconv -f UTF-8 -t UTF-8 '$W/u.json' >/dev/null"
+check "well-formed UTF-8 kept, malformed bytes replaced" sh -c "jq -e '.scenarios[0].name == \"caf\\u00e9 bad ? byte\"' '$W/u.json' >/dev/null"
+
+cat >"$W/logbomb.lua" <<'LUA'
+return scenario { name = "log bomb", run = function(t)
+  local s = string.rep("x", 1 << 20)
+  for i = 1, 100 do t:log(s) end
+end }
+LUA
+expect_rc 2 "logs held in C memory are capped too (the Lua memory cap does not see them)" -- "$W/logbomb.lua"
+check "log cap message" has "too much recorded" "$W/out"
 
 cat >"$W/mem.lua" <<'LUA'
 return scenario { name = "memory bomb", run = function(t)
@@ -169,6 +198,54 @@ return scenario { name = "too long", timeout = 5, run = function(t) t:wait(3600)
 LUA
 expect_rc 1 "scenario-time limit" -- "$W/timeout.lua"
 check "time limit message" has "scenario time limit of 5.0 s reached" "$W/out"
+
+cat >"$W/forever.lua" <<'LUA'
+return scenario { name = "waits forever", timeout = 2, run = function(t) t:wait(math.huge) end }
+LUA
+expect_rc 1 "t:wait(math.huge) waits until the time limit (it waited one tick)" -- "$W/forever.lua"
+check "forever: time limit message" has "scenario time limit of 2.0 s reached" "$W/out"
+
+cat >"$W/nanopt.lua" <<'LUA'
+return scenario { name = "NaN hold", run = function(t)
+  t:expect("briefly true", function() return t:now() < 0.01 end, { ["for"] = 0/0 })
+end }
+LUA
+expect_rc 2 "a NaN expectation option is refused (for = NaN skipped the hold and passed)" -- "$W/nanopt.lua"
+check "NaN option message" has "nanopt.lua:2: expect: 'for' must be a number >= 0 s" "$W/out"
+
+printf 'return scenario { name = "NaN limit", timeout = 0/0, run = function(t) t:wait(3600) end }\n' >"$W/nantimeout.lua"
+expect_rc 2 "a NaN timeout is refused (it disabled the time limit)" -- "$W/nantimeout.lua"
+check "NaN timeout message" has "nantimeout.lua:1: scenario: 'timeout' must be > 0 s" "$W/out"
+
+cat >"$W/failskip.lua" <<'LUA'
+return scenario { name = "caught failure then skip", run = function(t)
+  pcall(t.expect, t, "never", function() return false end)
+  t:skip("changed my mind")
+end }
+LUA
+expect_rc 1 "a caught failed expectation is not hidden by a later skip" -- "$W/failskip.lua"
+check "caught-then-skip message is the expectation" has "failskip.lua:2: never" "$W/out"
+
+mkdir -p "$W/esc/out"
+cat >"$W/esc/escape.lua" <<'LUA'
+return scenario { name = "rewrites string.match", run = function(t)
+  string.match = function() return true end
+  type = function() return "string" end
+  local f = t:output("../escaped.txt")
+  f:write("outside\n"); f:close()
+end }
+LUA
+expect_rc 2 "t:output keeps its name check when the script rewrites string.match" -- "$W/esc/escape.lua" --trace "$W/esc/out"
+check "no file written outside the output folder via string.match" test ! -e "$W/esc/escaped.txt"
+
+cat >"$W/measskip.lua" <<'LUA'
+return scenario { name = "bad measurement then skip", run = function(t)
+  t:measure("x", 5, { max = 1 })
+  t:skip("changed my mind")
+end }
+LUA
+expect_rc 1 "a measurement outside its limits is not hidden by a later skip" -- "$W/measskip.lua"
+check "measurement-then-skip message" has "measurement x = 5" "$W/out"
 
 cat >"$W/skip.lua" <<'LUA'
 return scenario { name = "skips", run = function(t) t:skip("needs a bench with a heater") end }
