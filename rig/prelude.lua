@@ -7,7 +7,7 @@ local getinfo, yield = P.getinfo, P.coroutine.yield
 local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
 -- Scripts can rewrite the shared string table: checks use the original functions.
-local match, type = string.match, type
+local match, type, next, setmetatable = string.match, type, next, setmetatable
 
 -- The first stack level that is not this prelude nor C: the script line a call came from.
 local function where(start)
@@ -50,11 +50,27 @@ local function decl_where(d)
   return loc
 end
 
+-- A copy of a declaration table made with raw access only (no __index, __pairs or other
+-- metamethods of the script's), so the engine's C code reads plain tables that cannot raise
+-- or loop behind its back.
+local function plain_copy(t, depth, raise)
+  local c = {}
+  for k, v in next, t do
+    if type(v) == "table" then
+      if depth >= 4 then raise("scenario: declaration tables nest too deep") end
+      v = plain_copy(v, depth + 1, raise)
+    end
+    c[k] = v
+  end
+  return c
+end
+
 function scenario(d)
   local loc = decl_where(d)
   local function raise(msg) error(loc .. ": " .. msg, 0) end
   if type(d) ~= "table" then raise("scenario{...} expects a table") end
-  for k, v in pairs(d) do
+  d = plain_copy(d, 1, raise)
+  for k, v in next, d do
     local want = SCENARIO_KEYS[k]
     if not want then raise(fmt("scenario: unknown field '%s'", tostring(k))) end
     if type(v) ~= want then

@@ -147,6 +147,16 @@ printf 'return scenario { name = "x", ambient_c = 0/0, run = function(t) t:wait(
 expect_rc 2 "a NaN ambient_c is refused (it made every cell temperature NaN)" -- "$W/ambient.lua"
 check "ambient_c error names the field and line" has "ambient.lua:1: scenario: ambient_c must be in -40 .. 85 C" "$W/out"
 
+# Declarations are read raw: a metatable that raises or loops cannot crash or hang the engine
+# (it was a Lua panic, exit 134, when the C side read fields through __index).
+printf 'return scenario { name = "mt", pack = setmetatable({}, {__index = function() error("boom") end}), run = function(t) t:wait(0.1) end }\n' >"$W/mt.lua"
+expect_rc 0 "a declaration sub-table whose __index raises is read raw" -- "$W/mt.lua"
+printf 'return scenario(setmetatable({ name = "mt2", run = function(t) t:wait(0.1) end }, {__index = function() while true do end end}))\n' >"$W/mt2.lua"
+expect_rc 0 "a declaration whose __index loops is read raw" -- "$W/mt2.lua"
+printf 'return scenario { name = "deep", pack = { a = { b = { c = { d = {} } } } }, run = function(t) end }\n' >"$W/deep.lua"
+expect_rc 2 "over-nested declaration tables are refused" -- "$W/deep.lua"
+check "nesting error names the line" has "deep.lua:1: scenario: declaration tables nest too deep" "$W/out"
+
 printf 'return 42\n' >"$W/noreturn.lua"
 expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
 
