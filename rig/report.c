@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/status.h"
 
@@ -461,8 +462,22 @@ int report_write_json(FILE *o, const struct report_run *run)
 int report_write_file(const char *path, int (*writer)(FILE *, const struct report_run *),
                       const struct report_run *run)
 {
+    /* A regular file is replaced atomically (write PATH.tmp, then rename), so a crash never
+     * leaves half a report. Anything else (a device such as /dev/stdout, a FIFO, a symbolic
+     * link) is written in place: renaming onto it would replace the device or the link. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *out = fopen(path, "w");
+        if (!out)
+            return BMSRIG_ERR_IO;
+        int rc = writer(out, run);
+        if (fclose(out) != 0)
+            rc = BMSRIG_ERR_IO;
+        return rc;
+    }
     char tmp[4096];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+        return BMSRIG_ERR_ARG;
     FILE *f = fopen(tmp, "w");
     if (!f)
         return BMSRIG_ERR_IO;

@@ -157,6 +157,12 @@ printf 'return scenario { name = "deep", pack = { a = { b = { c = { d = {} } } }
 expect_rc 2 "over-nested declaration tables are refused" -- "$W/deep.lua"
 check "nesting error names the line" has "deep.lua:1: scenario: declaration tables nest too deep" "$W/out"
 
+# A report path that is a symbolic link is written through, not replaced by a regular file.
+ln -s "$W/real.json" "$W/link.json"
+expect_rc 0 "--json through a symbolic link" -- "$W/mt.lua" --json "$W/link.json"
+check "the symbolic link is still a link" test -L "$W/link.json"
+check "its target holds the report" grep -q '"format": "bmsrig-report-1"' "$W/real.json"
+
 printf 'return 42\n' >"$W/noreturn.lua"
 expect_rc 2 "file without scenario{}" -- "$W/noreturn.lua"
 
