@@ -1,7 +1,11 @@
 /* cli.c: the bmsrig command registry, top-level help and dispatch. */
 #include "rig/cli.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -68,6 +72,31 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     fprintf(stderr, "\n(see 'bmsrig help %s')\n", cmd->name);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+static int parse_number(const struct cli_command *cmd, const char *opt, const char *text,
+                        double lo, double hi, bool whole, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno || !(v >= lo && v <= hi) || (whole && v != floor(v)))
+        return cli_usage_error(cmd, "%s: '%s' is not a %s in %.15g..%.15g", opt, text,
+                               whole ? "whole number" : "number", lo, hi);
+    *out = v;
+    return 0;
+}
+
+int cli_parse_number(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                     double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, false, out);
+}
+
+int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                    double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, true, out);
 }
 
 int cli_main(int argc, char **argv)

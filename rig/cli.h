@@ -40,4 +40,12 @@ int cli_wants_help(int argc, char **argv);
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Parses option `opt`'s value `text` as a number in lo..hi. On success stores it in *out and
+ * returns 0; otherwise prints "bmsrig <cmd>: <opt>: '<text>' is not a number in lo..hi" (with
+ * the help hint) and returns CLI_EXIT_USAGE. cli_parse_whole also refuses fractions. */
+int cli_parse_number(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                     double hi, double *out);
+int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                    double hi, double *out);
+
 #endif

@@ -70,17 +70,6 @@ static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
     in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double d = strtod(s, &end);
-    if (end == s || *end || errno || !(d >= lo && d <= hi))
-        return cli_usage_error(&cmd_bms, "%s: expected a number in %g..%g, got '%s'", opt, lo, hi, s);
-    *out = d;
-    return 0;
-}
-
 static int add_fault(struct link *l, const char *spec)
 {
     char name[64];
@@ -252,32 +241,32 @@ static int run_bms(int argc, char **argv)
         case 'f': profile_name = optarg; set_profile = true; break;
         case 'F': profile_file = optarg; not_with_scenario = "--profile-file"; break;
         case 's':
-            if ((e = parse_double("--soc", optarg, 0, 100, &soc))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--soc", optarg, 0, 100, &soc))) return e;
             set_soc = true;
             break;
         case 'c':
-            if ((e = parse_double("--cell-v", optarg, 0, 5, &cell))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--cell-v", optarg, 0, 5, &cell))) return e;
             not_with_scenario = "--cell-v";
             break;
         case 't':
-            if ((e = parse_double("--temp", optarg, -40, 120, &temp))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--temp", optarg, -40, 120, &temp))) return e;
             set_temp = true;
             break;
         case 'i':
-            if ((e = parse_double("--current", optarg, -200, 200, &current))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--current", optarg, -200, 200, &current))) return e;
             not_with_scenario = "--current";
             break;
         case 'd':
-            if ((e = parse_double("--duration", optarg, 0, 1e7, &duration))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--duration", optarg, 0, 1e7, &duration))) return e;
             not_with_scenario = "--duration";
             break;
         case 'b':
-            if ((e = parse_double("--baud", optarg, 1200, 921600, &baud))) return e;
+            if ((e = cli_parse_whole(&cmd_bms, "--baud", optarg, 1200, 921600, &baud))) return e;
             not_with_scenario = "--baud";
             break;
-        case 'S': if ((e = parse_double("--seed", optarg, 0, 9e15, &seed))) return e; break;
+        case 'S': if ((e = cli_parse_whole(&cmd_bms, "--seed", optarg, 0, 9e15, &seed))) return e; break;
         case 'w':
-            if ((e = parse_double("--wake", optarg, 0, 60000, &wake_ms))) return e;
+            if ((e = cli_parse_number(&cmd_bms, "--wake", optarg, 0, 60000, &wake_ms))) return e;
             not_with_scenario = "--wake";
             break;
         case 'l': latency = optarg; not_with_scenario = "--latency"; break;
@@ -382,7 +371,7 @@ static int run_bms(int argc, char **argv)
         lc.latency = LINK_LATENCY_RECORDED;
     } else if (strncmp(latency, "fixed:", 6) == 0) {
         double us;
-        if ((e = parse_double("--latency fixed:US", latency + 6, 0, 1e7, &us)))
+        if ((e = cli_parse_number(&cmd_bms, "--latency fixed:US", latency + 6, 0, 1e7, &us)))
             return e;
         lc.latency = LINK_LATENCY_FIXED;
         lc.fixed_latency_us = (int64_t)us;

@@ -249,20 +249,6 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
 
 /* ---- command -------------------------------------------------------------------------------- */
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno != 0 || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "bmsrig esc: %s: '%s' is not a number in %g..%g\n(see 'bmsrig help esc')\n",
-                opt, s, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int run_esc(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -298,19 +284,19 @@ static int run_esc(int argc, char **argv)
         case 's': strict = true; break;
         case 'l': log_path = optarg; break;
         case 't':
-            if (parse_double("--duration", optarg, 0.0, 1e7, &duration))
+            if (cli_parse_number(&cmd_esc, "--duration", optarg, 0.0, 1e7, &duration))
                 return CLI_EXIT_USAGE;
             break;
         case 'v':
-            if (parse_double("--supply-v", optarg, 0.0, 100.0, &supply))
+            if (cli_parse_number(&cmd_esc, "--supply-v", optarg, 0.0, 100.0, &supply))
                 return CLI_EXIT_USAGE;
             break;
         case 'T':
-            if (parse_double("--throttle", optarg, 0.0, 1.0, &throttle))
+            if (cli_parse_number(&cmd_esc, "--throttle", optarg, 0.0, 1.0, &throttle))
                 return CLI_EXIT_USAGE;
             break;
         case 'B':
-            if (parse_double("--brake", optarg, 0.0, 1.0, &brake))
+            if (cli_parse_number(&cmd_esc, "--brake", optarg, 0.0, 1.0, &brake))
                 return CLI_EXIT_USAGE;
             break;
         case 'M':

@@ -145,17 +145,6 @@ struct run_opts {
     bool quiet;
 };
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= lo && v <= hi))
-        return cli_usage_error(&cmd_run, "%s: '%s' is not a number in %g .. %g", opt, s, lo, hi);
-    *out = v;
-    return CLI_EXIT_PASS;
-}
-
 static bool tags_match(const struct scenario *s, const char *tags)
 {
     if (!tags)
@@ -339,7 +328,7 @@ static int run_main(int argc, char **argv)
         case 'S': o.json = optarg; break;
         case 'D': o.trace_dir = optarg; break;
         case 'E':
-            if ((rc = parse_double("--trace-every", optarg, 1, 60000, &o.trace_every_ms)))
+            if ((rc = cli_parse_number(&cmd_run, "--trace-every", optarg, 1, 60000, &o.trace_every_ms)))
                 return rc;
             break;
         case 's': {
@@ -360,17 +349,17 @@ static int run_main(int argc, char **argv)
         case 'l': o.list = true; break;
         case 'r': o.realtime = true; break;
         case 'j':
-            if ((rc = parse_double("-j", optarg, 1, JOBS_MAX, &d)))
+            if ((rc = cli_parse_whole(&cmd_run, "-j", optarg, 1, JOBS_MAX, &d)))
                 return rc;
             o.jobs = (int)d;
             break;
         case 'X': o.suppress_faults = true; break;
         case 'k':
-            if ((rc = parse_double("--tick-ms", optarg, 0.01, 100, &o.tick_ms)))
+            if ((rc = cli_parse_number(&cmd_run, "--tick-ms", optarg, 0.01, 100, &o.tick_ms)))
                 return rc;
             break;
         case 'o':
-            if ((rc = parse_double("--timeout", optarg, 0.001, 1e7, &o.timeout_s)))
+            if ((rc = cli_parse_number(&cmd_run, "--timeout", optarg, 0.001, 1e7, &o.timeout_s)))
                 return rc;
             break;
         case 'q': o.quiet = true; break;

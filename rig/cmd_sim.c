@@ -20,19 +20,6 @@
 
 #define MAX_FAULTS 64
 
-static int parse_double(const char *opt, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE || !(v >= lo && v <= hi)) {
-        cli_usage_error(&cmd_sim, "%s: '%s' must be a number in %g..%g", opt, s, lo, hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static double now_wall(void)
 {
     struct timespec ts;
@@ -106,23 +93,23 @@ static int run(int argc, char **argv)
         switch (c) {
         case O_CELL: cell = optarg; break;
         case O_PACK: preset = optarg; break;
-        case O_SOC: bad = parse_double("--soc", optarg, 0.0, 1.0, &soc); break;
-        case O_TEMP: bad = parse_double("--temp", optarg, -40.0, 80.0, &temp); break;
-        case O_LOAD: bad = parse_double("--load", optarg, -500.0, 500.0, &load); break;
+        case O_SOC: bad = cli_parse_number(&cmd_sim, "--soc", optarg, 0.0, 1.0, &soc); break;
+        case O_TEMP: bad = cli_parse_number(&cmd_sim, "--temp", optarg, -40.0, 80.0, &temp); break;
+        case O_LOAD: bad = cli_parse_number(&cmd_sim, "--load", optarg, -500.0, 500.0, &load); break;
         case O_PROFILE: profile_path = optarg; break;
-        case O_CHARGE: bad = parse_double("--charge", optarg, 1e-3, 100.0, &charge); break;
-        case O_CV: bad = parse_double("--cv", optarg, 1.0, 100.0, &cv); break;
-        case O_DURATION: bad = parse_double("--duration", optarg, 1e-6, 1e8, &duration); break;
+        case O_CHARGE: bad = cli_parse_number(&cmd_sim, "--charge", optarg, 1e-3, 100.0, &charge); break;
+        case O_CV: bad = cli_parse_number(&cmd_sim, "--cv", optarg, 1.0, 100.0, &cv); break;
+        case O_DURATION: bad = cli_parse_number(&cmd_sim, "--duration", optarg, 1e-6, 1e8, &duration); break;
         case O_UNTIL: until_cutoff = true; break;
-        case O_DT: bad = parse_double("--dt", optarg, 1e-5, 60.0, &dt); break;
+        case O_DT: bad = cli_parse_number(&cmd_sim, "--dt", optarg, 1e-5, 60.0, &dt); break;
         case O_FAULT:
             if (nfault == MAX_FAULTS)
                 return cli_usage_error(&cmd_sim, "--fault: at most %d faults", MAX_FAULTS);
             fault_specs[nfault++] = optarg;
             break;
         case O_OUT: out_path = optarg; break;
-        case O_EVERY: bad = parse_double("--every", optarg, 1e-5, 1e6, &every); break;
-        case O_SEED: bad = parse_double("--seed", optarg, 0, 9007199254740992.0, &seed); break;
+        case O_EVERY: bad = cli_parse_number(&cmd_sim, "--every", optarg, 1e-5, 1e6, &every); break;
+        case O_SEED: bad = cli_parse_whole(&cmd_sim, "--seed", optarg, 0, 9007199254740992.0, &seed); break;
         case O_QUIET: quiet = true; break;
         case O_ISO: isothermal = true; break;
         case O_NTC:
@@ -130,7 +117,7 @@ static int run(int argc, char **argv)
                 return cli_usage_error(&cmd_sim, "--ntc: at most %d sensors", PACK_MAX_NTC);
             ntc_specs[nntc++] = optarg;
             break;
-        case O_IC: bad = parse_double("--interconnect-ohm", optarg, 0.0, 0.5, &interconnect); break;
+        case O_IC: bad = cli_parse_number(&cmd_sim, "--interconnect-ohm", optarg, 0.0, 0.5, &interconnect); break;
         default:
             return cli_usage_error(&cmd_sim, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);

@@ -18,6 +18,17 @@ done
 check "unknown command exits 2" test $? -eq 2
 "$bin" >/dev/null 2>&1
 check "no command exits 2" test $? -eq 2
+# Whole-number options refuse fractions instead of truncating them, and name the option.
+"$bin" run -j 1.5 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+check "run -j 1.5 exits 2" test $rc -eq 2
+check "run -j 1.5 names -j" grep -q "^bmsrig run: -j: '1.5' is not a whole number" "${TMPDIR:-/tmp}/bmsrig_help_$$"
+"$bin" sim --seed 1.5 --load 1 --duration 1 --out /dev/null >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+check "sim --seed 1.5 exits 2 naming --seed" sh -c "test $rc -eq 2 && grep -q -- \"--seed: '1.5' is not a whole number\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
+"$bin" bms --pty --baud 115200.7 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+check "bms --baud 115200.7 exits 2 naming --baud" sh -c "test $rc -eq 2 && grep -q -- \"--baud: '115200.7' is not a whole number\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
+"$bin" esc --bms-port /dev/null --throttle 2 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+check "esc --throttle 2 exits 2 naming --throttle" sh -c "test $rc -eq 2 && grep -q -- \"--throttle: '2' is not a number in 0..1\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
+rm -f "${TMPDIR:-/tmp}/bmsrig_help_$$"
 ver=$("$bin" version)
 check "version names libftdi1" sh -c "printf '%s' \"\$1\" | grep -q '^libftdi1 1\.'" _ "$ver"
 check "version names lua 5.4" sh -c "printf '%s' \"\$1\" | grep -q '^lua 5\.4'" _ "$ver"
