@@ -137,10 +137,10 @@ int bench_bms_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'n': {
-            char *end = NULL;
-            polls = strtol(optarg, &end, 10);
-            if (end == optarg || *end || polls < 1 || polls > 10000000)
-                return cli_usage_error(&cmd_bench, "--polls: expected 1..10000000, got '%s'", optarg);
+            double n;
+            if (cli_parse_whole(&cmd_bench, "--polls", optarg, 1, 10000000, &n))
+                return CLI_EXIT_USAGE;
+            polls = (long)n;
             break;
         }
         case 'p': profile = optarg; break;

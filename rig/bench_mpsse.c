@@ -99,11 +99,13 @@ int bench_mpsse_run(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rig = optarg; break;
-        case 't':
-            ticks = strtol(optarg, &end, 10);
-            if (*end || ticks < 1)
-                return cli_usage_error(&cmd_bench, "--ticks: a positive integer, not '%s'", optarg);
+        case 't': {
+            double n;
+            if (cli_parse_whole(&cmd_bench, "--ticks", optarg, 1, 1e15, &n))
+                return CLI_EXIT_USAGE;
+            ticks = (long)n;
             break;
+        }
         case 'R':
             rate = strtod(optarg, &end);
             if (*end || !(rate > 0) || rate > 1e6)

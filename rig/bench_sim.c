@@ -177,21 +177,21 @@ int bench_sim_run(int argc, char **argv)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        char *end;
         switch (c) {
         case O_CELL: cell = optarg; break;
         case O_PACK: only_pack = optarg; break;
         case O_NOCG: no_callgrind = true; break;
         case O_SECONDS:
-            min_s = strtod(optarg, &end);
-            if (*end || !(min_s >= 0.01 && min_s <= 600))
-                return cli_usage_error(&cmd_bench, "--seconds: '%s' must be 0.01..600", optarg);
+            if (cli_parse_number(&cmd_bench, "--seconds", optarg, 0.01, 600, &min_s))
+                return CLI_EXIT_USAGE;
             break;
-        case O_INNER:
-            inner_steps = strtol(optarg, &end, 10);
-            if (*end || inner_steps < 1)
-                return cli_usage_error(&cmd_bench, "--inner-steps: '%s' must be >= 1", optarg);
+        case O_INNER: {
+            double steps;
+            if (cli_parse_whole(&cmd_bench, "--inner-steps", optarg, 1, 1e15, &steps))
+                return CLI_EXIT_USAGE;
+            inner_steps = (long)steps;
             break;
+        }
         default:
             return cli_usage_error(&cmd_bench, "sim: unknown or incomplete option '%s'",
                                    argv[optind - 1]);

@@ -7,15 +7,13 @@
 #include <string.h>
 
 #include "sim/frame.h"
+#include "sim/rng.h"
 
 static uint64_t rng_state = 0x243F6A8885A308D3u;
 
 static uint64_t next(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Du;
+    return rng_next(&rng_state);
 }
 
 static size_t frames_seen;

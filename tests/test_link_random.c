@@ -9,15 +9,13 @@
 
 #include "rig/link.h"
 #include "sim/bms.h"
+#include "sim/rng.h"
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15u;
 
 static uint64_t next(void)
 {
-    rng_state ^= rng_state >> 12;
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 0x2545F4914F6CDD1Du;
+    return rng_next(&rng_state);
 }
 
 static const uint8_t POLL30[] = { 0x55, 0xAA, 0x03, 0x22, 0x01, 0x30, 0x0C, 0x9D, 0xFF };
