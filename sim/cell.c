@@ -26,6 +26,15 @@ void cell_coeffs_compute(const struct cell_params *cp, const struct cell_health 
     out->c2_f = out->r2_ohm > 0.0 ? rc.tau2_s / out->r2_ohm : 0.0;
     out->dsoc_per_c = 1.0 / (3600.0 * cp->rated_ah * capf);
     out->z_ohm = out->r0_ohm + out->b1 + out->b2 + out->ocv_slope * dt_s * out->dsoc_per_c;
+    double i0 = cell_params_ct_i0(cp, soc, temp_c);
+    out->ct_k_v = cell_params_ct_k_v(temp_c);
+    /* An aged cell's exchange current falls as its resistances rise [I]. */
+    out->ct_inv2i0 = isfinite(i0) ? rf / (2.0 * i0) : 0.0;
+}
+
+double cell_ct_eta(const struct cell_coeffs *k, double i_a)
+{
+    return k->ct_k_v * asinh(i_a * k->ct_inv2i0);
 }
 
 void cell_init(struct cell *c, double soc, double temp_c)
@@ -55,21 +64,23 @@ double cell_step(struct cell *c, const struct cell_coeffs *k, double dt_s, doubl
     double v2n = k->a2 * c->v2_v + k->b2 * i_a;
     double int_v1 = k->r1_ohm * i_a * dt_s + (c->v1_v - k->r1_ohm * i_a) * k->tau1_s * (1.0 - k->a1);
     double int_v2 = k->r2_ohm * i_a * dt_s + (c->v2_v - k->r2_ohm * i_a) * k->tau2_s * (1.0 - k->a2);
-    double heat = i_a * i_a * k->r0_ohm * dt_s
+    double eta = cell_ct_eta(k, i_a);
+    double heat = i_a * i_a * k->r0_ohm * dt_s + i_a * eta * dt_s
                   + rc_heat(c->v1_v, v1n, k->r1_ohm, k->tau1_s, k->a1, k->c1_f, i_a, dt_s)
                   + rc_heat(c->v2_v, v2n, k->r2_ohm, k->tau2_s, k->a2, k->c2_f, i_a, dt_s);
     c->soc -= i_a * eff * dt_s * k->dsoc_per_c;
     double ocv_end = k->ocv0_v + k->ocv_slope * (c->soc - k->soc_ref);
-    double int_v = 0.5 * (ocv_start + ocv_end) * dt_s - k->r0_ohm * i_a * dt_s - int_v1 - int_v2;
+    double int_v = 0.5 * (ocv_start + ocv_end) * dt_s - (k->r0_ohm * i_a + eta) * dt_s - int_v1 -
+                   int_v2;
     c->energy_out_j += i_a * int_v;
     c->heat_j += heat;
     c->v1_v = v1n;
     c->v2_v = v2n;
-    return ocv_end - k->r0_ohm * i_a - v1n - v2n;
+    return ocv_end - k->r0_ohm * i_a - eta - v1n - v2n;
 }
 
 double cell_terminal_v(const struct cell *c, const struct cell_coeffs *k, double i_a)
 {
     double ocv = k->ocv0_v + k->ocv_slope * (c->soc - k->soc_ref);
-    return ocv - k->r0_ohm * i_a - c->v1_v - c->v2_v;
+    return ocv - k->r0_ohm * i_a - cell_ct_eta(k, i_a) - c->v1_v - c->v2_v;
 }

@@ -1,13 +1,18 @@
 /* cell.h: the 2-RC Thevenin cell with exact exponential discretisation (zero-order-hold current).
  *
- *     V = OCV(soc) - R0 i - v1 - v2,   dv_k/dt = -v_k/tau_k + i/C_k,   dsoc/dt = -i/(3600 Q)
+ *     V = OCV(soc) - R0 i - eta(i) - v1 - v2,   dv_k/dt = -v_k/tau_k + i/C_k,
+ *     dsoc/dt = -i/(3600 Q),   eta(i) = K asinh(i / (2 I0))
  *
+ * eta is the charge-transfer (Butler-Volmer) overpotential of sets with `ct` rows
+ * (cellparams.h); it is algebraic like R0 (the double layer is taken as instantaneous [I]) and
+ * zero for sets without them, which are then the plain 2-RC cell.
  * Over a step of dt with constant current i (+ = discharge):
  *     v_k' = a_k v_k + b_k i,   a_k = exp(-dt/tau_k),   b_k = R_k (1 - a_k)
  * which is exact for any dt (100 us .. 10 s and beyond), so large steps stay stable and right.
  * The OCV is treated as linear in SOC inside a step, so the end-of-step terminal voltage is
  *     V' = E - Z i,   E = OCV(soc) - a1 v1 - a2 v2,   Z = R0 + b1 + b2 + k dt/(3600 Q)
- * with k = dOCV/dSOC: that is what the pack uses to split a group's current exactly.
+ * with k = dOCV/dSOC (minus eta(i) where the set has it): that is what the pack uses to split
+ * a group's current exactly.
  *
  * This header holds the coefficient computation the pack shares, and a scalar reference cell
  * (struct cell) that tests and single-cell tools use; the pack's structure-of-arrays hot path
@@ -37,7 +42,12 @@ struct cell_coeffs {
     double tau1_s, tau2_s;
     double dsoc_per_c;     /* 1 / (3600 Q_eff): SOC change per coulomb */
     double z_ohm;          /* step impedance R0 + b1 + b2 + ocv_slope dt dsoc_per_c */
+    double ct_k_v;         /* K = 2RT/F of the charge-transfer term, V */
+    double ct_inv2i0;      /* 1 / (2 I0), 1/A (0: no charge-transfer term); x r_factor */
 };
+
+/* The charge-transfer overpotential at current i (+ = discharge), V; 0 without ct rows. */
+double cell_ct_eta(const struct cell_coeffs *k, double i_a);
 
 void cell_coeffs_compute(const struct cell_params *cp, const struct cell_health *h, double soc,
                          double temp_c, double dt_s, struct cell_coeffs *out);
@@ -60,7 +70,7 @@ void cell_init(struct cell *c, double soc, double temp_c);
  * efficiency (applied by the caller through `eff` = coulomb_eff when i < 0, else 1). */
 double cell_step(struct cell *c, const struct cell_coeffs *k, double dt_s, double i_a, double eff);
 
-/* Terminal voltage now for a current i (instantaneous: OCV - R0 i - v1 - v2). */
+/* Terminal voltage now for a current i (instantaneous: OCV - R0 i - eta(i) - v1 - v2). */
 double cell_terminal_v(const struct cell *c, const struct cell_coeffs *k, double i_a);
 
 #endif

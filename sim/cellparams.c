@@ -139,6 +139,16 @@ static int check_set(const struct cell_params *cp, const char *source, unsigned 
         if (!(cp->tau1_s[i] > 0.0) || !(cp->tau2_s[i] > 0.0))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where, "time constant must be > 0");
     }
+    for (size_t i = 0; i < cp->n_ct; i++) {
+        if (!(cp->ct_soc[i] >= 0.0 && cp->ct_soc[i] <= 1.0))
+            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "ct SOC %.4g outside 0..1",
+                        cp->ct_soc[i]);
+        if (i && !(cp->ct_soc[i] > cp->ct_soc[i - 1]))
+            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "ct SOC axis not increasing");
+        if (!(cp->ct_i0_a[i] > 0.0 && isfinite(cp->ct_i0_a[i])))
+            return fail(BMSRIG_ERR_RANGE, err, errlen, where,
+                        "exchange current must be > 0 and finite");
+    }
     return BMSRIG_OK;
 }
 
@@ -350,6 +360,24 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
             out->r2_ohm[i] = v[4];
             out->tau2_s[i] = v[5];
             out->n_rc++;
+        } else if (strcmp(key, "ct") == 0) {
+            if (nv != 2)
+                return fail(BMSRIG_ERR_PARSE, err, errlen, where, "'ct' takes SOC and I0_A");
+            size_t i = out->n_ct;
+            if (i >= CELLPARAMS_TABLE_MAX)
+                return fail(BMSRIG_ERR_PARSE, err, errlen, where, "more than %d ct rows",
+                            CELLPARAMS_TABLE_MAX);
+            if (!(v[0] >= 0.0 && v[0] <= 1.0))
+                return fail(BMSRIG_ERR_RANGE, err, errlen, where, "SOC %g outside 0..1", v[0]);
+            if (i && !(v[0] > out->ct_soc[i - 1]))
+                return fail(BMSRIG_ERR_RANGE, err, errlen, where,
+                            "ct SOC %g not above the previous row's %g", v[0], out->ct_soc[i - 1]);
+            if (!(v[1] > 0.0))
+                return fail(BMSRIG_ERR_RANGE, err, errlen, where,
+                            "exchange current I0 must be > 0 A (got %g)", v[1]);
+            out->ct_soc[i] = v[0];
+            out->ct_i0_a[i] = v[1];
+            out->n_ct++;
         } else {
             return fail(BMSRIG_ERR_PARSE, err, errlen, where, "unknown key '%s'", key);
         }
@@ -443,15 +471,33 @@ double cell_params_energy_j(const struct cell_params *cp, double soc_lo, double 
     return sign * area * cp->rated_ah * 3600.0;
 }
 
+/* R(T) / R(t_ref): the Arrhenius factor of the set's resistances. */
+static double arrhenius(const struct cell_params *cp, double temp_c)
+{
+    double tk = temp_c + 273.15;
+    double tref = cp->t_ref_c + 273.15;
+    return exp(cp->ea_j_per_mol / CELLPARAMS_R_GAS * (1.0 / tk - 1.0 / tref));
+}
+
 void cell_params_rc(const struct cell_params *cp, double soc, double temp_c, struct cell_rc *out)
 {
     size_t n = cp->n_rc;
-    double tk = temp_c + 273.15;
-    double tref = cp->t_ref_c + 273.15;
-    double arr = exp(cp->ea_j_per_mol / CELLPARAMS_R_GAS * (1.0 / tk - 1.0 / tref));
+    double arr = arrhenius(cp, temp_c);
     out->r0_ohm = arr * interp_clamped(cp->rc_soc, cp->r0_ohm, n, soc);
     out->r1_ohm = arr * interp_clamped(cp->rc_soc, cp->r1_ohm, n, soc);
     out->r2_ohm = arr * interp_clamped(cp->rc_soc, cp->r2_ohm, n, soc);
     out->tau1_s = interp_clamped(cp->rc_soc, cp->tau1_s, n, soc);
     out->tau2_s = interp_clamped(cp->rc_soc, cp->tau2_s, n, soc);
+}
+
+double cell_params_ct_i0(const struct cell_params *cp, double soc, double temp_c)
+{
+    if (cp->n_ct == 0)
+        return INFINITY;
+    return interp_clamped(cp->ct_soc, cp->ct_i0_a, cp->n_ct, soc) / arrhenius(cp, temp_c);
+}
+
+double cell_params_ct_k_v(double temp_c)
+{
+    return 2.0 * CELLPARAMS_R_GAS * (temp_c + 273.15) / CELLPARAMS_FARADAY;
 }

@@ -12,6 +12,8 @@
  * Table rows (one row per line, SOC axis strictly increasing, inside 0..1):
  *     ocv SOC VOLTS                         open-circuit voltage at rest, strictly increasing
  *     rc  SOC R0_OHM R1_OHM TAU1_S R2_OHM TAU2_S   resistances at t_ref_c; R(T) Arrhenius
+ *     ct  SOC I0_A                          optional: exchange current of the charge-transfer
+ *                                           (Butler-Volmer) overpotential at t_ref_c, see below
  * A malformed or unphysical set (missing key, negative resistance, non-monotonic OCV, SOC
  * outside 0..1, ungraded number ...) is refused with "<source>:<line>: <reason>". */
 #ifndef BMSRIG_SIM_CELLPARAMS_H
@@ -24,6 +26,8 @@
 
 /* Gas constant for the Arrhenius scaling [S]. */
 #define CELLPARAMS_R_GAS 8.314462618
+/* Faraday constant [S]. */
+#define CELLPARAMS_FARADAY 96485.33212
 
 /* A complete, validated parameter set. Plain data: copy it freely. */
 struct cell_params {
@@ -51,6 +55,10 @@ struct cell_params {
     double tau1_s[CELLPARAMS_TABLE_MAX];
     double r2_ohm[CELLPARAMS_TABLE_MAX];
     double tau2_s[CELLPARAMS_TABLE_MAX];
+
+    size_t n_ct;                  /* 0: no charge-transfer term (the plain 2-RC cell) */
+    double ct_soc[CELLPARAMS_TABLE_MAX];
+    double ct_i0_a[CELLPARAMS_TABLE_MAX];
 };
 
 /* Parses and validates `len` bytes of `text` (need not be NUL-terminated) into `out`.
@@ -83,5 +91,14 @@ struct cell_rc {
     double r0_ohm, r1_ohm, tau1_s, r2_ohm, tau2_s;
 };
 void cell_params_rc(const struct cell_params *cp, double soc, double temp_c, struct cell_rc *out);
+
+/* Charge-transfer overpotential in series with R0 (symmetric Butler-Volmer, transfer
+ * coefficient 0.5 [I]):   eta(i) = K(T) asinh(i / (2 I0(soc, T))),   K(T) = 2 R T / F
+ * (51.4 mV at 25 C [S]). It is odd in i (a drop on discharge, a rise on charge), close to a
+ * resistance K / (2 I0) for |i| << I0 and logarithmic in |i| above it. I0 is interpolated from
+ * the ct rows (clamped at the ends) and Arrhenius-scaled with the set's ea_j_per_mol (I0 rises
+ * as R falls). Returns INFINITY when the set has no ct rows (eta = 0). */
+double cell_params_ct_i0(const struct cell_params *cp, double soc, double temp_c);
+double cell_params_ct_k_v(double temp_c);
 
 #endif

@@ -5,7 +5,15 @@
  * sums and the per-cell update are flat loops over contiguous memory with no branches. Every
  * SOC/temperature/fault-dependent quantity (tables, Arrhenius, exponentials) lives in the
  * coefficient arrays, recomputed by refresh() every param_refresh_s of simulated time, when dt
- * changes, or when a fault or input changed; the per-step path is arithmetic only. */
+ * changes, or when a fault or input changed; the per-step path is arithmetic only.
+ *
+ * Cells with a charge-transfer term (cell.h: eta(i) = K asinh(i / 2 I0)) make the group split
+ * non-linear. Each step then predicts every cell's current from the linear part of the split,
+ * replaces eta by its tangent at that current (an offset plus a resistance), and solves the
+ * split again with it: exact for one cell per group and for a group of equal cells (the
+ * prediction is then the true current), second-order close otherwise, and the group currents
+ * still sum to the load exactly. That costs one asinh and one sqrt per cell per step, so only
+ * packs whose set has ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
@@ -27,6 +35,7 @@ struct pack {
     double i_act;                /* pack current that flowed in the last step */
     bool string_open;
     bool dirty;                  /* a fault or input changed: refresh before the next step */
+    bool has_ct;                 /* the set has a charge-transfer term: linearise it per step */
     double coeff_dt;             /* the dt the coefficients were computed for */
     double since_refresh_s;
     double charge_out_c;
@@ -39,6 +48,10 @@ struct pack {
     double a1[N] ALIGN, b1[N] ALIGN, a2[N] ALIGN, b2[N] ALIGN, t1[N] ALIGN, t2[N] ALIGN;
     double c1h[N] ALIGN, c2h[N] ALIGN;       /* C/2 for the capacitor energy */
     double g[N] ALIGN;                       /* 1/Z, 0 for an open cell */
+    double ctk[N] ALIGN, cti[N] ALIGN;       /* charge transfer: K and 1/(2 I0) (0: none) */
+    /* the step's linear model of the cell (= g, 0, 0 without a charge-transfer term) */
+    double gs[N] ALIGN;                      /* 1 / (Z + rct) */
+    double eoff[N] ALIGN, rct[N] ALIGN;      /* eta(i) ~ eoff + rct i over the step */
     double dsoc[N] ALIGN;                    /* dt / (3600 Q) */
     double leakg[N] ALIGN;                   /* self-discharge + internal short conductance */
     double effc[N] ALIGN;                    /* coulombic efficiency when charging */
@@ -52,7 +65,8 @@ struct pack {
 
     /* groups */
     double vg[PACK_MAX_SERIES];              /* common terminal voltage of the group's cells */
-    double inv_sumg[PACK_MAX_SERIES];
+    double inv_sumg[PACK_MAX_SERIES];        /* 1 / sum of g (0: the group is open) */
+    double inv_sumgs[PACK_MAX_SERIES];       /* 1 / sum of gs, this step */
     double drain_g[PACK_MAX_SERIES];         /* bleed + sense leak + moisture conductance */
     bool bleed[PACK_MAX_SERIES];
     double sense_leak_ohm[PACK_MAX_SERIES];
@@ -216,6 +230,11 @@ static void refresh(struct pack *p, double dt)
         p->c2h[sl] = 0.5 * k.c2_f;
         p->dsoc[sl] = dt * k.dsoc_per_c;
         p->g[sl] = p->open[sl] ? 0.0 : 1.0 / k.z_ohm;
+        p->ctk[sl] = k.ct_k_v;
+        p->cti[sl] = k.ct_inv2i0;
+        p->gs[sl] = p->g[sl];
+        p->eoff[sl] = 0.0;
+        p->rct[sl] = 0.0;
         p->leakg[sl] = 1.0 / cp->self_discharge_ohm +
                        (p->short_ohm[sl] > 0.0 && isfinite(p->short_ohm[sl]) ? 1.0 / p->short_ohm[sl] : 0.0);
         p->effc[sl] = cp->coulomb_eff;
@@ -231,6 +250,7 @@ static void refresh(struct pack *p, double dt)
         for (unsigned k = 0; k < p->pp; k++)
             sum += p->g[k * p->s + gi];
         p->inv_sumg[gi] = sum > 0.0 ? 1.0 / sum : 0.0;
+        p->inv_sumgs[gi] = p->inv_sumg[gi];
         if (sum <= 0.0)
             p->string_open = true;
         double d = p->bleed[gi] ? 1.0 / p->cfg.bleed_ohm : 0.0;
@@ -259,6 +279,7 @@ struct pack *pack_new(const struct pack_config *cfg)
     p->s = cfg->series;
     p->pp = cfg->parallel;
     p->n = p->s * p->pp;
+    p->has_ct = cfg->cell.n_ct > 0;
     p->ambient_c = cfg->temp0_c;
     for (unsigned sl = 0; sl < p->n; sl++) {
         p->soc[sl] = cfg->soc0;
@@ -314,6 +335,45 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
             vc[k * s + gi] = p->vg[gi];
 }
 
+/* Group solve with the charge-transfer term: the plain split predicts each cell's current, eta
+ * is replaced by its tangent there, and the split is solved again (see the top of the file). */
+static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
+{
+    const unsigned n = s * par;
+    double *restrict e = p->e, *restrict gs = p->gs, *restrict eoff = p->eoff, *restrict rct = p->rct;
+    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
+    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], vlin[PACK_MAX_SERIES];
+    for (unsigned c = 0; c < n; c++)
+        e[c] = p->ocv0[c] + p->slope[c] * (p->soc[c] - p->socref[c]) - p->a1[c] * p->v1[c] -
+               p->a2[c] * p->v2[c];
+    for (unsigned gi = 0; gi < s; gi++)
+        sum_eg[gi] = 0.0;
+    for (unsigned c = 0; c < n; c++)
+        sum_eg[c % s] += e[c] * g[c];
+    for (unsigned gi = 0; gi < s; gi++) {
+        vlin[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
+        sum_eg[gi] = 0.0;
+        sum_g[gi] = 0.0;
+    }
+    for (unsigned c = 0; c < n; c++) {
+        double ipred = (e[c] - vlin[c % s]) * g[c];
+        double x = ipred * cti[c];
+        double slope = ctk[c] * cti[c] / sqrt(1.0 + x * x);      /* d eta / d i at ipred */
+        rct[c] = slope;
+        eoff[c] = ctk[c] * asinh(x) - slope * ipred;
+        gs[c] = g[c] / (1.0 + g[c] * slope);
+        e[c] -= eoff[c];
+        sum_eg[c % s] += e[c] * gs[c];
+        sum_g[c % s] += gs[c];
+    }
+    for (unsigned gi = 0; gi < s; gi++) {
+        p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
+        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
+    }
+    for (unsigned c = 0; c < n; c++)
+        p->vc[c] = p->vg[c % s];
+}
+
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
  * AVX2 clone is picked at load time where the CPU has it). fp-contract is off for this file
  * (sim/CMakeLists.txt) so every clone rounds identically: traces stay byte-identical. */
@@ -323,7 +383,8 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
     double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
     double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
-    const double *restrict e = p->e, *restrict vc = p->vc, *restrict g = p->g;
+    const double *restrict e = p->e, *restrict vc = p->vc, *restrict g = p->gs;
+    const double *restrict eoff = p->eoff, *restrict rct = p->rct;
     const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
     const double *restrict leakg = p->leakg, *restrict effc = p->effc;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict b1 = p->b1, *restrict b2 = p->b2;
@@ -332,6 +393,7 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
     const double *restrict dsocc = p->dsoc, *restrict cinv = p->cinv, *restrict hdt = p->hdt;
     for (unsigned c = 0; c < n; c++) {
         double i = (e[c] - vc[c]) * g[c];
+        double eta = eoff[c] + rct[c] * i;                   /* charge transfer (0 if none) */
         double ocv_s = ocv0[c] + slope[c] * (soc[c] - socref[c]);
         double iin = i + leakg[c] * ocv_s;
         double ipos = iin > 0.0 ? iin : 0.0;          /* charge is stored at effc */
@@ -344,9 +406,9 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
         double iv2 = r2i * dt + (v2o - r2i) * t2[c];
         double dsoc = ichg * dsocc[c];
         double ocv_e = ocv_s - slope[c] * dsoc;
-        double heat = i * i * r0[c] * dt + i * iv1 - c1h[c] * (v1n * v1n - v1o * v1o) +
+        double heat = i * i * r0[c] * dt + i * eta * dt + i * iv1 - c1h[c] * (v1n * v1n - v1o * v1o) +
                       i * iv2 - c2h[c] * (v2n * v2n - v2o * v2o) + leakg[c] * ocv_s * ocv_s * dt;
-        eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - r0[c] * i * dt - iv1 - iv2);
+        eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - (r0[c] * i + eta) * dt - iv1 - iv2);
         hacc[c] += heat;
         soc[c] -= dsoc;
         v1[c] = v1n;
@@ -366,7 +428,10 @@ void pack_step(struct pack *p, double dt, double load_current_a)
     const double ia = p->string_open ? 0.0 : load_current_a;
     const double ta = p->ambient_c;
 
-    solve_groups(p, s, par, ia);
+    if (p->has_ct)
+        solve_groups_ct(p, s, par, ia);
+    else
+        solve_groups(p, s, par, ia);
     step_cells(p, n, dt, ta);
     p->i_act = ia;
     p->charge_out_c += ia * dt;
@@ -385,11 +450,11 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
         for (unsigned k = 0; k < p->pp; k++) {
             unsigned c = k * p->s + gi;
             double e = p->ocv0[c] + p->slope[c] * (p->soc[c] - p->socref[c]) -
-                       p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c];
-            sum_eg += e * p->g[c];
+                       p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c] - p->eoff[c];
+            sum_eg += e * p->gs[c];
         }
-        a += (sum_eg - p->drain_g[gi] * p->vg[gi]) * p->inv_sumg[gi];
-        b += p->inv_sumg[gi] + p->cfg.interconnect_ohm;
+        a += (sum_eg - p->drain_g[gi] * p->vg[gi]) * p->inv_sumgs[gi];
+        b += p->inv_sumgs[gi] + p->cfg.interconnect_ohm;
     }
     return b > 0.0 ? (a - v_target) / b : 0.0;
 }

@@ -24,21 +24,47 @@ ocv = sorted((float(r['soc_pct']) / 100, float(r['cell_V'])) for r in rows('sdi2
 ocv_d = {round(s * 100, 2): v for s, v in ocv}
 dsg = rows('sdi26f_discharge_v_vs_soc_by_temp_current.csv')
 
-def rfit(temp, soc_pct):
-    pts = [(float(r['cell_current_A']), float(r['cell_V'])) for r in dsg
-           if float(r['temp_C']) == temp and float(r['soc_pct']) == soc_pct]
-    o = ocv_d[soc_pct]
-    return sum(i * (o - v) for i, v in pts) / sum(i * i for i, v in pts)
+# Model fitted to the loaded tables (docs/model.md section 6), steady state:
+#     V = OCV(s) - R I - K(T) asinh(I / (2 I0(s)))     K(T) = 2 R T / F  (51.4 mV at 25 C)
+# with one resistance R for 20..95 % and one exchange current I0 per SOC row. R and I0(s) by
+# least squares over the 7 current bands at 25 C; Ea by least squares over the -5/5/15 C tables
+# with R and I0 Arrhenius-scaled (R x a, I0 / a, a = exp(Ea/R (1/T - 1/Tref))).
+RG, FARADAY = 8.314462618, 96485.33212
+def k_ct(temp):
+    return 2 * RG * (temp + 273.15) / FARADAY
+
+def golden(f, lo, hi, iters=90):
+    g = (5 ** 0.5 - 1) / 2
+    for _ in range(iters):
+        c, d = hi - g * (hi - lo), lo + g * (hi - lo)
+        if f(c) < f(d): hi = d
+        else: lo = c
+    return (lo + hi) / 2
+
+def band_points(temp, soc_pct):
+    return [(float(r['cell_current_A']), float(r['cell_V'])) for r in dsg
+            if float(r['temp_C']) == temp and float(r['soc_pct']) == soc_pct]
+
+def sse_at(temp, soc_pct, r, i0, arr=1.0):
+    o, k = ocv_d[soc_pct], k_ct(temp)
+    return sum((o - r * arr * i - k * math.asinh(i * arr / (2 * i0)) - v) ** 2
+               for i, v in band_points(temp, soc_pct))
+
+def i0_fit(soc_pct, r):
+    return math.exp(golden(lambda li: sse_at(25, soc_pct, r, math.exp(li)), math.log(1e-4), math.log(1e3)))
 
 socs = [s for s in sorted(ocv_d) if 20 <= s <= 95]
-rtot25 = {s: rfit(25, s) for s in socs}
-# Arrhenius: mean R over 20..95 % per temperature band, least squares of ln R on 1/T.
-xs, ys = [], []
-for t in (-5, 5, 15, 25):
-    xs.append(1 / (t + 273.15)); ys.append(math.log(sum(rfit(t, s) for s in socs) / len(socs)))
-mx, my = sum(xs) / 4, sum(ys) / 4
-slope = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
-ea26f = slope * 8.314462618
+def sse_25(r):
+    return sum(sse_at(25, s, r, i0_fit(s, r)) for s in socs)
+r26f = golden(sse_25, 0.0, 0.12, 60)
+i0_26f = {s: i0_fit(s, r26f) for s in socs}
+def sse_cold(ea):
+    tot = 0.0
+    for t in (-5, 5, 15):
+        arr = math.exp(ea / RG * (1 / (t + 273.15) - 1 / 298.15))
+        tot += sum(sse_at(t, s, r26f, i0_26f[s], arr) for s in socs)
+    return tot
+ea26f = golden(sse_cold, 0.0, 60000.0, 60)
 # Split of the fitted total resistance (steady-state drop after minutes) [I]:
 F0, F1, F2, TAU1, TAU2 = 0.45, 0.20, 0.35, 5.0, 30.0
 
@@ -61,19 +87,18 @@ mass_kg 0.047 [S] weight <= 47.0 g, same source
 heat_capacity_j_per_k 44.7 [D] 0.047 kg x 950 J/kg/K (cells.md 3.3: cp 900-1000 J/kg/K)
 self_discharge_ohm 50000 [I] ~2 %/month at 3.7 V (cells.md 6)
 """)
-    f.write(f"ea_j_per_mol {ea26f:.0f} [D] least-squares ln R(T) over the -5/5/15/25 C 26F tables (offset-synthesised tables: low confidence)\n")
+    f.write(f"ea_j_per_mol {ea26f:.0f} [D] least squares of the model against the -5/5/15 C 26F tables, R and I0 scaled together (offset-synthesised tables: low confidence)\n")
     f.write("t_ref_c 25 [S] temperature band of the 26F loaded tables the rc rows are fitted to\n")
     for s, v in ocv:
         note = ("0 % row is a 3.0 V floor set by the table author" if s == 0 else
                 "static OCV, glockwork/ev-stm8l151k6-emotor SOC_TABLE_STATIC_..._26F.h / 10")
         f.write(f"ocv {s:.3f} {v:.4f} [S] {note}\n")
-    r20, r95 = rtot25[20], rtot25[95]
-    f.write(fmt_rc(0.0, 1.6 * r20, "[I]", "no usable data below 20 %: total R rises x1.6 toward empty"))
-    f.write(fmt_rc(0.10, 1.2 * r20, "[I]", "no usable data below 20 %: x1.2 of the 20 % fit"))
+    f.write(fmt_rc(0.0, 1.6 * r26f, "[I]", "no usable data below 20 %: R rises x1.6 toward empty"))
+    f.write(fmt_rc(0.10, 1.2 * r26f, "[I]", "no usable data below 20 %: x1.2"))
+    f.write(fmt_rc(0.20, r26f, "[D]", "one R for 20-95 %: least squares with the ct rows over 7 current bands x 31 SOC rows, 25 C; split 45/20/35 % [I]"))
+    f.write(fmt_rc(1.0, r26f, "[D]", "same R, held to full"))
     for s in socs:
-        f.write(fmt_rc(s / 100, rtot25[s], "[D]",
-                       "R_total = LSQ through origin of (static OCV - loaded V)/I over 7 current bands, 25 C; split 45/20/35 % [I]"))
-    f.write(fmt_rc(1.0, r95, "[I]", "held at the 95 % fit"))
+        f.write(f"ct {s / 100:.3f} {i0_26f[s]:.4f} [D] exchange current: least squares over the 7 current bands at this SOC, 25 C, with K = 2RT/F and the rc R\n")
 
 # ---- LG INR18650 M26 -------------------------------------------------------------------------
 m26 = sorted((float(r['soc']), float(r['cell_V'])) for r in rows('lg_m26_discharge_curve_fit.csv'))
@@ -140,4 +165,4 @@ t_ref_c 25 [I] the rc rows are room-temperature values
         k = m26_shape(s) * 1.1
         f.write(f"rc {s:.3f} {R0M*k:.5f} {R1M*k:.5f} {T1M:.1f} {R2M*k:.5f} {T2M:.1f} [I] M26-class set x1.1 (ICR-named cell, no IR data found), SOC shape\n")
 
-print(f"26F: Ea = {ea26f:.0f} J/mol; R_total(25 C) 20 %: {rtot25[20]*1e3:.1f} mOhm, 50 %: {rtot25[50]*1e3:.1f}, 95 %: {rtot25[95]*1e3:.1f}")
+print(f"26F: Ea = {ea26f:.0f} J/mol; R(25 C) {r26f*1e3:.2f} mOhm; I0 20 %: {i0_26f[20]:.3f} A, 50 %: {i0_26f[50]:.3f} A, 95 %: {i0_26f[95]:.4f} A")
