@@ -128,6 +128,11 @@ Test(cell, bad_files_are_refused_with_file_line)
         { 18, "rc 0 0.03 0.01 1 0.01 2 [I] t", "not above the previous", 18 },
         { 4, "min_ah 2.7 [I] t", "min_ah 2.7 exceeds rated_ah", 18 },
         { 6, "v_cutoff 3.7 [I] t", "v_cutoff < v_nominal", 18 },
+        { 18, "ct 0.5 0 [I] t", "exchange current I0 must be > 0", 18 },
+        { 18, "ct 0.5 -2 [I] t", "exchange current I0 must be > 0", 18 },
+        { 18, "ct 0.5 [I] t", "'ct' takes SOC and I0_A", 18 },
+        { 18, "ct 1.5 1.0 [I] t", "outside 0..1", 18 },
+        { 18, "ct 0.5 1 [I] t\nct 0.4 1 [I] t", "ct SOC 0.4 not above the previous", 19 },
     };
     struct cell_params cp;
     char err[512];
