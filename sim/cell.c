@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "sim/fast_asinh.h"
+
 void cell_coeffs_compute(const struct cell_params *cp, const struct cell_health *h, double soc,
                          double temp_c, double dt_s, struct cell_coeffs *out)
 {
@@ -34,7 +36,7 @@ void cell_coeffs_compute(const struct cell_params *cp, const struct cell_health 
 
 double cell_ct_eta(const struct cell_coeffs *k, double i_a)
 {
-    return k->ct_k_v * asinh(i_a * k->ct_inv2i0);
+    return k->ct_k_v * fast_asinh(i_a * k->ct_inv2i0);
 }
 
 void cell_init(struct cell *c, double soc, double temp_c)

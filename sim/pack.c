@@ -12,8 +12,8 @@
  * replaces eta by its tangent at that current (an offset plus a resistance), and solves the
  * split again with it: exact for one cell per group and for a group of equal cells (the
  * prediction is then the true current), second-order close otherwise, and the group currents
- * still sum to the load exactly. That costs one asinh and one sqrt per cell per step, so only
- * packs whose set has ct rows take that path. */
+ * still sum to the load exactly. That costs an asinh (sim/fast_asinh.h), a sqrt and two
+ * divisions per cell per step, so only packs whose set has ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/fast_asinh.h"
 #include "sim/rng.h"
 #include "sim/status.h"
 
@@ -337,41 +338,58 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
 
 /* Group solve with the charge-transfer term: the plain split predicts each cell's current, eta
  * is replaced by its tangent there, and the split is solved again (see the top of the file). */
+__attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
     const unsigned n = s * par;
-    double *restrict e = p->e, *restrict gs = p->gs, *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
-    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], vlin[PACK_MAX_SERIES];
+    double *restrict e = p->e, *restrict vc = p->vc, *restrict gs = p->gs;
+    double *restrict eoff = p->eoff, *restrict rct = p->rct;
+    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
+    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict g = p->g;
+    const double *restrict ctk = p->ctk, *restrict cti = p->cti;
+    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
     for (unsigned c = 0; c < n; c++)
-        e[c] = p->ocv0[c] + p->slope[c] * (p->soc[c] - p->socref[c]) - p->a1[c] * p->v1[c] -
-               p->a2[c] * p->v2[c];
+        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c];
+    /* the plain split predicts each cell's current */
     for (unsigned gi = 0; gi < s; gi++)
-        sum_eg[gi] = 0.0;
-    for (unsigned c = 0; c < n; c++)
-        sum_eg[c % s] += e[c] * g[c];
-    for (unsigned gi = 0; gi < s; gi++) {
-        vlin[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
-        sum_eg[gi] = 0.0;
-        sum_g[gi] = 0.0;
-    }
+        sum_eg[gi] = e[gi] * g[gi];
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
+    for (unsigned gi = 0; gi < s; gi++)
+        vc[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            vc[k * s + gi] = vc[gi];
+    /* eta's tangent there: an offset and a resistance in series with the cell */
     for (unsigned c = 0; c < n; c++) {
-        double ipred = (e[c] - vlin[c % s]) * g[c];
-        double x = ipred * cti[c];
-        double slope = ctk[c] * cti[c] / sqrt(1.0 + x * x);      /* d eta / d i at ipred */
-        rct[c] = slope;
-        eoff[c] = ctk[c] * asinh(x) - slope * ipred;
-        gs[c] = g[c] / (1.0 + g[c] * slope);
+        double ipred = (e[c] - vc[c]) * g[c];
+        double x = fast_asinh_clamp(ipred * cti[c]);
+        double root = sqrt(x * x + 1.0);
+        double r = ctk[c] * cti[c] / root;                   /* d eta / d i at ipred */
+        rct[c] = r;
+        eoff[c] = ctk[c] * fast_asinh_root(x, root) - r * ipred;
+        gs[c] = g[c] / (1.0 + g[c] * r);
         e[c] -= eoff[c];
-        sum_eg[c % s] += e[c] * gs[c];
-        sum_g[c % s] += gs[c];
     }
+    /* and the split again with it */
+    for (unsigned gi = 0; gi < s; gi++) {
+        sum_eg[gi] = e[gi] * gs[gi];
+        sum_g[gi] = gs[gi];
+    }
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++) {
+            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
+            sum_g[gi] += gs[k * s + gi];
+        }
     for (unsigned gi = 0; gi < s; gi++) {
         p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     }
-    for (unsigned c = 0; c < n; c++)
-        p->vc[c] = p->vg[c % s];
+    for (unsigned k = 0; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            vc[k * s + gi] = p->vg[gi];
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an

@@ -9,6 +9,7 @@
 #include "rig/cellfile.h"
 #include "sim/cell.h"
 #include "sim/cellparams.h"
+#include "sim/fast_asinh.h"
 #include "sim/pack.h"
 #include "sim/status.h"
 
@@ -359,4 +360,30 @@ Test(cell, exact_for_any_dt)
     cr_expect(fabs(vf - vc) < 1e-6, "100 us x 1e5 gives %.9f V, one 10 s step %.9f V", vf, vc);
     cr_expect(fabs(a.v1_v - b.v1_v) < 1e-9 && fabs(a.v2_v - b.v2_v) < 1e-9);
     cr_expect(fabs(a.heat_j - b.heat_j) < 1e-6 * b.heat_j, "heat %.9f vs %.9f", a.heat_j, b.heat_j);
+}
+
+/* ---- the vectorisable asinh of the charge-transfer term -------------------------------------- */
+
+Test(cell, fast_asinh_matches_libm)
+{
+    double worst = 0.0, at = 0.0;
+    for (long n = -2000000; n <= 2000000; n++) {
+        double x = (double)n * 1e-4 * (1.0 + 1e-7 * (double)(n % 97));   /* -200..200, uneven */
+        double d = fabs(fast_asinh(x) - asinh(x));
+        if (d > worst) {
+            worst = d;
+            at = x;
+        }
+    }
+    for (double x = 1e-12; x < 1e140; x *= 1.37) {
+        double d = fabs(fast_asinh(x) - asinh(x)) / (1.0 + fabs(asinh(x)));
+        cr_expect(d < 4e-15, "x %g: %.17g vs libm %.17g", x, fast_asinh(x), asinh(x));
+        cr_expect(fast_asinh(-x) == -fast_asinh(x), "not odd at %g", x);
+    }
+    cr_log_info("fast_asinh vs libm asinh on -200..200: worst %.3g at %g", worst, at);
+    cr_expect(worst < 4e-15, "fast_asinh off by %.3g at %g", worst, at);
+    cr_expect(fast_asinh(0.0) == 0.0);
+    /* beyond the clamp it saturates instead of overflowing into NaN */
+    cr_expect(fast_asinh(1e300) == fast_asinh(FAST_ASINH_MAX_ARG));
+    cr_expect(isfinite(fast_asinh(-1e300)) && fast_asinh(-1e300) < -345.0);
 }
