@@ -16,6 +16,16 @@ def run(cell, amps, temp=25, dt=2):
         rows = list(csv.DictReader(open(out)))
     return [(float(r["c0_soc"]), float(r["pack_v"])) for r in rows]
 
+def run_charge(cell, amps, soc0, temp=25, dt=2):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "o.csv")
+        subprocess.run([BIN, "sim", "--cell", cell, "--pack", "1s1p", "--charge", str(amps),
+                        "--cv", "4.2", "--soc", str(soc0), "--temp", str(temp), "--isothermal",
+                        "--interconnect-ohm", "0", "--until-cutoff", "--dt", str(dt),
+                        "--every", str(dt), "--quiet", "--out", out], check=True)
+        rows = list(csv.DictReader(open(out)))
+    return [(float(r["c0_soc"]), float(r["pack_v"])) for r in rows]
+
 def v_at(trace, soc):
     for (s0, v0), (s1, v1) in zip(trace, trace[1:]):
         if s0 >= soc > s1:
@@ -63,6 +73,18 @@ for temp in (-5, 5, 15, 25):
                 sq.append((v_at(tr, soc / 100) - v) ** 2)
     print(f"| {temp} C | {1000*math.sqrt(sum(sq)/len(sq)):.1f} mV |")
 print()
+# The 2 A (0.67 A/cell) charge table, 25 C: not fitted, reported as a consistency check.
+chg = {}
+with open(f"{FX}/cells/ref/sdi26f_charge_2A_10s3p_v_vs_soc.csv") as f:
+    for r in csv.DictReader(l for l in f if not l.startswith("#")):
+        if float(r["temp_C"]) == 25:
+            chg[float(r["soc_pct"])] = float(r["cell_V"])
+tr = [(-s, v) for s, v in run_charge("samsung_26f", 2.0 / 3.0, 0.15)]   # rising SOC: flip for v_at
+errs = [(v_at(tr, -soc / 100) - v) * 1000 for soc, v in sorted(chg.items()) if 20 <= soc <= 95]
+print(f"samsung_26f against the 2 A (0.67 A/cell) charge table, 25 C, 20-95 % SOC: RMS "
+      f"{math.sqrt(sum(e * e for e in errs) / len(errs)):.1f} mV, from {min(errs):+.0f} to "
+      f"{max(errs):+.0f} mV over {len(errs)} points (not fitted).\n")
+
 tr = run("lg_m26", 0.52, dt=10)
 cap = (1 - tr[-1][0]) * 2.6
 print(f"### lg_m26 at 0.2C (0.52 A): delivered {cap:.3f} Ah to 2.5 V (rated 2.600 Ah)\n")
