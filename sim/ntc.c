@@ -80,15 +80,20 @@ double ntc_t_from_r(const struct ntc_params *p, double r_ohm)
 
 double ntc_r_from_t(const struct ntc_params *p, double t_c)
 {
+    /* At or below absolute zero (a drift fault can ask for it) the resistance has no finite
+     * value: the sensor presents what an open one does. Past that, the curve is capped there
+     * too (a 10 k B3435 part passes 1e12 ohm near -170 C). */
+    if (!(t_c > -KELVIN))
+        return NTC_OPEN_OHM;
     /* Solve c x^3 + b x + (a - 1/T) = 0 for x = ln R (one real root since b, c > 0). */
     double y = 1.0 / (t_c + KELVIN);
     if (p->c == 0.0)
-        return exp((y - p->a) / p->b);
+        return fmin(exp((y - p->a) / p->b), NTC_OPEN_OHM);
     double pp = p->b / p->c;
     double q = (p->a - y) / p->c;
     double disc = sqrt(q * q / 4.0 + pp * pp * pp / 27.0);
     double x = cbrt(-q / 2.0 + disc) + cbrt(-q / 2.0 - disc);
-    return exp(x);
+    return fmin(exp(x), NTC_OPEN_OHM);
 }
 
 void ntc_divider_default(struct ntc_divider *out)

@@ -23,7 +23,8 @@ void ntc_params_b3435(struct ntc_params *out);
 int ntc_fit(const double *t_c, const double *r_ohm, size_t n, struct ntc_params *out);
 
 double ntc_t_from_r(const struct ntc_params *p, double r_ohm);   /* deg C */
-double ntc_r_from_t(const struct ntc_params *p, double t_c);     /* ohms */
+/* Ohms; capped at NTC_OPEN_OHM, which is also what t_c <= -273.15 C (or NaN) gives. */
+double ntc_r_from_t(const struct ntc_params *p, double t_c);
 
 /* The measurement divider: pull-up to vref, NTC to ground, ADC referred to vref. */
 struct ntc_divider {

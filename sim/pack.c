@@ -692,8 +692,13 @@ int pack_fault_cell_weak(struct pack *p, unsigned cell, double cap_factor, doubl
 
 int pack_fault_group_soc_offset(struct pack *p, unsigned group, double dsoc)
 {
-    if (group >= p->s || !isfinite(dsoc))
+    if (group >= p->s || !(fabs(dsoc) <= 1.0))
         return BMSRIG_ERR_ARG;
+    for (unsigned k = 0; k < p->pp; k++) {
+        double soc = p->soc[k * p->s + group] + dsoc;
+        if (!p->open[k * p->s + group] && !(soc >= PACK_SOC_MIN && soc <= PACK_SOC_MAX))
+            return BMSRIG_ERR_RANGE;
+    }
     for (unsigned k = 0; k < p->pp; k++)
         p->soc[k * p->s + group] += dsoc;
     p->dirty = true;

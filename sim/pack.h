@@ -121,7 +121,12 @@ int pack_fault_cell_open(struct pack *p, unsigned cell, bool open);
 int pack_fault_cell_short(struct pack *p, unsigned cell, double ohms);
 /* Weak / aged cell: capacity and resistance factors (1, 1 = healthy). */
 int pack_fault_cell_weak(struct pack *p, unsigned cell, double cap_factor, double r_factor);
-/* Shifts the SOC of every cell in a group by dsoc (one-shot; apply -dsoc to undo). */
+/* Shifts the SOC of every cell in a group by dsoc (one-shot; apply -dsoc to undo). Refused with
+ * BMSRIG_ERR_ARG unless |dsoc| <= 1, and with BMSRIG_ERR_RANGE (nothing changed) if a live
+ * cell would leave PACK_SOC_MIN..PACK_SOC_MAX: the OCV tables end at 0 and 1 and are only
+ * extrapolated a little beyond [I]. */
+#define PACK_SOC_MIN (-0.1)
+#define PACK_SOC_MAX 1.1
 int pack_fault_group_soc_offset(struct pack *p, unsigned group, double dsoc);
 /* The dsoc that moves `group`'s rest OCV by dv_v from where it is now. */
 double pack_group_dsoc_for_dv(const struct pack *p, unsigned group, double dv_v);

@@ -8,6 +8,8 @@
 #include "sim/pack.h"
 #include "sim/status.h"
 
+#define KELVIN_C 273.15
+
 #define MAXROWS 200
 
 struct vendor { double t[MAXROWS], r[MAXROWS]; unsigned adc[MAXROWS]; size_t n; };
@@ -104,6 +106,11 @@ Test(ntc, open_and_short_read_outside_the_range)
     cr_expect_eq(short_code, 0);
     double t_short = ntc_t_from_r(&p, ntc_r_from_adc(&d, short_code));
     cr_expect(t_short > 125.0, "short reads %.2f C", t_short);
+    /* The resistance curve is capped at the open value and defined down to absolute zero. */
+    cr_expect_eq(ntc_r_from_t(&p, -KELVIN_C), NTC_OPEN_OHM);
+    cr_expect_eq(ntc_r_from_t(&p, -300.0), NTC_OPEN_OHM);
+    cr_expect_eq(ntc_r_from_t(&p, NAN), NTC_OPEN_OHM);
+    cr_expect(ntc_r_from_t(&p, -200.0) <= NTC_OPEN_OHM);
     cr_log_info("BMS-side: open -> ADC %u, %.2f C; short -> ADC %u, %f C", open_code, t_open,
                 short_code, t_short);
 }
@@ -133,6 +140,16 @@ Test(ntc, pack_faults_drift_and_intermittent)
     pack_ntc_read(p, 0, &r);
     cr_expect(fabs(r.temp_c - 32.5) < 0.1, "drifted reads %.2f", r.temp_c);
     cr_expect(fabs(r.true_temp_c - 25.0) < 1e-9);
+
+    /* Drifted down to (or past) absolute zero: reads like an open sensor, never NaN (which a
+     * BMS model would take for a short) [was: NaN]. */
+    const double to_zero[] = { -298.15, -400.0, -1e6 };
+    for (size_t k = 0; k < 3; k++) {
+        cr_assert_eq(pack_fault_ntc(p, 0, NTC_FAULT_DRIFT, to_zero[k]), BMSRIG_OK);
+        pack_ntc_read(p, 0, &r);
+        cr_expect(r.adc == 4095 && r.temp_c < -40.0 && !isnan(r.r_ohm),
+                  "drift %g: adc %u, %.2f C, %g ohm", to_zero[k], r.adc, r.temp_c, r.r_ohm);
+    }
 
     cr_assert_eq(pack_fault_ntc(p, 0, NTC_FAULT_INTERMITTENT, 0.3), BMSRIG_OK);
     unsigned opens = 0, total = 2000;

@@ -173,6 +173,16 @@ Test(pack, soc_offset_gives_the_asked_imbalance)
     pack_fault_group_soc_offset(p, 4, -dsoc);
     pack_step(p, 1.0, 0.0);
     cr_expect(fabs(pack_group_v(p, 4) - vref) < 0.001, "offset reversed");
+    /* Offsets the model cannot honour are refused and change nothing [was: any finite one]. */
+    double before = pack_group_soc(p, 4);
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, 1e300), BMSRIG_ERR_ARG);
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, NAN), BMSRIG_ERR_ARG);
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, 0.6), BMSRIG_ERR_RANGE);    /* 1.2 */
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, -0.75), BMSRIG_ERR_RANGE);  /* -0.15 */
+    cr_expect_eq(pack_group_soc(p, 4), before);
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, 0.45), BMSRIG_OK);           /* 1.05 */
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, -1.0), BMSRIG_OK);           /* 0.05 */
+    cr_expect_eq(pack_fault_group_soc_offset(p, 4, -1.1), BMSRIG_ERR_ARG);
     pack_free(p);
 }
 
