@@ -324,5 +324,29 @@ check "SIGINT gives exit 4 (got $rc)" test "$rc" -eq 4
 check "interrupted JSON is marked incomplete" sh -c "jq -e '.complete == false and .scenarios[0].verdict == \"not-run\"' '$W/int.json' >/dev/null"
 check "interrupted JUnit still validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/int.xml"
 
+# Replay CSVs are read whole line by line: a comment or a row longer than any fixed buffer keeps
+# its line number (it used to be split into pieces that were parsed as rows of their own), and
+# an empty field is not merged away.
+mkdir -p "$W/rp"
+long=$(awk 'BEGIN { while (n++ < 1100) printf "0" }')
+printf 't_s,current_a\n# %s\n0,1\n1,2\n' "$long" >"$W/rp/long_comment.csv"
+printf 't_s,current_a\n0,1\n2,%sabc\n3,1\n' "$long" >"$W/rp/long_bad.csv"
+printf 't_s,current_a\n0,1\n2,,5\n' >"$W/rp/empty_field.csv"
+printf 't_s,current_a\n0,%s5\n' "$long" >"$W/rp/long_ok.csv"
+cat >"$W/rp/replay_lines.lua" <<'LUA'
+return scenario {
+  name = "replay: long lines and empty fields",
+  run = function(t)
+    t:replay("long_comment.csv")
+    t:replay("long_ok.csv")
+    local ok, err = pcall(t.replay, t, "long_bad.csv")
+    assert(not ok and err:find("long_bad.csv:3: column 2: '000", 1, true), err)
+    ok, err = pcall(t.replay, t, "empty_field.csv")
+    assert(not ok and err:find("empty_field.csv:3: column 2: '' is not a number", 1, true), err)
+  end,
+}
+LUA
+expect_rc 0 "replay keeps long lines whole and refuses empty fields" -- "$W/rp/replay_lines.lua"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
