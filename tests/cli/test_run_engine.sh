@@ -97,6 +97,27 @@ check "TAP YAML block" sh -c "grep -q '^  ---' '$W/out' && grep -q '^  \.\.\.' '
 check "JUnit failure validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/jf.xml"
 check "JUnit failure element with message" has '<failure type="fail" message=".*never true' "$W/jf.xml"
 
+# Control characters in names and messages cannot break a report: in TAP lines CR becomes a
+# space and C0/C1 controls and U+2028/2029 a '?'; in YAML and JSON strings they are \u escapes;
+# in JUnit C1 characters are character references. No raw CR, C1 or LS/PS byte is written.
+cat >"$W/ctl.lua" <<'LUA'
+return scenario {
+  name = "ctl\rnot ok 2 - forged\u{85}nel\u{9b}csi\u{2028}ls\27[2Kesc",
+  run = function(t) t:fail("bad\rnot ok 3 - forged\u{85}...\u{85}---\u{9b}x\u{2029}y") end,
+}
+LUA
+expect_rc 1 "scenario with control characters" -- "$W/ctl.lua" --tap --json "$W/ctl.json" --junit "$W/ctl.xml"
+no_raw_ctl() { ! LC_ALL=C grep -qP '\r|\xC2[\x80-\x9F]|\xE2\x80[\xA8\xA9]' "$1"; }
+check "TAP: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/out"
+check "TAP: exactly one test line" test "$(grep -cE '^(not )?ok ' "$W/out")" -eq 1
+check "TAP: the test line with CR as a space and controls as '?'" has '^not ok 1 - ctl not ok 2 - forged?nel?csi?ls?\[2Kesc$' "$W/out"
+check "TAP: YAML message keeps them as escapes" has '^  message: ".*bad\\rnot ok 3 - forged\\u0085\.\.\.\\u0085---\\u009bx\\u2029y"$' "$W/out"
+check "JSON: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/ctl.json"
+check "JSON: the name round-trips exactly" sh -c "jq -e '.scenarios[0].name == \"ctl\\rnot ok 2 - forged\\u0085nel\\u009bcsi\\u2028ls\\u001b[2Kesc\"' '$W/ctl.json' >/dev/null"
+check "JUnit: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/ctl.xml"
+check "JUnit: C1 characters as references" has 'forged&#x85;nel&#x9b;csi' "$W/ctl.xml"
+check "JUnit with control characters validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/ctl.xml"
+
 cat >"$W/caught.lua" <<'LUA'
 return scenario { name = "caught failure", run = function(t)
   local ok = pcall(t.expect, t, "never", function() return false end, { within = 0.1 })
