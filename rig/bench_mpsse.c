@@ -95,7 +95,6 @@ int bench_mpsse_run(int argc, char **argv)
         { NULL, 0, NULL, 0 } };
     optind = 1;
     int c;
-    char *end;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'r': rig = optarg; break;
@@ -106,19 +105,22 @@ int bench_mpsse_run(int argc, char **argv)
             ticks = (long)n;
             break;
         }
-        case 'R':
-            rate = strtod(optarg, &end);
-            if (*end || !(rate > 0) || rate > 1e6)
-                return cli_usage_error(&cmd_bench, "--rate: Hz in (0, 1e6], not '%s'", optarg);
+        case 'R':   /* Hz */
+            if (cli_parse_number_above(&cmd_bench, "--rate", optarg, 0, 1e6, &rate))
+                return CLI_EXIT_USAGE;
             break;
         case 's':
-            seconds = strtod(optarg, &end);
-            if (*end || !(seconds > 0) || seconds > 86400)
-                return cli_usage_error(&cmd_bench, "--seconds: (0, 86400], not '%s'", optarg);
+            if (cli_parse_number_above(&cmd_bench, "--seconds", optarg, 0, 86400, &seconds))
+                return CLI_EXIT_USAGE;
             break;
         default: return cli_usage_error(&cmd_bench, "unknown option");
         }
     }
+    /* At least one tick period inside the run: this also keeps the period (1/rate, at most
+     * 86400 s) far inside int64 nanoseconds. */
+    if (rate > 0 && rate * seconds < 1.0)
+        return cli_usage_error(&cmd_bench, "--rate: %g Hz gives no tick in --seconds %g (need "
+                                           "--rate >= 1/--seconds)", rate, seconds);
     if (optind < argc)
         return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
     rig_hw_signals_install();

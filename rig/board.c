@@ -1,7 +1,9 @@
 /* board.c: rig descriptions (hw/boards/NAME.lua) run in a Lua 5.4 sandbox (base, string, math,
  * table; no files, no loading, an instruction budget) and validated into struct board. The
- * constructors board{}, dac{}, channel{}, relay{} and bank{} record the line they are called
- * on, so every validation error points at file:line. */
+ * constructors board{}, dac{}, channel{}, relay{} and bank{} record the file and line they are
+ * called on, so every validation error points at file:line. `extends = "NAME" | "PATH"` builds
+ * a description on another one: the base's top-level fields, overridden whole by the ones the
+ * description gives (docs/hardware.md). */
 #include "rig/board.h"
 
 #include <ctype.h>
@@ -15,11 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "rig/dac.h"
 #include "sim/status.h"
 
 #define BOARD_INSTR_BUDGET 20000000   /* Lua VM instructions a description may run */
+#define BOARD_EXTENDS_MAX 8           /* levels of extends below the loaded description */
+
+#ifndef BMSRIG_BOARDS_DIR
+#define BMSRIG_BOARDS_DIR "hw/boards"
+#endif
 
 struct loader {
     lua_State *L;
@@ -27,6 +35,9 @@ struct loader {
     char *err;
     size_t errlen;
     struct board *b;
+    char cur_file[512];                     /* file errors name ("" = path) */
+    char *chain[BOARD_EXTENDS_MAX + 1];     /* realpath()s of the extends chain, owned */
+    int nchain;
 };
 
 static int fail(struct loader *ld, int line, const char *fmt, ...)
@@ -40,7 +51,8 @@ static int fail(struct loader *ld, int line, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (ld->errlen)
-        snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->path, line, msg);
+        snprintf(ld->err, ld->errlen, "%s:%d: %s", ld->cur_file[0] ? ld->cur_file : ld->path,
+                 line, msg);
     return BMSRIG_ERR_PARSE;
 }
 
@@ -71,16 +83,24 @@ const char *board_pin_name(board_pin pin, char *buf, size_t len)
 
 /* ---- sandbox ------------------------------------------------------------------------------- */
 
-/* The constructors: tag the table with its kind and the caller's line. */
+/* The constructors: tag the table with its kind and the caller's file and line. */
 static int l_tag(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Debug ar;
     int line = 0;
-    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "l", &ar))
+    const char *file = NULL;
+    if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "Sl", &ar)) {
         line = ar.currentline;
+        if (ar.source && ar.source[0] == '@')
+            file = ar.source + 1;
+    }
     lua_pushinteger(L, line);
     lua_setfield(L, 1, "__line");
+    if (file) {
+        lua_pushstring(L, file);
+        lua_setfield(L, 1, "__file");
+    }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_setfield(L, 1, "__kind");
     lua_settop(L, 1);
@@ -132,6 +152,38 @@ static int line_of(lua_State *L, int idx, int fallback)
     return line;
 }
 
+/* Makes errors name the file the table at idx was written in (its constructor's __file), or
+ * `fallback` ("" = the loaded description) when it has none. */
+static void file_from(struct loader *ld, int idx, const char *fallback)
+{
+    lua_getfield(ld->L, idx, "__file");
+    const char *f = lua_type(ld->L, -1) == LUA_TSTRING ? lua_tostring(ld->L, -1) : fallback;
+    snprintf(ld->cur_file, sizeof ld->cur_file, "%s", f);
+    lua_pop(ld->L, 1);
+}
+
+/* Where top-level field `key` of the board at bidx was written: a field inherited through
+ * extends names the base description's board { line (from __origin); else the board's own
+ * file (bfile) and line (bline). Sets ld->cur_file and returns the line. */
+static int field_origin(struct loader *ld, int bidx, const char *key, const char *bfile,
+                        int bline)
+{
+    lua_State *L = ld->L;
+    snprintf(ld->cur_file, sizeof ld->cur_file, "%s", bfile);
+    int line = bline;
+    lua_getfield(L, bidx, "__origin");
+    if (lua_istable(L, -1)) {
+        lua_getfield(L, -1, key);
+        if (lua_istable(L, -1)) {
+            line = line_of(L, -1, bline);
+            file_from(ld, -1, bfile);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return line;
+}
+
 static bool kind_is(lua_State *L, int idx, const char *kind)
 {
     lua_getfield(L, idx, "__kind");
@@ -154,13 +206,17 @@ static int check_keys(struct loader *ld, int idx, int line, const char *what,
             return fail(ld, line, "%s: unexpected list entry (use name = value)", what);
         }
         const char *k = lua_tostring(L, -1);
-        bool ok = strcmp(k, "__line") == 0 || strcmp(k, "__kind") == 0;
+        bool ok = strcmp(k, "__line") == 0 || strcmp(k, "__kind") == 0 ||
+                  strcmp(k, "__file") == 0 || strcmp(k, "__origin") == 0;
         for (const char *const *a = allowed; !ok && *a; a++)
             ok = strcmp(k, *a) == 0;
         if (!ok) {
-            char key[64];
+            char key[64], file[512];
             snprintf(key, sizeof key, "%s", k);
             lua_pop(L, 1);
+            /* a field a board inherited through extends: name the base's line */
+            snprintf(file, sizeof file, "%s", ld->cur_file);
+            line = field_origin(ld, idx, key, file, line);
             return fail(ld, line, "%s: unknown field '%s'", what, key);
         }
     }
@@ -622,10 +678,15 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
     return BMSRIG_OK;
 }
 
-/* Iterates the list field `key` of the board table, calling fn for each entry of `kind`. */
-static int load_list(struct loader *ld, int bidx, int bline, const char *key, bool required)
+/* Iterates the list field `key` of the board table, calling fn for each entry of `kind`. Each
+ * entry's errors name the file and line of its constructor; bare entries the list's. */
+static int load_list(struct loader *ld, int bidx, const char *bfile, int bline, const char *key,
+                     bool required)
 {
     bool present;
+    bline = field_origin(ld, bidx, key, bfile, bline);
+    char list_file[512];
+    snprintf(list_file, sizeof list_file, "%s", ld->cur_file);
     int rc = push_table(ld, bidx, key, required, bline, "board", &present);
     if (rc != BMSRIG_OK || !present)
         return rc;
@@ -633,6 +694,9 @@ static int load_list(struct loader *ld, int bidx, int bline, const char *key, bo
     int n = (int)lua_rawlen(L, -1);
     for (int i = 1; i <= n && rc == BMSRIG_OK; i++) {
         lua_rawgeti(L, -1, i);
+        snprintf(ld->cur_file, sizeof ld->cur_file, "%s", list_file);
+        if (lua_istable(L, -1))
+            file_from(ld, -1, list_file);
         int line = lua_istable(L, -1) ? line_of(L, -1, bline) : bline;
         if (!lua_istable(L, -1)) {
             rc = fail(ld, bline, "%s[%d] must be a table", key, i);
@@ -660,39 +724,48 @@ static int load_board(struct loader *ld)
 {
     lua_State *L = ld->L;
     int bidx = lua_gettop(L);
+    ld->cur_file[0] = 0;
     if (!lua_istable(L, bidx) || !kind_is(L, bidx, "board"))
         return fail(ld, 1, "the description must end with: return board { ... }");
     int bline = line_of(L, bidx, 1);
+    char bfile[512];
+    file_from(ld, bidx, "");
+    snprintf(bfile, sizeof bfile, "%s", ld->cur_file);
     static const char *const keys[] = { "name", "ftdi", "dacs", "channels", "faults", "serial",
-                                        "readback", NULL };
+                                        "readback", "extends", NULL };
     int rc;
     if ((rc = check_keys(ld, bidx, bline, "board", keys)) ||
-        (rc = get_str(ld, bidx, "name", true, ld->b->name, sizeof ld->b->name, bline, "board")) ||
-        (rc = load_ftdi(ld, bidx, bline)) || (rc = load_list(ld, bidx, bline, "dacs", true)) ||
-        (rc = load_list(ld, bidx, bline, "channels", true)) ||
-        (rc = load_list(ld, bidx, bline, "faults", false)))
+        (rc = get_str(ld, bidx, "name", true, ld->b->name, sizeof ld->b->name,
+                      field_origin(ld, bidx, "name", bfile, bline), "board")) ||
+        (rc = load_ftdi(ld, bidx, field_origin(ld, bidx, "ftdi", bfile, bline))) ||
+        (rc = load_list(ld, bidx, bfile, bline, "dacs", true)) ||
+        (rc = load_list(ld, bidx, bfile, bline, "channels", true)) ||
+        (rc = load_list(ld, bidx, bfile, bline, "faults", false)))
         return rc;
+    snprintf(ld->cur_file, sizeof ld->cur_file, "%s", bfile);
     if (ld->b->ndacs == 0)
         return fail(ld, bline, "board: no dacs");
     bool present;
-    if ((rc = push_table(ld, bidx, "serial", false, bline, "board", &present)))
+    int sline = field_origin(ld, bidx, "serial", bfile, bline);
+    if ((rc = push_table(ld, bidx, "serial", false, sline, "board", &present)))
         return rc;
     if (present) {
         static const char *const skeys[] = { "bms", "dash", NULL };
-        if ((rc = check_keys(ld, -1, bline, "serial", skeys)) ||
-            (rc = get_str(ld, -1, "bms", false, ld->b->bms_port, sizeof ld->b->bms_port, bline,
+        if ((rc = check_keys(ld, -1, sline, "serial", skeys)) ||
+            (rc = get_str(ld, -1, "bms", false, ld->b->bms_port, sizeof ld->b->bms_port, sline,
                           "serial")) ||
-            (rc = get_str(ld, -1, "dash", false, ld->b->dash_port, sizeof ld->b->dash_port, bline,
+            (rc = get_str(ld, -1, "dash", false, ld->b->dash_port, sizeof ld->b->dash_port, sline,
                           "serial"))) {
             lua_pop(L, 1);
             return rc;
         }
         lua_pop(L, 1);
     }
+    int rline = field_origin(ld, bidx, "readback", bfile, bline);
     lua_getfield(L, bidx, "readback");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) {
         lua_pop(L, 1);
-        return fail(ld, bline, "board: readback must be true or false");
+        return fail(ld, rline, "board: readback must be true or false");
     }
     ld->b->readback = lua_toboolean(L, -1);
     lua_pop(L, 1);
@@ -711,11 +784,163 @@ static int load_board(struct loader *ld)
     return BMSRIG_OK;
 }
 
-/* load_board under lua_pcall: the fields it reads may run metamethods of the description. */
+/* ---- extends ------------------------------------------------------------------------------ */
+
+static bool readable(const char *path) { return access(path, R_OK) == 0; }
+
+/* The file `ext` (a board name or a path) names, seen from description `from`: a path (has a
+ * '/' or ends in .lua) is relative to from's folder; a name is NAME.lua in from's folder, then
+ * in $BMSRIG_BOARDS_DIR, hw/boards and the source tree's hw/boards. */
+static bool resolve_base(const char *from, const char *ext, char *out, size_t outlen)
+{
+    char dir[512];
+    const char *slash = strrchr(from, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - from), from);
+    else
+        snprintf(dir, sizeof dir, ".");
+    size_t n = strlen(ext);
+    if (strchr(ext, '/') || (n > 4 && strcmp(ext + n - 4, ".lua") == 0)) {
+        if (ext[0] == '/')
+            snprintf(out, outlen, "%s", ext);
+        else
+            snprintf(out, outlen, "%s/%s", dir, ext);
+        return readable(out);
+    }
+    const char *dirs[] = { dir, getenv("BMSRIG_BOARDS_DIR"), "hw/boards", BMSRIG_BOARDS_DIR };
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        if (!dirs[i] || !dirs[i][0])
+            continue;
+        snprintf(out, outlen, "%s/%s.lua", dirs[i], ext);
+        if (readable(out))
+            return true;
+    }
+    return false;
+}
+
+/* If the board table at the top has `extends`, loads the base (recursively), and replaces the
+ * table with a merged one: every top-level field of the base, those the description gives
+ * replacing the base's whole. __origin maps each inherited field to the board { table it was
+ * written in, for file:line in errors. Runs under lua_pcall (errors in a base propagate). */
+static int apply_extends(struct loader *ld, int depth)
+{
+    lua_State *L = ld->L;
+    int didx = lua_gettop(L);
+    if (!lua_istable(L, didx) || !kind_is(L, didx, "board"))
+        return BMSRIG_OK;   /* load_board says what is wrong with it */
+    lua_getfield(L, didx, "extends");
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        return BMSRIG_OK;
+    }
+    int dline = line_of(L, didx, 1);
+    char dfile[512];
+    file_from(ld, didx, ld->path);
+    snprintf(dfile, sizeof dfile, "%s", ld->cur_file);
+    if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0 || lua_rawlen(L, -1) > 255) {
+        lua_pop(L, 1);
+        return fail(ld, dline, "board: extends must be a string: a board name (\"emulated\") "
+                    "or a path to a .lua description");
+    }
+    char ext[256];
+    snprintf(ext, sizeof ext, "%s", lua_tostring(L, -1));
+    lua_pop(L, 1);
+    if (depth >= BOARD_EXTENDS_MAX)
+        return fail(ld, dline, "board: extends '%s': more than %d levels of extends (loading %s)",
+                    ext, BOARD_EXTENDS_MAX, ld->path);
+    char base[4096];
+    if (!resolve_base(dfile, ext, base, sizeof base)) {
+        if (strchr(ext, '/') || strstr(ext, ".lua"))
+            return fail(ld, dline, "board: extends '%s': no rig description %s", ext, base);
+        return fail(ld, dline, "board: extends '%s': no rig description %s.lua next to it, in "
+                    "$BMSRIG_BOARDS_DIR, hw/boards or %s", ext, ext, BMSRIG_BOARDS_DIR);
+    }
+    char *real = realpath(base, NULL);
+    if (!real)
+        return fail(ld, dline, "board: extends '%s': %s: %s", ext, base, strerror(errno));
+    for (int i = 0; i < ld->nchain; i++)
+        if (strcmp(ld->chain[i], real) == 0) {
+            free(real);
+            return fail(ld, dline, "board: extends cycle: '%s' is %s, which is already being "
+                        "loaded (from %s)", ext, base, ld->path);
+        }
+    ld->chain[ld->nchain++] = real;
+
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, BOARD_INSTR_BUDGET);   /* a budget per file */
+    if (luaL_loadfilex(L, base, "t") != LUA_OK) {
+        snprintf(ld->err, ld->errlen, "%s (extended by %s:%d)", lua_tostring(L, -1), dfile,
+                 dline);
+        return BMSRIG_ERR_PARSE;
+    }
+    lua_call(L, 0, 1);
+    int bidx = lua_gettop(L);
+    if (!lua_istable(L, bidx) || !kind_is(L, bidx, "board")) {
+        snprintf(ld->cur_file, sizeof ld->cur_file, "%.511s", base);
+        return fail(ld, 1, "the description must end with: return board { ... } (extended by "
+                    "%s:%d)", dfile, dline);
+    }
+    int rc = apply_extends(ld, depth + 1);
+    if (rc != BMSRIG_OK)
+        return rc;
+
+    lua_newtable(L);   /* the merged board */
+    int m = lua_gettop(L);
+    lua_getfield(L, bidx, "__origin");   /* what the base itself inherited keeps its origin */
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+    }
+    int o = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, bidx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            const char *k = lua_tostring(L, -2);
+            if (strncmp(k, "__", 2) == 0 || strcmp(k, "extends") == 0) {
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pushvalue(L, -2);
+            if (lua_rawget(L, o) == LUA_TNIL) {   /* the base's own field */
+                lua_pushvalue(L, -3);
+                lua_pushvalue(L, bidx);
+                lua_rawset(L, o);
+            }
+            lua_pop(L, 1);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, m);
+    }
+    lua_pushnil(L);
+    while (lua_next(L, didx)) {
+        if (lua_type(L, -2) == LUA_TSTRING) {
+            if (strcmp(lua_tostring(L, -2), "extends") == 0) {
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pushvalue(L, -2);   /* given here: no longer inherited */
+            lua_pushnil(L);
+            lua_rawset(L, o);
+        }
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, m);
+    }
+    lua_pushvalue(L, o);
+    lua_setfield(L, m, "__origin");
+    lua_copy(L, m, didx);
+    lua_settop(L, didx);
+    ld->cur_file[0] = 0;
+    return BMSRIG_OK;
+}
+
+/* load_board under lua_pcall: the fields it reads may run metamethods of the description, and
+ * extends runs the base descriptions. */
 static int l_load_board(lua_State *L)
 {
     struct loader *ld = lua_touserdata(L, 1);
-    lua_pushinteger(L, load_board(ld));   /* load_board takes the table at the top */
+    int rc = apply_extends(ld, 0);   /* replaces the table at the top with the merged one */
+    lua_pushinteger(L, rc != BMSRIG_OK ? rc : load_board(ld));
     return 1;
 }
 
@@ -749,6 +974,8 @@ int board_load(struct board **out, const char *path, char *err, size_t errlen)
         goto done;
     }
     fclose(probe);
+    ld.chain[0] = realpath(path, NULL);   /* for extends cycles */
+    ld.nchain = ld.chain[0] ? 1 : 0;
     lua_pushcfunction(L, msghandler);
     if (luaL_loadfilex(L, path, "t") != LUA_OK) {
         snprintf(err, errlen, "%s", lua_tostring(L, -1));   /* already "path:line: ..." */
@@ -773,6 +1000,8 @@ int board_load(struct board **out, const char *path, char *err, size_t errlen)
     rc = (int)lua_tointeger(L, -1);
 done:
     lua_close(L);
+    for (int i = 0; i < ld.nchain; i++)
+        free(ld.chain[i]);
     if (rc != BMSRIG_OK) {
         free(b);
         return rc;

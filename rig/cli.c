@@ -74,15 +74,21 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
+/* lo_open: lo itself is out of range, (lo, hi]; else lo..hi. */
 static int parse_number(const struct cli_command *cmd, const char *opt, const char *text,
-                        double lo, double hi, bool whole, double *out)
+                        double lo, double hi, bool whole, bool lo_open, double *out)
 {
     char *end = NULL;
     errno = 0;
     double v = strtod(text, &end);
-    if (end == text || *end || errno || !(v >= lo && v <= hi) || (whole && v != floor(v)))
+    bool above_lo = lo_open ? v > lo : v >= lo;
+    if (end == text || *end || errno || !(above_lo && v <= hi) || (whole && v != floor(v))) {
+        if (lo_open)
+            return cli_usage_error(cmd, "%s: '%s' is not a %s in (%.15g, %.15g]", opt, text,
+                                   whole ? "whole number" : "number", lo, hi);
         return cli_usage_error(cmd, "%s: '%s' is not a %s in %.15g..%.15g", opt, text,
                                whole ? "whole number" : "number", lo, hi);
+    }
     *out = v;
     return 0;
 }
@@ -90,13 +96,19 @@ static int parse_number(const struct cli_command *cmd, const char *opt, const ch
 int cli_parse_number(const struct cli_command *cmd, const char *opt, const char *text, double lo,
                      double hi, double *out)
 {
-    return parse_number(cmd, opt, text, lo, hi, false, out);
+    return parse_number(cmd, opt, text, lo, hi, false, false, out);
 }
 
 int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
                     double hi, double *out)
 {
-    return parse_number(cmd, opt, text, lo, hi, true, out);
+    return parse_number(cmd, opt, text, lo, hi, true, false, out);
+}
+
+int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const char *text,
+                           double lo, double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, false, true, out);
 }
 
 int cli_main(int argc, char **argv)

@@ -47,5 +47,9 @@ int cli_parse_number(const struct cli_command *cmd, const char *opt, const char 
                      double hi, double *out);
 int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
                     double hi, double *out);
+/* Like cli_parse_number with an open lower bound: a number in (lo, hi], lo itself refused
+ * ("--rate: '0' is not a number in (0, 1000000]"). For rates, periods and durations. */
+int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const char *text,
+                           double lo, double hi, double *out);
 
 #endif

@@ -54,7 +54,8 @@ const struct cli_command cmd_bench = {
         "      --ticks back-to-back ticks (default 2000), then paced runs of --seconds\n"
         "      (default 0.25) at 100 Hz .. 50 kHz with absolute deadlines, stopping at the\n"
         "      first rate with an overrun: max_rate_hz_without_overrun is the last clean one.\n"
-        "      With --rate HZ only one paced run at that rate. On the emulated board:\n"
+        "      With --rate HZ only one paced run at that rate (0 < HZ <= 1e6, and at least\n"
+        "      one tick in --seconds: HZ * S >= 1; 0 < S <= 86400). On the emulated board:\n"
         "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
         "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
         "      USB error), 4 interrupted (the bench is put in its safe state).\n",

@@ -119,10 +119,11 @@ static int decode_raw(struct decode_run *r, FILE *in)
 /* Looks at the first non-comment line: a capture header or a time,line,... row means CSV. */
 static enum input_format sniff(FILE *in)
 {
-    char head[512];
+    char *head = NULL;   /* whole lines: a long comment must not leak into the next "line" */
+    size_t cap = 0;
     long pos = ftell(in);
     enum input_format fmt = FMT_HEX;
-    while (fgets(head, sizeof(head), in)) {
+    while (getline(&head, &cap, in) >= 0) {
         const char *p = head + strspn(head, " \t");
         if (*p == '#' || *p == '\n' || *p == '\r')
             continue;
@@ -130,6 +131,7 @@ static enum input_format sniff(FILE *in)
             fmt = FMT_CSV;
         break;
     }
+    free(head);
     fseek(in, pos, SEEK_SET);
     return fmt;
 }

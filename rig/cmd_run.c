@@ -479,6 +479,17 @@ static int run_main(int argc, char **argv)
         }
     }
 
+    /* SIGINT/SIGTERM only set a flag from here on, before the bench is opened: a signal while
+     * opening (USB enumeration, bench initialisation) then ends the run through the normal
+     * path below (no scenario runs, reports marked incomplete, safe state in rig_hw_close)
+     * instead of killing the process with the outputs in whatever state they were. */
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
      * scenarios (engine_free) and at the end (rig_hw_close). */
     struct rig_hw *hw = NULL;
@@ -487,6 +498,8 @@ static int run_main(int argc, char **argv)
         int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
         if (hrc != BMSRIG_OK) {
             fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
             for (size_t i = 0; i < n; i++)
                 scenario_free(sc[i]);
             free(sc);
@@ -502,6 +515,8 @@ static int run_main(int argc, char **argv)
         if (dut_serial_open(&dut, b->bms_port, b->dash_port, err, sizeof(err)) != BMSRIG_OK) {
             fprintf(stderr, "bmsrig run: %s\n", err);
             rig_hw_close(hw);
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
             for (size_t i = 0; i < n; i++)
                 scenario_free(sc[i]);
             free(sc);
@@ -562,13 +577,6 @@ static int run_main(int argc, char **argv)
     strftime(st.report.timestamp, sizeof(st.report.timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (gethostname(st.report.hostname, sizeof(st.report.hostname) - 1) != 0)
         snprintf(st.report.hostname, sizeof(st.report.hostname), "localhost");
-
-    struct sigaction sa = { 0 };
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_int, old_term;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
 
     st.wall0 = clock_wall_s();
     if (!o.quiet)

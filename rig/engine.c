@@ -568,22 +568,31 @@ int engine_replay_load(struct engine *e, const char *path, char *err, size_t err
         snprintf(err, errcap, "%s: %s", path, strerror(errno));
         return BMSRIG_ERR_IO;
     }
-    char line[1024];
+    /* Whole lines (getline), however long, so line numbers stay true; fields split on every
+     * ',' (strsep), so an empty field is seen rather than merged with the next. */
+    char *buf = NULL;
+    size_t bufcap = 0;
+    ssize_t len;
     unsigned lineno = 0;
     int col_t = -1, col_a = -1, col_b = -1;
     bool current = false;
     struct replay_row *rows = NULL;
     size_t n = 0, cap = 0;
     int rc = BMSRIG_OK;
-    while (fgets(line, sizeof(line), f)) {
+    while ((len = getline(&buf, &bufcap, f)) >= 0) {
         lineno++;
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '#' || line[0] == '\0')
+        if (memchr(buf, '\0', (size_t)len)) {
+            snprintf(err, errcap, "%s:%u: NUL byte in the line", path, lineno);
+            rc = BMSRIG_ERR_PARSE;
+            break;
+        }
+        buf[strcspn(buf, "\r\n")] = '\0';
+        if (buf[0] == '#' || buf[0] == '\0')
             continue;
-        char *save = NULL;
+        char *line = buf;
         if (col_t < 0) {
             int c = 0;
-            for (char *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save), c++) {
+            for (char *tok = strsep(&line, ","); tok; tok = strsep(&line, ","), c++) {
                 if (strcmp(tok, "t_s") == 0)
                     col_t = c;
                 else if (strcmp(tok, "current_a") == 0) {
@@ -604,15 +613,15 @@ int engine_replay_load(struct engine *e, const char *path, char *err, size_t err
         }
         double vals[3] = { NAN, NAN, 0 };
         int c = 0;
-        for (char *tok = strtok_r(line, ",", &save); tok; tok = strtok_r(NULL, ",", &save), c++) {
+        for (char *tok = strsep(&line, ","); tok; tok = strsep(&line, ","), c++) {
             char *end = NULL;
             double v = strtod(tok, &end);
             bool ok = end != tok && *end == '\0' && isfinite(v);
             int slot = c == col_t ? 0 : c == col_a ? 1 : c == col_b ? 2 : -1;
             if (slot >= 0) {
                 if (!ok) {
-                    snprintf(err, errcap, "%s:%u: column %d: '%s' is not a number", path, lineno,
-                             c + 1, tok);
+                    snprintf(err, errcap, "%s:%u: column %d: '%.40s%s' is not a number", path,
+                             lineno, c + 1, tok, strlen(tok) > 40 ? "..." : "");
                     rc = BMSRIG_ERR_PARSE;
                     break;
                 }
@@ -640,6 +649,7 @@ int engine_replay_load(struct engine *e, const char *path, char *err, size_t err
         }
         rows[n++] = (struct replay_row){ vals[0], vals[1], vals[2] };
     }
+    free(buf);
     fclose(f);
     if (rc == BMSRIG_OK && n == 0) {
         snprintf(err, errcap, "%s: no data rows", path);

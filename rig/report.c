@@ -75,6 +75,35 @@ static void put_utf8(FILE *o, const unsigned char **pp)
     *pp += n - 1;
 }
 
+/* The code point of the well-formed n-byte sequence at p if it is one a line-oriented reader
+ * may take for a control or a line break: C1 controls U+0080..U+009F (U+0085 is NEL, a line
+ * break in YAML 1.1 and XML 1.1) and U+2028/U+2029 (line and paragraph separators); else 0. */
+static unsigned breaking_cp(const unsigned char *p, size_t n)
+{
+    if (n == 2 && p[0] == 0xC2 && p[1] <= 0x9F)
+        return p[1];
+    if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        return 0x2000u + (unsigned)(p[2] - 0x80);
+    return 0;
+}
+
+/* Like put_utf8, but C1 controls and U+2028/2029 go out as an XML character reference (xml)
+ * or a JSON/YAML \u escape instead of raw. */
+static void put_utf8_esc(FILE *o, const unsigned char **pp, bool xml)
+{
+    size_t n = utf8_len(*pp);
+    unsigned cp = n ? breaking_cp(*pp, n) : 0;
+    if (!cp) {
+        put_utf8(o, pp);
+        return;
+    }
+    if (xml)
+        fprintf(o, "&#x%x;", cp);
+    else
+        fprintf(o, "\\u%04x", cp);
+    *pp += n - 1;
+}
+
 static void xml_esc(FILE *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -91,7 +120,7 @@ static void xml_esc(FILE *o, const char *s)
             if (*p < 0x20)
                 fputc('?', o);
             else if (*p >= 0x80)
-                put_utf8(o, &p);
+                put_utf8_esc(o, &p, true);
             else
                 fputc(*p, o);
         }
@@ -111,7 +140,7 @@ static void xml_text(FILE *o, const char *s)
         else if (*p < 0x20 && *p != '\n' && *p != '\t')
             fputc('?', o);
         else if (*p >= 0x80)
-            put_utf8(o, &p);
+            put_utf8_esc(o, &p, true);
         else
             fputc(*p, o);
     }
@@ -131,7 +160,7 @@ static void json_str(FILE *o, const char *s)
             if (*p < 0x20 || *p == 0x7F)
                 fprintf(o, "\\u%04x", *p);
             else if (*p >= 0x80)
-                put_utf8(o, &p);
+                put_utf8_esc(o, &p, false);
             else
                 fputc(*p, o);
         }
@@ -268,13 +297,32 @@ int report_write_junit(FILE *o, const struct report_run *run)
 
 /* ---- TAP 14 ------------------------------------------------------------------------------- */
 
-/* TAP descriptions: '#' and '\' escaped, newlines flattened. */
+/* TAP descriptions: '#' and '\' escaped; a TAP line has no other escapes, so line breaks
+ * (LF, CR) and tabs become spaces, and every other control character (C0, DEL, C1,
+ * U+2028/2029) and malformed UTF-8 a '?': nothing in a name or message can start a new TAP
+ * line or drive a terminal. */
 static void tap_desc(FILE *o, const char *s)
 {
-    for (const char *p = s ? s : ""; *p; p++) {
-        if (*p == '#' || *p == '\\')
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '#' || *p == '\\') {
             fputc('\\', o);
-        fputc(*p == '\n' ? ' ' : *p, o);
+            fputc(*p, o);
+        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+            fputc(' ', o);
+        } else if (*p < 0x20 || *p == 0x7F) {
+            fputc('?', o);
+        } else if (*p >= 0x80) {
+            size_t n = utf8_len(p);
+            if (n == 0 || breaking_cp(p, n)) {
+                fputc('?', o);
+                if (n)
+                    p += n - 1;
+            } else {
+                put_utf8(o, &p);
+            }
+        } else {
+            fputc(*p, o);
+        }
     }
 }
 

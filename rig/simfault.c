@@ -16,24 +16,43 @@ static const struct {
     enum simfault_kind kind;
     enum idx_kind idx;
     int nargs;               /* numeric args after the index */
+    const char *args[2];     /* their names, as in SIMFAULT_HELP */
 } table[] = {
-    { "cell_open", SIMFAULT_CELL_OPEN, IDX_CELL, 0 },
-    { "cell_close", SIMFAULT_CELL_CLOSE, IDX_CELL, 0 },
-    { "short", SIMFAULT_SHORT, IDX_CELL, 1 },
-    { "weak", SIMFAULT_WEAK, IDX_CELL, 2 },
-    { "soc_offset", SIMFAULT_SOC_OFFSET, IDX_GROUP, 1 },
-    { "offset_mv", SIMFAULT_OFFSET_MV, IDX_GROUP, 1 },
-    { "sense_open", SIMFAULT_SENSE_OPEN, IDX_TAP, 0 },
-    { "sense_close", SIMFAULT_SENSE_CLOSE, IDX_TAP, 0 },
-    { "sense_leak", SIMFAULT_SENSE_LEAK, IDX_GROUP, 1 },
-    { "moisture", SIMFAULT_MOISTURE, IDX_GROUP, 1 },
-    { "bleed", SIMFAULT_BLEED, IDX_GROUP, 1 },
-    { "ntc_open", SIMFAULT_NTC_OPEN, IDX_NTC, 0 },
-    { "ntc_short", SIMFAULT_NTC_SHORT, IDX_NTC, 0 },
-    { "ntc_drift", SIMFAULT_NTC_DRIFT, IDX_NTC, 1 },
-    { "ntc_intermittent", SIMFAULT_NTC_INTERMITTENT, IDX_NTC, 1 },
-    { "ntc_ok", SIMFAULT_NTC_OK, IDX_NTC, 0 },
+    { "cell_open", SIMFAULT_CELL_OPEN, IDX_CELL, 0, { NULL, NULL } },
+    { "cell_close", SIMFAULT_CELL_CLOSE, IDX_CELL, 0, { NULL, NULL } },
+    { "short", SIMFAULT_SHORT, IDX_CELL, 1, { "OHMS", NULL } },
+    { "weak", SIMFAULT_WEAK, IDX_CELL, 2, { "CAP_FACTOR", "R_FACTOR" } },
+    { "soc_offset", SIMFAULT_SOC_OFFSET, IDX_GROUP, 1, { "DSOC", NULL } },
+    { "offset_mv", SIMFAULT_OFFSET_MV, IDX_GROUP, 1, { "MV", NULL } },
+    { "sense_open", SIMFAULT_SENSE_OPEN, IDX_TAP, 0, { NULL, NULL } },
+    { "sense_close", SIMFAULT_SENSE_CLOSE, IDX_TAP, 0, { NULL, NULL } },
+    { "sense_leak", SIMFAULT_SENSE_LEAK, IDX_GROUP, 1, { "OHMS", NULL } },
+    { "moisture", SIMFAULT_MOISTURE, IDX_GROUP, 1, { "OHMS", NULL } },
+    { "bleed", SIMFAULT_BLEED, IDX_GROUP, 1, { "0|1", NULL } },
+    { "ntc_open", SIMFAULT_NTC_OPEN, IDX_NTC, 0, { NULL, NULL } },
+    { "ntc_short", SIMFAULT_NTC_SHORT, IDX_NTC, 0, { NULL, NULL } },
+    { "ntc_drift", SIMFAULT_NTC_DRIFT, IDX_NTC, 1, { "DEG_C", NULL } },
+    { "ntc_intermittent", SIMFAULT_NTC_INTERMITTENT, IDX_NTC, 1, { "P_OPEN", NULL } },
+    { "ntc_ok", SIMFAULT_NTC_OK, IDX_NTC, 0, { NULL, NULL } },
 };
+#define TABLE_LEN (sizeof(table) / sizeof(table[0]))
+#define MAX_FIELDS 8
+
+/* The name of field i (0-based) of a spec whose kind is table[k] (k == TABLE_LEN: unknown),
+ * or NULL when that field has no name (past the kind's last argument). */
+static const char *field_name(size_t k, int i)
+{
+    static const char *const idx_names[] = { "CELL", "GROUP", "TAP", "N" };
+    if (i == 0)
+        return "NAME";
+    if (k == TABLE_LEN)
+        return NULL;
+    if (i == 1)
+        return idx_names[table[k].idx];
+    if (i - 2 < table[k].nargs)
+        return table[k].args[i - 2];
+    return NULL;
+}
 
 static int num(const char *s, double *out)
 {
@@ -64,19 +83,39 @@ int simfault_parse(const char *spec, unsigned series, unsigned parallel, unsigne
             return BMSRIG_ERR_PARSE;
         }
     }
-    char *fields[8];
+    /* Split on every ':' (strtok would merge "a::b" into "a:b" and hide an empty field). */
+    char *fields[MAX_FIELDS];
     int nf = 0;
-    for (char *tok = strtok(buf, ":"); tok && nf < 8; tok = strtok(NULL, ":"))
-        fields[nf++] = tok;
-    if (nf == 0) {
-        snprintf(err, errlen, "empty fault spec");
-        return BMSRIG_ERR_PARSE;
+    for (char *p = buf;; nf++) {
+        if (nf == MAX_FIELDS) {
+            snprintf(err, errlen, "'%s': too many fields (at most %d)", spec, MAX_FIELDS);
+            return BMSRIG_ERR_PARSE;
+        }
+        fields[nf] = p;
+        char *colon = strchr(p, ':');
+        if (!colon) {
+            nf++;
+            break;
+        }
+        *colon = '\0';
+        p = colon + 1;
     }
     size_t k;
-    for (k = 0; k < sizeof(table) / sizeof(table[0]); k++)
+    for (k = 0; k < TABLE_LEN; k++)
         if (strcmp(fields[0], table[k].name) == 0)
             break;
-    if (k == sizeof(table) / sizeof(table[0])) {
+    for (int i = 0; i < nf; i++)
+        if (fields[i][0] == '\0') {
+            const char *fname = field_name(k, i);
+            if (nf == 1)
+                snprintf(err, errlen, "empty fault spec");
+            else if (fname)
+                snprintf(err, errlen, "'%s': field %d (%s) is empty", spec, i + 1, fname);
+            else
+                snprintf(err, errlen, "'%s': field %d is empty", spec, i + 1);
+            return BMSRIG_ERR_PARSE;
+        }
+    if (k == TABLE_LEN) {
         snprintf(err, errlen, "'%s': unknown fault '%s'", spec, fields[0]);
         return BMSRIG_ERR_PARSE;
     }

@@ -236,6 +236,23 @@ static void count_charge(struct bms *b, double dt_s, bool charging_now)
     b->m.soc_pct = (unsigned)clampd(round(soc), 0.0, 100.0);
 }
 
+/* One temperature window (the charge or the discharge one, protection `bit`): trips after
+ * delay_ms [ms] with the hottest NTC at or above max_c or the coldest at or below min_c (timer
+ * *acc_ms, restarted when the condition lapses); releases at once when both are back inside by
+ * hyst_c. Returns true while tripped on the hot side (tmax within hyst_c of max_c or above). */
+static bool temp_window(struct bms *b, uint32_t bit, double *acc_ms, double tmin, double tmax,
+                        double min_c, double max_c, double hyst_c, double dt_ms, double delay_ms)
+{
+    if (b->prot & bit) {
+        if (tmax < max_c - hyst_c && tmin > min_c + hyst_c)
+            b->prot &= ~bit;
+    } else if (held(acc_ms, tmax >= max_c || tmin <= min_c, dt_ms, delay_ms)) {
+        b->prot |= bit;
+        *acc_ms = 0;
+    }
+    return (b->prot & bit) && tmax >= max_c - hyst_c;
+}
+
 static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
 {
     const struct bms_profile *p = &b->p;
@@ -326,27 +343,15 @@ static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
         b->t_chgoc = 0;
         b->t_chg_rec = 0;
     }
-    /* temperature windows, with hysteresis on release */
-    bool chot = tmax >= p->chg_temp_max_c, ccold = tmin <= p->chg_temp_min_c;
-    if (b->prot & BMS_PROT_CHG_TEMP) {
-        if (tmax < p->chg_temp_max_c - p->chg_temp_hyst_c &&
-            tmin > p->chg_temp_min_c + p->chg_temp_hyst_c)
-            b->prot &= ~(uint32_t)BMS_PROT_CHG_TEMP;
-    } else if (held(&b->t_ctemp, chot || ccold, dt_ms, p->temp_delay_ms)) {
-        b->prot |= BMS_PROT_CHG_TEMP;
-        b->t_ctemp = 0;
-    }
-    bool dhot = tmax >= p->dsg_temp_max_c, dcold = tmin <= p->dsg_temp_min_c;
-    if (b->prot & BMS_PROT_DSG_TEMP) {
-        if (tmax < p->dsg_temp_max_c - p->dsg_temp_hyst_c &&
-            tmin > p->dsg_temp_min_c + p->dsg_temp_hyst_c)
-            b->prot &= ~(uint32_t)BMS_PROT_DSG_TEMP;
-    } else if (held(&b->t_dtemp, dhot || dcold, dt_ms, p->temp_delay_ms)) {
-        b->prot |= BMS_PROT_DSG_TEMP;
-        b->t_dtemp = 0;
-    }
-    b->hot = ((b->prot & BMS_PROT_CHG_TEMP) && tmax >= p->chg_temp_max_c - p->chg_temp_hyst_c) ||
-             ((b->prot & BMS_PROT_DSG_TEMP) && tmax >= p->dsg_temp_max_c - p->dsg_temp_hyst_c);
+    /* temperature windows, with hysteresis on release; "hot" while one is tripped on its hot
+     * side (the overheat status bit) */
+    const bool chg_hot = temp_window(b, BMS_PROT_CHG_TEMP, &b->t_ctemp, tmin, tmax,
+                                     p->chg_temp_min_c, p->chg_temp_max_c, p->chg_temp_hyst_c,
+                                     dt_ms, p->temp_delay_ms);
+    const bool dsg_hot = temp_window(b, BMS_PROT_DSG_TEMP, &b->t_dtemp, tmin, tmax,
+                                     p->dsg_temp_min_c, p->dsg_temp_max_c, p->dsg_temp_hyst_c,
+                                     dt_ms, p->temp_delay_ms);
+    b->hot = chg_hot || dsg_hot;
     /* open sense wire */
     if (b->prot & BMS_PROT_OPEN_WIRE) {
         if (min_mv >= p->open_wire_mv)

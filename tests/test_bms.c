@@ -703,6 +703,54 @@ Test(bms, discharge_temperature_window_both_edges)
     bms_free(f.b);
 }
 
+/* The two temperature windows side by side (m365_stock: charge 5..55 C, discharge -20..60 C,
+ * 5 C hysteresis each, 1 s delay): each has its own delay timer, restarted when its condition
+ * lapses; its own latch and release; a window trips on either NTC (hottest or coldest); the
+ * overheat bit follows a tripped window only while it is on its hot side. */
+Test(bms, temperature_windows_keep_separate_timers_latches_and_hot_side)
+{
+    const uint32_t both = BMS_PROT_CHG_TEMP | BMS_PROT_DSG_TEMP;
+    struct prot_fixture f;
+    pf_init(&f, "m365_stock");
+    f.in.charger_present = true;
+    f.in.current_a = -1.0;
+    set_temp(&f, 25.0);
+    pf_run(&f, 2.0);
+    set_temp(&f, 61.0);
+    pf_run(&f, 0.6);
+    set_temp(&f, 25.0);
+    pf_run(&f, 0.05);
+    set_temp(&f, 61.0);
+    pf_run(&f, 0.6);
+    cr_assert_eq(bms_protections(f.b) & both, 0, "0.6 s, a gap, 0.6 s: the delay restarted");
+    pf_run(&f, 0.45);
+    cr_assert_eq(bms_protections(f.b) & both, both, "1.05 s at 61 C trips both windows");
+    cr_assert(img16(f.b, BMS_W_STATUS) & BMS_STATUS_OVERHEAT);
+    set_temp(&f, 54.0);
+    pf_run(&f, 0.05);
+    cr_assert_eq(bms_protections(f.b) & both, BMS_PROT_CHG_TEMP,
+                 "54 C releases discharge (below 55) but not charge (not below 50)");
+    cr_assert(img16(f.b, BMS_W_STATUS) & BMS_STATUS_OVERHEAT, "charge still on its hot side");
+    set_temp(&f, 49.0);
+    pf_run(&f, 0.05);
+    cr_assert_eq(bms_protections(f.b) & both, 0);
+    cr_assert_not(img16(f.b, BMS_W_STATUS) & BMS_STATUS_OVERHEAT);
+    /* one NTC hot, the other cold */
+    f.in.ntc_ohm[0] = bms_ntc_ohm_from_c(56.0, f.p.ntc_beta, f.p.ntc_r25_ohm);
+    f.in.ntc_ohm[1] = bms_ntc_ohm_from_c(4.0, f.p.ntc_beta, f.p.ntc_r25_ohm);
+    pf_run(&f, 1.05);
+    cr_assert_eq(bms_protections(f.b) & both, BMS_PROT_CHG_TEMP, "56 C and 4 C: charge only");
+    cr_assert(img16(f.b, BMS_W_STATUS) & BMS_STATUS_OVERHEAT, "the hot NTC is past 50 C");
+    f.in.ntc_ohm[0] = bms_ntc_ohm_from_c(45.0, f.p.ntc_beta, f.p.ntc_r25_ohm);
+    pf_run(&f, 0.05);
+    cr_assert_eq(bms_protections(f.b) & both, BMS_PROT_CHG_TEMP, "the cold NTC still holds it");
+    cr_assert_not(img16(f.b, BMS_W_STATUS) & BMS_STATUS_OVERHEAT, "no longer on the hot side");
+    f.in.ntc_ohm[1] = bms_ntc_ohm_from_c(11.0, f.p.ntc_beta, f.p.ntc_r25_ohm);
+    pf_run(&f, 0.05);
+    cr_assert_eq(bms_protections(f.b) & both, 0, "11 C is above the 10 C cold release");
+    bms_free(f.b);
+}
+
 Test(bms, open_sense_wire_opens_both_switches)
 {
     struct prot_fixture f;

@@ -222,3 +222,165 @@ Test(board, metamethod_endless_loop_hits_the_budget, .timeout = 20)
                        "  ftdi = setmetatable({}, { __index = function() while true do end end }) }\n",
                        "instruction budget");
 }
+
+/* ---- extends: a description built on another one ---------------------------------------- */
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    cr_assert_not_null(fp, "%s", path);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void write_base(const char *dir, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct bad_case none = { 0, NULL, 0, NULL };
+    write_case(path, &none);
+}
+
+static char *temp_dir(void)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/bmsrig-extends-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    return dir;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+/* Loads dir/name expecting a parse error at file:line (file relative to dir) naming `want`. */
+static void expect_extends_error(const char *dir, const char *name, const char *want_file,
+                                 int want_line, const char *want)
+{
+    char path[512], where[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    struct board *b = (struct board *)1;
+    char err[1024];
+    int rc = board_load(&b, path, err, sizeof err);
+    cr_expect_eq(rc, BMSRIG_ERR_PARSE, "%s: rc %d (%s)", name, rc, err);
+    cr_expect_null(b, "%s", name);
+    snprintf(where, sizeof where, "%s/%s:%d:", dir, want_file, want_line);
+    cr_expect(strncmp(err, where, strlen(where)) == 0, "%s: '%s' does not start with '%s'", name,
+              err, where);
+    cr_expect(strstr(err, want) != NULL, "%s: '%s' lacks '%s'", name, err, want);
+}
+
+Test(board, extends_inherits_what_is_not_given)
+{
+    char *dir = temp_dir();
+    write_base(dir, "base.lua");
+    write_file(dir, "by_name.lua",
+               "-- only what differs\n"
+               "return board { extends = 'base', name = 'derived',\n"
+               "  serial = { bms = '/dev/ttyX', dash = 'pty' } }\n");
+    write_file(dir, "by_path.lua",
+               "return board { extends = './base.lua', name = 'p',\n"
+               "  faults = { relay { name = 'esc_tx', pin = 'ACBUS1' } } }\n");
+    write_file(dir, "two_levels.lua",
+               "return board { extends = 'by_path', name = 'two', readback = true }\n");
+    char path[512], err[512];
+    struct board *b;
+    snprintf(path, sizeof path, "%s/by_name.lua", dir);
+    cr_assert_eq(board_load(&b, path, err, sizeof err), BMSRIG_OK, "%s", err);
+    cr_expect_str_eq(b->name, "derived");
+    cr_expect_str_eq(b->bms_port, "/dev/ttyX");
+    cr_expect_str_eq(b->ftdi.serial, "X1", "ftdi inherited");
+    cr_expect_eq(b->ndacs, 1);
+    cr_expect_eq(b->nchannels, 2);
+    cr_expect_eq(b->nfaults, 1);
+    cr_expect_str_eq(b->faults[0].name, "bms_tx");
+    board_free(b);
+    snprintf(path, sizeof path, "%s/two_levels.lua", dir);
+    cr_assert_eq(board_load(&b, path, err, sizeof err), BMSRIG_OK, "%s", err);
+    cr_expect_str_eq(b->name, "two");
+    cr_expect(b->readback);
+    cr_expect_eq(b->nfaults, 1);
+    cr_expect_str_eq(b->faults[0].name, "esc_tx", "faults replaced whole by the middle level");
+    cr_expect_eq(b->faults[0].line, 2);
+    cr_expect_eq(b->nchannels, 2, "channels from the bottom level");
+    board_free(b);
+    remove_dir(dir);
+}
+
+Test(board, extends_errors_name_file_and_line)
+{
+    char *dir = temp_dir();
+    write_base(dir, "base.lua");
+    write_file(dir, "missing.lua", "\nreturn board { extends = 'nosuch', name = 'm' }\n");
+    expect_extends_error(dir, "missing.lua", "missing.lua", 2, "extends 'nosuch': no rig description");
+    write_file(dir, "notstr.lua", "return board { extends = 3, name = 'n' }\n");
+    expect_extends_error(dir, "notstr.lua", "notstr.lua", 1, "extends must be a string");
+    write_file(dir, "a.lua", "return board { extends = 'b', name = 'a' }\n");
+    write_file(dir, "b.lua", "return board {\n  extends = 'a.lua', name = 'b' }\n");
+    expect_extends_error(dir, "a.lua", "b.lua", 1, "extends cycle");
+    write_file(dir, "self.lua", "return board { extends = 'self', name = 's' }\n");
+    expect_extends_error(dir, "self.lua", "self.lua", 1, "extends cycle");
+    /* a chain deeper than the limit: l0 -> l1 -> ... -> l9 -> base */
+    for (int i = 0; i < 10; i++) {
+        char name[16], text[128];
+        snprintf(name, sizeof name, "l%d.lua", i);
+        snprintf(text, sizeof text, "return board { extends = '%s', name = 'l%d' }\n",
+                 i < 9 ? (char[8]){ 'l', (char)('1' + i), 0 } : "base", i);
+        write_file(dir, name, text);
+    }
+    expect_extends_error(dir, "l0.lua", "l8.lua", 1, "more than 8 levels");
+    write_file(dir, "l8ok.lua", "return board { extends = 'l9', name = 'ok' }\n");
+    struct board *b;
+    char path[512], err[512];
+    snprintf(path, sizeof path, "%s/l8ok.lua", dir);
+    cr_expect_eq(board_load(&b, path, err, sizeof err), BMSRIG_OK, "two levels are fine: %s", err);
+    board_free(b);
+    /* the base's own errors keep the base's file:line */
+    write_file(dir, "broken.lua", "return board {\n  name = 'x'\n  ftdi = {} }\n");
+    write_file(dir, "on_broken.lua", "return board { extends = 'broken', name = 'y' }\n");
+    expect_extends_error(dir, "on_broken.lua", "broken.lua", 3, "expected");
+    write_file(dir, "notboard.lua", "return { name = 'x' }\n");
+    write_file(dir, "on_notboard.lua", "return board { extends = 'notboard', name = 'y' }\n");
+    expect_extends_error(dir, "on_notboard.lua", "notboard.lua", 1, "return board { ... }");
+    /* an inherited entry that no longer fits names its own line in the base */
+    write_file(dir, "new_dacs.lua",
+               "return board { extends = 'base', name = 'nd',\n"
+               "  dacs = { dac { name = 'z', model = 'ad5676r', cs = 'ADBUS4', gain = 2 } } }\n");
+    expect_extends_error(dir, "new_dacs.lua", "base.lua", 8, "no dac named 'a'");
+    /* and an override's own error names the derived file */
+    write_file(dir, "bad_override.lua",
+               "return board { extends = 'base', name = 'bo',\n"
+               "  faults = { relay { name = 'bms_tx', pin = 'ADBUS3' } } }\n");
+    expect_extends_error(dir, "bad_override.lua", "bad_override.lua", 2, "already in use");
+    remove_dir(dir);
+}
+
+/* The pty test board names only what differs from hw/boards/emulated.lua: the same DACs,
+ * channels and fault lines (from the same lines of the same file), its own name and serial. */
+Test(board, emulated_pty_extends_emulated)
+{
+    struct board *base, *pty;
+    char err[512];
+    cr_assert_eq(board_load(&base, BMSRIG_SOURCE_DIR "/hw/boards/emulated.lua", err, sizeof err),
+                 BMSRIG_OK, "%s", err);
+    cr_assert_eq(board_load(&pty, BMSRIG_SOURCE_DIR "/tests/data/emulated_pty.lua", err,
+                            sizeof err), BMSRIG_OK, "%s", err);
+    cr_expect_str_eq(pty->name, "emulated_pty");
+    cr_expect_str_eq(pty->bms_port, "pty");
+    cr_expect_str_eq(pty->dash_port, "pty");
+    cr_expect(memcmp(&pty->ftdi, &base->ftdi, sizeof base->ftdi) == 0);
+    cr_expect_eq(pty->ndacs, base->ndacs);
+    cr_expect(memcmp(pty->dacs, base->dacs, sizeof base->dacs) == 0);
+    cr_expect_eq(pty->nchannels, base->nchannels);
+    cr_expect(memcmp(pty->channels, base->channels, sizeof base->channels) == 0);
+    cr_expect_eq(pty->nfaults, base->nfaults);
+    cr_expect(memcmp(pty->faults, base->faults, sizeof base->faults) == 0);
+    cr_expect_eq(pty->readback, base->readback);
+    board_free(base);
+    board_free(pty);
+}

@@ -88,6 +88,7 @@ struct emu_device {
     uint64_t unplug_after;       /* 0 = never; else unplug when OUT transfer N+1 arrives */
     uint64_t usb_error_on;       /* 0 = never; else OUT transfer N fails with LIBUSB_ERROR_IO */
     int miso_stuck;              /* -1 = no fault; 0/1 = DI stuck at that level */
+    uint64_t open_stall_ms;      /* 0 = never; else the next libusb_open sleeps this long [ms] */
     uint16_t eeprom[128];
 };
 

@@ -8,24 +8,29 @@
  *   BMSRIG_EMU_LOG     event log: DAC output changes, pin and relay changes, SPI errors, USB
  *                      faults, each with emulated time in ns
  *   BMSRIG_EMU_VCD     VCD of device 0 interface A pins (SK, DO, DI, ADBUS3..7, ACBUS0..7)
- *   BMSRIG_EMU_FAULTS  "unplug_after_writes=N,usb_error_on_write=N,miso_stuck=0|1" (device 0)
+ *   BMSRIG_EMU_FAULTS  "unplug_after_writes=N,usb_error_on_write=N,miso_stuck=0|1,
+ *                      open_stall_ms=N" (device 0)
  *
  * Config lines ('#' starts a comment):
  *   device ft232h|ft2232h SERIAL
  *   dac NAME ad5676r|ltc2668 cs=PIN [ldac=PIN] [vref=V] [gain=G] [span=0..4]
  *   relay NAME pin=PIN [active=low|high] [sense=PIN]
- *   fault unplug_after_writes=N usb_error_on_write=N miso_stuck=0|1
+ *   fault unplug_after_writes=N usb_error_on_write=N miso_stuck=0|1 open_stall_ms=N
  * dac/relay/fault lines apply to the last device line. PIN: ADBUS0..7, ACBUS0..7.
  *
- * Everything is single-threaded and never blocks: an IN transfer with nothing to send returns
+ * Everything is single-threaded and never blocks (except open_stall_ms: the first libusb_open
+ * of the device sleeps that long in real time, logged as "usb open stall N ms" before it
+ * sleeps, so a test can signal a process while it is still opening the bench): an IN transfer with nothing to send returns
  * the 2 modem-status bytes at once; an asynchronous read that stays empty for its timeout (in
  * emulated latency-timer periods) completes with LIBUSB_TRANSFER_TIMED_OUT. */
 #include <libusb.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "emu.h"
 
@@ -97,6 +102,8 @@ static void apply_fault_kv(struct emu_device *d, const char *kv)
         d->usb_error_on = v;
     else if (KEY_IS("miso_stuck"))
         d->miso_stuck = v ? 1 : 0;
+    else if (KEY_IS("open_stall_ms"))
+        d->open_stall_ms = v;
     else
         fprintf(stderr, "usbemu: unknown fault '%.*s'\n", (int)klen, kv);
 }
@@ -508,6 +515,14 @@ EMU_EXPORT int LIBUSB_CALL libusb_open(libusb_device *dev, libusb_device_handle 
 {
     if (dev->d->unplugged)
         return LIBUSB_ERROR_NO_DEVICE;
+    if (dev->d->open_stall_ms) {   /* a slow enumeration: once, whole, whatever signals come */
+        uint64_t ms = dev->d->open_stall_ms;
+        dev->d->open_stall_ms = 0;
+        emu_log(emu_world_get(), "usb open stall %llu ms", (unsigned long long)ms);
+        struct timespec left = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+        while (nanosleep(&left, &left) != 0 && errno == EINTR)
+            ;
+    }
     struct libusb_device_handle *h = calloc(1, sizeof(*h));
     if (!h)
         return LIBUSB_ERROR_NO_MEM;

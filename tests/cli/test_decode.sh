@@ -33,6 +33,13 @@ check "--json serial text is the bare serial" test "$(jq -r '[.frames[] | select
 check "--json names registers" test "$(jq -r '.frames[] | select(.ok and .kind == "read-reply" and .arg == 48) | .fields.voltage.value' "$tmp/two_way.json" | head -n 1)" = 35.94
 
 # Hex text on standard input: one continuous stream with garbage, and the wrong-checksum frame.
+# A hex-text file whose leading comment is longer than any fixed line buffer (with a comma past
+# character 512): the format sniffer reads the comment whole and still sees hex, not CSV.
+long=$(awk 'BEGIN { while (n++ < 600) printf "x" }')
+printf '# %s, a long note\n55AA0322011010B9FF\n' "$long" >"$tmp/long_comment.hex"
+"$bin" decode "$tmp/long_comment.hex" >"$tmp/long_comment.txt" 2>&1
+check "hex file with a 600-character comment decodes as hex (exit $?)" \
+    grep -q '^frames: 1 valid, 0 bad' "$tmp/long_comment.txt"
 printf '00 55 55AA0322011010B9FF 55AA0E2501300100000000000000E100282891FE\n' | "$bin" decode - >"$tmp/hex.txt"
 check "hex stream: one valid frame" grep -q '^frames: 1 valid, 1 bad' "$tmp/hex.txt"
 check "hex stream: expected checksum 69 FE" grep -q 'checksum 91 FE, expected 69 FE' "$tmp/hex.txt"

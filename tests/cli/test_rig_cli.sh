@@ -102,6 +102,24 @@ max=$(sed -n 's/.*"bytes_per_tick_max":\([0-9]*\).*/\1/p' "$tmp/bm.out")
 check "bench mpsse: 16 channels + GPIO <= 512 bytes ($max)" test "${max:-999}" -le 512
 check "bench mpsse: 16 channels" grep -q '"channels":16' "$tmp/bm.out"
 
+# 6b. bench mpsse's --rate and --seconds go through the shared number parser with an open lower
+# bound: zero, empty, junk, a rate too slow for even one tick in --seconds (once a hang: a
+# period of 1e300 s) are bad input naming the option; values are checked before any USB.
+mpsse_usage() {  # mpsse_usage DESCRIPTION PATTERN ARGS...
+    what=$1; pat=$2; shift 2
+    timeout 10 "$bin" bench mpsse --rig "$board" "$@" >"$tmp/mu.out" 2>"$tmp/mu.err"; rc=$?
+    check "bench mpsse $what: exit 2 (got $rc)" test $rc -eq 2
+    check "bench mpsse $what names the option" grep -qF -- "$pat" "$tmp/mu.err"
+}
+mpsse_usage "--rate 0" "--rate: '0' is not a number in (0, 1000000]" --rate 0
+mpsse_usage "--rate ''" "--rate: '' is not a number in (0, 1000000]" --rate ''
+mpsse_usage "--rate 5x" "--rate: '5x' is not a number in (0, 1000000]" --rate 5x
+mpsse_usage "--rate 2e6" "--rate: '2e6' is not a number in (0, 1000000]" --rate 2e6
+mpsse_usage "--seconds 0" "--seconds: '0' is not a number in (0, 86400]" --seconds 0
+mpsse_usage "--seconds -1" "--seconds: '-1' is not a number in (0, 86400]" --seconds -1
+mpsse_usage "--rate 1e-300" "--rate: 1e-300 Hz gives no tick in --seconds 0.25" --rate 1e-300
+mpsse_usage "--rate 2 --seconds 0.1" "--rate: 2 Hz gives no tick in --seconds 0.1" --rate 2 --seconds 0.1
+
 # 7. bmsrig run --rig: relays follow the scenario's fault timeline, DACs follow the model, the
 # bench ends in its safe state; also after a script error, SIGTERM and an unplug
 cat >"$tmp/timeline.lua" <<'LUA'

@@ -97,6 +97,27 @@ check "TAP YAML block" sh -c "grep -q '^  ---' '$W/out' && grep -q '^  \.\.\.' '
 check "JUnit failure validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/jf.xml"
 check "JUnit failure element with message" has '<failure type="fail" message=".*never true' "$W/jf.xml"
 
+# Control characters in names and messages cannot break a report: in TAP lines CR becomes a
+# space and C0/C1 controls and U+2028/2029 a '?'; in YAML and JSON strings they are \u escapes;
+# in JUnit C1 characters are character references. No raw CR, C1 or LS/PS byte is written.
+cat >"$W/ctl.lua" <<'LUA'
+return scenario {
+  name = "ctl\rnot ok 2 - forged\u{85}nel\u{9b}csi\u{2028}ls\27[2Kesc",
+  run = function(t) t:fail("bad\rnot ok 3 - forged\u{85}...\u{85}---\u{9b}x\u{2029}y") end,
+}
+LUA
+expect_rc 1 "scenario with control characters" -- "$W/ctl.lua" --tap --json "$W/ctl.json" --junit "$W/ctl.xml"
+no_raw_ctl() { ! LC_ALL=C grep -qP '\r|\xC2[\x80-\x9F]|\xE2\x80[\xA8\xA9]' "$1"; }
+check "TAP: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/out"
+check "TAP: exactly one test line" test "$(grep -cE '^(not )?ok ' "$W/out")" -eq 1
+check "TAP: the test line with CR as a space and controls as '?'" has '^not ok 1 - ctl not ok 2 - forged?nel?csi?ls?\[2Kesc$' "$W/out"
+check "TAP: YAML message keeps them as escapes" has '^  message: ".*bad\\rnot ok 3 - forged\\u0085\.\.\.\\u0085---\\u009bx\\u2029y"$' "$W/out"
+check "JSON: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/ctl.json"
+check "JSON: the name round-trips exactly" sh -c "jq -e '.scenarios[0].name == \"ctl\\rnot ok 2 - forged\\u0085nel\\u009bcsi\\u2028ls\\u001b[2Kesc\"' '$W/ctl.json' >/dev/null"
+check "JUnit: no raw CR, C1 or LS/PS byte" no_raw_ctl "$W/ctl.xml"
+check "JUnit: C1 characters as references" has 'forged&#x85;nel&#x9b;csi' "$W/ctl.xml"
+check "JUnit with control characters validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/ctl.xml"
+
 cat >"$W/caught.lua" <<'LUA'
 return scenario { name = "caught failure", run = function(t)
   local ok = pcall(t.expect, t, "never", function() return false end, { within = 0.1 })
@@ -323,6 +344,30 @@ rc=$?
 check "SIGINT gives exit 4 (got $rc)" test "$rc" -eq 4
 check "interrupted JSON is marked incomplete" sh -c "jq -e '.complete == false and .scenarios[0].verdict == \"not-run\"' '$W/int.json' >/dev/null"
 check "interrupted JUnit still validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/int.xml"
+
+# Replay CSVs are read whole line by line: a comment or a row longer than any fixed buffer keeps
+# its line number (it used to be split into pieces that were parsed as rows of their own), and
+# an empty field is not merged away.
+mkdir -p "$W/rp"
+long=$(awk 'BEGIN { while (n++ < 1100) printf "0" }')
+printf 't_s,current_a\n# %s\n0,1\n1,2\n' "$long" >"$W/rp/long_comment.csv"
+printf 't_s,current_a\n0,1\n2,%sabc\n3,1\n' "$long" >"$W/rp/long_bad.csv"
+printf 't_s,current_a\n0,1\n2,,5\n' >"$W/rp/empty_field.csv"
+printf 't_s,current_a\n0,%s5\n' "$long" >"$W/rp/long_ok.csv"
+cat >"$W/rp/replay_lines.lua" <<'LUA'
+return scenario {
+  name = "replay: long lines and empty fields",
+  run = function(t)
+    t:replay("long_comment.csv")
+    t:replay("long_ok.csv")
+    local ok, err = pcall(t.replay, t, "long_bad.csv")
+    assert(not ok and err:find("long_bad.csv:3: column 2: '000", 1, true), err)
+    ok, err = pcall(t.replay, t, "empty_field.csv")
+    assert(not ok and err:find("empty_field.csv:3: column 2: '' is not a number", 1, true), err)
+  end,
+}
+LUA
+expect_rc 0 "replay keeps long lines whole and refuses empty fields" -- "$W/rp/replay_lines.lua"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -92,5 +92,26 @@ check "its report is marked incomplete" sh -c "jq -e '.complete == false and .sc
 check "the relay was released on the way out" test -z "$(relays_on "$W/emu.log")"
 check "cell 1 back at its safe 0 V after SIGTERM" sh -c "awk '\$2 == \"dac\" && \$3 == \"cells_a\" && \$4 == \"0\" { v = \$6 } END { exit !(v == 0) }' '$W/emu.log'"
 
+# SIGTERM while the bench is still being opened (the emulator stalls its first USB open): the
+# handlers are in place before opening, so the run still ends through the normal exit path:
+# exit 4, reports written and marked incomplete, the bench put in its safe state.
+rm -f "$W/emu.log"
+BMSRIG_EMU_FAULTS=open_stall_ms=1500 "$BMSRIG" -v run --rig "$board" "$W/relay.lua" \
+    --json "$W/open.json" --junit "$W/open.xml" >"$W/out" 2>&1 &
+pid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "usb open stall" "$W/emu.log" 2>/dev/null; do
+    sleep 0.05; i=$((i + 1))
+done
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM while opening the bench: exit 4 (got $rc)" test "$rc" -eq 4
+check "its JSON report is written and marked incomplete" sh -c "jq -e '.complete == false and .scenarios[0].verdict == \"not-run\"' '$W/open.json' >/dev/null"
+check "its JUnit report is written" grep -q "not run: the run was interrupted" "$W/open.xml"
+# -v logs "safe state reached" once when the bench is initialised and again on the way out.
+check "the bench reached its safe state on the way out" test "$(grep -c "safe state reached" "$W/out")" -ge 2
+check "no relay left energised" test -z "$(relays_on "$W/emu.log")"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
