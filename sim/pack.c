@@ -312,9 +312,10 @@ void pack_free(struct pack *p)
 /* ---- the step ------------------------------------------------------------------------------ */
 
 /* Group solve: per-cell Thevenin source E and conductance G over the step, then each group's
- * common terminal voltage V = (sum E G - I_group) / sum G, broadcast back to its cells. */
-__attribute__((target_clones("avx2", "default")))
-static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
+ * common terminal voltage V = (sum E G - I_group) / sum G into vgrp[group], broadcast back to
+ * its cells in vc. Inlined into each clone of its callers. */
+__attribute__((always_inline))
+static inline void plain_split(struct pack *p, unsigned s, unsigned par, double ia, double *vgrp)
 {
     const unsigned n = s * par;
     double *restrict e = p->e, *restrict vc = p->vc;
@@ -330,10 +331,16 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
         for (unsigned gi = 0; gi < s; gi++)
             sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
     for (unsigned gi = 0; gi < s; gi++)
-        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
+        vgrp[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
     for (unsigned k = 0; k < par; k++)
         for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = p->vg[gi];
+            vc[k * s + gi] = vgrp[gi];
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
+{
+    plain_split(p, s, par, ia, p->vg);
 }
 
 /* Group solve with the charge-transfer term: the plain split predicts each cell's current, eta
@@ -344,25 +351,10 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     const unsigned n = s * par;
     double *restrict e = p->e, *restrict vc = p->vc, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
-    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
-    const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict g = p->g;
-    const double *restrict ctk = p->ctk, *restrict cti = p->cti;
-    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
-    for (unsigned c = 0; c < n; c++)
-        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c];
-    /* the plain split predicts each cell's current */
-    for (unsigned gi = 0; gi < s; gi++)
-        sum_eg[gi] = e[gi] * g[gi];
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
-    for (unsigned gi = 0; gi < s; gi++)
-        vc[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = vc[gi];
-    /* eta's tangent there: an offset and a resistance in series with the cell */
+    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
+    double vlin[PACK_MAX_SERIES], sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
+    plain_split(p, s, par, ia, vlin);
+    /* eta's tangent at each cell's predicted current: an offset and a resistance in series */
     for (unsigned c = 0; c < n; c++) {
         double ipred = (e[c] - vc[c]) * g[c];
         double x = fast_asinh_clamp(ipred * cti[c]);
