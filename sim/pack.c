@@ -674,8 +674,9 @@ int pack_fault_cell_weak(struct pack *p, unsigned cell, double cap_factor, doubl
         !(r_factor > 0.0 && r_factor <= 1000.0))
         return BMSRIG_ERR_ARG;
     unsigned sl = slot_of(p, cell);
-    /* Keep the charge that is in the cell: SOC is relative to the new capacity. */
-    p->soc[sl] *= p->capf[sl] / cap_factor;
+    /* The cell keeps its SOC, so its voltage does not jump: it is a cell that has aged to this
+     * capacity, at the pack's state of charge [I]. (Keeping its charge instead put a 0.8-capacity
+     * cell of a full pack at SOC 1.25 and 4.47 V, an over-charge no real pack shows.) */
     p->capf[sl] = cap_factor;
     p->rf[sl] = r_factor;
     p->dirty = true;

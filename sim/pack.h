@@ -119,7 +119,8 @@ void pack_energy_get(const struct pack *p, struct pack_energy *out);
 int pack_fault_cell_open(struct pack *p, unsigned cell, bool open);
 /* Internal short of `ohms` across the cell (INFINITY or 0 = none). */
 int pack_fault_cell_short(struct pack *p, unsigned cell, double ohms);
-/* Weak / aged cell: capacity and resistance factors (1, 1 = healthy). */
+/* Weak / aged cell: capacity and resistance factors (1, 1 = healthy). The cell keeps its SOC
+ * (and so its voltage): its remaining charge scales with the capacity. */
 int pack_fault_cell_weak(struct pack *p, unsigned cell, double cap_factor, double r_factor);
 /* Shifts the SOC of every cell in a group by dsoc (one-shot; apply -dsoc to undo). Refused with
  * BMSRIG_ERR_ARG unless |dsoc| <= 1, and with BMSRIG_ERR_RANGE (nothing changed) if a live

@@ -110,6 +110,26 @@ Test(pack, parallel_split_is_exact_with_charge_transfer)
     check_parallel_split("samsung_26f");
 }
 
+/* A weak cell in a full pack is full too (same SOC, same voltage: no jump), and then runs down
+ * at 1 / cap_factor the rate of its healthy neighbours in the string. */
+Test(pack, weak_cell_keeps_its_soc_and_drains_faster)
+{
+    struct pack *p = make("4s1p", 1.0);
+    pack_step(p, 0.1, 0.0);
+    double v_before = pack_group_v(p, 2), soc_before = pack_cell_soc(p, 2);
+    cr_assert_eq(pack_fault_cell_weak(p, 2, 0.5, 1.0), BMSRIG_OK);
+    cr_expect_eq(pack_cell_soc(p, 2), soc_before, "soc %.9f, was %.9f", pack_cell_soc(p, 2),
+                 soc_before);
+    pack_step(p, 0.1, 0.0);
+    cr_expect(fabs(pack_group_v(p, 2) - v_before) < 1e-4, "voltage jumped %.4f -> %.4f V",
+              v_before, pack_group_v(p, 2));
+    for (int n = 0; n < 600; n++)
+        pack_step(p, 1.0, 2.6);                          /* 1C of the healthy cells, 10 min */
+    double d_weak = 1.0 - pack_cell_soc(p, 2), d_ok = 1.0 - pack_cell_soc(p, 1);
+    cr_expect(fabs(d_weak / d_ok - 2.0) < 0.01, "weak fell %.4f, healthy %.4f", d_weak, d_ok);
+    pack_free(p);
+}
+
 Test(pack, internal_short_100_ohm_drains_about_37_ma)
 {
     struct pack *p = make("1s1p", 0.6);
