@@ -1085,10 +1085,19 @@ const struct cli_command cmd_run = {
         "                        every fault scenario must then fail\n"
         "  --tick-ms MS          engine tick (default 1 ms)\n"
         "  --timeout S           scenario-time limit for scenarios that set none (default 600)\n"
+        "  --watchdog S          wall-clock watchdog (default 60 s, 0 = off): a scenario that\n"
+        "                        makes no progress for S seconds (no engine tick, no return\n"
+        "                        from its script: stuck inside a C call such as a string\n"
+        "                        pattern match, which the instruction budget cannot stop) fails\n"
+        "                        with a message naming its file, and the other scenarios still\n"
+        "                        run; a file whose loading is stuck as long fails the same way.\n"
+        "                        The stuck thread cannot be cancelled: once the reports are\n"
+        "                        written the process exits without cleanup (_exit)\n"
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
         "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"
-        "fault, 4 interrupted (reports are written and marked incomplete)\n",
+        "fault, 4 interrupted (reports are written and marked incomplete; a scenario still\n"
+        "stuck 1 s after SIGINT/SIGTERM is reported as not run)\n",
     .run = run_main,
 };
