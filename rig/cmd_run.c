@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,6 +228,7 @@ struct loader {
     struct scenario *s;
     bool done;
     bool abandoned;      /* the caller stopped waiting: the thread frees what it loaded */
+    pid_t tid;           /* the loading thread's kernel id, 0 until it runs */
     int refs;            /* the thread and the caller; the last one out frees */
 };
 
@@ -246,6 +248,9 @@ static void loader_release(struct loader *l)
 static void *loader_main(void *arg)
 {
     struct loader *l = arg;
+    pthread_mutex_lock(&l->lock);
+    l->tid = gettid();
+    pthread_mutex_unlock(&l->lock);
     struct scenario *s = scenario_load(l->path);
     pthread_mutex_lock(&l->lock);
     bool drop = l->abandoned;
@@ -301,6 +306,8 @@ static struct scenario *load_watched(const char *path, double limit_s, bool *stu
     if (!l->done) {
         l->abandoned = true;
         *stuck = true;
+        if (l->tid)
+            setpriority(PRIO_PROCESS, (id_t)l->tid, 19);   /* let it give way (see abandon) */
     }
     pthread_mutex_unlock(&l->lock);
     loader_release(l);
@@ -333,6 +340,7 @@ struct run_state;
 struct worker {
     struct run_state *st;
     pthread_t th;
+    pid_t tid;              /* its kernel thread id (for setpriority) */
     struct scenario_progress prog;  /* written by the worker's scenario_run */
     size_t idx;             /* the scenario it runs, while busy */
     bool busy;
@@ -417,6 +425,7 @@ static void *worker_main(void *arg)
     struct scenario_run_options ropt = st->ropt;
     ropt.progress = &w->prog;
     pthread_mutex_lock(&st->lock);
+    w->tid = gettid();
     while (!w->abandoned) {
         while (st->next < st->n && !st->sc[st->next])
             st->next++;   /* written off while loading: its result is already final */
@@ -483,6 +492,10 @@ static void abandon(struct run_state *st, struct worker *w, double now, double i
         (enum scenario_phase)atomic_load_explicit(&w->prog.phase, memory_order_relaxed);
     double t = (double)atomic_load_explicit(&w->prog.sim_us, memory_order_relaxed) / 1e6;
     atomic_store_explicit(&w->prog.cancel, 1, memory_order_relaxed);
+    /* It cannot be stopped, but it can give way: the lowest priority for that one thread
+     * (Linux nice values are per thread), so the other workers keep their cores. Parking it
+     * instead (a signal handler that never returns) could leave a lock it holds taken. */
+    setpriority(PRIO_PROCESS, (id_t)w->tid, 19);
     w->abandoned = true;
     w->busy = false;
     st->live--;
@@ -714,6 +727,13 @@ static int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
+        /* a real-time run beats once per tick: the limit must span several */
+        free(o.tags);
+        return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "
+                                         "of %g ms (raise it, or lower --tick-ms)",
+                               o.watchdog_s, o.tick_ms);
+    }
 
     /* Scenario files. */
     struct path_list files = { 0 };
@@ -1092,7 +1112,8 @@ const struct cli_command cmd_run = {
         "                        with a message naming its file, and the other scenarios still\n"
         "                        run; a file whose loading is stuck as long fails the same way.\n"
         "                        The stuck thread cannot be cancelled: once the reports are\n"
-        "                        written the process exits without cleanup (_exit)\n"
+        "                        written the process exits without cleanup (_exit). In real\n"
+        "                        time S must span at least 10 ticks\n"
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"

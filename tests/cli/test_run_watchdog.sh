@@ -73,7 +73,7 @@ run 1 10000 "-j 2 --watchdog 2: stuck scenarios written off, exit 1" -- -j 2 --w
     --junit "$W/j.xml" --json "$W/r.json" --tap "$W/s"
 check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
 check "JSON: complete, 5 scenarios, 2 passed, 3 failed" jqe '.complete == true and .counts.total == 5 and .counts.pass == 2 and .counts.fail == 3 and .counts.not_run == 0' "$W/r.json"
-check "JSON: the stuck find is a fail naming its file and the watchdog" jqe '.scenarios[] | select(.name == "stuck in string.find") | .verdict == "fail" and (.message | test("stuck\\.lua: watchdog: no progress for 2\\.[0-9] s at t=0\\.500 s")) and (.message | test("pattern match"))' "$W/r.json"
+check "JSON: the stuck find is a fail naming its file and the watchdog" jqe '.scenarios[] | select(.name == "stuck in string.find") | .verdict == "fail" and (.message | test("stuck\\.lua: watchdog: no progress for [0-9]+\\.[0-9] s at t=0\\.500 s")) and (.message | test("pattern match"))' "$W/r.json"
 check "JSON: the stuck gsub too" jqe '.scenarios[] | select(.name == "stuck in string.gsub") | .verdict == "fail" and (.message | test("stuck_gsub\\.lua: watchdog"))' "$W/r.json"
 check "JSON: the healthy scenarios kept their results" jqe '([.scenarios[] | select(.name | test("passes")) | .verdict == "pass" and .sim_time_s >= 2] | length == 2 and all) and (.scenarios[] | select(.name == "passes A") | .log[0].text == "A done")' "$W/r.json"
 check "JSON: the failing one fails for its own reason" jqe '.scenarios[] | select(.name == "fails on its own") | .verdict == "fail" and (.message | test("never true"))' "$W/r.json"
@@ -128,6 +128,9 @@ run 0 8000 "--realtime 1.2 s scenario under --watchdog 0.3 passes" -- --realtime
 run 2 5000 "--watchdog -1 is refused" -- --watchdog -1 "$W/slow.lua"
 check "... naming the option" has "--watchdog: " "$W/err"
 run 2 5000 "--watchdog abc is refused" -- --watchdog abc "$W/slow.lua"
+run 2 5000 "--watchdog shorter than 10 real-time ticks is refused" -- --realtime \
+    --tick-ms 100 --watchdog 0.5 "$W/slow.lua"
+check "... saying why" has "shorter than 10 real-time ticks" "$W/err"
 "$BMSRIG" run --help >"$W/help" 2>&1
 check "run --help documents --watchdog and its default" has "--watchdog S .*default 60" "$W/help"
 
