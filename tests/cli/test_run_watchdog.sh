@@ -4,12 +4,15 @@
 # within the limit as failed, with a message naming its file; the other scenarios of the run
 # (-j 2 and -j 1) keep or get their results; JUnit (junit-10.xsd), JSON and TAP stay complete
 # and valid; exit 1. Also: a file stuck while loading, SIGTERM on a stuck run (exit 4), a
-# progressing real-time scenario longer than the limit is left alone, --watchdog 0, bad values.
+# progressing real-time scenario longer than the limit is left alone, more stuck scenarios than
+# the run replaces (exit 4), a stuck scenario on the emulated bench (safe state, the rest not
+# run, exit 4), --watchdog 0, bad values.
 # Every run is under `timeout -s KILL`: a bmsrig without a working watchdog fails, not hangs.
-# usage: test_run_watchdog.sh BMSRIG SOURCE_DIR
+# usage: test_run_watchdog.sh BMSRIG SOURCE_DIR EMU_DIR
 set -u
 BMSRIG=$1
 SRC=$2
+EMU=$3
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fails=0
@@ -124,7 +127,30 @@ LUA
 run 0 8000 "--realtime 1.2 s scenario under --watchdog 0.3 passes" -- --realtime \
     --watchdog 0.3 "$W/slow.lua"
 
-# 6. Bad values name the option; help documents it.
+# 6. Five stuck scenarios in a row with -j 1: four are replaced, the fifth is not, and what
+# nobody is left to run is reported not run (exit 4), the reports complete and valid.
+mkdir -p "$W/five"
+for k in 1 2 3 4 5; do cp "$W/s/stuck.lua" "$W/five/s$k.lua"; done
+cp "$W/s/pass_a.lua" "$W/five/z_pass.lua"
+run 4 8000 "five stuck scenarios: the rest is not run" -- -j 1 --watchdog 0.3 \
+    --junit "$W/j5.xml" --json "$W/r5.json" "$W/five"
+check "JSON: 5 stuck fails, the last not run with the reason, incomplete" jqe '.complete == false and .counts.fail == 5 and (.scenarios[5] | .verdict == "not-run" and (.message | test("5 scenarios were stuck")))' "$W/r5.json"
+check "JUnit of the stopped run validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j5.xml"
+check "says 5 stuck threads were left behind" has '5 stuck threads left running' "$W/err"
+
+# 7. On the emulated bench (real time): the stuck scenario still holds the bench, so the next
+# one is not run (exit 4); the bench was put in its safe state (cell DACs back to 0 V).
+mkdir -p "$W/lock"
+export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W/lock" BMSRIG_EMU_LOG="$W/emu.log"
+unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
+run 4 8000 "on the bench: stuck, then the rest not run" -- --rig "$SRC/hw/boards/emulated.lua" \
+    --watchdog 1 --json "$W/rb.json" "$W/s/stuck.lua" "$W/s/pass_a.lua"
+unset LD_LIBRARY_PATH BMSRIG_LOCK_DIR BMSRIG_EMU_LOG
+check "JSON: stuck fail naming the file, the next not run (bench held)" jqe '.complete == false and .scenarios[0].verdict == "fail" and (.scenarios[0].message | test("stuck\\.lua: watchdog")) and .scenarios[1].verdict == "not-run" and (.scenarios[1].message | test("stuck on the bench"))' "$W/rb.json"
+check "the cell DAC was driven during the run" sh -c 'grep "dac cells_a 0 " "$1" | grep -qv " 0x0000 "' _ "$W/emu.log"
+check "... and left at its safe 0 V" sh -c 'grep "dac cells_a 0 " "$1" | tail -n 1 | grep -q " 0x0000 "' _ "$W/emu.log"
+
+# 8. Bad values name the option; help documents it.
 run 2 5000 "--watchdog -1 is refused" -- --watchdog -1 "$W/slow.lua"
 check "... naming the option" has "--watchdog: " "$W/err"
 run 2 5000 "--watchdog abc is refused" -- --watchdog abc "$W/slow.lua"
