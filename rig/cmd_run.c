@@ -1,7 +1,8 @@
 /* cmd_run.c: `bmsrig run`: find scenario files, select them, run them (in parallel on the
  * virtual target), show progress and a summary, write JUnit / TAP / JSON reports, and exit
  * with the CLI contract's code (0 pass, 1 a scenario failed, 2 bad input, 3 rig fault,
- * 4 interrupted). */
+ * 4 interrupted). The scenarios run in worker threads; the main thread supervises them and its
+ * watchdog writes off a scenario that stops making progress (stuck inside a C call). */
 #define LOG_PREFIX "run"
 #include <dirent.h>
 #include <errno.h>
@@ -48,6 +49,8 @@
 /* After SIGINT/SIGTERM a healthy scenario stops within one tick; one still busy this long after
  * the signal is stuck and is written off as not run. [I] */
 #define INTERRUPT_GRACE_S 1.0
+/* Below this a limit would catch plain loading and scheduling delays. [I] */
+#define WATCHDOG_MIN_S 0.1
 
 static volatile sig_atomic_t run_interrupted;
 
@@ -703,6 +706,11 @@ static int run_main(int argc, char **argv)
         case 'W':
             if ((rc = cli_parse_number(&cmd_run, "--watchdog", optarg, 0, 1e6, &o.watchdog_s)))
                 return rc;
+            if (o.watchdog_s > 0 && o.watchdog_s < WATCHDOG_MIN_S) {
+                free(o.tags);
+                return cli_usage_error(&cmd_run, "--watchdog: %g s is below %g s (0 turns the "
+                                                 "watchdog off)", o.watchdog_s, WATCHDOG_MIN_S);
+            }
             break;
         case 'q': o.quiet = true; break;
         default:
@@ -1105,15 +1113,15 @@ const struct cli_command cmd_run = {
         "                        every fault scenario must then fail\n"
         "  --tick-ms MS          engine tick (default 1 ms)\n"
         "  --timeout S           scenario-time limit for scenarios that set none (default 600)\n"
-        "  --watchdog S          wall-clock watchdog (default 60 s, 0 = off): a scenario that\n"
-        "                        makes no progress for S seconds (no engine tick, no return\n"
-        "                        from its script: stuck inside a C call such as a string\n"
-        "                        pattern match, which the instruction budget cannot stop) fails\n"
-        "                        with a message naming its file, and the other scenarios still\n"
-        "                        run; a file whose loading is stuck as long fails the same way.\n"
-        "                        The stuck thread cannot be cancelled: once the reports are\n"
-        "                        written the process exits without cleanup (_exit). In real\n"
-        "                        time S must span at least 10 ticks\n"
+        "  --watchdog S          wall-clock watchdog, S >= 0.1 (default 60; 0 = off): a\n"
+        "                        scenario that makes no progress for S seconds (no engine\n"
+        "                        tick, no return from its script: stuck inside a C call such\n"
+        "                        as a string pattern match, which the instruction budget\n"
+        "                        cannot stop) fails with a message naming its file, and the\n"
+        "                        other scenarios still run; a file whose loading is stuck as\n"
+        "                        long fails the same way. A stuck thread cannot be cancelled:\n"
+        "                        once the reports are written the process exits without\n"
+        "                        cleanup (_exit). In real time S must span 10 ticks or more\n"
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"

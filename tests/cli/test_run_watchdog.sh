@@ -154,11 +154,12 @@ check "... and left at its safe 0 V" sh -c 'grep "dac cells_a 0 " "$1" | tail -n
 run 2 5000 "--watchdog -1 is refused" -- --watchdog -1 "$W/slow.lua"
 check "... naming the option" has "--watchdog: " "$W/err"
 run 2 5000 "--watchdog abc is refused" -- --watchdog abc "$W/slow.lua"
+run 2 5000 "--watchdog 0.05 (below 0.1 s) is refused" -- --watchdog 0.05 "$W/slow.lua"
 run 2 5000 "--watchdog shorter than 10 real-time ticks is refused" -- --realtime \
     --tick-ms 100 --watchdog 0.5 "$W/slow.lua"
 check "... saying why" has "shorter than 10 real-time ticks" "$W/err"
 "$BMSRIG" run --help >"$W/help" 2>&1
-check "run --help documents --watchdog and its default" has "--watchdog S .*default 60" "$W/help"
+check "run --help documents --watchdog and its default" has "--watchdog S .*(default 60; 0 = off)" "$W/help"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
