@@ -232,15 +232,13 @@ struct loader {
     bool done;
     bool abandoned;      /* the caller stopped waiting: the thread frees what it loaded */
     pid_t tid;           /* the loading thread's kernel id, 0 until it runs */
-    int refs;            /* the thread and the caller; the last one out frees */
+    atomic_int refs;     /* the thread and the caller; the last one out frees */
 };
 
+/* Called by each side once it no longer uses l (its lock released). */
 static void loader_release(struct loader *l)
 {
-    pthread_mutex_lock(&l->lock);
-    bool last = --l->refs == 0;
-    pthread_mutex_unlock(&l->lock);
-    if (!last)
+    if (atomic_fetch_sub(&l->refs, 1) != 1)
         return;
     pthread_mutex_destroy(&l->lock);
     pthread_cond_destroy(&l->cond);
@@ -285,7 +283,7 @@ static struct scenario *load_watched(const char *path, double limit_s, bool *stu
     pthread_mutex_init(&l->lock, NULL);
     cond_init_monotonic(&l->cond);
     l->path = p;
-    l->refs = 2;
+    atomic_init(&l->refs, 2);
     pthread_attr_t attr;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -293,7 +291,7 @@ static struct scenario *load_watched(const char *path, double limit_s, bool *stu
     int crc = pthread_create(&th, &attr, loader_main, l);
     pthread_attr_destroy(&attr);
     if (crc != 0) {
-        l->refs = 1;
+        atomic_store(&l->refs, 1);
         loader_release(l);
         return scenario_load(path);
     }
