@@ -91,8 +91,8 @@ check "says a stuck thread was left behind" has '2 stuck threads left running' "
 cp "$W/s/stuck.lua" "$W/one/a_stuck.lua"
 cp "$W/s/pass_a.lua" "$W/one/b_pass.lua"
 cp "$W/s/fails.lua" "$W/one/c_fails.lua"
-run 1 8000 "-j 1 --watchdog 1: the scenarios after the stuck one still run" -- -j 1 \
-    --watchdog 1 --json "$W/r1.json" "$W/one"
+run 1 8000 "-j 1 --watchdog 0.5: the scenarios after the stuck one still run" -- -j 1 \
+    --watchdog 0.5 --json "$W/r1.json" "$W/one"
 check "JSON: stuck fail, then pass, then fail; complete" jqe '.complete == true and ([.scenarios[].verdict] == ["fail", "pass", "fail"]) and (.scenarios[0].message | test("a_stuck\\.lua: watchdog"))' "$W/r1.json"
 
 # 3. Stuck while loading (top-level code): written off, the other file runs.
@@ -100,7 +100,7 @@ cat >"$W/load_stuck.lua" <<'LUA'
 local _ = string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
 return scenario { name = "never declared", run = function(t) end }
 LUA
-run 1 8000 "--watchdog 1: a file stuck while loading is written off" -- --watchdog 1 \
+run 1 8000 "--watchdog 0.5: a file stuck while loading is written off" -- --watchdog 0.5 \
     --junit "$W/jl.xml" --json "$W/rl.json" "$W/load_stuck.lua" "$W/s/pass_a.lua"
 check "JSON: the stuck file fails naming itself; the other passes" jqe '.complete == true and (.scenarios[] | select(.file | test("load_stuck")) | .verdict == "fail" and (.message | test("load_stuck\\.lua: watchdog: loading made no progress"))) and (.scenarios[] | select(.name == "passes A") | .verdict == "pass")' "$W/rl.json"
 check "JUnit with the stuck file validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/jl.xml"
@@ -111,8 +111,8 @@ t0=$(now_ms)
 timeout -s KILL 30 "$BMSRIG" run -j 2 --watchdog 0 --json "$W/r0.json" "$W/s/stuck.lua" \
     "$W/s/pass_a.lua" >"$W/out" 2>"$W/err" &
 pid=$!
-sleep 2
-check "--watchdog 0: still running after 2 s" kill -0 "$pid"
+sleep 1
+check "--watchdog 0: still running after 1 s" kill -0 "$pid"
 kill -TERM "$pid"
 wait "$pid"
 got=$?
@@ -122,9 +122,9 @@ check "JSON: incomplete, stuck one not run, the other passed" jqe '.complete == 
 
 # 5. A real-time scenario that runs longer than the limit but progresses every tick passes.
 cat >"$W/slow.lua" <<'LUA'
-return scenario { name = "slow but alive", run = function(t) t:wait(1.2) end }
+return scenario { name = "slow but alive", run = function(t) t:wait(0.8) end }
 LUA
-run 0 8000 "--realtime 1.2 s scenario under --watchdog 0.3 passes" -- --realtime \
+run 0 8000 "--realtime 0.8 s scenario under --watchdog 0.3 passes" -- --realtime \
     --watchdog 0.3 "$W/slow.lua"
 
 # 6. Five stuck scenarios in a row with -j 1: four are replaced, the fifth is not, and what
@@ -132,7 +132,7 @@ run 0 8000 "--realtime 1.2 s scenario under --watchdog 0.3 passes" -- --realtime
 mkdir -p "$W/five"
 for k in 1 2 3 4 5; do cp "$W/s/stuck.lua" "$W/five/s$k.lua"; done
 cp "$W/s/pass_a.lua" "$W/five/z_pass.lua"
-run 4 8000 "five stuck scenarios: the rest is not run" -- -j 1 --watchdog 0.3 \
+run 4 8000 "five stuck scenarios: the rest is not run" -- -j 1 --watchdog 0.2 \
     --junit "$W/j5.xml" --json "$W/r5.json" "$W/five"
 check "JSON: 5 stuck fails, the last not run with the reason, incomplete" jqe '.complete == false and .counts.fail == 5 and (.scenarios[5] | .verdict == "not-run" and (.message | test("5 scenarios were stuck")))' "$W/r5.json"
 check "JUnit of the stopped run validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j5.xml"
@@ -144,7 +144,7 @@ mkdir -p "$W/lock"
 export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W/lock" BMSRIG_EMU_LOG="$W/emu.log"
 unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
 run 4 8000 "on the bench: stuck, then the rest not run" -- --rig "$SRC/hw/boards/emulated.lua" \
-    --watchdog 1 --json "$W/rb.json" "$W/s/stuck.lua" "$W/s/pass_a.lua"
+    --watchdog 0.5 --json "$W/rb.json" "$W/s/stuck.lua" "$W/s/pass_a.lua"
 unset LD_LIBRARY_PATH BMSRIG_LOCK_DIR BMSRIG_EMU_LOG
 check "JSON: stuck fail naming the file, the next not run (bench held)" jqe '.complete == false and .scenarios[0].verdict == "fail" and (.scenarios[0].message | test("stuck\\.lua: watchdog")) and .scenarios[1].verdict == "not-run" and (.scenarios[1].message | test("stuck on the bench"))' "$W/rb.json"
 check "the cell DAC was driven during the run" sh -c 'grep "dac cells_a 0 " "$1" | grep -qv " 0x0000 "' _ "$W/emu.log"
