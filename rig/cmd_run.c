@@ -1,7 +1,8 @@
 /* cmd_run.c: `bmsrig run`: find scenario files, select them, run them (in parallel on the
  * virtual target), show progress and a summary, write JUnit / TAP / JSON reports, and exit
  * with the CLI contract's code (0 pass, 1 a scenario failed, 2 bad input, 3 rig fault,
- * 4 interrupted). */
+ * 4 interrupted). The scenarios run in worker threads; the main thread supervises them and its
+ * watchdog writes off a scenario that stops making progress (stuck inside a C call). */
 #define LOG_PREFIX "run"
 #include <dirent.h>
 #include <errno.h>
@@ -11,9 +12,11 @@
 #include <lua.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +36,21 @@
 #endif
 
 #define JOBS_MAX 64
+
+/* The watchdog (--watchdog S). A healthy scenario beats thousands of times a second (every
+ * engine tick and every return from the script to the engine: struct scenario_progress), and
+ * the instruction budget stops a runaway Lua loop within seconds; what stops the beats for a
+ * minute is a call that will not return: a C library function (a pathological string pattern)
+ * or a device call that hangs. [I] */
+#define WATCHDOG_DEFAULT_S 60.0
+/* Stuck threads cannot be cancelled and each keeps a core busy: past this many the run starts
+ * no replacement worker and reports the scenarios it did not start as not run. [I] */
+#define WATCHDOG_STUCK_MAX 4
+/* After SIGINT/SIGTERM a healthy scenario stops within one tick; one still busy this long after
+ * the signal is stuck and is written off as not run. [I] */
+#define INTERRUPT_GRACE_S 1.0
+/* Below this a limit would catch plain loading and scheduling delays. [I] */
+#define WATCHDOG_MIN_S 0.1
 
 static volatile sig_atomic_t run_interrupted;
 
@@ -142,6 +160,7 @@ struct run_opts {
     bool suppress_faults;
     double tick_ms;
     double timeout_s;
+    double watchdog_s;      /* 0 = off */
     bool quiet;
 };
 
@@ -158,32 +177,203 @@ static bool tags_match(const struct scenario *s, const char *tags)
     return false;
 }
 
-static bool filter_match(const struct scenario *s, const char *glob)
+static const char *base_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    return base ? base + 1 : path;
+}
+
+/* name may be NULL (a file whose loading was written off: only its path is known). */
+static bool filter_match_names(const char *name, const char *path, const char *glob)
 {
     if (!glob)
         return true;
-    const char *path = scenario_path(s);
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    return fnmatch(glob, scenario_name(s), 0) == 0 || fnmatch(glob, path, 0) == 0 ||
-           fnmatch(glob, base, 0) == 0;
+    return (name && fnmatch(glob, name, 0) == 0) || fnmatch(glob, path, 0) == 0 ||
+           fnmatch(glob, base_name(path), 0) == 0;
+}
+
+static bool filter_match(const struct scenario *s, const char *glob)
+{
+    return filter_match_names(scenario_name(s), scenario_path(s), glob);
+}
+
+/* ---- timed waits ---------------------------------------------------------------------------- */
+
+/* A condition variable on CLOCK_MONOTONIC (the clock clock_wall_s reads). */
+static void cond_init_monotonic(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(c, &a);
+    pthread_condattr_destroy(&a);
+}
+
+/* Waits on c for at most wait_s seconds (woken early by a signal on c). */
+static void cond_wait_s(pthread_cond_t *c, pthread_mutex_t *m, double wait_s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long ns = (long long)ts.tv_nsec + (long long)(wait_s * 1e9);
+    ts.tv_sec += (time_t)(ns / 1000000000LL);
+    ts.tv_nsec = (long)(ns % 1000000000LL);
+    pthread_cond_timedwait(c, m, &ts);
+}
+
+/* ---- loading under the watchdog --------------------------------------------------------- */
+
+/* A file's top-level code runs when it loads, so loading can get stuck too: each file loads in
+ * a thread of its own while the caller waits at most the watchdog limit. */
+struct loader {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    char *path;
+    struct scenario *s;
+    bool done;
+    bool abandoned;      /* the caller stopped waiting: the thread frees what it loaded */
+    pid_t tid;           /* the loading thread's kernel id, 0 until it runs */
+    atomic_int refs;     /* the thread and the caller; the last one out frees */
+};
+
+/* Called by each side once it no longer uses l (its lock released). */
+static void loader_release(struct loader *l)
+{
+    if (atomic_fetch_sub(&l->refs, 1) != 1)
+        return;
+    pthread_mutex_destroy(&l->lock);
+    pthread_cond_destroy(&l->cond);
+    free(l->path);
+    free(l);
+}
+
+static void *loader_main(void *arg)
+{
+    struct loader *l = arg;
+    pthread_mutex_lock(&l->lock);
+    l->tid = gettid();
+    pthread_mutex_unlock(&l->lock);
+    struct scenario *s = scenario_load(l->path);
+    pthread_mutex_lock(&l->lock);
+    bool drop = l->abandoned;
+    l->s = drop ? NULL : s;
+    l->done = true;
+    pthread_cond_signal(&l->cond);
+    pthread_mutex_unlock(&l->lock);
+    if (drop)
+        scenario_free(s);
+    loader_release(l);
+    return NULL;
+}
+
+/* scenario_load(path), watched: with limit_s > 0, returns NULL with *stuck set if loading has
+ * not finished after limit_s seconds (the loading thread is left to itself: a thread stuck in
+ * C cannot be cancelled). Otherwise as scenario_load. */
+static struct scenario *load_watched(const char *path, double limit_s, bool *stuck)
+{
+    *stuck = false;
+    if (!(limit_s > 0))
+        return scenario_load(path);
+    struct loader *l = calloc(1, sizeof(*l));
+    char *p = strdup(path);
+    if (!l || !p) {
+        free(l);
+        free(p);
+        return scenario_load(path);
+    }
+    pthread_mutex_init(&l->lock, NULL);
+    cond_init_monotonic(&l->cond);
+    l->path = p;
+    atomic_init(&l->refs, 2);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int crc = pthread_create(&th, &attr, loader_main, l);
+    pthread_attr_destroy(&attr);
+    if (crc != 0) {
+        atomic_store(&l->refs, 1);
+        loader_release(l);
+        return scenario_load(path);
+    }
+    double deadline = clock_wall_s() + limit_s;
+    pthread_mutex_lock(&l->lock);
+    for (;;) {
+        double left = deadline - clock_wall_s();
+        if (l->done || left <= 0)
+            break;
+        cond_wait_s(&l->cond, &l->lock, left < 0.5 ? left : 0.5);
+    }
+    struct scenario *s = l->s;
+    if (!l->done) {
+        l->abandoned = true;
+        *stuck = true;
+        if (l->tid)
+            setpriority(PRIO_PROCESS, (id_t)l->tid, 19);   /* let it give way (see abandon) */
+    }
+    pthread_mutex_unlock(&l->lock);
+    loader_release(l);
+    return s;
+}
+
+/* ---- the selection ------------------------------------------------------------------------ */
+
+/* Path of selected file i: sc[i]'s, or for a file written off while loading, stuck[i]. */
+static const char *sel_path(struct scenario *const *sc, char *const *stuck, size_t i)
+{
+    return sc[i] ? scenario_path(sc[i]) : stuck[i];
+}
+
+static void selection_free(struct scenario **sc, char **stuck, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        scenario_free(sc[i]);
+        free(stuck[i]);
+    }
+    free(sc);
+    free(stuck);
 }
 
 /* ---- the run ------------------------------------------------------------------------------ */
 
+struct run_state;
+
+/* One worker thread and what the supervisor knows of it. */
+struct worker {
+    struct run_state *st;
+    pthread_t th;
+    pid_t tid;              /* its kernel thread id (for setpriority) */
+    struct scenario_progress prog;  /* written by the worker's scenario_run */
+    size_t idx;             /* the scenario it runs, while busy */
+    bool busy;
+    bool abandoned;         /* written off by the watchdog: its result is not wanted */
+    bool exited;            /* its thread function returned */
+    double started_s;       /* wall clock when idx started */
+    uint64_t seen_beats;    /* the supervisor's last sample of prog.beats ... */
+    double seen_s;          /* ... and when that sample last changed */
+};
+
 struct run_state {
     const struct run_opts *o;
     struct scenario_run_options ropt;
-    struct scenario **sc;
+    struct scenario **sc;       /* NULL for a file whose loading was written off */
     struct scenario_result *res;
     struct report_item *items;
     size_t n;
     size_t next;         /* next index to start (under lock) */
     size_t done;
     pthread_mutex_t lock;
+    pthread_cond_t cond;        /* a worker finished a scenario or exited */
     FILE *progress;
     struct report_run report;
     double wall0;
+    bool bench;                 /* a bench or a real controller is open */
+    /* workers (under lock); the array never moves: threads hold pointers into it */
+    struct worker *workers;
+    size_t nworkers, capworkers;
+    size_t live;                /* workers neither exited nor abandoned */
+    size_t stuck;               /* workers written off */
+    size_t stuck_running;       /* ... whose thread has not come back */
+    bool stuck_in_device;       /* one of them is inside an engine tick on a bench */
 };
 
 /* Returns false if a requested report could not be written. */
@@ -208,7 +398,7 @@ static void print_progress(struct run_state *st, size_t i)
     FILE *o = st->progress;
     const char *v = scenario_verdict_name(r->verdict);
     fprintf(o, "[%3zu/%zu] %-9s %9.3f s sim %7.3f s wall  %s\n", st->done, st->n, v,
-            r->sim_time_s, r->wall_s, scenario_name(st->sc[i]));
+            r->sim_time_s, r->wall_s, st->items[i].name);
     if (r->verdict != SCENARIO_PASS && r->message) {
         /* The whole message for errors (traceback), the first line otherwise. */
         const char *m = r->message;
@@ -218,31 +408,178 @@ static void print_progress(struct run_state *st, size_t i)
     fflush(o);
 }
 
-static void *worker(void *arg)
+/* A scenario's result is final (under lock): count it, show it, rewrite the reports
+ * (incremental: a killed run still leaves its reports). */
+static void finish_scenario(struct run_state *st, size_t i)
 {
-    struct run_state *st = arg;
-    for (;;) {
-        pthread_mutex_lock(&st->lock);
+    st->done++;
+    if (!st->o->quiet)
+        print_progress(st, i);
+    write_reports(st);
+    pthread_cond_broadcast(&st->cond);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct run_state *st = w->st;
+    struct scenario_run_options ropt = st->ropt;
+    ropt.progress = &w->prog;
+    pthread_mutex_lock(&st->lock);
+    w->tid = gettid();
+    while (!w->abandoned) {
+        while (st->next < st->n && !st->sc[st->next])
+            st->next++;   /* written off while loading: its result is already final */
         size_t i = st->next;
-        if (i >= st->n || run_interrupted) {
-            pthread_mutex_unlock(&st->lock);
-            return NULL;
-        }
+        if (i >= st->n || run_interrupted)
+            break;
         st->next++;
+        w->idx = i;
+        w->busy = true;
+        w->started_s = clock_wall_s();
+        w->seen_beats = 0;
+        w->seen_s = w->started_s;
+        scenario_progress_reset(&w->prog);
         pthread_mutex_unlock(&st->lock);
 
         struct scenario_result r;
         scenario_result_init(&r);
-        scenario_run(st->sc[i], &st->ropt, &r);
+        scenario_run(st->sc[i], &ropt, &r);
 
         pthread_mutex_lock(&st->lock);
+        if (w->abandoned) {
+            /* Came back after the watchdog wrote it off: that verdict stands. */
+            scenario_result_clear(&r);
+            break;
+        }
+        w->busy = false;
         st->res[i] = r;
-        st->done++;
-        if (!st->o->quiet)
-            print_progress(st, i);
-        write_reports(st);  /* incremental: a killed run still leaves its reports */
-        pthread_mutex_unlock(&st->lock);
+        finish_scenario(st, i);
     }
+    w->exited = true;
+    if (w->abandoned)
+        st->stuck_running--;
+    else
+        st->live--;
+    pthread_cond_broadcast(&st->cond);
+    pthread_mutex_unlock(&st->lock);
+    return NULL;
+}
+
+/* Starts one more worker (under lock). False if there is no room or no thread. */
+static bool start_worker(struct run_state *st)
+{
+    if (st->nworkers == st->capworkers)
+        return false;
+    struct worker *w = &st->workers[st->nworkers];
+    memset(w, 0, sizeof(*w));
+    w->st = st;
+    if (pthread_create(&w->th, NULL, worker_main, w) != 0)
+        return false;
+    st->nworkers++;
+    st->live++;
+    return true;
+}
+
+/* Writes off w's scenario (under lock): it made no progress for idle_s seconds (the watchdog),
+ * or it did not stop after an interrupt. Its thread is left running: a thread stuck inside a C
+ * call cannot be cancelled safely; it is asked to stop if it ever comes back. */
+static void abandon(struct run_state *st, struct worker *w, double now, double idle_s,
+                    bool interrupted)
+{
+    size_t i = w->idx;
+    struct scenario_result *r = &st->res[i];
+    enum scenario_phase ph =
+        (enum scenario_phase)atomic_load_explicit(&w->prog.phase, memory_order_relaxed);
+    double t = (double)atomic_load_explicit(&w->prog.sim_us, memory_order_relaxed) / 1e6;
+    atomic_store_explicit(&w->prog.cancel, 1, memory_order_relaxed);
+    /* It cannot be stopped, but it can give way: the lowest priority for that one thread
+     * (Linux nice values are per thread), so the other workers keep their cores. Parking it
+     * instead (a signal handler that never returns) could leave a lock it holds taken. */
+    setpriority(PRIO_PROCESS, (id_t)w->tid, 19);
+    w->abandoned = true;
+    w->busy = false;
+    st->live--;
+    st->stuck++;
+    st->stuck_running++;
+    if (st->bench && ph != SCENARIO_PHASE_SCRIPT)
+        st->stuck_in_device = true;
+
+    const char *where =
+        ph == SCENARIO_PHASE_SCRIPT
+            ? "the script is stuck inside one call (a C library function such as a string "
+              "pattern match on a long subject, which the instruction budget cannot "
+              "interrupt)"
+        : ph == SCENARIO_PHASE_SETUP
+            ? "setting up the scenario (engine, traces, devices) did not finish"
+            : "an engine tick did not return (a device or serial call that hangs?)";
+    char msg[1024];
+    if (interrupted)
+        snprintf(msg, sizeof(msg), "%s: not run: interrupted while stuck (no progress for "
+                 "%.1f s at t=%.3f s: %s)", st->items[i].path, idle_s, t, where);
+    else
+        snprintf(msg, sizeof(msg), "%s: watchdog: no progress for %.1f s at t=%.3f s: %s; the "
+                 "scenario was abandoned (--watchdog %g)", st->items[i].path, idle_s, t, where,
+                 st->o->watchdog_s);
+    scenario_result_init(r);
+    scenario_result_set_message(r, msg);
+    r->seed = scenario_seed(st->o->seed, st->items[i].path);
+    r->sim_time_s = t;
+    r->wall_s = now - w->started_s;
+    if (interrupted) {
+        r->verdict = SCENARIO_NOT_RUN;
+        r->incomplete = true;
+    } else {
+        /* Like the scenario-time limit, a scenario that does not finish fails; on a bench a
+         * hang outside the script is the infrastructure's (exit 3). */
+        r->verdict = st->bench && ph != SCENARIO_PHASE_SCRIPT ? SCENARIO_RIG_FAULT
+                                                               : SCENARIO_FAIL;
+    }
+    finish_scenario(st, i);
+
+    /* Keep the run going on the virtual target: the stuck thread shares nothing with a new
+     * one. On a bench it still holds the hardware, so the rest is not run. */
+    bool more = false;
+    for (size_t k = st->next; k < st->n; k++)
+        more = more || st->sc[k] != NULL;
+    if (more && !interrupted && !st->bench && st->stuck <= WATCHDOG_STUCK_MAX)
+        start_worker(st);
+}
+
+/* The main thread's loop while the workers run: it samples their beats and writes off a
+ * worker that made none for the watchdog limit (or did not stop after an interrupt). Returns
+ * when no live worker is left. */
+static void supervise(struct run_state *st)
+{
+    double limit = st->o->watchdog_s;
+    double poll = limit > 0 ? limit / 20 : 0.5;
+    poll = poll < 0.01 ? 0.01 : poll > 0.5 ? 0.5 : poll;
+    double interrupted_at = 0;
+    pthread_mutex_lock(&st->lock);
+    while (st->live > 0) {
+        cond_wait_s(&st->cond, &st->lock, poll);
+        double now = clock_wall_s();
+        if (run_interrupted && interrupted_at == 0)
+            interrupted_at = now;
+        for (size_t k = 0; k < st->nworkers; k++) {
+            struct worker *w = &st->workers[k];
+            if (!w->busy || w->abandoned)
+                continue;
+            uint64_t b = atomic_load_explicit(&w->prog.beats, memory_order_relaxed);
+            if (b != w->seen_beats) {
+                w->seen_beats = b;
+                w->seen_s = now;
+                continue;
+            }
+            double idle = now - w->seen_s;
+            if (limit > 0 && idle >= limit)
+                abandon(st, w, now, idle, false);
+            else if (interrupted_at > 0 && now - interrupted_at >= INTERRUPT_GRACE_S &&
+                     idle >= INTERRUPT_GRACE_S)
+                abandon(st, w, now, idle, true);
+        }
+    }
+    pthread_mutex_unlock(&st->lock);
 }
 
 static void print_summary(struct run_state *st)
@@ -260,7 +597,7 @@ static void print_summary(struct run_state *st)
         for (size_t k = 0; k < r->nmeasures; k++)
             mp += r->measures[k].pass;
         char name[61];
-        snprintf(name, sizeof(name), "%s", scenario_name(st->sc[i]));
+        snprintf(name, sizeof(name), "%s", st->items[i].name);
         fprintf(o, "%-60s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", name,
                 scenario_verdict_name(r->verdict), r->sim_time_s, xp, r->nexpects, mp,
                 r->nmeasures);
@@ -289,6 +626,7 @@ static int run_main(int argc, char **argv)
 {
     struct run_opts o = {
         .target = "virtual", .seed = 1, .jobs = 1, .trace_every_ms = 100, .tick_ms = 1,
+        .watchdog_s = WATCHDOG_DEFAULT_S,
     };
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
@@ -307,6 +645,7 @@ static int run_main(int argc, char **argv)
         { "suppress-faults", no_argument, NULL, 'X' },
         { "tick-ms", required_argument, NULL, 'k' },
         { "timeout", required_argument, NULL, 'o' },
+        { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
         { NULL, 0, NULL, 0 },
     };
@@ -362,6 +701,15 @@ static int run_main(int argc, char **argv)
             if ((rc = cli_parse_number(&cmd_run, "--timeout", optarg, 0.001, 1e7, &o.timeout_s)))
                 return rc;
             break;
+        case 'W':
+            if ((rc = cli_parse_number(&cmd_run, "--watchdog", optarg, 0, 1e6, &o.watchdog_s)))
+                return rc;
+            if (o.watchdog_s > 0 && o.watchdog_s < WATCHDOG_MIN_S) {
+                free(o.tags);
+                return cli_usage_error(&cmd_run, "--watchdog: %g s is below %g s (0 turns the "
+                                                 "watchdog off)", o.watchdog_s, WATCHDOG_MIN_S);
+            }
+            break;
         case 'q': o.quiet = true; break;
         default:
             free(o.tags);
@@ -385,6 +733,13 @@ static int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
+        /* a real-time run beats once per tick: the limit must span several */
+        free(o.tags);
+        return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "
+                                         "of %g ms (raise it, or lower --tick-ms)",
+                               o.watchdog_s, o.tick_ms);
+    }
 
     /* Scenario files. */
     struct path_list files = { 0 };
@@ -410,11 +765,26 @@ static int run_main(int argc, char **argv)
     }
 
     /* Load and select. A file that fails to load is kept (it reports as an error) unless the
-     * filter or tags could not have selected it anyway: it has no name or tags to match. */
+     * filter or tags could not have selected it anyway: it has no name or tags to match. A file
+     * whose loading the watchdog wrote off is kept the same way, with sc[i] = NULL and its
+     * path in stuck[i]. */
     struct scenario **sc = calloc(files.n ? files.n : 1, sizeof(*sc));
+    char **stuck = calloc(files.n ? files.n : 1, sizeof(*stuck));
     size_t n = 0;
-    for (size_t i = 0; sc && i < files.n; i++) {
-        struct scenario *s = scenario_load(files.v[i]);
+    for (size_t i = 0; sc && stuck && i < files.n; i++) {
+        bool load_stuck = false;
+        struct scenario *s = load_watched(files.v[i], o.watchdog_s, &load_stuck);
+        if (load_stuck) {
+            fprintf(stderr, "bmsrig run: watchdog: %s: loading made no progress for %g s "
+                            "(its top-level code is stuck inside a C call); the file was "
+                            "abandoned\n", files.v[i], o.watchdog_s);
+            if (filter_match_names(NULL, files.v[i], o.filter) && o.tags == NULL) {
+                stuck[n] = files.v[i];   /* taken from the list */
+                files.v[i] = NULL;
+                sc[n++] = NULL;
+            }
+            continue;
+        }
         if (!s)
             continue;
         bool keep = filter_match(s, o.filter) &&
@@ -425,7 +795,9 @@ static int run_main(int argc, char **argv)
             scenario_free(s);
     }
     path_list_free(&files);
-    if (!sc) {
+    if (!sc || !stuck) {
+        free(sc);
+        free(stuck);
         free(o.tags);
         return CLI_EXIT_USAGE;
     }
@@ -433,6 +805,12 @@ static int run_main(int argc, char **argv)
     if (o.list) {
         int lrc = CLI_EXIT_PASS;
         for (size_t i = 0; i < n; i++) {
+            if (!sc[i]) {
+                printf("%s\t%s\t\n  error: loading was stuck for %g s (watchdog)\n", stuck[i],
+                       base_name(stuck[i]), o.watchdog_s);
+                lrc = CLI_EXIT_USAGE;
+                continue;
+            }
             printf("%s\t%s\t", scenario_path(sc[i]), scenario_name(sc[i]));
             for (size_t t = 0; t < scenario_tag_count(sc[i]); t++)
                 printf("%s%s", t ? "," : "", scenario_tag(sc[i], t));
@@ -442,14 +820,12 @@ static int run_main(int argc, char **argv)
                 lrc = CLI_EXIT_USAGE;
             }
         }
-        for (size_t i = 0; i < n; i++)
-            scenario_free(sc[i]);
-        free(sc);
+        selection_free(sc, stuck, n);
         free(o.tags);
         return lrc;
     }
     if (n == 0) {
-        free(sc);
+        selection_free(sc, stuck, n);
         free(o.tags);
         fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
                         "--tags)\n");
@@ -460,18 +836,14 @@ static int run_main(int argc, char **argv)
      * overwrite each other's traces. */
     if (o.trace_dir) {
         for (size_t i = 0; i < n; i++) {
-            const char *a = strrchr(scenario_path(sc[i]), '/');
-            a = a ? a + 1 : scenario_path(sc[i]);
+            const char *a = base_name(sel_path(sc, stuck, i));
             for (size_t j = i + 1; j < n; j++) {
-                const char *b = strrchr(scenario_path(sc[j]), '/');
-                b = b ? b + 1 : scenario_path(sc[j]);
+                const char *b = base_name(sel_path(sc, stuck, j));
                 if (strcmp(a, b) == 0) {
                     fprintf(stderr, "bmsrig run: --trace: %s and %s would write the same trace "
-                                    "files; rename one\n", scenario_path(sc[i]),
-                            scenario_path(sc[j]));
-                    for (size_t k = 0; k < n; k++)
-                        scenario_free(sc[k]);
-                    free(sc);
+                                    "files; rename one\n", sel_path(sc, stuck, i),
+                            sel_path(sc, stuck, j));
+                    selection_free(sc, stuck, n);
                     free(o.tags);
                     return CLI_EXIT_USAGE;
                 }
@@ -500,9 +872,7 @@ static int run_main(int argc, char **argv)
             fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
-            for (size_t i = 0; i < n; i++)
-                scenario_free(sc[i]);
-            free(sc);
+            selection_free(sc, stuck, n);
             free(o.tags);
             return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
@@ -517,9 +887,7 @@ static int run_main(int argc, char **argv)
             rig_hw_close(hw);
             sigaction(SIGINT, &old_int, NULL);
             sigaction(SIGTERM, &old_term, NULL);
-            for (size_t i = 0; i < n; i++)
-                scenario_free(sc[i]);
-            free(sc);
+            selection_free(sc, stuck, n);
             free(o.tags);
             return CLI_EXIT_RIG;
         }
@@ -528,8 +896,9 @@ static int run_main(int argc, char **argv)
                 dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
     }
 
-    struct run_state st = { .o = &o, .sc = sc, .n = n };
+    struct run_state st = { .o = &o, .sc = sc, .n = n, .bench = hw != NULL || dut != NULL };
     pthread_mutex_init(&st.lock, NULL);
+    cond_init_monotonic(&st.cond);
     st.progress = o.tap ? stderr : stdout;
     scenario_run_options_default(&st.ropt);
     st.ropt.clock = o.realtime ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
@@ -547,12 +916,21 @@ static int run_main(int argc, char **argv)
     st.ropt.interrupted = &run_interrupted;
     st.res = calloc(n, sizeof(*st.res));
     st.items = calloc(n, sizeof(*st.items));
-    if (!st.res || !st.items) {
+    int jobs = o.jobs > (int)n ? (int)n : o.jobs;
+    st.capworkers = (size_t)jobs + WATCHDOG_STUCK_MAX;
+    st.workers = calloc(st.capworkers, sizeof(*st.workers));
+    if (!st.res || !st.items || !st.workers) {
         fputs("bmsrig run: out of memory\n", stderr);
         exit(CLI_EXIT_RIG);
     }
     for (size_t i = 0; i < n; i++) {
         scenario_result_init(&st.res[i]);
+        if (!sc[i]) {
+            st.items[i] = (struct report_item){
+                .path = stuck[i], .name = base_name(stuck[i]), .res = &st.res[i],
+            };
+            continue;
+        }
         st.items[i] = (struct report_item){
             .path = scenario_path(sc[i]), .name = scenario_name(sc[i]),
             .description = scenario_description(sc[i]), .ntags = scenario_tag_count(sc[i]),
@@ -583,23 +961,60 @@ static int run_main(int argc, char **argv)
         fprintf(st.progress, "bmsrig run: %zu scenario%s, target %s, seed %llu, %d job%s%s\n", n,
                 n == 1 ? "" : "s", o.target, (unsigned long long)o.seed, o.jobs,
                 o.jobs == 1 ? "" : "s", o.suppress_faults ? ", FAULTS SUPPRESSED" : "");
-    int jobs = o.jobs > (int)n ? (int)n : o.jobs;
-    pthread_t th[JOBS_MAX];
-    int started = 0;
-    for (int j = 1; j < jobs; j++)
-        if (pthread_create(&th[started], NULL, worker, &st) == 0)
-            started++;
-    worker(&st);
-    for (int j = 0; j < started; j++)
-        pthread_join(th[j], NULL);
+    /* Files written off while loading: their verdict is known before anything runs. */
+    pthread_mutex_lock(&st.lock);
+    for (size_t i = 0; i < n; i++) {
+        if (sc[i])
+            continue;
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s: watchdog: loading made no progress for %g s: the "
+                 "file's top-level code is stuck inside one call (a C library function such "
+                 "as a string pattern match on a long subject, which the instruction budget "
+                 "cannot interrupt); the file was abandoned (--watchdog %g)", stuck[i],
+                 o.watchdog_s, o.watchdog_s);
+        scenario_result_set_message(&st.res[i], msg);
+        st.res[i].verdict = SCENARIO_FAIL;
+        st.res[i].seed = scenario_seed(o.seed, stuck[i]);
+        st.res[i].wall_s = o.watchdog_s;
+        /* Its loading thread may still be running: it owns all it touches (its own Lua
+         * state) and frees it if it comes back, so the run ends normally around it. */
+        finish_scenario(&st, i);
+    }
+    /* The main thread supervises; the scenarios run in worker threads. */
+    for (int j = 0; j < jobs; j++)
+        start_worker(&st);
+    pthread_mutex_unlock(&st.lock);
+    supervise(&st);
+    /* Join the workers that came back; the stuck ones are left running (see below). */
+    for (size_t k = 0; k < st.nworkers; k++) {
+        pthread_mutex_lock(&st.lock);
+        bool joinable = st.workers[k].exited;
+        pthread_mutex_unlock(&st.lock);
+        if (joinable)
+            pthread_join(st.workers[k].th, NULL);
+        else
+            pthread_detach(st.workers[k].th);
+    }
 
+    pthread_mutex_lock(&st.lock);   /* a stuck worker that comes back takes it: hold it */
+    size_t unfinished = 0;
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
-            scenario_result_set_message(&st.res[i], "not run: the run was interrupted");
+            char msg[160];
+            if (run_interrupted || st.stuck == 0)
+                snprintf(msg, sizeof(msg), "not run: the run was interrupted");
+            else if (st.bench)
+                snprintf(msg, sizeof(msg), "not run: a scenario stuck on the bench (watchdog) "
+                         "still holds it");
+            else
+                snprintf(msg, sizeof(msg), "not run: %zu scenarios were stuck (watchdog); the "
+                         "run stopped", st.stuck);
+            scenario_result_set_message(&st.res[i], msg);
             st.res[i].incomplete = true;
+            unfinished++;
         }
     }
-    st.report.complete = !run_interrupted;
+    st.report.complete = !run_interrupted && unfinished == 0;
     bool reports_ok = write_reports(&st);
     if (o.tap)
         report_write_tap(stdout, &st.report);
@@ -607,6 +1022,9 @@ static int run_main(int argc, char **argv)
         print_summary(&st);
     if (run_interrupted)
         fprintf(stderr, "bmsrig run: interrupted; reports written and marked incomplete\n");
+    else if (unfinished)
+        fprintf(stderr, "bmsrig run: %zu scenario%s not run; reports written and marked "
+                        "incomplete\n", unfinished, unfinished == 1 ? "" : "s");
 
     struct report_counts c;
     report_count(&st.report, &c);
@@ -622,6 +1040,24 @@ static int run_main(int argc, char **argv)
     if (!reports_ok && exit_code == CLI_EXIT_PASS)
         exit_code = CLI_EXIT_USAGE;   /* a --junit/--json file that cannot be written */
 
+    if (st.stuck_running > 0) {
+        /* A thread is still stuck inside a C call: it cannot be cancelled, and its scenario's
+         * Lua state and engine must not be freed under it. Everything is reported: leave
+         * without cleanup (the kernel closes the devices and releases the bench lock). The
+         * lock stays held so that a stuck thread that comes back cannot touch anything. */
+        if (hw && !st.stuck_in_device)
+            rig_hw_safe(hw);   /* the stuck thread is in its script, not on the USB */
+        else if (hw)
+            fprintf(stderr, "bmsrig run: watchdog: a scenario is stuck inside a device call; "
+                            "the bench's safe state could not be commanded\n");
+        fprintf(stderr, "bmsrig run: %zu stuck thread%s left running; exiting without "
+                        "cleanup\n",
+                st.stuck_running, st.stuck_running == 1 ? "" : "s");
+        fflush(stdout);
+        fflush(stderr);
+        _exit(exit_code);
+    }
+    pthread_mutex_unlock(&st.lock);
     dut_serial_close(dut);
     rig_hw_close(hw);  /* safe state first, then release the lock */
     sigaction(SIGINT, &old_int, NULL);
@@ -629,13 +1065,14 @@ static int run_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         scenario_result_clear(&st.res[i]);
         free((void *)st.items[i].tags);
-        scenario_free(sc[i]);
     }
     free(st.res);
     free(st.items);
-    free(sc);
+    free(st.workers);
+    selection_free(sc, stuck, n);
     free(o.tags);
     pthread_mutex_destroy(&st.lock);
+    pthread_cond_destroy(&st.cond);
     return exit_code;
 }
 
@@ -682,10 +1119,20 @@ const struct cli_command cmd_run = {
         "                        every fault scenario must then fail\n"
         "  --tick-ms MS          engine tick (default 1 ms)\n"
         "  --timeout S           scenario-time limit for scenarios that set none (default 600)\n"
+        "  --watchdog S          wall-clock watchdog, S >= 0.1 (default 60; 0 = off): a\n"
+        "                        scenario that makes no progress for S seconds (no engine\n"
+        "                        tick, no return from its script: stuck inside a C call such\n"
+        "                        as a string pattern match, which the instruction budget\n"
+        "                        cannot stop) fails with a message naming its file, and the\n"
+        "                        other scenarios still run; a file whose loading is stuck as\n"
+        "                        long fails the same way. A stuck thread cannot be cancelled:\n"
+        "                        once the reports are written the process exits without\n"
+        "                        cleanup (_exit). In real time S must span 10 ticks or more\n"
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
         "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"
-        "fault, 4 interrupted (reports are written and marked incomplete)\n",
+        "fault, 4 interrupted (reports are written and marked incomplete; a scenario still\n"
+        "stuck 1 s after SIGINT/SIGTERM is reported as not run)\n",
     .run = run_main,
 };

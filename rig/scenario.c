@@ -122,6 +122,28 @@ void scenario_run_options_default(struct scenario_run_options *o)
     o->timeout_default_s = TIMEOUT_DEFAULT_S;
 }
 
+void scenario_progress_reset(struct scenario_progress *p)
+{
+    atomic_store_explicit(&p->beats, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->phase, SCENARIO_PHASE_SETUP, memory_order_relaxed);
+    atomic_store_explicit(&p->sim_us, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->cancel, 0, memory_order_relaxed);
+}
+
+/* One beat of progress in `phase` (no-op when unwatched). */
+static void progress_beat(struct scenario_progress *p, enum scenario_phase phase)
+{
+    if (!p)
+        return;
+    atomic_fetch_add_explicit(&p->beats, 1, memory_order_relaxed);
+    atomic_store_explicit(&p->phase, (int)phase, memory_order_relaxed);
+}
+
+static bool progress_cancelled(const struct scenario_progress *p)
+{
+    return p && atomic_load_explicit(&p->cancel, memory_order_relaxed) != 0;
+}
+
 /* ---- results ------------------------------------------------------------------------------ */
 
 void scenario_result_init(struct scenario_result *r)
@@ -781,9 +803,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     lua_rawgeti(co, LUA_REGISTRYINDEX, s->decl_ref);
     int nargs = 1;
     enum scenario_verdict v = SCENARIO_PASS;
+    struct scenario_progress *prog = opt->progress;
     for (;;) {
         int nres = 0;
+        progress_beat(prog, SCENARIO_PHASE_SCRIPT);
         int st = lua_resume(co, L, nargs, &nres);
+        progress_beat(prog, SCENARIO_PHASE_ENGINE);
         nargs = 0;
         if (st == LUA_OK) {
             lua_pop(co, nres);
@@ -827,6 +852,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                 stop = true;
                 break;
             }
+            if (progress_cancelled(prog)) {
+                scenario_result_set_message(res, "written off by the watchdog");
+                v = SCENARIO_FAIL;
+                stop = true;
+                break;
+            }
             if (engine_now_s(e) >= timeout_s - 1e-9) {
                 char *m = xprintf("%s: scenario time limit of %.1f s reached (set timeout = "
                                   "in the scenario to change it)", s->path, timeout_s);
@@ -845,6 +876,11 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                 v = SCENARIO_RIG_FAULT;
                 stop = true;
                 break;
+            }
+            if (prog) {
+                atomic_store_explicit(&prog->sim_us, engine_clock(e)->now_us,
+                                      memory_order_relaxed);
+                atomic_fetch_add_explicit(&prog->beats, 1, memory_order_relaxed);
             }
         }
         if (stop)
@@ -899,5 +935,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     if (bus)
         fclose(bus);
     res->wall_s = clock_wall_s() - wall0;
+    if (prog)
+        atomic_store_explicit(&prog->phase, SCENARIO_PHASE_DONE, memory_order_relaxed);
     return res->verdict = v;
 }

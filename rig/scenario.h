@@ -8,6 +8,7 @@
 #define BMSRIG_RIG_SCENARIO_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -94,6 +95,29 @@ struct scenario_overrides {
     double temp_c;               /* cell and ambient temperature */
 };
 
+/* Where a running scenario is, for a watchdog in another thread (`bmsrig run --watchdog`).
+ * scenario_run writes it; any thread may read it (atomics, relaxed order: a sample, not a
+ * synchronisation). "Progress" is one more beat: every engine tick and every return from the
+ * script to the engine beats, so a script that stays inside one call (a C library function the
+ * instruction budget cannot interrupt) or a tick that never returns stops the beats. */
+enum scenario_phase {
+    SCENARIO_PHASE_SETUP = 0,   /* building the engine, opening traces */
+    SCENARIO_PHASE_SCRIPT,      /* running the script's Lua code (between two engine steps) */
+    SCENARIO_PHASE_ENGINE,      /* advancing the engine (ticks: models, devices, serial) */
+    SCENARIO_PHASE_DONE,        /* scenario_run returned or is about to */
+};
+
+struct scenario_progress {
+    atomic_uint_fast64_t beats;   /* grows while the scenario makes progress */
+    atomic_int phase;             /* enum scenario_phase */
+    atomic_int_fast64_t sim_us;   /* scenario time reached, us */
+    atomic_int cancel;            /* set by the watchdog: stop at the next tick or yield (the
+                                     scenario was written off; its result is not wanted) */
+};
+
+/* Zeroes the progress (phase SETUP) before a run. */
+void scenario_progress_reset(struct scenario_progress *p);
+
 /* How to run (from the command line). */
 struct scenario_run_options {
     enum clock_kind clock;
@@ -112,6 +136,7 @@ struct scenario_run_options {
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
+    struct scenario_progress *progress;  /* beats for a watchdog (borrowed); NULL = unwatched */
 };
 
 void scenario_run_options_default(struct scenario_run_options *o);

@@ -1,0 +1,145 @@
+/* test_scenario_progress.c: the progress beats scenario_run gives a watchdog
+ * (struct scenario_progress): they grow with every tick, stop while the script is stuck inside
+ * a C call (phase SCRIPT, scenario time frozen), and the cancel flag stops a run at its next
+ * tick. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rig/scenario.h"
+
+static char dir[64];
+
+/* Writes `body` to dir/name and returns the path (static buffer). */
+static const char *write_scenario(const char *name, const char *body)
+{
+    static char path[128];
+    snprintf(dir, sizeof(dir), "/tmp/bmsrig_progress_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(body, f);
+    fclose(f);
+    return path;
+}
+
+static void remove_scenario(const char *path)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+Test(scenario_progress, beats_with_every_tick)
+{
+    const char *p = write_scenario("wait.lua",
+                                   "return scenario { name = 'w', run = function(t)\n"
+                                   "  t:wait(1); t:expect('late', function() return t:now() > 1.2"
+                                   " end, { within = 1 })\nend }\n");
+    struct scenario *s = scenario_load(p);
+    cr_assert_not_null(s);
+    cr_assert_null(scenario_load_error(s), "%s", scenario_load_error(s));
+    struct scenario_progress prog;
+    scenario_progress_reset(&prog);
+    struct scenario_run_options o;
+    scenario_run_options_default(&o);
+    o.progress = &prog;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+    uint64_t beats = atomic_load(&prog.beats);
+    cr_assert_geq(beats, r.ticks, "one beat per tick at least: %llu beats, %llu ticks",
+                  (unsigned long long)beats, (unsigned long long)r.ticks);
+    cr_assert_geq(r.ticks, 1200u);
+    cr_assert_eq(atomic_load(&prog.sim_us), (int_fast64_t)(r.sim_time_s * 1e6 + 0.5));
+    cr_assert_eq(atomic_load(&prog.phase), SCENARIO_PHASE_DONE);
+    cr_assert_eq(atomic_load(&prog.cancel), 0);
+    scenario_result_clear(&r);
+    scenario_free(s);
+    remove_scenario(p);
+}
+
+Test(scenario_progress, cancel_stops_the_run_at_the_next_tick)
+{
+    const char *p = write_scenario("long.lua",
+                                   "return scenario { name = 'l', run = function(t) t:wait(100)"
+                                   " end }\n");
+    struct scenario *s = scenario_load(p);
+    cr_assert_not_null(s);
+    struct scenario_progress prog;
+    scenario_progress_reset(&prog);
+    atomic_store(&prog.cancel, 1);
+    struct scenario_run_options o;
+    scenario_run_options_default(&o);
+    o.progress = &prog;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_FAIL);
+    cr_assert_not_null(r.message);
+    cr_assert(strstr(r.message, "watchdog") != NULL, "%s", r.message);
+    cr_assert_eq(r.ticks, 0u, "no tick after the cancel: %llu", (unsigned long long)r.ticks);
+    scenario_result_clear(&r);
+    scenario_free(s);
+    remove_scenario(p);
+}
+
+struct stuck_arg {
+    struct scenario *s;
+    struct scenario_progress prog;
+};
+
+static void *run_stuck(void *arg)
+{
+    struct stuck_arg *a = arg;
+    struct scenario_run_options o;
+    scenario_run_options_default(&o);
+    o.progress = &a->prog;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    scenario_run(a->s, &o, &r);   /* does not return in practice */
+    return NULL;
+}
+
+Test(scenario_progress, beats_stop_while_stuck_in_a_pattern_match)
+{
+    const char *p = write_scenario(
+        "stuck.lua", "return scenario { name = 's', run = function(t)\n"
+                     "  t:wait(0.1)\n"
+                     "  string.find(string.rep('a', 100000), string.rep('a*', 150) .. 'b')\n"
+                     "end }\n");
+    static struct stuck_arg a;   /* the stuck thread keeps using it until the test exits */
+    a.s = scenario_load(p);
+    cr_assert_not_null(a.s);
+    scenario_progress_reset(&a.prog);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, run_stuck, &a), 0);
+    pthread_detach(th);
+    /* Wait (at most 5 s) until the script runs after its 0.1 s wait. */
+    int i;
+    for (i = 0; i < 500; i++) {
+        if (atomic_load(&a.prog.phase) == SCENARIO_PHASE_SCRIPT &&
+            atomic_load(&a.prog.sim_us) == 100000)
+            break;
+        sleep_ms(10);
+    }
+    cr_assert_lt(i, 500, "the script never reached its pattern match");
+    uint64_t b0 = atomic_load(&a.prog.beats);
+    cr_assert_geq(b0, 100u);
+    sleep_ms(300);
+    cr_assert_eq(atomic_load(&a.prog.beats), b0, "beats moved while stuck in C");
+    cr_assert_eq(atomic_load(&a.prog.phase), SCENARIO_PHASE_SCRIPT);
+    cr_assert_eq(atomic_load(&a.prog.sim_us), 100000);
+    unlink(p);
+    rmdir(dir);
+    /* The thread stays stuck; the test process exits around it (as bmsrig run does). */
+}
