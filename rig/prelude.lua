@@ -156,7 +156,8 @@ local function expect_core(what, pred, observe, opts, api)
   end
   local function failed(msg)
     local o = obs()
-    local m = fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
+    local m = o ~= "" and fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
+              or fmt("%s: %s: %s (t=%.3f s)", loc, what, msg, E.now())
     E.record_expect(false, what, loc, E.now(), o, m)
     fail(m)
   end
