@@ -863,18 +863,21 @@ static int run_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
 
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
-     * scenarios (engine_free) and at the end (rig_hw_close). */
+     * scenarios (engine_free) and at the end (rig_hw_close). If it (or the controller's serial
+     * lines) cannot be opened, nothing runs, but the run still ends through the normal path
+     * below: every selected scenario is reported not run with the rig's error as the reason
+     * (CI gets its reports), and the exit code is 3 (2 for a description that does not parse). */
     struct rig_hw *hw = NULL;
+    char rig_err[600] = "";   /* why the bench could not be used; "" when it could */
+    int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
         int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
         if (hrc != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
-            sigaction(SIGINT, &old_int, NULL);
-            sigaction(SIGTERM, &old_term, NULL);
-            selection_free(sc, stuck, n);
-            free(o.tags);
-            return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+            hw = NULL;
+            snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",
+                     err[0] ? err : bmsrig_strerror(hrc));
+            rig_exit = hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
     }
     /* A real controller on the bench's serial lines, if the description names them. */
@@ -883,18 +886,20 @@ static int run_main(int argc, char **argv)
         char err[512] = "";
         const struct board *b = rig_hw_board(hw);
         if (dut_serial_open(&dut, b->bms_port, b->dash_port, err, sizeof(err)) != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig run: %s\n", err);
-            rig_hw_close(hw);
-            sigaction(SIGINT, &old_int, NULL);
-            sigaction(SIGTERM, &old_term, NULL);
-            selection_free(sc, stuck, n);
-            free(o.tags);
-            return CLI_EXIT_RIG;
+            dut = NULL;
+            snprintf(rig_err, sizeof(rig_err), "the controller's serial lines could not be "
+                     "opened: %s", err);
+            rig_exit = CLI_EXIT_RIG;
+            rig_hw_close(hw);   /* safe state, lock released */
+            hw = NULL;
+        } else {
+            fprintf(stderr, "bmsrig run: controller BMS line on %s, dashboard line on %s\n",
+                    dut_serial_bms_path(dut),
+                    dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
         }
-        fprintf(stderr, "bmsrig run: controller BMS line on %s, dashboard line on %s\n",
-                dut_serial_bms_path(dut),
-                dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
     }
+    if (rig_err[0])
+        fprintf(stderr, "bmsrig run: %s\n", rig_err);
 
     struct run_state st = { .o = &o, .sc = sc, .n = n, .bench = hw != NULL || dut != NULL };
     pthread_mutex_init(&st.lock, NULL);
@@ -980,8 +985,23 @@ static int run_main(int argc, char **argv)
          * state) and frees it if it comes back, so the run ends normally around it. */
         finish_scenario(&st, i);
     }
+    /* No bench: every other selected scenario is not run, for the rig's reason. */
+    size_t rig_not_run = 0;
+    for (size_t i = 0; rig_err[0] && i < n; i++) {
+        if (!sc[i])
+            continue;
+        char msg[640];
+        snprintf(msg, sizeof(msg), "not run: %s", rig_err);
+        scenario_result_set_message(&st.res[i], msg);
+        st.res[i].seed = scenario_seed(o.seed, st.items[i].path);
+        st.res[i].incomplete = true;
+        rig_not_run++;
+        finish_scenario(&st, i);
+    }
+    if (rig_err[0])
+        st.report.incomplete_reason = rig_err;
     /* The main thread supervises; the scenarios run in worker threads. */
-    for (int j = 0; j < jobs; j++)
+    for (int j = 0; !rig_err[0] && j < jobs; j++)
         start_worker(&st);
     pthread_mutex_unlock(&st.lock);
     supervise(&st);
@@ -1014,13 +1034,16 @@ static int run_main(int argc, char **argv)
             unfinished++;
         }
     }
-    st.report.complete = !run_interrupted && unfinished == 0;
+    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
     bool reports_ok = write_reports(&st);
     if (o.tap)
         report_write_tap(stdout, &st.report);
     if (!o.quiet)
         print_summary(&st);
-    if (run_interrupted)
+    if (rig_err[0])
+        fprintf(stderr, "bmsrig run: %zu scenario%s not run (%s); reports written and marked "
+                        "incomplete\n", rig_not_run, rig_not_run == 1 ? "" : "s", rig_err);
+    else if (run_interrupted)
         fprintf(stderr, "bmsrig run: interrupted; reports written and marked incomplete\n");
     else if (unfinished)
         fprintf(stderr, "bmsrig run: %zu scenario%s not run; reports written and marked "
@@ -1037,6 +1060,8 @@ static int run_main(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
+    if (rig_err[0])
+        exit_code = rig_exit;   /* the rig's fault (or its description's), not an interrupt */
     if (!reports_ok && exit_code == CLI_EXIT_PASS)
         exit_code = CLI_EXIT_USAGE;   /* a --junit/--json file that cannot be written */
 

@@ -376,8 +376,13 @@ int report_write_tap(FILE *o, const struct report_run *run)
         }
         fputs("  ...\n", o);
     }
-    if (!run->complete)
+    if (!run->complete && run->incomplete_reason) {
+        fputs("# run incomplete: ", o);
+        tap_desc(o, run->incomplete_reason);
+        fputc('\n', o);
+    } else if (!run->complete) {
         fputs("# run interrupted: results incomplete\n", o);
+    }
     return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
@@ -400,7 +405,12 @@ int report_write_json(FILE *o, const struct report_run *run)
     fprintf(o, ",\n  \"seed\": %llu,\n  \"suppress_faults\": %s,\n  \"complete\": %s,\n",
             (unsigned long long)run->seed, run->suppress_faults ? "true" : "false",
             run->complete ? "true" : "false");
-    fputs("  \"timestamp\": ", o);
+    fputs("  \"incomplete_reason\": ", o);
+    if (run->incomplete_reason)
+        json_str(o, run->incomplete_reason);
+    else
+        fputs("null", o);
+    fputs(",\n  \"timestamp\": ", o);
     json_str(o, run->timestamp);
     fputs(",\n  \"wall_s\": ", o);
     json_num(o, run->wall_s);

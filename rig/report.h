@@ -31,6 +31,9 @@ struct report_run {
     uint64_t seed;
     bool suppress_faults;
     bool complete;                    /* false: interrupted */
+    const char *incomplete_reason;    /* why it did not complete when that was not an
+                                         interrupt (the bench could not be opened ...);
+                                         NULL otherwise. Borrowed */
     double wall_s;
     char timestamp[32];               /* ISO 8601 UTC, start of the run */
     char hostname[128];
