@@ -397,13 +397,19 @@ static void print_progress(struct run_state *st, size_t i)
     const struct scenario_result *r = &st->res[i];
     FILE *o = st->progress;
     const char *v = scenario_verdict_name(r->verdict);
-    fprintf(o, "[%3zu/%zu] %-9s %9.3f s sim %7.3f s wall  %s\n", st->done, st->n, v,
-            r->sim_time_s, r->wall_s, st->items[i].name);
+    /* Names and messages come from the scenario: sanitised (report_put_safe), so that none
+     * can drive the terminal (ESC, CR, C1 ...). */
+    fprintf(o, "[%3zu/%zu] %-9s %9.3f s sim %7.3f s wall  ", st->done, st->n, v,
+            r->sim_time_s, r->wall_s);
+    report_put_safe(o, st->items[i].name, SIZE_MAX, false);
+    fputc('\n', o);
     if (r->verdict != SCENARIO_PASS && r->message) {
         /* The whole message for errors (traceback), the first line otherwise. */
         const char *m = r->message;
         size_t len = r->verdict == SCENARIO_ERROR ? strlen(m) : strcspn(m, "\n");
-        fprintf(o, "          %.*s\n", (int)len, m);
+        fputs("          ", o);
+        report_put_safe(o, m, len, true);
+        fputc('\n', o);
     }
     fflush(o);
 }
@@ -596,9 +602,8 @@ static void print_summary(struct run_state *st)
             xp += r->expects[k].pass;
         for (size_t k = 0; k < r->nmeasures; k++)
             mp += r->measures[k].pass;
-        char name[61];
-        snprintf(name, sizeof(name), "%s", st->items[i].name);
-        fprintf(o, "%-60s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", name,
+        size_t w = report_put_safe(o, st->items[i].name, 60, false);
+        fprintf(o, "%*s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", w < 60 ? (int)(60 - w) : 0, "",
                 scenario_verdict_name(r->verdict), r->sim_time_s, xp, r->nexpects, mp,
                 r->nmeasures);
     }
@@ -811,12 +816,21 @@ static int run_main(int argc, char **argv)
                 lrc = CLI_EXIT_USAGE;
                 continue;
             }
-            printf("%s\t%s\t", scenario_path(sc[i]), scenario_name(sc[i]));
-            for (size_t t = 0; t < scenario_tag_count(sc[i]); t++)
-                printf("%s%s", t ? "," : "", scenario_tag(sc[i], t));
+            /* name, tags and load errors sanitised as in the progress lines */
+            report_put_safe(stdout, scenario_path(sc[i]), SIZE_MAX, false);
+            putchar('\t');
+            report_put_safe(stdout, scenario_name(sc[i]), SIZE_MAX, false);
+            putchar('\t');
+            for (size_t t = 0; t < scenario_tag_count(sc[i]); t++) {
+                if (t)
+                    putchar(',');
+                report_put_safe(stdout, scenario_tag(sc[i], t), SIZE_MAX, false);
+            }
             putchar('\n');
             if (scenario_load_error(sc[i])) {
-                printf("  error: %s\n", scenario_load_error(sc[i]));
+                fputs("  error: ", stdout);
+                report_put_safe(stdout, scenario_load_error(sc[i]), SIZE_MAX, true);
+                putchar('\n');
                 lrc = CLI_EXIT_USAGE;
             }
         }
@@ -898,8 +912,12 @@ static int run_main(int argc, char **argv)
                     dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
         }
     }
-    if (rig_err[0])
-        fprintf(stderr, "bmsrig run: %s\n", rig_err);
+    if (rig_err[0]) {
+        /* the description's own error text may come from its Lua: sanitised */
+        fputs("bmsrig run: ", stderr);
+        report_put_safe(stderr, rig_err, SIZE_MAX, true);
+        fputc('\n', stderr);
+    }
 
     struct run_state st = { .o = &o, .sc = sc, .n = n, .bench = hw != NULL || dut != NULL };
     pthread_mutex_init(&st.lock, NULL);
@@ -1041,8 +1059,9 @@ static int run_main(int argc, char **argv)
     if (!o.quiet)
         print_summary(&st);
     if (rig_err[0])
-        fprintf(stderr, "bmsrig run: %zu scenario%s not run (%s); reports written and marked "
-                        "incomplete\n", rig_not_run, rig_not_run == 1 ? "" : "s", rig_err);
+        fprintf(stderr, "bmsrig run: %zu scenario%s not run (the bench could not be used); "
+                        "reports written and marked incomplete\n", rig_not_run,
+                rig_not_run == 1 ? "" : "s");
     else if (run_interrupted)
         fprintf(stderr, "bmsrig run: interrupted; reports written and marked incomplete\n");
     else if (unfinished)
