@@ -19,6 +19,7 @@
 #include "rig/dut_serial.h"
 #include "rig/endpoint.h"
 #include "rig/link.h"
+#include "rig/report.h"
 #include "rig/scenario.h"
 #include "rig/transport.h"
 #include "rig/watchdog.h"
@@ -107,27 +108,52 @@ struct bms_scenario_args {
     struct scenario_overrides ov;
 };
 
+/* Scenario text on standard output, sanitised as in `bmsrig run` (report_put_safe): a name or
+ * message cannot drive the terminal. */
+static void put_text(const char *s)
+{
+    report_put_safe(stdout, s, SIZE_MAX, true);
+}
+
 static void print_result(const char *name, const struct scenario_result *r)
 {
-    printf("scenario %s: %s after %.3f s (%llu tick overruns)\n", name,
-           scenario_verdict_name(r->verdict), r->sim_time_s, (unsigned long long)r->overruns);
+    fputs("scenario ", stdout);
+    report_put_safe(stdout, name, SIZE_MAX, false);
+    printf(": %s after %.3f s (%llu tick overruns)\n", scenario_verdict_name(r->verdict),
+           r->sim_time_s, (unsigned long long)r->overruns);
     for (size_t i = 0; i < r->nexpects; i++) {
         const struct scenario_expect *x = &r->expects[i];
-        printf("  %-4s %9.3f s  %s (%s): %s%s%s\n", x->pass ? "ok" : "FAIL", x->t_s, x->what,
-               x->where, x->observed ? x->observed : "", x->pass ? "" : ": ",
-               x->pass || !x->message ? "" : x->message);
+        printf("  %-4s %9.3f s  ", x->pass ? "ok" : "FAIL", x->t_s);
+        put_text(x->what);
+        fputs(" (", stdout);
+        put_text(x->where);
+        fputs("): ", stdout);
+        put_text(x->observed ? x->observed : "");
+        if (!x->pass && x->message) {
+            fputs(": ", stdout);
+            put_text(x->message);
+        }
+        putchar('\n');
     }
     for (size_t i = 0; i < r->nmeasures; i++) {
         const struct scenario_measure *m = &r->measures[i];
-        printf("  %-4s %9.3f s  measure %s = %g %s (%s)\n", m->pass ? "ok" : "FAIL", m->t_s,
-               m->name, m->value, m->unit, m->where);
+        printf("  %-4s %9.3f s  measure ", m->pass ? "ok" : "FAIL", m->t_s);
+        put_text(m->name);
+        printf(" = %g ", m->value);
+        put_text(m->unit);
+        fputs(" (", stdout);
+        put_text(m->where);
+        fputs(")\n", stdout);
     }
     bool said = false;   /* a failed expectation already printed the reason */
     for (size_t i = 0; r->message && i < r->nexpects; i++)
         said = said || (!r->expects[i].pass && r->expects[i].message &&
                          strcmp(r->expects[i].message, r->message) == 0);
-    if (r->verdict != SCENARIO_PASS && r->message && !said)
-        printf("  %s\n", r->message);
+    if (r->verdict != SCENARIO_PASS && r->message && !said) {
+        fputs("  ", stdout);
+        put_text(r->message);
+        putchar('\n');
+    }
     fflush(stdout);
 }
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # test_run_terminal.sh: `bmsrig run`'s human-readable output (progress lines, messages,
-# summary, --list, -v log lines) never passes a scenario's name or message to the terminal raw:
+# summary, --list, -v log lines) and `bmsrig bms --scenario`'s verdict lines never passes a scenario's name or message to the terminal raw:
 # ESC, BEL, CR, other C0 controls and C1 controls (U+009B CSI) are neutralised, as in the TAP
 # descriptions, while the readable rest of the name survives.
 # usage: test_run_terminal.sh BMSRIG
@@ -66,6 +66,26 @@ check "-v: the log line is there" grep -qF "log ?[31m red   over" "$W/errout"
 "$BMSRIG" run --list "$W/fail.lua" "$W/err.lua" "$W/ok.lua" >"$W/out" 2>"$W/errout"
 check "--list carries no terminal controls" clean "$W/out"
 check "--list: one line per scenario" test "$(wc -l <"$W/out")" -eq 3
+
+# `bmsrig bms --scenario` prints its verdict, expectations and message the same way (no
+# controller needed: the scenario fails at once).
+cat >"$W/bmsfail.lua" <<'LUA'
+return scenario {
+  name = "bms \27]0;pwned\7\r\27[2J name",
+  run = function(t)
+    t:measure("m\27[31m", 1, { unit = "V\r", max = 0 })
+    t:fail("bms message \27[31m red \r over \194\155" .. "1m")
+  end,
+}
+LUA
+timeout -s KILL 20 "$BMSRIG" bms --pty --scenario "$W/bmsfail.lua" >"$W/out" 2>"$W/errout"
+rc=$?
+check "bms --scenario: exit 1 (got $rc)" test "$rc" -eq 1
+check "bms --scenario: stdout carries no terminal controls" clean "$W/out"
+check "bms --scenario: stderr neither" clean "$W/errout"
+check "bms --scenario: the verdict line names the scenario, neutralised" \
+    grep -qF "scenario bms ?]0;pwned? ?[2J name: fail" "$W/out"
+check "bms --scenario: the message is shown, neutralised" grep -qF "bms message ?[31m red   over ?1m" "$W/out"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
