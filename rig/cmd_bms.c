@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rig/capture.h"
 #include "rig/cellfile.h"
@@ -18,8 +19,10 @@
 #include "rig/dut_serial.h"
 #include "rig/endpoint.h"
 #include "rig/link.h"
+#include "rig/report.h"
 #include "rig/scenario.h"
 #include "rig/transport.h"
+#include "rig/watchdog.h"
 #include "sim/bms.h"
 #include "sim/pack.h"
 #include "sim/status.h"
@@ -101,30 +104,56 @@ struct bms_scenario_args {
     const char *dash_port;         /* NULL, a device, or "pty" */
     const char *log_path;
     uint64_t seed;
+    double watchdog_s;             /* 0 = off */
     struct scenario_overrides ov;
 };
 
-static void print_result(const struct scenario *sc, const struct scenario_result *r)
+/* Scenario text on standard output, sanitised as in `bmsrig run` (report_put_safe): a name or
+ * message cannot drive the terminal. */
+static void put_text(const char *s)
 {
-    printf("scenario %s: %s after %.3f s (%llu tick overruns)\n", scenario_name(sc),
-           scenario_verdict_name(r->verdict), r->sim_time_s, (unsigned long long)r->overruns);
+    report_put_safe(stdout, s, SIZE_MAX, true);
+}
+
+static void print_result(const char *name, const struct scenario_result *r)
+{
+    fputs("scenario ", stdout);
+    report_put_safe(stdout, name, SIZE_MAX, false);
+    printf(": %s after %.3f s (%llu tick overruns)\n", scenario_verdict_name(r->verdict),
+           r->sim_time_s, (unsigned long long)r->overruns);
     for (size_t i = 0; i < r->nexpects; i++) {
         const struct scenario_expect *x = &r->expects[i];
-        printf("  %-4s %9.3f s  %s (%s): %s%s%s\n", x->pass ? "ok" : "FAIL", x->t_s, x->what,
-               x->where, x->observed ? x->observed : "", x->pass ? "" : ": ",
-               x->pass || !x->message ? "" : x->message);
+        printf("  %-4s %9.3f s  ", x->pass ? "ok" : "FAIL", x->t_s);
+        put_text(x->what);
+        fputs(" (", stdout);
+        put_text(x->where);
+        fputs("): ", stdout);
+        put_text(x->observed ? x->observed : "");
+        if (!x->pass && x->message) {
+            fputs(": ", stdout);
+            put_text(x->message);
+        }
+        putchar('\n');
     }
     for (size_t i = 0; i < r->nmeasures; i++) {
         const struct scenario_measure *m = &r->measures[i];
-        printf("  %-4s %9.3f s  measure %s = %g %s (%s)\n", m->pass ? "ok" : "FAIL", m->t_s,
-               m->name, m->value, m->unit, m->where);
+        printf("  %-4s %9.3f s  measure ", m->pass ? "ok" : "FAIL", m->t_s);
+        put_text(m->name);
+        printf(" = %g ", m->value);
+        put_text(m->unit);
+        fputs(" (", stdout);
+        put_text(m->where);
+        fputs(")\n", stdout);
     }
     bool said = false;   /* a failed expectation already printed the reason */
     for (size_t i = 0; r->message && i < r->nexpects; i++)
         said = said || (!r->expects[i].pass && r->expects[i].message &&
                          strcmp(r->expects[i].message, r->message) == 0);
-    if (r->verdict != SCENARIO_PASS && r->message && !said)
-        printf("  %s\n", r->message);
+    if (r->verdict != SCENARIO_PASS && r->message && !said) {
+        fputs("  ", stdout);
+        put_text(r->message);
+        putchar('\n');
+    }
     fflush(stdout);
 }
 
@@ -133,7 +162,22 @@ static void print_result(const struct scenario *sc, const struct scenario_result
  * pack faults act on this fake BMS, and the verdict is the exit code. */
 static int run_scenario(const struct bms_scenario_args *a)
 {
-    struct scenario *sc = scenario_load(a->path);
+    /* Loading runs the file's top-level code: watched like the run itself (rig/watchdog.h). */
+    bool load_stuck = false;
+    struct scenario *sc = watchdog_load(a->path, a->watchdog_s, &load_stuck);
+    if (load_stuck) {
+        /* as `bmsrig run` reports it: a failed scenario named after its file; the loading
+         * thread owns what it touches and is left to itself */
+        char msg[1024];
+        watchdog_load_message(msg, sizeof(msg), a->path, a->watchdog_s);
+        struct scenario_result r;
+        scenario_result_init(&r);
+        r.verdict = SCENARIO_FAIL;
+        scenario_result_set_message(&r, msg);
+        print_result(a->path, &r);
+        scenario_result_clear(&r);
+        return scenario_verdict_exit(SCENARIO_FAIL);
+    }
     if (!sc) {
         fputs("bmsrig bms: out of memory\n", stderr);
         return CLI_EXIT_RIG;
@@ -182,10 +226,28 @@ static int run_scenario(const struct bms_scenario_args *a)
     ro.dut = dut;
     struct scenario_result r;
     scenario_result_init(&r);
-    enum scenario_verdict v = scenario_run(sc, &ro, &r);
+    /* In a thread of its own under the watchdog, as in `bmsrig run` (the controller's serial
+     * lines count as a device: a hang outside the script is a rig fault). */
+    enum scenario_phase stuck_in = SCENARIO_PHASE_SETUP;
+    bool finished = watchdog_run(sc, &ro, a->watchdog_s, true, &r, &stuck_in);
+    enum scenario_verdict v = r.verdict;
+    print_result(scenario_name(sc), &r);
+    if (!finished) {
+        /* The scenario's thread is stuck inside a call and still uses the scenario and the
+         * serial lines: nothing may be freed or closed under it. Leave without cleanup (the
+         * kernel closes the lines). A thread stuck in its script holds no stdio lock, so the
+         * bus log can be flushed first; one stuck in an engine tick might. */
+        fprintf(stderr, "bmsrig bms: a stuck thread left running; exiting without cleanup\n");
+        if (stuck_in == SCENARIO_PHASE_SCRIPT)
+            fflush(NULL);
+        else {
+            fflush(stdout);
+            fflush(stderr);
+        }
+        _exit(scenario_verdict_exit(v));
+    }
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    print_result(sc, &r);
     fprintf(stderr, "bmsrig bms: %s: %llu bytes in, %llu bytes out\n", dut_serial_bms_path(dut),
             (unsigned long long)dut_serial_bytes_in(dut),
             (unsigned long long)dut_serial_bytes_out(dut));
@@ -219,13 +281,15 @@ static int run_bms(int argc, char **argv)
         { "scenario", required_argument, NULL, 'Z' },
         { "dash-port", required_argument, NULL, 'D' },
         { "dash-pty", no_argument, NULL, 'Y' },
+        { "watchdog", required_argument, NULL, 'W' },
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
     const char *latency = "recorded", *cell_name = "lg_m26", *pack_name = NULL;
     bool use_pty = false, no_noise = false;
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
-    double baud = 115200, seed = 1;
+    double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
+    bool set_watchdog = false;
     const char *faults[32];
     size_t nfaults = 0;
     const char *scenario_path = NULL, *dash_port = NULL;
@@ -277,6 +341,14 @@ static int run_bms(int argc, char **argv)
         case 'Z': scenario_path = optarg; break;
         case 'D': dash_port = optarg; break;
         case 'Y': dash_port = "pty"; break;
+        case 'W':
+            if ((e = cli_parse_number(&cmd_bms, "--watchdog", optarg, 0, 1e6, &watchdog_s)))
+                return e;
+            if (watchdog_s > 0 && watchdog_s < WATCHDOG_MIN_S)
+                return cli_usage_error(&cmd_bms, "--watchdog: %g s is below %g s (0 turns the "
+                                                 "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
+            set_watchdog = true;
+            break;
         case 'x':
             not_with_scenario = "--fault";
             if (nfaults == sizeof(faults) / sizeof(faults[0]))
@@ -295,6 +367,9 @@ static int run_bms(int argc, char **argv)
         return cli_usage_error(&cmd_bms, "--dash-port/--dash-pty: only with --scenario (the "
                                          "dashboard line is read for the scenario's "
                                          "expectations)");
+    if (set_watchdog && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--watchdog: only with --scenario (it watches the "
+                                         "scenario's script)");
     if (scenario_path && not_with_scenario)
         return cli_usage_error(&cmd_bms, "%s: not with --scenario (the scenario drives the "
                                          "load, the line and its faults)", not_with_scenario);
@@ -351,7 +426,7 @@ static int run_bms(int argc, char **argv)
                                    pack_name);
         struct bms_scenario_args a = {
             .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
-            .seed = (uint64_t)seed,
+            .seed = (uint64_t)seed, .watchdog_s = watchdog_s,
             .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
                     .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
                     .temp_c = set_temp ? temp : NAN },
@@ -513,7 +588,7 @@ const struct cli_command cmd_bms = {
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
         "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
-        "                  [--log FILE] [--seed N]\n"
+        "                  [--log FILE] [--seed N] [--watchdog S]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
         "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
@@ -562,6 +637,16 @@ const struct cli_command cmd_bms = {
         "                    and speed words are polled there. Without a dashboard line,\n"
         "                    expectations on them skip the scenario (with the reason)\n"
         "  --dash-pty        the same on a new pty; its path is printed after the BMS one\n"
+        "  --watchdog S      wall-clock watchdog, S >= 0.1 (default 60; 0 = off), as in\n"
+        "                    'bmsrig run': a scenario that makes no progress for S seconds (no\n"
+        "                    engine tick, no return from its script: stuck inside a C call\n"
+        "                    such as a string pattern match, which the instruction budget\n"
+        "                    cannot stop) fails with a message naming its file (rig fault,\n"
+        "                    exit 3, when an engine tick hangs on the serial lines); a file\n"
+        "                    whose loading is stuck as long fails the same way. With or\n"
+        "                    without it, a scenario still stuck 1 s after SIGINT/SIGTERM is\n"
+        "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
+        "                    verdict is printed the process exits without cleanup (_exit)\n"
         "\n"
         "output:\n"
         "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"

@@ -29,6 +29,7 @@
 #include "rig/dut_serial.h"
 #include "rig/rig_hw.h"
 #include "rig/scenario.h"
+#include "rig/watchdog.h"
 #include "sim/status.h"
 
 #ifndef BMSRIG_VERSION
@@ -37,20 +38,11 @@
 
 #define JOBS_MAX 64
 
-/* The watchdog (--watchdog S). A healthy scenario beats thousands of times a second (every
- * engine tick and every return from the script to the engine: struct scenario_progress), and
- * the instruction budget stops a runaway Lua loop within seconds; what stops the beats for a
- * minute is a call that will not return: a C library function (a pathological string pattern)
- * or a device call that hangs. [I] */
-#define WATCHDOG_DEFAULT_S 60.0
-/* Stuck threads cannot be cancelled and each keeps a core busy: past this many the run starts
- * no replacement worker and reports the scenarios it did not start as not run. [I] */
+/* The watchdog (--watchdog S): constants, timed waits, watched loading and texts in
+ * rig/watchdog.h. Stuck threads cannot be cancelled and each keeps a core busy: past this many
+ * the run starts no replacement worker and reports the scenarios it did not start as not
+ * run. [I] */
 #define WATCHDOG_STUCK_MAX 4
-/* After SIGINT/SIGTERM a healthy scenario stops within one tick; one still busy this long after
- * the signal is stuck and is written off as not run. [I] */
-#define INTERRUPT_GRACE_S 1.0
-/* Below this a limit would catch plain loading and scheduling delays. [I] */
-#define WATCHDOG_MIN_S 0.1
 
 static volatile sig_atomic_t run_interrupted;
 
@@ -197,124 +189,6 @@ static bool filter_match(const struct scenario *s, const char *glob)
     return filter_match_names(scenario_name(s), scenario_path(s), glob);
 }
 
-/* ---- timed waits ---------------------------------------------------------------------------- */
-
-/* A condition variable on CLOCK_MONOTONIC (the clock clock_wall_s reads). */
-static void cond_init_monotonic(pthread_cond_t *c)
-{
-    pthread_condattr_t a;
-    pthread_condattr_init(&a);
-    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
-    pthread_cond_init(c, &a);
-    pthread_condattr_destroy(&a);
-}
-
-/* Waits on c for at most wait_s seconds (woken early by a signal on c). */
-static void cond_wait_s(pthread_cond_t *c, pthread_mutex_t *m, double wait_s)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    long long ns = (long long)ts.tv_nsec + (long long)(wait_s * 1e9);
-    ts.tv_sec += (time_t)(ns / 1000000000LL);
-    ts.tv_nsec = (long)(ns % 1000000000LL);
-    pthread_cond_timedwait(c, m, &ts);
-}
-
-/* ---- loading under the watchdog --------------------------------------------------------- */
-
-/* A file's top-level code runs when it loads, so loading can get stuck too: each file loads in
- * a thread of its own while the caller waits at most the watchdog limit. */
-struct loader {
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    char *path;
-    struct scenario *s;
-    bool done;
-    bool abandoned;      /* the caller stopped waiting: the thread frees what it loaded */
-    pid_t tid;           /* the loading thread's kernel id, 0 until it runs */
-    atomic_int refs;     /* the thread and the caller; the last one out frees */
-};
-
-/* Called by each side once it no longer uses l (its lock released). */
-static void loader_release(struct loader *l)
-{
-    if (atomic_fetch_sub(&l->refs, 1) != 1)
-        return;
-    pthread_mutex_destroy(&l->lock);
-    pthread_cond_destroy(&l->cond);
-    free(l->path);
-    free(l);
-}
-
-static void *loader_main(void *arg)
-{
-    struct loader *l = arg;
-    pthread_mutex_lock(&l->lock);
-    l->tid = gettid();
-    pthread_mutex_unlock(&l->lock);
-    struct scenario *s = scenario_load(l->path);
-    pthread_mutex_lock(&l->lock);
-    bool drop = l->abandoned;
-    l->s = drop ? NULL : s;
-    l->done = true;
-    pthread_cond_signal(&l->cond);
-    pthread_mutex_unlock(&l->lock);
-    if (drop)
-        scenario_free(s);
-    loader_release(l);
-    return NULL;
-}
-
-/* scenario_load(path), watched: with limit_s > 0, returns NULL with *stuck set if loading has
- * not finished after limit_s seconds (the loading thread is left to itself: a thread stuck in
- * C cannot be cancelled). Otherwise as scenario_load. */
-static struct scenario *load_watched(const char *path, double limit_s, bool *stuck)
-{
-    *stuck = false;
-    if (!(limit_s > 0))
-        return scenario_load(path);
-    struct loader *l = calloc(1, sizeof(*l));
-    char *p = strdup(path);
-    if (!l || !p) {
-        free(l);
-        free(p);
-        return scenario_load(path);
-    }
-    pthread_mutex_init(&l->lock, NULL);
-    cond_init_monotonic(&l->cond);
-    l->path = p;
-    atomic_init(&l->refs, 2);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int crc = pthread_create(&th, &attr, loader_main, l);
-    pthread_attr_destroy(&attr);
-    if (crc != 0) {
-        atomic_store(&l->refs, 1);
-        loader_release(l);
-        return scenario_load(path);
-    }
-    double deadline = clock_wall_s() + limit_s;
-    pthread_mutex_lock(&l->lock);
-    for (;;) {
-        double left = deadline - clock_wall_s();
-        if (l->done || left <= 0)
-            break;
-        cond_wait_s(&l->cond, &l->lock, left < 0.5 ? left : 0.5);
-    }
-    struct scenario *s = l->s;
-    if (!l->done) {
-        l->abandoned = true;
-        *stuck = true;
-        if (l->tid)
-            setpriority(PRIO_PROCESS, (id_t)l->tid, 19);   /* let it give way (see abandon) */
-    }
-    pthread_mutex_unlock(&l->lock);
-    loader_release(l);
-    return s;
-}
-
 /* ---- the selection ------------------------------------------------------------------------ */
 
 /* Path of selected file i: sc[i]'s, or for a file written off while loading, stuck[i]. */
@@ -397,13 +271,19 @@ static void print_progress(struct run_state *st, size_t i)
     const struct scenario_result *r = &st->res[i];
     FILE *o = st->progress;
     const char *v = scenario_verdict_name(r->verdict);
-    fprintf(o, "[%3zu/%zu] %-9s %9.3f s sim %7.3f s wall  %s\n", st->done, st->n, v,
-            r->sim_time_s, r->wall_s, st->items[i].name);
+    /* Names and messages come from the scenario: sanitised (report_put_safe), so that none
+     * can drive the terminal (ESC, CR, C1 ...). */
+    fprintf(o, "[%3zu/%zu] %-9s %9.3f s sim %7.3f s wall  ", st->done, st->n, v,
+            r->sim_time_s, r->wall_s);
+    report_put_safe(o, st->items[i].name, SIZE_MAX, false);
+    fputc('\n', o);
     if (r->verdict != SCENARIO_PASS && r->message) {
         /* The whole message for errors (traceback), the first line otherwise. */
         const char *m = r->message;
         size_t len = r->verdict == SCENARIO_ERROR ? strlen(m) : strcspn(m, "\n");
-        fprintf(o, "          %.*s\n", (int)len, m);
+        fputs("          ", o);
+        report_put_safe(o, m, len, true);
+        fputc('\n', o);
     }
     fflush(o);
 }
@@ -505,36 +385,16 @@ static void abandon(struct run_state *st, struct worker *w, double now, double i
     if (st->bench && ph != SCENARIO_PHASE_SCRIPT)
         st->stuck_in_device = true;
 
-    const char *where =
-        ph == SCENARIO_PHASE_SCRIPT
-            ? "the script is stuck inside one call (a C library function such as a string "
-              "pattern match on a long subject, which the instruction budget cannot "
-              "interrupt)"
-        : ph == SCENARIO_PHASE_SETUP
-            ? "setting up the scenario (engine, traces, devices) did not finish"
-            : "an engine tick did not return (a device or serial call that hangs?)";
     char msg[1024];
-    if (interrupted)
-        snprintf(msg, sizeof(msg), "%s: not run: interrupted while stuck (no progress for "
-                 "%.1f s at t=%.3f s: %s)", st->items[i].path, idle_s, t, where);
-    else
-        snprintf(msg, sizeof(msg), "%s: watchdog: no progress for %.1f s at t=%.3f s: %s; the "
-                 "scenario was abandoned (--watchdog %g)", st->items[i].path, idle_s, t, where,
-                 st->o->watchdog_s);
+    watchdog_stuck_message(msg, sizeof(msg), st->items[i].path, idle_s, t, ph,
+                           st->o->watchdog_s, interrupted);
     scenario_result_init(r);
     scenario_result_set_message(r, msg);
     r->seed = scenario_seed(st->o->seed, st->items[i].path);
     r->sim_time_s = t;
     r->wall_s = now - w->started_s;
-    if (interrupted) {
-        r->verdict = SCENARIO_NOT_RUN;
-        r->incomplete = true;
-    } else {
-        /* Like the scenario-time limit, a scenario that does not finish fails; on a bench a
-         * hang outside the script is the infrastructure's (exit 3). */
-        r->verdict = st->bench && ph != SCENARIO_PHASE_SCRIPT ? SCENARIO_RIG_FAULT
-                                                               : SCENARIO_FAIL;
-    }
+    r->verdict = watchdog_stuck_verdict(ph, st->bench, interrupted);
+    r->incomplete = interrupted;
     finish_scenario(st, i);
 
     /* Keep the run going on the virtual target: the stuck thread shares nothing with a new
@@ -557,7 +417,7 @@ static void supervise(struct run_state *st)
     double interrupted_at = 0;
     pthread_mutex_lock(&st->lock);
     while (st->live > 0) {
-        cond_wait_s(&st->cond, &st->lock, poll);
+        watchdog_cond_wait_s(&st->cond, &st->lock, poll);
         double now = clock_wall_s();
         if (run_interrupted && interrupted_at == 0)
             interrupted_at = now;
@@ -574,8 +434,8 @@ static void supervise(struct run_state *st)
             double idle = now - w->seen_s;
             if (limit > 0 && idle >= limit)
                 abandon(st, w, now, idle, false);
-            else if (interrupted_at > 0 && now - interrupted_at >= INTERRUPT_GRACE_S &&
-                     idle >= INTERRUPT_GRACE_S)
+            else if (interrupted_at > 0 && now - interrupted_at >= WATCHDOG_INTERRUPT_GRACE_S &&
+                     idle >= WATCHDOG_INTERRUPT_GRACE_S)
                 abandon(st, w, now, idle, true);
         }
     }
@@ -596,9 +456,8 @@ static void print_summary(struct run_state *st)
             xp += r->expects[k].pass;
         for (size_t k = 0; k < r->nmeasures; k++)
             mp += r->measures[k].pass;
-        char name[61];
-        snprintf(name, sizeof(name), "%s", st->items[i].name);
-        fprintf(o, "%-60s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", name,
+        size_t w = report_put_safe(o, st->items[i].name, 60, false);
+        fprintf(o, "%*s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", w < 60 ? (int)(60 - w) : 0, "",
                 scenario_verdict_name(r->verdict), r->sim_time_s, xp, r->nexpects, mp,
                 r->nmeasures);
     }
@@ -773,7 +632,7 @@ static int run_main(int argc, char **argv)
     size_t n = 0;
     for (size_t i = 0; sc && stuck && i < files.n; i++) {
         bool load_stuck = false;
-        struct scenario *s = load_watched(files.v[i], o.watchdog_s, &load_stuck);
+        struct scenario *s = watchdog_load(files.v[i], o.watchdog_s, &load_stuck);
         if (load_stuck) {
             fprintf(stderr, "bmsrig run: watchdog: %s: loading made no progress for %g s "
                             "(its top-level code is stuck inside a C call); the file was "
@@ -811,12 +670,21 @@ static int run_main(int argc, char **argv)
                 lrc = CLI_EXIT_USAGE;
                 continue;
             }
-            printf("%s\t%s\t", scenario_path(sc[i]), scenario_name(sc[i]));
-            for (size_t t = 0; t < scenario_tag_count(sc[i]); t++)
-                printf("%s%s", t ? "," : "", scenario_tag(sc[i], t));
+            /* name, tags and load errors sanitised as in the progress lines */
+            report_put_safe(stdout, scenario_path(sc[i]), SIZE_MAX, false);
+            putchar('\t');
+            report_put_safe(stdout, scenario_name(sc[i]), SIZE_MAX, false);
+            putchar('\t');
+            for (size_t t = 0; t < scenario_tag_count(sc[i]); t++) {
+                if (t)
+                    putchar(',');
+                report_put_safe(stdout, scenario_tag(sc[i], t), SIZE_MAX, false);
+            }
             putchar('\n');
             if (scenario_load_error(sc[i])) {
-                printf("  error: %s\n", scenario_load_error(sc[i]));
+                fputs("  error: ", stdout);
+                report_put_safe(stdout, scenario_load_error(sc[i]), SIZE_MAX, true);
+                putchar('\n');
                 lrc = CLI_EXIT_USAGE;
             }
         }
@@ -863,18 +731,21 @@ static int run_main(int argc, char **argv)
     sigaction(SIGTERM, &sa, &old_term);
 
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
-     * scenarios (engine_free) and at the end (rig_hw_close). */
+     * scenarios (engine_free) and at the end (rig_hw_close). If it (or the controller's serial
+     * lines) cannot be opened, nothing runs, but the run still ends through the normal path
+     * below: every selected scenario is reported not run with the rig's error as the reason
+     * (CI gets its reports), and the exit code is 3 (2 for a description that does not parse). */
     struct rig_hw *hw = NULL;
+    char rig_err[600] = "";   /* why the bench could not be used; "" when it could */
+    int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
         int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
         if (hrc != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig run: %s\n", err[0] ? err : bmsrig_strerror(hrc));
-            sigaction(SIGINT, &old_int, NULL);
-            sigaction(SIGTERM, &old_term, NULL);
-            selection_free(sc, stuck, n);
-            free(o.tags);
-            return hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+            hw = NULL;
+            snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",
+                     err[0] ? err : bmsrig_strerror(hrc));
+            rig_exit = hrc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
         }
     }
     /* A real controller on the bench's serial lines, if the description names them. */
@@ -883,22 +754,28 @@ static int run_main(int argc, char **argv)
         char err[512] = "";
         const struct board *b = rig_hw_board(hw);
         if (dut_serial_open(&dut, b->bms_port, b->dash_port, err, sizeof(err)) != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig run: %s\n", err);
-            rig_hw_close(hw);
-            sigaction(SIGINT, &old_int, NULL);
-            sigaction(SIGTERM, &old_term, NULL);
-            selection_free(sc, stuck, n);
-            free(o.tags);
-            return CLI_EXIT_RIG;
+            dut = NULL;
+            snprintf(rig_err, sizeof(rig_err), "the controller's serial lines could not be "
+                     "opened: %s", err);
+            rig_exit = CLI_EXIT_RIG;
+            rig_hw_close(hw);   /* safe state, lock released */
+            hw = NULL;
+        } else {
+            fprintf(stderr, "bmsrig run: controller BMS line on %s, dashboard line on %s\n",
+                    dut_serial_bms_path(dut),
+                    dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
         }
-        fprintf(stderr, "bmsrig run: controller BMS line on %s, dashboard line on %s\n",
-                dut_serial_bms_path(dut),
-                dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
+    }
+    if (rig_err[0]) {
+        /* the description's own error text may come from its Lua: sanitised */
+        fputs("bmsrig run: ", stderr);
+        report_put_safe(stderr, rig_err, SIZE_MAX, true);
+        fputc('\n', stderr);
     }
 
     struct run_state st = { .o = &o, .sc = sc, .n = n, .bench = hw != NULL || dut != NULL };
     pthread_mutex_init(&st.lock, NULL);
-    cond_init_monotonic(&st.cond);
+    watchdog_cond_init(&st.cond);
     st.progress = o.tap ? stderr : stdout;
     scenario_run_options_default(&st.ropt);
     st.ropt.clock = o.realtime ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
@@ -967,11 +844,7 @@ static int run_main(int argc, char **argv)
         if (sc[i])
             continue;
         char msg[1024];
-        snprintf(msg, sizeof(msg), "%s: watchdog: loading made no progress for %g s: the "
-                 "file's top-level code is stuck inside one call (a C library function such "
-                 "as a string pattern match on a long subject, which the instruction budget "
-                 "cannot interrupt); the file was abandoned (--watchdog %g)", stuck[i],
-                 o.watchdog_s, o.watchdog_s);
+        watchdog_load_message(msg, sizeof(msg), stuck[i], o.watchdog_s);
         scenario_result_set_message(&st.res[i], msg);
         st.res[i].verdict = SCENARIO_FAIL;
         st.res[i].seed = scenario_seed(o.seed, stuck[i]);
@@ -980,8 +853,23 @@ static int run_main(int argc, char **argv)
          * state) and frees it if it comes back, so the run ends normally around it. */
         finish_scenario(&st, i);
     }
+    /* No bench: every other selected scenario is not run, for the rig's reason. */
+    size_t rig_not_run = 0;
+    for (size_t i = 0; rig_err[0] && i < n; i++) {
+        if (!sc[i])
+            continue;
+        char msg[640];
+        snprintf(msg, sizeof(msg), "not run: %s", rig_err);
+        scenario_result_set_message(&st.res[i], msg);
+        st.res[i].seed = scenario_seed(o.seed, st.items[i].path);
+        st.res[i].incomplete = true;
+        rig_not_run++;
+        finish_scenario(&st, i);
+    }
+    if (rig_err[0])
+        st.report.incomplete_reason = rig_err;
     /* The main thread supervises; the scenarios run in worker threads. */
-    for (int j = 0; j < jobs; j++)
+    for (int j = 0; !rig_err[0] && j < jobs; j++)
         start_worker(&st);
     pthread_mutex_unlock(&st.lock);
     supervise(&st);
@@ -1014,13 +902,17 @@ static int run_main(int argc, char **argv)
             unfinished++;
         }
     }
-    st.report.complete = !run_interrupted && unfinished == 0;
+    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
     bool reports_ok = write_reports(&st);
     if (o.tap)
         report_write_tap(stdout, &st.report);
     if (!o.quiet)
         print_summary(&st);
-    if (run_interrupted)
+    if (rig_err[0])
+        fprintf(stderr, "bmsrig run: %zu scenario%s not run (the bench could not be used); "
+                        "reports written and marked incomplete\n", rig_not_run,
+                rig_not_run == 1 ? "" : "s");
+    else if (run_interrupted)
         fprintf(stderr, "bmsrig run: interrupted; reports written and marked incomplete\n");
     else if (unfinished)
         fprintf(stderr, "bmsrig run: %zu scenario%s not run; reports written and marked "
@@ -1037,6 +929,8 @@ static int run_main(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
+    if (rig_err[0])
+        exit_code = rig_exit;   /* the rig's fault (or its description's), not an interrupt */
     if (!reports_ok && exit_code == CLI_EXIT_PASS)
         exit_code = CLI_EXIT_USAGE;   /* a --junit/--json file that cannot be written */
 

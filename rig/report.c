@@ -2,6 +2,7 @@
 #include "rig/report.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,33 +298,61 @@ int report_write_junit(FILE *o, const struct report_run *run)
 
 /* ---- TAP 14 ------------------------------------------------------------------------------- */
 
-/* TAP descriptions: '#' and '\' escaped; a TAP line has no other escapes, so line breaks
- * (LF, CR) and tabs become spaces, and every other control character (C0, DEL, C1,
- * U+2028/2029) and malformed UTF-8 a '?': nothing in a name or message can start a new TAP
- * line or drive a terminal. */
-static void tap_desc(FILE *o, const char *s)
+/* The one sanitiser for text that goes onto a line (TAP descriptions, and the progress and
+ * summary lines a terminal shows): line breaks (CR, and LF unless keep_lf) and tabs become
+ * spaces, and every other control character (C0, DEL, C1, U+2028/2029) and malformed UTF-8 a
+ * '?': nothing in a name or message can start a new line or drive a terminal (ESC, CSI, OSC).
+ * tap: '#' and '\' escaped as well (a TAP line has no other escapes). At most len bytes of s
+ * are read (SIZE_MAX: up to its NUL); a sequence cut by len counts as malformed. Returns the
+ * bytes written. */
+static size_t put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap)
 {
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '#' || *p == '\\') {
+    size_t out = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (size_t i = 0; i < len && p[i]; i++) {
+        unsigned char c = p[i];
+        if (tap && (c == '#' || c == '\\')) {
             fputc('\\', o);
-            fputc(*p, o);
-        } else if (*p == '\n' || *p == '\r' || *p == '\t') {
+            fputc(c, o);
+            out += 2;
+        } else if (c == '\n' && keep_lf) {
+            fputc('\n', o);
+            out++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
             fputc(' ', o);
-        } else if (*p < 0x20 || *p == 0x7F) {
+            out++;
+        } else if (c < 0x20 || c == 0x7F) {
             fputc('?', o);
-        } else if (*p >= 0x80) {
-            size_t n = utf8_len(p);
-            if (n == 0 || breaking_cp(p, n)) {
+            out++;
+        } else if (c >= 0x80) {
+            size_t n = utf8_len(p + i);
+            if (n > len - i)
+                n = 0;   /* cut by len */
+            if (n == 0 || breaking_cp(p + i, n)) {
                 fputc('?', o);
-                if (n)
-                    p += n - 1;
+                out++;
             } else {
-                put_utf8(o, &p);
+                fwrite(p + i, 1, n, o);
+                out += n;
             }
+            if (n)
+                i += n - 1;
         } else {
-            fputc(*p, o);
+            fputc(c, o);
+            out++;
         }
     }
+    return out;
+}
+
+static void tap_desc(FILE *o, const char *s)
+{
+    put_safe(o, s, SIZE_MAX, false, true);
+}
+
+size_t report_put_safe(FILE *o, const char *s, size_t len, bool keep_newlines)
+{
+    return put_safe(o, s, len, keep_newlines, false);
 }
 
 /* A YAML double-quoted scalar. */
@@ -376,8 +405,13 @@ int report_write_tap(FILE *o, const struct report_run *run)
         }
         fputs("  ...\n", o);
     }
-    if (!run->complete)
+    if (!run->complete && run->incomplete_reason) {
+        fputs("# run incomplete: ", o);
+        tap_desc(o, run->incomplete_reason);
+        fputc('\n', o);
+    } else if (!run->complete) {
         fputs("# run interrupted: results incomplete\n", o);
+    }
     return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
@@ -400,7 +434,12 @@ int report_write_json(FILE *o, const struct report_run *run)
     fprintf(o, ",\n  \"seed\": %llu,\n  \"suppress_faults\": %s,\n  \"complete\": %s,\n",
             (unsigned long long)run->seed, run->suppress_faults ? "true" : "false",
             run->complete ? "true" : "false");
-    fputs("  \"timestamp\": ", o);
+    fputs("  \"incomplete_reason\": ", o);
+    if (run->incomplete_reason)
+        json_str(o, run->incomplete_reason);
+    else
+        fputs("null", o);
+    fputs(",\n  \"timestamp\": ", o);
     json_str(o, run->timestamp);
     fputs(",\n  \"wall_s\": ", o);
     json_num(o, run->wall_s);

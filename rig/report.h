@@ -31,6 +31,9 @@ struct report_run {
     uint64_t seed;
     bool suppress_faults;
     bool complete;                    /* false: interrupted */
+    const char *incomplete_reason;    /* why it did not complete when that was not an
+                                         interrupt (the bench could not be opened ...);
+                                         NULL otherwise. Borrowed */
     double wall_s;
     char timestamp[32];               /* ISO 8601 UTC, start of the run */
     char hostname[128];
@@ -48,6 +51,14 @@ void report_count(const struct report_run *run, struct report_counts *out);
 int report_write_junit(FILE *out, const struct report_run *run);
 int report_write_tap(FILE *out, const struct report_run *run);
 int report_write_json(FILE *out, const struct report_run *run);
+
+/* Writes at most len bytes of s (SIZE_MAX: up to its NUL; NULL writes nothing) for a terminal
+ * or a line-oriented reader, with the TAP writer's rule: CR and tabs (and LF unless
+ * keep_newlines) become spaces; every other control character (C0 such as ESC and BEL, DEL, C1
+ * such as U+009B CSI, U+2028/2029) and malformed UTF-8 become '?'. Returns the bytes written.
+ * For the human-readable lines that show scenario names and messages (bmsrig run's progress
+ * and summary). */
+size_t report_put_safe(FILE *out, const char *s, size_t len, bool keep_newlines);
 
 /* Writes to `path` through a temporary file renamed into place, so a reader never sees half a
  * report. `writer` is one of the three above. */

@@ -16,6 +16,7 @@
 #include "rig/engine.h"
 #include "rig/log.h"
 #include "rig/l_engine.h"
+#include "rig/report.h"
 #include "rig/sandbox.h"
 #include "rig/prelude_lua.h"
 #include "sim/status.h"
@@ -211,7 +212,18 @@ void scenario_result_add_log(struct scenario_result *r, double t_s, const char *
     r->logs = grow(r->logs, &r->cap_logs, r->nlogs, sizeof(*r->logs));
     r->logs[r->nlogs++] = (struct scenario_log){ .t_s = t_s, .text = xstrdup(text) };
     r->record_bytes += sizeof(struct scenario_log) + strlen(r->logs[r->nlogs - 1].text) + 1;
-    br_info("%.3f s: %s", t_s, text);
+    if (log_get_level() >= LOG_INFO) {
+        /* -v shows the line on stderr: sanitised, so that it cannot drive the terminal */
+        char *safe = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&safe, &len);
+        if (m) {
+            report_put_safe(m, text, SIZE_MAX, true);
+            fclose(m);
+        }
+        br_info("%.3f s: %s", t_s, safe ? safe : "(out of memory)");
+        free(safe);
+    }
 }
 
 void scenario_result_set_message(struct scenario_result *r, const char *msg)
