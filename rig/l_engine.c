@@ -3,6 +3,7 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/bms.h"
@@ -291,8 +292,15 @@ static int p_group_charge(lua_State *L)
     struct engine *e = ctx_of(L)->engine;
     unsigned g = check_index(L, 1, pack_series(engine_pack(e)), "group");
     double ah = luaL_checknumber(L, 2);
-    if (engine_group_charge(e, g, ah) != BMSRIG_OK)
+    if (!(ah >= 0 && ah <= 100))
         return luaL_error(L, "top_up: charge must be in 0..100 Ah");
+    if (engine_group_charge(e, g, ah) != BMSRIG_OK) {
+        /* the pack refuses a SOC it cannot model (pack_fault_group_soc_offset) */
+        char m[160];
+        snprintf(m, sizeof(m), "top_up: %g Ah would take group %u outside the model's SOC range "
+                 "(%g..%g %%)", ah, g + 1, 100.0 * PACK_SOC_MIN, 100.0 * PACK_SOC_MAX);
+        return luaL_error(L, "%s", m);
+    }
     return 0;
 }
 

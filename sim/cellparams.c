@@ -145,9 +145,10 @@ static int check_set(const struct cell_params *cp, const char *source, unsigned 
                         cp->ct_soc[i]);
         if (i && !(cp->ct_soc[i] > cp->ct_soc[i - 1]))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where, "ct SOC axis not increasing");
-        if (!(cp->ct_i0_a[i] > 0.0 && isfinite(cp->ct_i0_a[i])))
+        if (!(cp->ct_i0_a[i] >= CELLPARAMS_CT_I0_MIN_A && cp->ct_i0_a[i] <= CELLPARAMS_CT_I0_MAX_A))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where,
-                        "exchange current must be > 0 and finite");
+                        "exchange current I0 %g A is outside %g..%g A", cp->ct_i0_a[i],
+                        CELLPARAMS_CT_I0_MIN_A, CELLPARAMS_CT_I0_MAX_A);
     }
     return BMSRIG_OK;
 }
@@ -375,6 +376,10 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
             if (!(v[1] > 0.0))
                 return fail(BMSRIG_ERR_RANGE, err, errlen, where,
                             "exchange current I0 must be > 0 A (got %g)", v[1]);
+            if (!(v[1] >= CELLPARAMS_CT_I0_MIN_A && v[1] <= CELLPARAMS_CT_I0_MAX_A))
+                return fail(BMSRIG_ERR_RANGE, err, errlen, where,
+                            "exchange current I0 %g A is outside %g..%g A", v[1],
+                            CELLPARAMS_CT_I0_MIN_A, CELLPARAMS_CT_I0_MAX_A);
             out->ct_soc[i] = v[0];
             out->ct_i0_a[i] = v[1];
             out->n_ct++;

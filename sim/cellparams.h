@@ -28,6 +28,11 @@
 #define CELLPARAMS_R_GAS 8.314462618
 /* Faraday constant [S]. */
 #define CELLPARAMS_FARADAY 96485.33212
+/* Exchange currents a `ct` row may give [I] (an 18650's is of order 0.01..10 A). Far below
+ * that the overpotential saturates at the asinh clamp (sim/fast_asinh.h) and the pack's tangent
+ * overflows into NaN (1e-300 A did). */
+#define CELLPARAMS_CT_I0_MIN_A 1e-6
+#define CELLPARAMS_CT_I0_MAX_A 1e6
 
 /* A complete, validated parameter set. Plain data: copy it freely. */
 struct cell_params {

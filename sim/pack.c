@@ -8,12 +8,17 @@
  * changes, or when a fault or input changed; the per-step path is arithmetic only.
  *
  * Cells with a charge-transfer term (cell.h: eta(i) = K asinh(i / 2 I0)) make the group split
- * non-linear. Each step then predicts every cell's current from the linear part of the split,
- * replaces eta by its tangent at that current (an offset plus a resistance), and solves the
- * split again with it: exact for one cell per group and for a group of equal cells (the
- * prediction is then the true current), second-order close otherwise, and the group currents
- * still sum to the load exactly. That costs an asinh (sim/fast_asinh.h), a sqrt and two
- * divisions per cell per step, so only packs whose set has ct rows take that path. */
+ * non-linear. Each step then predicts every cell's current with the last step's linear model
+ * of the cells (eta replaced by its tangent at the last step's currents; kept across refreshes),
+ * replaces eta by its tangent at the predicted current (an offset plus a resistance), and
+ * solves the split again with it: exact for one cell per group and for a group of equal cells
+ * (the prediction is then the true current), second-order close otherwise, and the group
+ * currents still sum to the load exactly. (Predicting with the plain split instead, which
+ * ignores eta's resistance, put the circulating current between unequal parallel cells 8 %
+ * off: pack::charge_transfer_split_of_unequal_cells_matches_exact_solve; the price is the one
+ * step after a current reversal, predicted from the opposite current.) That costs an asinh
+ * (sim/fast_asinh.h), a sqrt and two divisions per cell per step, so only packs whose set has
+ * ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
@@ -233,9 +238,7 @@ static void refresh(struct pack *p, double dt)
         p->g[sl] = p->open[sl] ? 0.0 : 1.0 / k.z_ohm;
         p->ctk[sl] = k.ct_k_v;
         p->cti[sl] = k.ct_inv2i0;
-        p->gs[sl] = p->g[sl];
-        p->eoff[sl] = 0.0;
-        p->rct[sl] = 0.0;
+        p->gs[sl] = p->g[sl] / (1.0 + p->g[sl] * p->rct[sl]);   /* last step's eta tangent */
         p->leakg[sl] = 1.0 / cp->self_discharge_ohm +
                        (p->short_ohm[sl] > 0.0 && isfinite(p->short_ohm[sl]) ? 1.0 / p->short_ohm[sl] : 0.0);
         p->effc[sl] = cp->coulomb_eff;
@@ -343,29 +346,14 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
     plain_split(p, s, par, ia, p->vg);
 }
 
-/* Group solve with the charge-transfer term: the plain split predicts each cell's current, eta
- * is replaced by its tangent there, and the split is solved again (see the top of the file). */
-__attribute__((target_clones("avx2", "default")))
-static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
+/* The group split with the cells' linear model of this step, E - eoff - V = i (Z + rct): e[c]
+ * holds E - eoff; the group voltages go to vgrp and, broadcast, to vc. Inlined. */
+__attribute__((always_inline))
+static inline void linear_split(struct pack *p, unsigned s, unsigned par, double ia, double *vgrp)
 {
-    const unsigned n = s * par;
-    double *restrict e = p->e, *restrict vc = p->vc, *restrict gs = p->gs;
-    double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
-    double vlin[PACK_MAX_SERIES], sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
-    plain_split(p, s, par, ia, vlin);
-    /* eta's tangent at each cell's predicted current: an offset and a resistance in series */
-    for (unsigned c = 0; c < n; c++) {
-        double ipred = (e[c] - vc[c]) * g[c];
-        double x = fast_asinh_clamp(ipred * cti[c]);
-        double root = sqrt(x * x + 1.0);
-        double r = ctk[c] * cti[c] / root;                   /* d eta / d i at ipred */
-        rct[c] = r;
-        eoff[c] = ctk[c] * fast_asinh_root(x, root) - r * ipred;
-        gs[c] = g[c] / (1.0 + g[c] * r);
-        e[c] -= eoff[c];
-    }
-    /* and the split again with it */
+    const double *restrict e = p->e, *restrict gs = p->gs;
+    double *restrict vc = p->vc;
+    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
     for (unsigned gi = 0; gi < s; gi++) {
         sum_eg[gi] = e[gi] * gs[gi];
         sum_g[gi] = gs[gi];
@@ -377,11 +365,45 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         }
     for (unsigned gi = 0; gi < s; gi++) {
         p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
-        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
+        vgrp[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     }
     for (unsigned k = 0; k < par; k++)
         for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = p->vg[gi];
+            vc[k * s + gi] = vgrp[gi];
+}
+
+/* Group solve with the charge-transfer term: the last step's linear model of the cells (eta
+ * replaced by its tangent at the last step's currents) predicts each cell's current, eta is
+ * replaced by its tangent there, and the split is solved again (see the top of the file). */
+__attribute__((target_clones("avx2", "default")))
+static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
+{
+    const unsigned n = s * par;
+    double *restrict e = p->e, *restrict gs = p->gs;
+    double *restrict eoff = p->eoff, *restrict rct = p->rct;
+    const double *restrict vc = p->vc;
+    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
+    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict a1 = p->a1, *restrict a2 = p->a2;
+    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
+    double vpred[PACK_MAX_SERIES];
+    for (unsigned c = 0; c < n; c++)
+        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c] - eoff[c];
+    linear_split(p, s, par, ia, vpred);
+    /* eta's tangent at each cell's predicted current: an offset and a resistance in series */
+    for (unsigned c = 0; c < n; c++) {
+        double ipred = (e[c] - vc[c]) * gs[c];
+        double x = fast_asinh_clamp(ipred * cti[c]);
+        double root = sqrt(x * x + 1.0);
+        double r = ctk[c] * cti[c] / root;                   /* d eta / d i at ipred */
+        double off = ctk[c] * fast_asinh_root(x, root) - r * ipred;
+        e[c] += eoff[c] - off;
+        rct[c] = r;
+        eoff[c] = off;
+        gs[c] = g[c] / (1.0 + g[c] * r);
+    }
+    /* and the split again with it */
+    linear_split(p, s, par, ia, p->vg);
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an

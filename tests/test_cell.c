@@ -134,6 +134,9 @@ Test(cell, bad_files_are_refused_with_file_line)
         { 18, "ct 0.5 [I] t", "'ct' takes SOC and I0_A", 18 },
         { 18, "ct 1.5 1.0 [I] t", "outside 0..1", 18 },
         { 18, "ct 0.5 1 [I] t\nct 0.4 1 [I] t", "ct SOC 0.4 not above the previous", 19 },
+        /* accepted before and gave NaN voltages (I0 far below anything a cell has) */
+        { 18, "ct 0.5 1e-300 [I] t", "exchange current I0 1e-300 A is outside", 18 },
+        { 18, "ct 0.5 1e300 [I] t", "exchange current I0 1e+300 A is outside", 18 },
     };
     struct cell_params cp;
     char err[512];

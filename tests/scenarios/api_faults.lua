@@ -12,6 +12,13 @@ return scenario {
     g2:offset_soc(0.05)
     t:wait(0.01)
     assert(math.abs(g2:soc() - s1 - 0.05) < 0.002, "offset_soc")
+    -- a top-up past the model's SOC range is refused for that, not as a bad amount of charge
+    for _, ah in ipairs({ 5, 10 }) do                  -- 0.6 + ah / 7.8 Ah: 1.24, 1.88
+      local ok, err = pcall(function() t:group(3):top_up(ah) end)
+      assert(not ok and tostring(err):find("SOC range", 1, true), "top_up(" .. ah .. "): " .. tostring(err))
+    end
+    local ok, err = pcall(function() t:group(3):top_up(-1) end)
+    assert(not ok and tostring(err):find("0..100 Ah", 1, true), "top_up(-1): " .. tostring(err))
     t:group(4):sense_open(true)
     t:wait(0.01)
     assert(t:group(4):sense_voltage() < 1.0 or t:group(5):sense_voltage() < 1.0)
