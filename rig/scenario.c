@@ -899,6 +899,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             break;
     }
     luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
+    progress_beat(prog, SCENARIO_PHASE_CLOSING);
 
     if (v == SCENARIO_PASS || v == SCENARIO_SKIP) {
         /* A failed expectation fails the scenario even if the script caught the error (and

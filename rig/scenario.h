@@ -104,6 +104,8 @@ enum scenario_phase {
     SCENARIO_PHASE_SETUP = 0,   /* building the engine, opening traces */
     SCENARIO_PHASE_SCRIPT,      /* running the script's Lua code (between two engine steps) */
     SCENARIO_PHASE_ENGINE,      /* advancing the engine (ticks: models, devices, serial) */
+    SCENARIO_PHASE_CLOSING,     /* verdict, then the engine (safe state on a bench) and traces
+                                   closed: one beat on entry, so a slow close gets a full limit */
     SCENARIO_PHASE_DONE,        /* scenario_run returned or is about to */
 };
 

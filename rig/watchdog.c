@@ -153,6 +153,8 @@ void watchdog_stuck_message(char *buf, size_t cap, const char *path, double idle
               "interrupt)"
         : ph == SCENARIO_PHASE_SETUP
             ? "setting up the scenario (engine, traces, devices) did not finish"
+        : ph == SCENARIO_PHASE_CLOSING
+            ? "closing the scenario (safe state, traces) did not finish"
             : "an engine tick did not return (a device or serial call that hangs?)";
     if (interrupted)
         snprintf(buf, cap, "%s: not run: interrupted while stuck (no progress for %.1f s at "

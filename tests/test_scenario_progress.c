@@ -69,6 +69,32 @@ Test(scenario_progress, beats_with_every_tick)
     remove_scenario(p);
 }
 
+/* A script that never waits: one beat as it is resumed, one when it returns, and one more
+ * when closing starts (so closing the engine and traces gets a full watchdog limit of its own
+ * instead of what the last tick left of it). */
+Test(scenario_progress, closing_beats_once_more)
+{
+    const char *p = write_scenario("none.lua",
+                                   "return scenario { name = 'n', run = function(t) end }\n");
+    struct scenario *s = scenario_load(p);
+    cr_assert_not_null(s);
+    struct scenario_progress prog;
+    scenario_progress_reset(&prog);
+    struct scenario_run_options o;
+    scenario_run_options_default(&o);
+    o.progress = &prog;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+    cr_expect_eq(r.ticks, 0u);
+    cr_expect_eq(atomic_load(&prog.beats), 3u, "beats %llu",
+                 (unsigned long long)atomic_load(&prog.beats));
+    cr_expect_eq(atomic_load(&prog.phase), SCENARIO_PHASE_DONE);
+    scenario_result_clear(&r);
+    scenario_free(s);
+    remove_scenario(p);
+}
+
 Test(scenario_progress, cancel_stops_the_run_at_the_next_tick)
 {
     const char *p = write_scenario("long.lua",
