@@ -145,7 +145,7 @@ struct run_opts {
     double trace_every_ms;
     uint64_t seed;
     const char *filter;
-    char *tags;             /* comma list, owned copy */
+    const char *tags;       /* comma list (borrowed from argv) */
     bool list;
     bool realtime;
     int jobs;
@@ -541,8 +541,7 @@ static int run_main(int argc, char **argv)
         }
         case 'f': o.filter = optarg; break;
         case 't':
-            free(o.tags);
-            o.tags = strdup(optarg);
+            o.tags = optarg;
             break;
         case 'l': o.list = true; break;
         case 'r': o.realtime = true; break;
@@ -564,29 +563,24 @@ static int run_main(int argc, char **argv)
             if ((rc = cli_parse_number(&cmd_run, "--watchdog", optarg, 0, 1e6, &o.watchdog_s)))
                 return rc;
             if (o.watchdog_s > 0 && o.watchdog_s < WATCHDOG_MIN_S) {
-                free(o.tags);
                 return cli_usage_error(&cmd_run, "--watchdog: %g s is below %g s (0 turns the "
                                                  "watchdog off)", o.watchdog_s, WATCHDOG_MIN_S);
             }
             break;
         case 'q': o.quiet = true; break;
         default:
-            free(o.tags);
             return cli_usage_error(&cmd_run, "unknown option or missing value: '%s'",
                                    argv[optind - 1]);
         }
     }
     if (o.realtime && o.jobs > 1) {
-        free(o.tags);
         return cli_usage_error(&cmd_run, "-j: parallel runs need the virtual clock (drop "
                                          "--realtime or use -j 1)");
     }
     if (strcmp(o.target, "rig") == 0 && o.jobs > 1) {
-        free(o.tags);
         return cli_usage_error(&cmd_run, "-j: the rig target runs one scenario at a time");
     }
     if (strcmp(o.target, "rig") == 0 && !o.rig_file) {
-        free(o.tags);
         return cli_usage_error(&cmd_run, "--target rig needs --rig FILE (a hw/boards "
                                          "description)");
     }
@@ -594,7 +588,6 @@ static int run_main(int argc, char **argv)
         o.realtime = true;  /* a bench runs on the wall clock */
     if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
         /* a real-time run beats once per tick: the limit must span several */
-        free(o.tags);
         return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "
                                          "of %g ms (raise it, or lower --tick-ms)",
                                o.watchdog_s, o.tick_ms);
@@ -611,14 +604,12 @@ static int run_main(int argc, char **argv)
         struct stat st;
         if (stat(paths[i], &st) != 0) {
             path_list_free(&files);
-            free(o.tags);
             return cli_usage_error(&cmd_run, "%s: %s", paths[i], strerror(errno));
         }
         rc = S_ISDIR(st.st_mode) ? walk(paths[i], &files) : path_list_add(&files, paths[i]);
         if (rc != BMSRIG_OK) {
             fprintf(stderr, "bmsrig run: %s: %s\n", paths[i], bmsrig_strerror(rc));
             path_list_free(&files);
-            free(o.tags);
             return CLI_EXIT_USAGE;
         }
     }
@@ -657,7 +648,6 @@ static int run_main(int argc, char **argv)
     if (!sc || !stuck) {
         free(sc);
         free(stuck);
-        free(o.tags);
         return CLI_EXIT_USAGE;
     }
 
@@ -689,12 +679,10 @@ static int run_main(int argc, char **argv)
             }
         }
         selection_free(sc, stuck, n);
-        free(o.tags);
         return lrc;
     }
     if (n == 0) {
         selection_free(sc, stuck, n);
-        free(o.tags);
         fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
                         "--tags)\n");
         return CLI_EXIT_USAGE;
@@ -712,7 +700,6 @@ static int run_main(int argc, char **argv)
                                     "files; rename one\n", sel_path(sc, stuck, i),
                             sel_path(sc, stuck, j));
                     selection_free(sc, stuck, n);
-                    free(o.tags);
                     return CLI_EXIT_USAGE;
                 }
             }
@@ -964,7 +951,6 @@ static int run_main(int argc, char **argv)
     free(st.items);
     free(st.workers);
     selection_free(sc, stuck, n);
-    free(o.tags);
     pthread_mutex_destroy(&st.lock);
     pthread_cond_destroy(&st.cond);
     return exit_code;
