@@ -872,23 +872,28 @@ static int run_main(int argc, char **argv)
     }
 
     pthread_mutex_lock(&st.lock);   /* a stuck worker that comes back takes it: hold it */
+    /* Why scenarios were left unstarted: an interrupt, or stuck scenarios (the watchdog). */
+    char stop_reason[160];
+    if (run_interrupted || st.stuck == 0)
+        snprintf(stop_reason, sizeof(stop_reason), "the run was interrupted");
+    else if (st.bench)
+        snprintf(stop_reason, sizeof(stop_reason), "a scenario stuck on the bench (watchdog) "
+                 "still holds it");
+    else
+        snprintf(stop_reason, sizeof(stop_reason), "%zu scenarios were stuck (watchdog); the run "
+                 "stopped", st.stuck);
     size_t unfinished = 0;
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
-            char msg[160];
-            if (run_interrupted || st.stuck == 0)
-                snprintf(msg, sizeof(msg), "not run: the run was interrupted");
-            else if (st.bench)
-                snprintf(msg, sizeof(msg), "not run: a scenario stuck on the bench (watchdog) "
-                         "still holds it");
-            else
-                snprintf(msg, sizeof(msg), "not run: %zu scenarios were stuck (watchdog); the "
-                         "run stopped", st.stuck);
+            char msg[200];
+            snprintf(msg, sizeof(msg), "not run: %s", stop_reason);
             scenario_result_set_message(&st.res[i], msg);
             st.res[i].incomplete = true;
             unfinished++;
         }
     }
+    if (unfinished && !run_interrupted && st.stuck && !rig_err[0])
+        st.report.incomplete_reason = stop_reason;   /* TAP and JSON say why, not "interrupted" */
     st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
     bool reports_ok = write_reports(&st);
     if (o.tap)

@@ -133,10 +133,12 @@ mkdir -p "$W/five"
 for k in 1 2 3 4 5; do cp "$W/s/stuck.lua" "$W/five/s$k.lua"; done
 cp "$W/s/pass_a.lua" "$W/five/z_pass.lua"
 run 4 8000 "five stuck scenarios: the rest is not run" -- -j 1 --watchdog 0.2 \
-    --junit "$W/j5.xml" --json "$W/r5.json" "$W/five"
+    --junit "$W/j5.xml" --json "$W/r5.json" --tap "$W/five"
 check "JSON: 5 stuck fails, the last not run with the reason, incomplete" jqe '.complete == false and .counts.fail == 5 and (.scenarios[5] | .verdict == "not-run" and (.message | test("5 scenarios were stuck")))' "$W/r5.json"
 check "JUnit of the stopped run validates" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j5.xml"
 check "says 5 stuck threads were left behind" has '5 stuck threads left running' "$W/err"
+check "TAP ends with the stop's reason, not 'interrupted'" sh -c "tail -n 1 '$W/out' | grep -q '^# run incomplete: 5 scenarios were stuck'"
+check "JSON carries the same reason" jqe '.incomplete_reason | test("5 scenarios were stuck")' "$W/r5.json"
 
 # 7. On the emulated bench (real time): the stuck scenario still holds the bench, so the next
 # one is not run (exit 4); the bench was put in its safe state (cell DACs back to 0 V).
