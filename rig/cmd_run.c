@@ -432,7 +432,7 @@ static void supervise(struct run_state *st)
                 continue;
             }
             double idle = now - w->seen_s;
-            if (limit > 0 && idle >= limit)
+            if (limit > 0 && idle >= watchdog_limit_for(limit, &w->prog))
                 abandon(st, w, now, idle, false);
             else if (interrupted_at > 0 && now - interrupted_at >= WATCHDOG_INTERRUPT_GRACE_S &&
                      idle >= WATCHDOG_INTERRUPT_GRACE_S)
@@ -1012,7 +1012,8 @@ const struct cli_command cmd_run = {
         "                        other scenarios still run; a file whose loading is stuck as\n"
         "                        long fails the same way. A stuck thread cannot be cancelled:\n"
         "                        once the reports are written the process exits without\n"
-        "                        cleanup (_exit). In real time S must span 10 ticks or more\n"
+        "                        cleanup (_exit). In real time S must span 10 ticks of\n"
+        "                        --tick-ms, and is raised to 10 of a scenario's own tick_ms\n"
         "  -q, --quiet           no progress lines or summary\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"

@@ -129,6 +129,7 @@ void scenario_progress_reset(struct scenario_progress *p)
     atomic_store_explicit(&p->phase, SCENARIO_PHASE_SETUP, memory_order_relaxed);
     atomic_store_explicit(&p->sim_us, 0, memory_order_relaxed);
     atomic_store_explicit(&p->cancel, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->floor_us, 0, memory_order_relaxed);
 }
 
 /* One beat of progress in `phase` (no-op when unwatched). */
@@ -684,6 +685,8 @@ int scenario_check(struct scenario *s, const struct scenario_run_options *opt, c
     }
     if (opt->overrides)
         apply_overrides(&cfg, opt->overrides);
+    if (opt->progress && cfg.clock == CLOCK_KIND_REALTIME)
+        atomic_store_explicit(&opt->progress->floor_us, 10 * cfg.tick_us, memory_order_relaxed);
     struct engine *e = NULL;   /* virtual clock, no bench, no traces: models only */
     rc = engine_new(&cfg, &e, msg, sizeof(msg));
     engine_free(e);
@@ -754,6 +757,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     }
     if (opt->overrides)
         apply_overrides(&cfg, opt->overrides);
+    if (opt->progress && cfg.clock == CLOCK_KIND_REALTIME)
+        atomic_store_explicit(&opt->progress->floor_us, 10 * cfg.tick_us, memory_order_relaxed);
 
     FILE *sig = NULL, *bus = NULL;
     if (opt->trace_dir) {

@@ -115,6 +115,8 @@ struct scenario_progress {
     atomic_int_fast64_t sim_us;   /* scenario time reached, us */
     atomic_int cancel;            /* set by the watchdog: stop at the next tick or yield (the
                                      scenario was written off; its result is not wanted) */
+    atomic_int_fast64_t floor_us; /* the shortest limit fair to this scenario: 10 of its ticks
+                                     on the real-time clock (its own tick_ms counts), else 0 */
 };
 
 /* Zeroes the progress (phase SETUP) before a run. */

@@ -133,6 +133,12 @@ struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck)
     return s;
 }
 
+double watchdog_limit_for(double limit_s, const struct scenario_progress *p)
+{
+    double floor_s = (double)atomic_load_explicit(&p->floor_us, memory_order_relaxed) / 1e6;
+    return limit_s > 0 && limit_s < floor_s ? floor_s : limit_s;
+}
+
 /* ---- texts and verdicts ------------------------------------------------------------------ */
 
 void watchdog_load_message(char *buf, size_t cap, const char *path, double limit_s)
@@ -277,7 +283,7 @@ bool watchdog_run(struct scenario *s, const struct scenario_run_options *opt, do
             continue;
         }
         double idle = now - seen_s;
-        bool by_limit = limit_s > 0 && idle >= limit_s;
+        bool by_limit = limit_s > 0 && idle >= watchdog_limit_for(limit_s, &w->prog);
         bool by_interrupt = interrupted_at > 0 && now - interrupted_at >= WATCHDOG_INTERRUPT_GRACE_S &&
                             idle >= WATCHDOG_INTERRUPT_GRACE_S;
         if (!by_limit && !by_interrupt)

@@ -38,6 +38,11 @@ void watchdog_cond_wait_s(pthread_cond_t *c, pthread_mutex_t *m, double wait_s);
  * if it ever comes back). Otherwise as scenario_load. Owned: free with scenario_free. */
 struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck);
 
+/* The limit that applies to a running scenario: limit_s, raised to 10 of the scenario's own
+ * real-time ticks (a real-time scenario beats once per tick, and its declaration may set a
+ * longer tick than --tick-ms); 0 stays 0 (off). */
+double watchdog_limit_for(double limit_s, const struct scenario_progress *p);
+
 /* The message for a file whose loading was written off. */
 void watchdog_load_message(char *buf, size_t cap, const char *path, double limit_s);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rig/scenario.h"
+#include "rig/watchdog.h"
 
 static char dir[64];
 
@@ -92,6 +93,36 @@ Test(scenario_progress, closing_beats_once_more)
     cr_expect_eq(atomic_load(&prog.phase), SCENARIO_PHASE_DONE);
     scenario_result_clear(&r);
     scenario_free(s);
+    remove_scenario(p);
+}
+
+/* A real-time scenario beats once per tick, so the watchdog's limit is raised to 10 of its own
+ * ticks (its declaration's tick_ms, which --tick-ms does not see); virtual time has no floor. */
+Test(scenario_progress, real_time_limit_spans_ten_of_the_scenarios_ticks)
+{
+    const char *p = write_scenario("slow_tick.lua",
+                                   "return scenario { name = 's', tick_ms = 50,"
+                                   " run = function(t) t:wait(0.1) end }\n");
+    for (int rt = 0; rt < 2; rt++) {
+        struct scenario *s = scenario_load(p);           /* a state runs once */
+        cr_assert_not_null(s);
+        struct scenario_progress prog;
+        scenario_progress_reset(&prog);
+        struct scenario_run_options o;
+        scenario_run_options_default(&o);
+        o.clock = rt ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
+        o.progress = &prog;
+        struct scenario_result r;
+        scenario_result_init(&r);
+        cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+        cr_expect_eq(atomic_load(&prog.floor_us), rt ? 500000 : 0, "%s: floor %lld us",
+                     rt ? "real time" : "virtual", (long long)atomic_load(&prog.floor_us));
+        cr_expect_eq(watchdog_limit_for(0.1, &prog), rt ? 0.5 : 0.1);
+        cr_expect_eq(watchdog_limit_for(2.0, &prog), 2.0);
+        cr_expect_eq(watchdog_limit_for(0.0, &prog), 0.0, "off stays off");
+        scenario_result_clear(&r);
+        scenario_free(s);
+    }
     remove_scenario(p);
 }
 
