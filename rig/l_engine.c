@@ -3,6 +3,8 @@
 
 #include <lauxlib.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,11 +14,38 @@
 #include "sim/regmap.h"
 #include "sim/status.h"
 
+/* luaL_error, but positioned at the scenario's own line: these primitives are called through
+ * the prelude's wrappers, so level 1 would name "prelude:NNN". The first Lua frame up the stack
+ * that is not the prelude is the script's call (file:line); without one, no position. */
+__attribute__((format(printf, 2, 3)))
+static int script_error(lua_State *L, const char *fmt, ...)
+{
+    lua_Debug ar;
+    bool placed = false;
+    for (int level = 1; !placed && lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 ||
+            strcmp(ar.source, "=prelude") == 0)
+            continue;
+        lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+        placed = true;
+    }
+    if (!placed)
+        lua_pushliteral(L, "");
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    lua_pushstring(L, msg);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
 static struct l_engine_ctx *ctx_of(lua_State *L)
 {
     struct l_engine_ctx *c = lua_touserdata(L, lua_upvalueindex(1));
     if (!c->engine || !c->result)
-        luaL_error(L, "engine calls are only allowed inside the scenario's run function");
+        script_error(L, "engine calls are only allowed inside the scenario's run function");
     return c;
 }
 
@@ -40,7 +69,7 @@ static struct l_engine_ctx *record_ctx(lua_State *L)
 {
     struct l_engine_ctx *c = ctx_of(L);
     if (c->result->record_bytes > SCENARIO_RECORD_MAX)
-        luaL_error(L, "too much recorded: logs, expectations and measurements exceed %d MiB "
+        script_error(L, "too much recorded: logs, expectations and measurements exceed %d MiB "
                       "per scenario", (int)(SCENARIO_RECORD_MAX >> 20));
     return c;
 }
@@ -171,7 +200,7 @@ static int p_status_mask(lua_State *L)
         }
     }
     luaL_pushresult(&buf);
-    return luaL_error(L, "unknown status bit '%s' (names: %s)", name, lua_tostring(L, -1));
+    return script_error(L, "unknown status bit '%s' (names: %s)", name, lua_tostring(L, -1));
 }
 
 static int p_reg(lua_State *L)
@@ -180,7 +209,7 @@ static int p_reg(lua_State *L)
     lua_Integer w = luaL_checkinteger(L, 2);
     unsigned v = 0;
     if (w < 0 || w > 0xFF || engine_reg(ctx_of(L)->engine, img, (unsigned)w, &v) != BMSRIG_OK)
-        return luaL_error(L, "register %s word 0x%02X does not exist", img, (unsigned)w);
+        return script_error(L, "register %s word 0x%02X does not exist", img, (unsigned)w);
     lua_pushinteger(L, v);
     return 1;
 }
@@ -195,7 +224,7 @@ static unsigned check_index(lua_State *L, int arg, unsigned n, const char *what)
 {
     lua_Integer i = luaL_checkinteger(L, arg);
     if (i < 1 || i > (lua_Integer)n)
-        luaL_error(L, "%s %d does not exist (1..%u)", what, (int)i, n);
+        script_error(L, "%s %d does not exist (1..%u)", what, (int)i, n);
     return (unsigned)(i - 1);
 }
 
@@ -281,7 +310,7 @@ static int p_pack_fault(lua_State *L)
     }
     int rc = engine_pack_fault(e, map[kind], index, luaL_checknumber(L, 4), luaL_optnumber(L, 5, 0));
     if (rc != BMSRIG_OK)
-        return luaL_error(L, "%s fault rejected by the pack model: %s", kinds[kind],
+        return script_error(L, "%s fault rejected by the pack model: %s", kinds[kind],
                           bmsrig_strerror(rc));
     return 0;
 }
@@ -293,13 +322,13 @@ static int p_group_charge(lua_State *L)
     unsigned g = check_index(L, 1, pack_series(engine_pack(e)), "group");
     double ah = luaL_checknumber(L, 2);
     if (!(ah >= 0 && ah <= 100))
-        return luaL_error(L, "top_up: charge must be in 0..100 Ah");
+        return script_error(L, "top_up: charge must be in 0..100 Ah");
     if (engine_group_charge(e, g, ah) != BMSRIG_OK) {
         /* the pack refuses a SOC it cannot model (pack_fault_group_soc_offset) */
         char m[160];
         snprintf(m, sizeof(m), "top_up: %g Ah would take group %u outside the model's SOC range "
                  "(%g..%g %%)", ah, g + 1, 100.0 * PACK_SOC_MIN, 100.0 * PACK_SOC_MAX);
-        return luaL_error(L, "%s", m);
+        return script_error(L, "%s", m);
     }
     return 0;
 }
@@ -339,10 +368,10 @@ static int c_ride(lua_State *L)
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
         if (strcmp(k, "throttle") == 0 || strcmp(k, "brake") == 0) {
             if (!lua_isnumber(L, -1))
-                return luaL_error(L, "ride: %s must be a number 0..1", k);
+                return script_error(L, "ride: %s must be a number 0..1", k);
             double v = lua_tonumber(L, -1);
             if (!(v >= 0 && v <= 1))
-                return luaL_error(L, "ride: %s must be in 0..1, got %f", k, v);
+                return script_error(L, "ride: %s must be in 0..1, got %f", k, v);
             if (k[0] == 't')
                 thr = v;
             else
@@ -350,7 +379,7 @@ static int c_ride(lua_State *L)
         } else if (strcmp(k, "grade") == 0) {
             double g = luaL_checknumber(L, -1);
             if (!(g >= -0.3 && g <= 0.3))
-                return luaL_error(L, "ride: grade must be in -0.3 .. 0.3 (rise/run), got %f", g);
+                return script_error(L, "ride: grade must be in -0.3 .. 0.3 (rise/run), got %f", g);
             engine_set_grade(e, g);
         } else if (strcmp(k, "mode") == 0) {
             const char *m = lua_tostring(L, -1);
@@ -361,9 +390,9 @@ static int c_ride(lua_State *L)
             else if (m && strcmp(m, "sport") == 0)
                 mode = 2;
             else
-                return luaL_error(L, "ride: mode must be 'eco', 'normal' or 'sport'");
+                return script_error(L, "ride: mode must be 'eco', 'normal' or 'sport'");
         } else {
-            return luaL_error(L, "ride: unknown field '%s' (throttle, brake, mode, grade)", k);
+            return script_error(L, "ride: unknown field '%s' (throttle, brake, mode, grade)", k);
         }
         lua_pop(L, 1);
     }
@@ -384,7 +413,7 @@ static int c_charge(lua_State *L)
         rc = engine_charger_plug(e, luaL_optstring(L, 2, "stock"), 0, 0);
     }
     if (rc != BMSRIG_OK)
-        return luaL_error(L, "charge: use 'stock' (42 V 1.7 A), '3a' (42 V 3 A), '13s' "
+        return script_error(L, "charge: use 'stock' (42 V 1.7 A), '3a' (42 V 3 A), '13s' "
                              "(54.6 V 2 A) or {volts = 1..100, amps = 0.05..20}");
     return 0;
 }
@@ -409,7 +438,7 @@ static int c_replay(lua_State *L)
     luaL_pushresult(&b);
     char err[512];
     if (engine_replay_load(c->engine, lua_tostring(L, -1), err, sizeof(err)) != BMSRIG_OK)
-        return luaL_error(L, "replay: %s", err);
+        return script_error(L, "replay: %s", err);
     return 0;
 }
 
@@ -439,7 +468,7 @@ static int c_fault(lua_State *L)
         else if (strcmp(s, "burnt") == 0 && strcmp(name, "esc_resistor") == 0)
             v = 47e3;  /* [I] a typical "burnt" reading: tens of kilohms */
         else
-            return luaL_error(L, "fault '%s': value '%s' is not a number, 'open' or 'burnt'",
+            return script_error(L, "fault '%s': value '%s' is not a number, 'open' or 'burnt'",
                               name, s);
     } else if (!lua_isnoneornil(L, 3)) {
         v = luaL_checknumber(L, 3);
@@ -456,7 +485,7 @@ static int c_fault(lua_State *L)
         return lua_error(L);
     }
     if (rc != BMSRIG_OK)
-        return luaL_error(L, "%s", err);
+        return script_error(L, "%s", err);
     return 0;
 }
 
@@ -465,7 +494,7 @@ static int c_clear(lua_State *L)
     char err[256];
     if (engine_fault_clear(ctx_of(L)->engine, luaL_checkstring(L, 2), err, sizeof(err)) !=
         BMSRIG_OK)
-        return luaL_error(L, "%s", err);
+        return script_error(L, "%s", err);
     return 0;
 }
 

@@ -19,6 +19,8 @@ return scenario {
     end
     local ok, err = pcall(function() t:group(3):top_up(-1) end)
     assert(not ok and tostring(err):find("0..100 Ah", 1, true), "top_up(-1): " .. tostring(err))
+    -- the error is placed at this script's line, not inside the prelude's wrapper
+    assert(tostring(err):find("^[^\n]*api_faults%.lua:20: "), "position: " .. tostring(err))
     t:group(4):sense_open(true)
     t:wait(0.01)
     assert(t:group(4):sense_voltage() < 1.0 or t:group(5):sense_voltage() < 1.0)
