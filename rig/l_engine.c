@@ -31,12 +31,18 @@ static int script_error(lua_State *L, const char *fmt, ...)
     }
     if (!placed)
         lua_pushliteral(L, "");
-    char msg[512];
-    va_list ap;
+    /* the whole message, however long (a name from the script can be): sized first */
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_copy(ap2, ap);
+    int need = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    lua_pushstring(L, msg);
+    luaL_Buffer b;
+    size_t len = need > 0 ? (size_t)need : 0;
+    char *msg = luaL_buffinitsize(L, &b, len + 1);
+    vsnprintf(msg, len + 1, fmt, ap2);
+    va_end(ap2);
+    luaL_pushresultsize(&b, len);
     lua_concat(L, 2);
     return lua_error(L);
 }

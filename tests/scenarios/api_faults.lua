@@ -21,6 +21,11 @@ return scenario {
     assert(not ok and tostring(err):find("0..100 Ah", 1, true), "top_up(-1): " .. tostring(err))
     -- the error is placed at this script's line, not inside the prelude's wrapper
     assert(tostring(err):find("^[^\n]*api_faults%.lua:20: "), "position: " .. tostring(err))
+    -- a long message is not cut short (the names list follows a 600-byte name)
+    local long = ("x"):rep(600)
+    ok, err = pcall(function() t:expect_status(long, true) end)
+    assert(not ok and tostring(err):find(long, 1, true) and tostring(err):find("%(names: .*%)$"),
+           "long status name: ..." .. tostring(err):sub(-60))
     t:group(4):sense_open(true)
     t:wait(0.01)
     assert(t:group(4):sense_voltage() < 1.0 or t:group(5):sense_voltage() < 1.0)
