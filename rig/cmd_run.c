@@ -625,9 +625,11 @@ static int run_main(int argc, char **argv)
         bool load_stuck = false;
         struct scenario *s = watchdog_load(files.v[i], o.watchdog_s, &load_stuck);
         if (load_stuck) {
-            fprintf(stderr, "bmsrig run: watchdog: %s: loading made no progress for %g s "
-                            "(its top-level code is stuck inside a C call); the file was "
-                            "abandoned\n", files.v[i], o.watchdog_s);
+            /* a path found in a directory is the file's own name: sanitised */
+            fputs("bmsrig run: watchdog: ", stderr);
+            report_put_safe(stderr, files.v[i], SIZE_MAX, false);
+            fprintf(stderr, ": loading made no progress for %g s (its top-level code is stuck "
+                            "inside a C call); the file was abandoned\n", o.watchdog_s);
             if (filter_match_names(NULL, files.v[i], o.filter) && o.tags == NULL) {
                 stuck[n] = files.v[i];   /* taken from the list */
                 files.v[i] = NULL;
@@ -655,8 +657,10 @@ static int run_main(int argc, char **argv)
         int lrc = CLI_EXIT_PASS;
         for (size_t i = 0; i < n; i++) {
             if (!sc[i]) {
-                printf("%s\t%s\t\n  error: loading was stuck for %g s (watchdog)\n", stuck[i],
-                       base_name(stuck[i]), o.watchdog_s);
+                report_put_safe(stdout, stuck[i], SIZE_MAX, false);
+                putchar('\t');
+                report_put_safe(stdout, base_name(stuck[i]), SIZE_MAX, false);
+                printf("\t\n  error: loading was stuck for %g s (watchdog)\n", o.watchdog_s);
                 lrc = CLI_EXIT_USAGE;
                 continue;
             }
@@ -696,9 +700,11 @@ static int run_main(int argc, char **argv)
             for (size_t j = i + 1; j < n; j++) {
                 const char *b = base_name(sel_path(sc, stuck, j));
                 if (strcmp(a, b) == 0) {
-                    fprintf(stderr, "bmsrig run: --trace: %s and %s would write the same trace "
-                                    "files; rename one\n", sel_path(sc, stuck, i),
-                            sel_path(sc, stuck, j));
+                    fputs("bmsrig run: --trace: ", stderr);
+                    report_put_safe(stderr, sel_path(sc, stuck, i), SIZE_MAX, false);
+                    fputs(" and ", stderr);
+                    report_put_safe(stderr, sel_path(sc, stuck, j), SIZE_MAX, false);
+                    fputs(" would write the same trace files; rename one\n", stderr);
                     selection_free(sc, stuck, n);
                     return CLI_EXIT_USAGE;
                 }

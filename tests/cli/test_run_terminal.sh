@@ -67,6 +67,22 @@ check "-v: the log line is there" grep -qF "log ?[31m red   over" "$W/errout"
 check "--list carries no terminal controls" clean "$W/out"
 check "--list: one line per scenario" test "$(wc -l <"$W/out")" -eq 3
 
+# A file found in a directory can carry controls in its own name: a file whose loading the
+# watchdog writes off is reported by path (stderr) and listed by path (--list), neutralised too.
+mkdir -p "$W/dir"
+evil="$W/dir/$(printf 'stuck\033]0;pwned\007\r.lua')"
+cat >"$evil" <<'LUA'
+string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
+return scenario { name = "never loads", run = function(t) end }
+LUA
+timeout -s KILL 20 "$BMSRIG" run -q --watchdog 0.2 "$W/dir" >"$W/out" 2>"$W/errout"
+check "stuck load: stderr carries no terminal controls" clean "$W/errout"
+check "stuck load: the path is named, neutralised" grep -qF "stuck?]0;pwned? .lua" "$W/errout"
+timeout -s KILL 20 "$BMSRIG" run --list --watchdog 0.2 "$W/dir" >"$W/out" 2>"$W/errout"
+check "stuck load --list: stdout carries no terminal controls" clean "$W/out"
+check "stuck load --list: stderr neither" clean "$W/errout"
+rm -f "$evil"
+
 # `bmsrig bms --scenario` prints its verdict, expectations and message the same way (no
 # controller needed: the scenario fails at once).
 cat >"$W/bmsfail.lua" <<'LUA'
