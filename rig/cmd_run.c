@@ -1024,7 +1024,8 @@ const struct cli_command cmd_run = {
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
         "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"
-        "fault, 4 interrupted (reports are written and marked incomplete; a scenario still\n"
-        "stuck 1 s after SIGINT/SIGTERM is reported as not run)\n",
+        "fault, 4 interrupted or stopped early (reports are written and marked incomplete;\n"
+        "a scenario still stuck 1 s after SIGINT/SIGTERM is reported as not run, and so is\n"
+        "what stuck scenarios (--watchdog) left unstarted)\n",
     .run = run_main,
 };

@@ -162,6 +162,8 @@ run 2 5000 "--watchdog shorter than 10 real-time ticks is refused" -- --realtime
 check "... saying why" has "shorter than 10 real-time ticks" "$W/err"
 "$BMSRIG" run --help >"$W/help" 2>&1
 check "run --help documents --watchdog and its default" has "--watchdog S .*(default 60; 0 = off)" "$W/help"
+check "run --help: exit 4 also when stuck scenarios left the rest unstarted (case 6)" \
+    has "4 interrupted or stopped early" "$W/help"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
