@@ -109,10 +109,24 @@ struct bms_scenario_args {
 };
 
 /* Scenario text on standard output, sanitised as in `bmsrig run` (report_put_safe): a name or
- * message cannot drive the terminal. */
+ * message cannot drive the terminal. A field of a one-line item (a name, a unit, a position)
+ * loses its line breaks too, so that it cannot forge a line of its own (a verdict line); a
+ * message keeps them (a traceback's lines), each continuation line indented. */
 static void put_text(const char *s)
 {
-    report_put_safe(stdout, s, SIZE_MAX, true);
+    report_put_safe(stdout, s, SIZE_MAX, false);
+}
+
+static void put_message(const char *s)
+{
+    for (const char *p = s ? s : ""; ; ) {
+        size_t n = strcspn(p, "\n");
+        report_put_safe(stdout, p, n, false);
+        if (!p[n])
+            break;
+        fputs("\n    ", stdout);   /* continuation lines indented: none reads as a verdict */
+        p += n + 1;
+    }
 }
 
 static void print_result(const char *name, const struct scenario_result *r)
@@ -131,7 +145,7 @@ static void print_result(const char *name, const struct scenario_result *r)
         put_text(x->observed ? x->observed : "");
         if (!x->pass && x->message) {
             fputs(": ", stdout);
-            put_text(x->message);
+            put_message(x->message);
         }
         putchar('\n');
     }
@@ -151,7 +165,7 @@ static void print_result(const char *name, const struct scenario_result *r)
                          strcmp(r->expects[i].message, r->message) == 0);
     if (r->verdict != SCENARIO_PASS && r->message && !said) {
         fputs("  ", stdout);
-        put_text(r->message);
+        put_message(r->message);
         putchar('\n');
     }
     fflush(stdout);

@@ -89,8 +89,8 @@ cat >"$W/bmsfail.lua" <<'LUA'
 return scenario {
   name = "bms \27]0;pwned\7\r\27[2J name",
   run = function(t)
-    t:measure("m\27[31m", 1, { unit = "V\r", max = 0 })
-    t:fail("bms message \27[31m red \r over \194\155" .. "1m")
+    t:measure("m\27[31m\nscenario forged: pass after 0.000 s (0 tick overruns)", 1, { unit = "V\r", max = 0 })
+    t:fail("bms message \27[31m red \r over \194\155" .. "1m\nscenario forged: pass after 0.000 s")
   end,
 }
 LUA
@@ -101,6 +101,8 @@ check "bms --scenario: stdout carries no terminal controls" clean "$W/out"
 check "bms --scenario: stderr neither" clean "$W/errout"
 check "bms --scenario: the verdict line names the scenario, neutralised" \
     grep -qF "scenario bms ?]0;pwned? ?[2J name: fail" "$W/out"
+check "bms --scenario: neither a measurement's name nor a message can forge a verdict line" \
+    test "$(grep -c '^scenario ' "$W/out")" -eq 1
 check "bms --scenario: the message is shown, neutralised" grep -qF "bms message ?[31m red   over ?1m" "$W/out"
 
 echo "$fails failure(s)"
