@@ -619,6 +619,30 @@ static char *trace_stem(const char *path)
     return stem;
 }
 
+/* An error that names the prelude ("prelude:NNN: ...": an argument error raised inside the
+ * scenario API, whose luaL_argerror names its caller, the prelude's wrapper) placed at the
+ * script's line instead, as l_engine's own errors are: the first frame of the failed `co`
+ * outside the prelude (pushed on co). Any other message is returned as it is. */
+static const char *place_in_script(lua_State *co, const char *msg)
+{
+    static const char pre[] = "prelude:";
+    if (strncmp(msg, pre, sizeof(pre) - 1) != 0)
+        return msg;
+    const char *p = msg + sizeof(pre) - 1, *digits = p;
+    while (*p >= '0' && *p <= '9')
+        p++;
+    if (p == digits || strncmp(p, ": ", 2) != 0)
+        return msg;
+    lua_Debug ar;
+    for (int level = 0; lua_getstack(co, level, &ar); level++) {
+        if (!lua_getinfo(co, "Sl", &ar) || ar.currentline <= 0 ||
+            strcmp(ar.source, "=prelude") == 0)
+            continue;
+        return lua_pushfstring(co, "%s:%d: %s", ar.short_src, ar.currentline, p + 2);
+    }
+    return msg;
+}
+
 /* The error object at the top of `co` after a failed resume, turned into the result. */
 static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scenario_result *res)
 {
@@ -640,6 +664,7 @@ static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scen
     const char *msg = lua_tostring(co, -1);
     if (!msg)
         msg = lua_pushfstring(co, "(error object is a %s value)", luaL_typename(co, -1));
+    msg = place_in_script(co, msg);
     luaL_traceback(L, co, msg, 0);
     scenario_result_set_message(res, lua_tostring(L, -1));
     lua_pop(L, 1);

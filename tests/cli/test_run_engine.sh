@@ -149,6 +149,11 @@ check "error has file:line" has "error.lua:5: attempt to index a nil value" "$W/
 check "error has a traceback" has "stack traceback" "$W/out"
 check "JSON verdict error" sh -c "jq -e '.scenarios[0].verdict == \"error\"' '$W/e.json' >/dev/null"
 
+# A bad argument to the scenario API is placed at the script's line, not inside the prelude.
+printf 'return scenario { name = "badarg",\n  run = function(t)\n    t:group("x")\n  end }\n' >"$W/badarg.lua"
+expect_rc 2 "bad argument to the API is a script error" -- "$W/badarg.lua"
+check "bad argument has the script's file:line" has "badarg.lua:3: bad argument #1" "$W/out"
+
 printf 'return scenario { name = "x" run = 1 }\n' >"$W/syntax.lua"
 expect_rc 2 "syntax error" -- "$W/syntax.lua"
 check "syntax error has file:line" has "syntax.lua:1:" "$W/out"
