@@ -182,7 +182,7 @@ static int run_scenario(const struct bms_scenario_args *a)
     if (load_stuck) {
         /* as `bmsrig run` reports it: a failed scenario named after its file; the loading
          * thread owns what it touches and is left to itself */
-        char msg[1024];
+        char msg[WATCHDOG_MESSAGE_CAP];
         watchdog_load_message(msg, sizeof(msg), a->path, a->watchdog_s);
         struct scenario_result r;
         scenario_result_init(&r);

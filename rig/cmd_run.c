@@ -385,7 +385,7 @@ static void abandon(struct run_state *st, struct worker *w, double now, double i
     if (st->bench && ph != SCENARIO_PHASE_SCRIPT)
         st->stuck_in_device = true;
 
-    char msg[1024];
+    char msg[WATCHDOG_MESSAGE_CAP];
     watchdog_stuck_message(msg, sizeof(msg), st->items[i].path, idle_s, t, ph,
                            st->o->watchdog_s, interrupted);
     scenario_result_init(r);
@@ -836,7 +836,7 @@ static int run_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (sc[i])
             continue;
-        char msg[1024];
+        char msg[WATCHDOG_MESSAGE_CAP];
         watchdog_load_message(msg, sizeof(msg), stuck[i], o.watchdog_s);
         scenario_result_set_message(&st.res[i], msg);
         st.res[i].verdict = SCENARIO_FAIL;

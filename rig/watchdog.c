@@ -298,7 +298,7 @@ bool watchdog_run(struct scenario *s, const struct scenario_run_options *opt, do
             setpriority(PRIO_PROCESS, (id_t)w->tid, 19);
         w->abandoned = true;
         bool interrupted = !by_limit;
-        char msg[1024];
+        char msg[WATCHDOG_MESSAGE_CAP];
         watchdog_stuck_message(msg, sizeof(msg), scenario_path(s), idle, t, ph, limit_s,
                                interrupted);
         scenario_result_set_message(res, msg);

@@ -43,6 +43,10 @@ struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck);
  * longer tick than --tick-ms); 0 stays 0 (off). */
 double watchdog_limit_for(double limit_s, const struct scenario_progress *p);
 
+/* Room for a message from the two functions below: a path up to PATH_MAX (4096) and the
+ * text around it, so that a long path does not cut off the end (the limit). */
+#define WATCHDOG_MESSAGE_CAP 5120
+
 /* The message for a file whose loading was written off. */
 void watchdog_load_message(char *buf, size_t cap, const char *path, double limit_s);
 

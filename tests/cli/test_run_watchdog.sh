@@ -152,6 +152,17 @@ check "JSON: stuck fail naming the file, the next not run (bench held)" jqe '.co
 check "the cell DAC was driven during the run" sh -c 'grep "dac cells_a 0 " "$1" | grep -qv " 0x0000 "' _ "$W/emu.log"
 check "... and left at its safe 0 V" sh -c 'grep "dac cells_a 0 " "$1" | tail -n 1 | grep -q " 0x0000 "' _ "$W/emu.log"
 
+# 7b. A long path (four 200-byte directories): the message keeps its end (the limit), for a
+# stuck scenario and for a file stuck while loading.
+long="$W/$(printf 'd%.0s' $(seq 200))"
+long="$long/$(basename "$long")/$(basename "$long")/$(basename "$long")"
+mkdir -p "$long"
+cp "$W/s/stuck.lua" "$long/x_stuck.lua"
+cp "$W/load_stuck.lua" "$long/y_load.lua"
+run 1 8000 "long paths: stuck and stuck while loading" -- --watchdog 0.2 --json "$W/rlong.json" \
+    "$long/x_stuck.lua" "$long/y_load.lua"
+check "JSON: both messages end with the limit" jqe '[.scenarios[].message | test("\\(--watchdog 0\\.2\\)$")] == [true, true]' "$W/rlong.json"
+
 # 8. Bad values name the option; help documents it.
 run 2 5000 "--watchdog -1 is refused" -- --watchdog -1 "$W/slow.lua"
 check "... naming the option" has "--watchdog: " "$W/err"
