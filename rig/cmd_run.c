@@ -791,6 +791,8 @@ static int run_main(int argc, char **argv)
     st.workers = calloc(st.capworkers, sizeof(*st.workers));
     if (!st.res || !st.items || !st.workers) {
         fputs("bmsrig run: out of memory\n", stderr);
+        dut_serial_close(dut);
+        rig_hw_close(hw);   /* safe state first, as on every exit path with a bench open */
         exit(CLI_EXIT_RIG);
     }
     for (size_t i = 0; i < n; i++) {
