@@ -481,15 +481,8 @@ static int c_fault(lua_State *L)
     }
     char err[512];
     int rc = engine_fault(ctx_of(L)->engine, name, v, err, sizeof(err));
-    if (rc == BMSRIG_ERR_STATE) {
-        /* the target cannot do it: a skip, raised as the structured error the runner knows */
-        lua_createtable(L, 0, 2);
-        lua_pushstring(L, "skip");
-        lua_setfield(L, -2, "bmsrig");
-        lua_pushstring(L, err);
-        lua_setfield(L, -2, "message");
-        return lua_error(L);
-    }
+    if (rc == BMSRIG_ERR_STATE)
+        return raise_skip(L, err);   /* the target cannot do it */
     if (rc != BMSRIG_OK)
         return script_error(L, "%s", err);
     return 0;

@@ -38,6 +38,19 @@ void watchdog_cond_wait_s(pthread_cond_t *c, pthread_mutex_t *m, double wait_s)
     pthread_cond_timedwait(c, m, &ts);
 }
 
+/* Starts main(arg) on a detached thread (the watched side may never come back to be joined).
+ * Returns pthread_create's result. */
+static int spawn_detached(void *(*main_fn)(void *), void *arg)
+{
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t th;
+    int rc = pthread_create(&th, &attr, main_fn, arg);
+    pthread_attr_destroy(&attr);
+    return rc;
+}
+
 /* ---- loading under the watchdog --------------------------------------------------------- */
 
 /* A file's top-level code runs when it loads, so loading can get stuck too: each file loads in
@@ -102,13 +115,7 @@ struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck)
     watchdog_cond_init(&l->cond);
     l->path = p;
     atomic_init(&l->refs, 2);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int crc = pthread_create(&th, &attr, loader_main, l);
-    pthread_attr_destroy(&attr);
-    if (crc != 0) {
+    if (spawn_detached(loader_main, l) != 0) {
         atomic_store(&l->refs, 1);
         loader_release(l);
         return scenario_load(path);
@@ -244,13 +251,7 @@ bool watchdog_run(struct scenario *s, const struct scenario_run_options *opt, do
     scenario_progress_reset(&w->prog);
     scenario_result_init(&w->res);
     atomic_init(&w->refs, 2);
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    pthread_t th;
-    int crc = pthread_create(&th, &attr, watched_main, w);
-    pthread_attr_destroy(&attr);
-    if (crc != 0) {
+    if (spawn_detached(watched_main, w) != 0) {
         atomic_store(&w->refs, 1);
         watched_release(w);
         scenario_run(s, opt, res);
