@@ -94,6 +94,18 @@ static int check_scalar(enum scalar_key k, double v, const char **why)
     return 1;
 }
 
+/* Row i of a table's SOC axis, re-checked on a complete set: inside 0..1 and increasing. */
+static int check_axis_row(const char *name, const double *soc, size_t i, char *err,
+                          size_t errlen, const char *where)
+{
+    if (!(soc[i] >= 0.0 && soc[i] <= 1.0))
+        return fail(BMSRIG_ERR_RANGE, err, errlen, where, "%s SOC %.4g outside 0..1", name,
+                    soc[i]);
+    if (i && !(soc[i] > soc[i - 1]))
+        return fail(BMSRIG_ERR_RANGE, err, errlen, where, "%s SOC axis not increasing", name);
+    return BMSRIG_OK;
+}
+
 /* Cross-field checks on a complete set; line 0 means "the set as a whole". */
 static int check_set(const struct cell_params *cp, const char *source, unsigned line, char *err,
                      size_t errlen)
@@ -129,22 +141,18 @@ static int check_set(const struct cell_params *cp, const char *source, unsigned 
             return fail(BMSRIG_ERR_RANGE, err, errlen, where, "OCV not monotonic in SOC");
     }
     for (size_t i = 0; i < cp->n_rc; i++) {
-        if (!(cp->rc_soc[i] >= 0.0 && cp->rc_soc[i] <= 1.0))
-            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "rc SOC %.4g outside 0..1",
-                        cp->rc_soc[i]);
-        if (i && !(cp->rc_soc[i] > cp->rc_soc[i - 1]))
-            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "rc SOC axis not increasing");
+        int arc = check_axis_row("rc", cp->rc_soc, i, err, errlen, where);
+        if (arc != BMSRIG_OK)
+            return arc;
         if (!(cp->r0_ohm[i] > 0.0) || !(cp->r1_ohm[i] >= 0.0) || !(cp->r2_ohm[i] >= 0.0))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where, "negative or zero resistance");
         if (!(cp->tau1_s[i] > 0.0) || !(cp->tau2_s[i] > 0.0))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where, "time constant must be > 0");
     }
     for (size_t i = 0; i < cp->n_ct; i++) {
-        if (!(cp->ct_soc[i] >= 0.0 && cp->ct_soc[i] <= 1.0))
-            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "ct SOC %.4g outside 0..1",
-                        cp->ct_soc[i]);
-        if (i && !(cp->ct_soc[i] > cp->ct_soc[i - 1]))
-            return fail(BMSRIG_ERR_RANGE, err, errlen, where, "ct SOC axis not increasing");
+        int arc = check_axis_row("ct", cp->ct_soc, i, err, errlen, where);
+        if (arc != BMSRIG_OK)
+            return arc;
         if (!(cp->ct_i0_a[i] >= CELLPARAMS_CT_I0_MIN_A && cp->ct_i0_a[i] <= CELLPARAMS_CT_I0_MAX_A))
             return fail(BMSRIG_ERR_RANGE, err, errlen, where,
                         "exchange current I0 %g A is outside %g..%g A", cp->ct_i0_a[i],
@@ -218,6 +226,22 @@ static bool parse_number(const char *s, double *out)
         return false;
     *out = v;
     return true;
+}
+
+/* The SOC of a new row of table `name` (axis `soc`, n rows so far): room for it, inside 0..1,
+ * above the previous row. Shared by the rc and ct rows. */
+static int check_new_row(const char *name, const double *soc, size_t n, double v, char *err,
+                         size_t errlen, const char *where)
+{
+    if (n >= CELLPARAMS_TABLE_MAX)
+        return fail(BMSRIG_ERR_PARSE, err, errlen, where, "more than %d %s rows",
+                    CELLPARAMS_TABLE_MAX, name);
+    if (!(v >= 0.0 && v <= 1.0))
+        return fail(BMSRIG_ERR_RANGE, err, errlen, where, "SOC %g outside 0..1", v);
+    if (n && !(v > soc[n - 1]))
+        return fail(BMSRIG_ERR_RANGE, err, errlen, where,
+                    "%s SOC %g not above the previous row's %g", name, v, soc[n - 1]);
+    return BMSRIG_OK;
 }
 
 int cell_params_parse(const char *text, size_t len, const char *source, struct cell_params *out,
@@ -340,14 +364,9 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
                 return fail(BMSRIG_ERR_PARSE, err, errlen, where,
                             "'rc' takes SOC R0_OHM R1_OHM TAU1_S R2_OHM TAU2_S");
             size_t i = out->n_rc;
-            if (i >= CELLPARAMS_TABLE_MAX)
-                return fail(BMSRIG_ERR_PARSE, err, errlen, where, "more than %d rc rows",
-                            CELLPARAMS_TABLE_MAX);
-            if (!(v[0] >= 0.0 && v[0] <= 1.0))
-                return fail(BMSRIG_ERR_RANGE, err, errlen, where, "SOC %g outside 0..1", v[0]);
-            if (i && !(v[0] > out->rc_soc[i - 1]))
-                return fail(BMSRIG_ERR_RANGE, err, errlen, where,
-                            "rc SOC %g not above the previous row's %g", v[0], out->rc_soc[i - 1]);
+            int rrc = check_new_row("rc", out->rc_soc, i, v[0], err, errlen, where);
+            if (rrc != BMSRIG_OK)
+                return rrc;
             if (!(v[1] > 0.0))
                 return fail(BMSRIG_ERR_RANGE, err, errlen, where, "R0 must be > 0 (got %g)", v[1]);
             if (v[2] < 0.0 || v[4] < 0.0)
@@ -365,14 +384,9 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
             if (nv != 2)
                 return fail(BMSRIG_ERR_PARSE, err, errlen, where, "'ct' takes SOC and I0_A");
             size_t i = out->n_ct;
-            if (i >= CELLPARAMS_TABLE_MAX)
-                return fail(BMSRIG_ERR_PARSE, err, errlen, where, "more than %d ct rows",
-                            CELLPARAMS_TABLE_MAX);
-            if (!(v[0] >= 0.0 && v[0] <= 1.0))
-                return fail(BMSRIG_ERR_RANGE, err, errlen, where, "SOC %g outside 0..1", v[0]);
-            if (i && !(v[0] > out->ct_soc[i - 1]))
-                return fail(BMSRIG_ERR_RANGE, err, errlen, where,
-                            "ct SOC %g not above the previous row's %g", v[0], out->ct_soc[i - 1]);
+            int rrc = check_new_row("ct", out->ct_soc, i, v[0], err, errlen, where);
+            if (rrc != BMSRIG_OK)
+                return rrc;
             if (!(v[1] > 0.0))
                 return fail(BMSRIG_ERR_RANGE, err, errlen, where,
                             "exchange current I0 must be > 0 A (got %g)", v[1]);
