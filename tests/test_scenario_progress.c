@@ -41,6 +41,19 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Runs s on `clock` watched by a fresh *prog; *r is initialised here (clear it after). */
+static enum scenario_verdict run_watched(struct scenario *s, enum clock_kind clock,
+                                         struct scenario_progress *prog, struct scenario_result *r)
+{
+    scenario_progress_reset(prog);
+    struct scenario_run_options o;
+    scenario_run_options_default(&o);
+    o.clock = clock;
+    o.progress = prog;
+    scenario_result_init(r);
+    return scenario_run(s, &o, r);
+}
+
 Test(scenario_progress, beats_with_every_tick)
 {
     const char *p = write_scenario("wait.lua",
@@ -51,13 +64,9 @@ Test(scenario_progress, beats_with_every_tick)
     cr_assert_not_null(s);
     cr_assert_null(scenario_load_error(s), "%s", scenario_load_error(s));
     struct scenario_progress prog;
-    scenario_progress_reset(&prog);
-    struct scenario_run_options o;
-    scenario_run_options_default(&o);
-    o.progress = &prog;
     struct scenario_result r;
-    scenario_result_init(&r);
-    cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+    cr_assert_eq(run_watched(s, CLOCK_KIND_VIRTUAL, &prog, &r), SCENARIO_PASS, "%s",
+                 r.message ? r.message : "");
     uint64_t beats = atomic_load(&prog.beats);
     cr_assert_geq(beats, r.ticks, "one beat per tick at least: %llu beats, %llu ticks",
                   (unsigned long long)beats, (unsigned long long)r.ticks);
@@ -80,13 +89,9 @@ Test(scenario_progress, closing_beats_once_more)
     struct scenario *s = scenario_load(p);
     cr_assert_not_null(s);
     struct scenario_progress prog;
-    scenario_progress_reset(&prog);
-    struct scenario_run_options o;
-    scenario_run_options_default(&o);
-    o.progress = &prog;
     struct scenario_result r;
-    scenario_result_init(&r);
-    cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+    cr_assert_eq(run_watched(s, CLOCK_KIND_VIRTUAL, &prog, &r), SCENARIO_PASS, "%s",
+                 r.message ? r.message : "");
     cr_expect_eq(r.ticks, 0u);
     cr_expect_eq(atomic_load(&prog.beats), 3u, "beats %llu",
                  (unsigned long long)atomic_load(&prog.beats));
@@ -107,14 +112,9 @@ Test(scenario_progress, real_time_limit_spans_ten_of_the_scenarios_ticks)
         struct scenario *s = scenario_load(p);           /* a state runs once */
         cr_assert_not_null(s);
         struct scenario_progress prog;
-        scenario_progress_reset(&prog);
-        struct scenario_run_options o;
-        scenario_run_options_default(&o);
-        o.clock = rt ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
-        o.progress = &prog;
         struct scenario_result r;
-        scenario_result_init(&r);
-        cr_assert_eq(scenario_run(s, &o, &r), SCENARIO_PASS, "%s", r.message ? r.message : "");
+        cr_assert_eq(run_watched(s, rt ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL, &prog, &r),
+                     SCENARIO_PASS, "%s", r.message ? r.message : "");
         cr_expect_eq(atomic_load(&prog.floor_us), rt ? 500000 : 0, "%s: floor %lld us",
                      rt ? "real time" : "virtual", (long long)atomic_load(&prog.floor_us));
         cr_expect_eq(watchdog_limit_for(0.1, &prog), rt ? 0.5 : 0.1);
