@@ -42,6 +42,9 @@ void mcu_config_defaults(struct mcu_config *cfg)
 }
 
 static void mcu_log(struct mcu *m, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void mcu_log(struct mcu *m, int level, const char *fmt, ...)
 {
     if (m->cfg.verbosity < level)
         return;
