@@ -205,3 +205,25 @@ Test(mcu_image, flash_write_without_programming_faults)
     static const uint16_t code[] = {0x4A01, 0x2300, 0x8013, 0xE7FE, 0xF900, 0x0800};
     run_expect_fault(code, 6, "without FLASH_CR.PG", BASE + 0x44);
 }
+
+Test(mcu_image, systick_countflag_paces_a_polling_loop)
+{
+    /* LOAD = 255, CTRL = ENABLE|CLKSOURCE (HCLK); wait for COUNTFLAG 200 times; SYSRESETREQ.
+     * 200 wraps of 256 cycles at 15.625 ns = 800 us. The power-off is accounted at the end of
+     * its run chunk (at most 4096 instructions = 64 us later): a COUNTFLAG always set would
+     * power off within the first chunk (64 us), one never set would not power off. */
+    static const uint16_t code[] = {0x4807, 0x21FF, 0x6041, 0x2105, 0x6001, 0x22C8, 0x6801,
+                                    0x03C9, 0xD5FC, 0x3A01, 0xD1FA, 0x4803, 0x4903, 0x6001,
+                                    0xE7FE, 0x0000, 0xE010, 0xE000, 0xED0C, 0xE000, 0x0004,
+                                    0x05FA};
+    uint8_t img[0x100];
+    size_t n = make_image(img, code, sizeof code / sizeof code[0]);
+    struct mcu *m;
+    char err[512];
+    cr_assert_eq(open_bytes(img, n, BASE, &m, err), BMSRIG_OK, "%s", err);
+    cr_assert_eq(mcu_run_until(m, 1000000, err, sizeof err), MCU_POWERED_OFF, "%s", err);
+    uint64_t t = mcu_time_ns(m);
+    cr_expect(t >= 800000 && t <= 865000, "powered off at %llu ns, want 800..865 us",
+              (unsigned long long)t);
+    mcu_free(m);
+}

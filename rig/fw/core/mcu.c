@@ -12,6 +12,7 @@
 #include "periph/periph.h"
 #include "periph/rcc.h"
 #include "periph/flash.h"
+#include "periph/systick.h"
 
 #define SYSMEM_PAGE 0x1FFFF000u
 #define PERIPH_BASE 0x40000000u
@@ -39,6 +40,7 @@ struct mcu {
     unsigned nperiphs;
     struct rcc rcc;
     struct flash flash;
+    struct systick systick;
 };
 
 void mcu_config_defaults(struct mcu_config *cfg)
@@ -154,7 +156,11 @@ static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 {
     (void)uc;
     struct mcu *m = user;
-    unknown_access(m, (uint32_t)(SCS_BASE + off), size, 0, 0);
+    uint32_t addr = (uint32_t)(SCS_BASE + off), v = 0;
+    if (addr - SYSTICK_BASE < 0x10u && size == 4 &&
+        systick_read(&m->systick, m->time_ps, addr - SYSTICK_BASE, &v))
+        return v;
+    unknown_access(m, addr, size, 0, 0);
     return 0;
 }
 
@@ -170,6 +176,9 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, vo
         }
         return;
     }
+    if (addr - SYSTICK_BASE < 0x10u && size == 4 &&
+        systick_write(&m->systick, m->time_ps, addr - SYSTICK_BASE, (uint32_t)v))
+        return;
     unknown_access(m, addr, size, 1, v);
 }
 
@@ -278,6 +287,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
     rcc_init(&m->rcc, &m->periphs[m->nperiphs++]);
     flash_init(&m->flash, &m->periphs[m->nperiphs++]);
+    systick_init(&m->systick, m->cfg.insn_ps);
     rc = map_memory(m, err, errcap);
     if (rc != BMSRIG_OK) {
         mcu_free(m);
@@ -333,6 +343,14 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
     uint64_t target_ps = t_ns * 1000u;
     while (m->time_ps < target_ps) {
         uint64_t left = (target_ps - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
+        /* A chunk ends at the next SysTick wrap, so a poll of COUNTFLAG sees it on time
+         * (peripherals see the time at the start of the chunk). */
+        uint64_t wrap = systick_next_wrap_ps(&m->systick, m->time_ps);
+        if (wrap != UINT64_MAX && wrap > m->time_ps) {
+            uint64_t to_wrap = (wrap - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
+            if (to_wrap < left)
+                left = to_wrap;
+        }
         size_t count = left < RUN_CHUNK ? (size_t)left : RUN_CHUNK;
         uint32_t pc = current_pc(m);
         uc_err e = uc_emu_start(m->uc, pc | 1u, 0xFFFFFFFFu, 0, count);
