@@ -278,7 +278,9 @@ static int get_num(struct loader *ld, int idx, const char *key, bool required, d
 static int get_int(struct loader *ld, int idx, const char *key, bool required, long def,
                    long lo, long hi, long *out, int line, const char *what)
 {
-    double v;
+    /* Initialised although get_num sets it on success: at -O3 gcc cannot see that fail() never
+       returns BMSRIG_OK and warns maybe-uninitialized (Release build). */
+    double v = (double)def;
     int rc = get_num(ld, idx, key, required, (double)def, &v, line, what);
     if (rc != BMSRIG_OK)
         return rc;
