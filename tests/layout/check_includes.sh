@@ -9,11 +9,12 @@ fail=0
 allowed() {
     case $1 in
         util) echo "" ;;
+        fw) echo "util" ;;
         offline) echo "util" ;;
         line) echo "util" ;;
         bench) echo "util" ;;
-        scenario) echo "util offline line bench" ;;
-        cli) echo "util offline line bench scenario" ;;
+        scenario) echo "util offline line bench fw" ;;
+        cli) echo "util offline line bench scenario fw" ;;
         *) return 1 ;;
     esac
 }
