@@ -163,3 +163,45 @@ Test(mcu_image, sysresetreq_is_power_off)
     cr_expect_eq(mcu_run_until(m, 1000000, err, sizeof err), MCU_POWERED_OFF);
     mcu_free(m);
 }
+
+/* Unlocks FLASH, programs 0x1234 at 0x0800F900, reads it back, compares the UID copy at byte
+ * 0x1B4 of the EEPROM page with the part's UID; all equal: SYSRESETREQ, else udf. */
+static const uint16_t flash_program_code[] = {
+    0x480D, 0x490E, 0x6041, 0x490E, 0x6041, 0x2101, 0x6101, 0x4A0D, 0xF241, 0x2334, 0x8013,
+    0x2100, 0x6101, 0x8814, 0x429C, 0xD109, 0x4D09, 0x682E, 0x4F09, 0x683F, 0x42BE, 0xD103,
+    0x4808, 0x4909, 0x6001, 0xE7FE, 0xDE01, 0x0000, 0x2000, 0x4002, 0x0123, 0x4567, 0x89AB,
+    0xCDEF, 0xF900, 0x0800, 0xF9B4, 0x0800, 0xF7E8, 0x1FFF, 0xED0C, 0xE000, 0x0004, 0x05FA};
+
+static int run_flash_program(int blank, char *err)
+{
+    uint8_t img[0x100];
+    size_t n = make_image(img, flash_program_code,
+                          sizeof flash_program_code / sizeof flash_program_code[0]);
+    struct mcu_config cfg;
+    mcu_config_defaults(&cfg);
+    cfg.image = img;
+    cfg.image_len = n;
+    cfg.image_name = "flash.bin";
+    cfg.provision.blank = blank;
+    struct mcu *m;
+    cr_assert_eq(mcu_new(&cfg, &m, err, 512), BMSRIG_OK, "%s", err);
+    int rc = mcu_run_until(m, 1000000, err, 512);
+    mcu_free(m);
+    return rc;
+}
+
+Test(mcu_image, eeprom_programs_and_holds_the_uid_copy)
+{
+    char err[512];
+    cr_expect_eq(run_flash_program(0, err), MCU_POWERED_OFF, "%s", err);
+    /* Blank provisioning: no UID copy, so the same image ends in its udf. */
+    cr_expect_eq(run_flash_program(1, err), BMSRIG_ERR_STATE);
+    cr_expect(strstr(err, "undefined instruction"), "%s", err);
+}
+
+Test(mcu_image, flash_write_without_programming_faults)
+{
+    /* ldr r2,=0x0800F900; movs r3,#0; strh r3,[r2]; b . */
+    static const uint16_t code[] = {0x4A01, 0x2300, 0x8013, 0xE7FE, 0xF900, 0x0800};
+    run_expect_fault(code, 6, "without FLASH_CR.PG", BASE + 0x44);
+}

@@ -9,6 +9,9 @@
 #include <unicorn/unicorn.h>
 
 #include "image.h"
+#include "periph/periph.h"
+#include "periph/rcc.h"
+#include "periph/flash.h"
 
 #define SYSMEM_PAGE 0x1FFFF000u
 #define PERIPH_BASE 0x40000000u
@@ -18,6 +21,7 @@
 #define SRAM_MAP_SIZE 0x10000u     /* 64 KiB mapped: more than the part's 20, harmless [I] */
 #define RUN_CHUNK 4096u            /* instructions per uc_emu_start when nothing is due */
 #define AIRCR 0xE000ED0Cu
+#define MAX_PERIPHS 16
 
 enum mcu_halt { HALT_NONE, HALT_POWERED_OFF, HALT_FAULT };
 
@@ -31,6 +35,10 @@ struct mcu {
     enum mcu_halt halt;
     char fault[400]; /* name (<256) + kind + PC */
     uint8_t uid[12];
+    struct periph periphs[MAX_PERIPHS]; /* dispatch table, filled by mcu_new */
+    unsigned nperiphs;
+    struct rcc rcc;
+    struct flash flash;
 };
 
 void mcu_config_defaults(struct mcu_config *cfg)
@@ -79,11 +87,26 @@ static void unknown_access(struct mcu *m, uint32_t addr, unsigned size, int writ
                 m->img.name, (unsigned)addr, size, (unsigned)current_pc(m));
 }
 
+static const struct periph *find_periph(const struct mcu *m, uint32_t addr)
+{
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if (addr - m->periphs[i].base < m->periphs[i].size)
+            return &m->periphs[i];
+    return NULL;
+}
+
+/* Byte and half-word accesses reach a model as its 32-bit register, shifted and masked. */
 static uint64_t periph_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
 {
     (void)uc;
     struct mcu *m = user;
-    unknown_access(m, (uint32_t)(PERIPH_BASE + off), size, 0, 0);
+    uint32_t addr = (uint32_t)(PERIPH_BASE + off);
+    const struct periph *p = find_periph(m, addr);
+    uint32_t word = 0, shift = (addr & 3u) * 8;
+    if (p && size <= 4 && (addr & 3u) + size <= 4 &&
+        p->read(p->state, (addr & ~3u) - p->base, &word))
+        return size == 4 ? word : (word >> shift) & ((1u << (8 * size)) - 1u);
+    unknown_access(m, addr, size, 0, 0);
     return 0;
 }
 
@@ -91,7 +114,40 @@ static void periph_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
 {
     (void)uc;
     struct mcu *m = user;
-    unknown_access(m, (uint32_t)(PERIPH_BASE + off), size, 1, v);
+    uint32_t addr = (uint32_t)(PERIPH_BASE + off);
+    const struct periph *p = find_periph(m, addr);
+    if (p && size <= 4 && (addr & 3u) + size <= 4) {
+        uint32_t reg = (addr & ~3u) - p->base, word = (uint32_t)v;
+        if (size < 4) {
+            uint32_t shift = (addr & 3u) * 8, mask = ((1u << (8 * size)) - 1u) << shift;
+            uint32_t old = 0;
+            if (!p->read(p->state, reg, &old))
+                old = 0;
+            word = (old & ~mask) | (((uint32_t)v << shift) & mask);
+        }
+        if (p->write(p->state, reg, word))
+            return;
+    }
+    unknown_access(m, addr, size, 1, v);
+}
+
+static uint64_t eeprom_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+{
+    (void)uc;
+    struct mcu *m = user;
+    return flash_window_read(&m->flash, (uint32_t)off, size);
+}
+
+static void eeprom_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+{
+    struct mcu *m = user;
+    if (flash_window_write(&m->flash, (uint32_t)off, size, (uint32_t)v))
+        return;
+    snprintf(m->fault, sizeof m->fault, "%s: bad memory access (write to flash 0x%08x without "
+             "FLASH_CR.PG, or not a half-word) at PC 0x%08x", m->img.name,
+             (unsigned)(FLASH_EEPROM_WINDOW + off), (unsigned)current_pc(m));
+    m->halt = HALT_FAULT;
+    uc_emu_stop(uc);
 }
 
 static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
@@ -134,7 +190,13 @@ static void default_uid(uint8_t uid[12])
 static int map_memory(struct mcu *m, char *err, size_t errcap)
 {
     uc_err e;
-    if ((e = uc_mem_map(m->uc, FW_FLASH_BASE, FW_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC)))
+    uint32_t win = FLASH_EEPROM_WINDOW, win_end = win + FLASH_EEPROM_WINDOW_SIZE;
+    if ((e = uc_mem_map(m->uc, FW_FLASH_BASE, win - FW_FLASH_BASE, UC_PROT_READ | UC_PROT_EXEC)))
+        return uc_fail("map flash", e, err, errcap);
+    if ((e = uc_mmio_map(m->uc, win, FLASH_EEPROM_WINDOW_SIZE, eeprom_read, m, eeprom_write, m)))
+        return uc_fail("map flash-EEPROM pages", e, err, errcap);
+    if ((e = uc_mem_map(m->uc, win_end, FW_FLASH_BASE + FW_FLASH_SIZE - win_end,
+                        UC_PROT_READ | UC_PROT_EXEC)))
         return uc_fail("map flash", e, err, errcap);
     if ((e = uc_mem_map(m->uc, FW_SRAM_BASE, SRAM_MAP_SIZE, UC_PROT_ALL)))
         return uc_fail("map SRAM", e, err, errcap);
@@ -150,7 +212,11 @@ static int map_memory(struct mcu *m, char *err, size_t errcap)
         return BMSRIG_ERR_NOMEM;
     memset(ff, 0xFF, FW_FLASH_SIZE);
     memcpy(ff + (m->img.base - FW_FLASH_BASE), m->img.bytes, m->img.len);
-    e = uc_mem_write(m->uc, FW_FLASH_BASE, ff, FW_FLASH_SIZE);
+    e = uc_mem_write(m->uc, FW_FLASH_BASE, ff, win - FW_FLASH_BASE);
+    if (!e)
+        e = uc_mem_write(m->uc, win_end, ff + (win_end - FW_FLASH_BASE),
+                         FW_FLASH_BASE + FW_FLASH_SIZE - win_end);
+    memcpy(m->flash.window, ff + (win - FW_FLASH_BASE), FLASH_EEPROM_WINDOW_SIZE);
     free(ff);
     if (e)
         return uc_fail("load image", e, err, errcap);
@@ -158,6 +224,23 @@ static int map_memory(struct mcu *m, char *err, size_t errcap)
     uc_mem_write(m->uc, 0x1FFFF7E0u, flash_kib, 2);
     uc_mem_write(m->uc, 0x1FFFF7E8u, m->uid, 12);
     return BMSRIG_OK;
+}
+
+/* EEPROM provisioning (docs/firmware.md): the UID copy at 0x1B4 and the ESC serial at 0x20 of
+ * the page at MCU_EEPROM_PAGE, unless the configuration asks for blank pages. */
+static void provision(struct mcu *m, const char *serial)
+{
+    const struct mcu_provision *p = &m->cfg.provision;
+    uint8_t *page = m->flash.window + (MCU_EEPROM_PAGE - FLASH_EEPROM_WINDOW);
+    if (p->blank)
+        return;
+    if (p->copy_uid)
+        memcpy(page + MCU_EEPROM_UID_OFFSET, m->uid, 12);
+    if (!serial)
+        serial = MCU_DEFAULT_ESC_SERIAL;
+    size_t n = strlen(serial);
+    if (n)
+        memcpy(page + MCU_EEPROM_SERIAL_OFFSET, serial, n < MCU_SERIAL_LEN ? n : MCU_SERIAL_LEN);
 }
 
 int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t errcap)
@@ -193,11 +276,14 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         return rc;
     }
     uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
+    rcc_init(&m->rcc, &m->periphs[m->nperiphs++]);
+    flash_init(&m->flash, &m->periphs[m->nperiphs++]);
     rc = map_memory(m, err, errcap);
     if (rc != BMSRIG_OK) {
         mcu_free(m);
         return rc;
     }
+    provision(m, cfg->provision.serial);
     uint32_t sp = m->img.initial_sp, pc = m->img.reset_vector & ~1u;
     uc_reg_write(m->uc, UC_ARM_REG_SP, &sp);
     uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);
