@@ -371,6 +371,7 @@ end
 -- expect_protection("cell_uv", true, {within=}): a BMS protection flag (names as t:bms().protections)
 function T:expect_protection(name, want, opts)
   if type(name) ~= "string" then raise("expect_protection: give a protection name") end
+  E.check_protection(name)
   if want == nil then want = true end
   return expect_core(fmt("BMS protection %s %s", name, want and "active" or "inactive"),
                      function() return (self:bms().protections[name] or false) == want end,
