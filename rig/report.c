@@ -105,6 +105,18 @@ static void put_utf8_esc(FILE *o, const unsigned char **pp, bool xml)
     *pp += n - 1;
 }
 
+/* A scenario's overrun histogram as one property value: "lt_100:N lt_1000:N ... ge_100000:N"
+ * (ticks late by less than 100 us, 1 ms, ..., and by 100 ms or more). */
+static void overrun_hist_text(FILE *o, const struct scenario_result *r)
+{
+    for (int b = 0; b < CLOCK_LATE_BUCKETS; b++) {
+        int last = b == CLOCK_LATE_BUCKETS - 1;
+        fprintf(o, "%s%s%lld:%llu", b ? " " : "", last ? "ge_" : "lt_",
+                (long long)clock_late_bucket_us[last ? b - 1 : b],
+                (unsigned long long)r->late_hist[b]);
+    }
+}
+
 static void xml_esc(FILE *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -236,9 +248,17 @@ int report_write_junit(FILE *o, const struct report_run *run)
                 (unsigned long long)r->seed);
         fprintf(o, "      <property name=\"target\" value=\"%s\"/>\n", run->target);
         fprintf(o, "      <property name=\"sim_time_s\" value=\"%.3f\"/>\n", r->sim_time_s);
-        if (r->overruns)
+        if (r->overruns) {
             fprintf(o, "      <property name=\"overruns\" value=\"%llu\"/>\n",
                     (unsigned long long)r->overruns);
+            fprintf(o, "      <property name=\"worst_late_us\" value=\"%lld\"/>\n",
+                    (long long)r->worst_late_us);
+            fprintf(o, "      <property name=\"late_total_us\" value=\"%lld\"/>\n",
+                    (long long)r->late_total_us);
+            fputs("      <property name=\"overrun_hist\" value=\"", o);
+            overrun_hist_text(o, r);
+            fputs("\"/>\n", o);
+        }
         for (size_t t = 0; t < it->ntags; t++) {
             fputs("      <property name=\"tag\" value=\"", o);
             xml_esc(o, it->tags[t]);
@@ -481,6 +501,14 @@ int report_write_json(FILE *o, const struct report_run *run)
                 (unsigned long long)r->ticks, (unsigned long long)r->overruns,
                 (long long)r->worst_late_us, (unsigned long long)r->instructions,
                 r->faults_requested, r->faults_applied);
+        fprintf(o, ", \"late_total_us\": %lld, \"overrun_hist\": {", (long long)r->late_total_us);
+        for (int b = 0; b < CLOCK_LATE_BUCKETS; b++) {
+            int last = b == CLOCK_LATE_BUCKETS - 1;
+            fprintf(o, "%s\"%s%lld\": %llu", b ? ", " : "", last ? "ge_" : "lt_",
+                    (long long)clock_late_bucket_us[last ? b - 1 : b],
+                    (unsigned long long)r->late_hist[b]);
+        }
+        fputs("}", o);
         if (r->trace_signals) {
             fputs(",\n     \"trace\": {\"signals\": ", o);
             json_str(o, r->trace_signals);
