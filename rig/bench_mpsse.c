@@ -66,6 +66,7 @@ static int paced(struct rig_hw *hw, const struct board *b, double hz, uint64_t t
                         hz > 0 ? tick_us_for(hz) : 1);
     if (rc != BMSRIG_OK)
         return rc;
+    pacer->late_policy = CLOCK_LATE_REANCHOR;
     for (uint64_t k = 0; k < ticks; k++) {
         if (rig_hw_interrupted(NULL))
             return BMSRIG_ERR_STATE;

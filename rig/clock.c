@@ -57,16 +57,35 @@ int clock_init(struct clock *c, enum clock_kind kind, int64_t tick_us)
     return clock_init_with(c, kind, tick_us, NULL);
 }
 
+static int late_bucket(int64_t late_us)
+{
+    int b = 0;
+    while (b < CLOCK_LATE_BUCKETS - 1 && late_us >= clock_late_bucket_us[b])
+        b++;
+    return b;
+}
+
+/* A new stall: one overrun of `late_us`. */
 static void count_overrun(struct clock *c, int64_t late_us)
 {
     c->overruns++;
     c->late_total_us += late_us;
     if (late_us > c->worst_late_us)
         c->worst_late_us = late_us;
-    int b = 0;
-    while (b < CLOCK_LATE_BUCKETS - 1 && late_us >= clock_late_bucket_us[b])
-        b++;
-    c->late_hist[b]++;
+    c->late_hist[late_bucket(late_us)]++;
+    c->stall_late_us = late_us;
+}
+
+/* The current stall (catch-up) turned out later than first seen: the same overrun, moved to its
+ * larger lateness. */
+static void raise_stall(struct clock *c, int64_t late_us)
+{
+    c->late_hist[late_bucket(c->stall_late_us)]--;
+    c->late_hist[late_bucket(late_us)]++;
+    c->late_total_us += late_us - c->stall_late_us;
+    if (late_us > c->worst_late_us)
+        c->worst_late_us = late_us;
+    c->stall_late_us = late_us;
 }
 
 int clock_tick(struct clock *c)
@@ -80,14 +99,21 @@ int clock_tick(struct clock *c)
     if (source_now(c, &now_ns) != BMSRIG_OK)
         return BMSRIG_ERR_IO;
     if (now_ns > deadline_ns) {
-        /* Late: the work since the previous tick did not fit (or the host stalled us). One
-         * overrun of its full lateness; the schedule resumes from now instead of running the
-         * missed ticks back to back. */
-        count_overrun(c, (now_ns - deadline_ns) / 1000);
-        c->anchor_ns = now_ns;
-        c->anchor_tick = c->ticks;
+        /* Late: the work since the previous tick did not fit (or the host stalled us). */
+        int64_t late_us = (now_ns - deadline_ns) / 1000;
+        if (!c->behind)
+            count_overrun(c, late_us);
+        else if (late_us > c->stall_late_us)
+            raise_stall(c, late_us);
+        if (c->late_policy == CLOCK_LATE_REANCHOR) {
+            c->anchor_ns = now_ns;
+            c->anchor_tick = c->ticks;
+        } else {
+            c->behind = true;
+        }
         return BMSRIG_OK;
     }
+    c->behind = false;
     return source_sleep_until(c, deadline_ns);
 }
 

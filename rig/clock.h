@@ -30,6 +30,18 @@ struct clock_source {
     void *ctx;
 };
 
+/* What the real-time clock does after a late tick. Either way one stall is one overrun of its
+ * full lateness (not one per tick it spanned). */
+enum clock_late_policy {
+    /* Keep the absolute grid: the missed ticks run back to back until the clock is on time
+     * again, counted as part of the same overrun. Scenario time stays equal to wall time, which
+     * a real controller on the bench (its own clock) needs: the engine's policy. */
+    CLOCK_LATE_CATCH_UP = 0,
+    /* Re-anchor: the schedule resumes from now (next deadline now + one tick); scenario time
+     * then lags wall time by the stall. For pacers with nobody else's clock to follow (bench). */
+    CLOCK_LATE_REANCHOR = 1,
+};
+
 /* Caller-allocated; fill with clock_init. */
 struct clock {
     enum clock_kind kind;
@@ -42,7 +54,10 @@ struct clock {
     int64_t anchor_ns;       /* real time only: the schedule's origin, moved to "now" by a late
                               * tick (re-anchoring) */
     uint64_t anchor_tick;    /* ... and the tick count at that origin */
-    int64_t late_total_us;   /* real time only: sum of all lateness (time lost to stalls) [us] */
+    enum clock_late_policy late_policy;  /* set after clock_init; CATCH_UP by default */
+    bool behind;             /* catch-up: inside a stall, not yet back on the grid */
+    int64_t stall_late_us;   /* catch-up: the current stall's lateness so far [us] */
+    int64_t late_total_us;   /* real time only: sum of the stalls' lateness [us] */
     uint64_t late_hist[CLOCK_LATE_BUCKETS];  /* overruns by lateness, see clock_late_bucket_us */
     const struct clock_source *source;       /* NULL: CLOCK_MONOTONIC */
 };
@@ -57,11 +72,12 @@ int clock_init_with(struct clock *c, enum clock_kind kind, int64_t tick_us,
 
 /* Advances one tick. Virtual: returns at once. Real time: sleeps until the tick's absolute
  * deadline anchor + (ticks - anchor_tick) x tick, so jitter never accumulates. If that deadline
- * is already past, the tick is one overrun of its lateness (counted, worst kept, histogram,
- * total), and the schedule re-anchors at now: the next deadline is now + one tick, so a single
- * stall of X ms is one overrun of X ms, not X / tick overruns run back to back to catch up.
- * Scenario time (now_us) stays ticks x tick_us; after a stall it lags the wall clock by the
- * stall. Returns BMSRIG_OK (an interrupted sleep is resumed), BMSRIG_ERR_IO if time cannot be
+ * is already past, the stall is one overrun of its lateness (counted, worst kept, histogram,
+ * total): a single stall of X ms is one overrun of X ms, not X / tick overruns. Then, by
+ * late_policy, either the missed ticks run at once as part of that overrun (catch-up; a second
+ * stall while behind only raises its lateness) or the schedule re-anchors at now (next deadline
+ * now + one tick; scenario time, ticks x tick_us, then lags the wall clock by the stall).
+ * Returns BMSRIG_OK (an interrupted sleep is resumed), BMSRIG_ERR_IO if time cannot be
  * read. */
 int clock_tick(struct clock *c);
 

@@ -49,6 +49,7 @@ Test(clock, realtime_counts_a_stall_as_overruns)
 {
     struct clock c;
     cr_assert_eq(clock_init(&c, CLOCK_KIND_REALTIME, 1000), BMSRIG_OK);
+    c.late_policy = CLOCK_LATE_REANCHOR;
     clock_tick(&c);
     struct timespec stall = { .tv_sec = 0, .tv_nsec = 5000000 };  /* 5 ms of "work" */
     nanosleep(&stall, NULL);
@@ -88,6 +89,7 @@ Test(clock, one_stall_at_1khz_is_one_overrun_of_its_length)
     const struct clock_source src = { fake_now, fake_sleep_until, &f };
     struct clock c;
     cr_assert_eq(clock_init_with(&c, CLOCK_KIND_REALTIME, 1000, &src), BMSRIG_OK);
+    c.late_policy = CLOCK_LATE_REANCHOR;
     for (int i = 0; i < 10; i++)
         cr_assert_eq(clock_tick(&c), BMSRIG_OK);
     cr_assert_eq(c.overruns, 0u);
@@ -111,12 +113,51 @@ Test(clock, one_stall_at_1khz_is_one_overrun_of_its_length)
     cr_assert_eq(c.now_us, 111000, "scenario time is ticks x tick, the stall does not skip it");
 }
 
+Test(clock, catch_up_counts_one_stall_once_and_stays_on_the_grid)
+{
+    struct fake_time f = { .now_ns = 0 };
+    const struct clock_source src = { fake_now, fake_sleep_until, &f };
+    struct clock c;
+    cr_assert_eq(clock_init_with(&c, CLOCK_KIND_REALTIME, 1000, &src), BMSRIG_OK);
+    cr_assert_eq(c.late_policy, CLOCK_LATE_CATCH_UP, "the engine's default");
+    for (int i = 0; i < 10; i++)
+        clock_tick(&c);
+    f.now_ns += 1000000 + 20000000;   /* tick 11 ends 20 ms late */
+    clock_tick(&c);
+    cr_assert_eq(c.overruns, 1u);
+    cr_assert_eq(c.worst_late_us, 20000);
+    /* ticks 12..30 are behind the grid and run at once, part of the same overrun */
+    unsigned sleeps = f.sleeps;
+    for (int i = 12; i <= 30; i++)
+        clock_tick(&c);
+    cr_assert_eq(f.sleeps, sleeps, "caught up without sleeping");
+    cr_assert_eq(c.overruns, 1u, "one stall counted %llu times", (unsigned long long)c.overruns);
+    for (int i = 31; i <= 111; i++)
+        clock_tick(&c);
+    cr_assert_eq(f.sleeps - sleeps, 81u);
+    cr_assert_eq(f.now_ns, 111 * 1000000, "back on the absolute grid: scenario = wall time");
+    cr_assert_eq(c.now_us, 111000);
+    cr_assert_eq(c.overruns, 1u);
+    cr_assert_eq(c.late_total_us, 20000);
+    cr_assert_eq(c.late_hist[3], 1u);
+    /* a second stall while still behind raises the same overrun instead of adding one */
+    f.now_ns += 1000000 + 5000000;    /* tick 112: 5 ms late */
+    clock_tick(&c);
+    f.now_ns += 8000000;              /* tick 113: due 113 ms, now 125 ms: 12 ms late */
+    clock_tick(&c);
+    cr_assert_eq(c.overruns, 2u);
+    cr_assert_eq(c.late_total_us, 32000);
+    cr_assert_eq(c.late_hist[2], 0u, "moved from the < 10 ms bucket");
+    cr_assert_eq(c.late_hist[3], 2u);
+}
+
 Test(clock, small_lateness_fills_the_low_buckets)
 {
     struct fake_time f = { .now_ns = 0 };
     const struct clock_source src = { fake_now, fake_sleep_until, &f };
     struct clock c;
     cr_assert_eq(clock_init_with(&c, CLOCK_KIND_REALTIME, 1000, &src), BMSRIG_OK);
+    c.late_policy = CLOCK_LATE_REANCHOR;
     const int64_t late_us[] = { 50, 500, 5000, 200000 };
     for (int i = 0; i < 4; i++) {
         f.now_ns += 1000000 + late_us[i] * 1000;
