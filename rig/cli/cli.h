@@ -1,0 +1,56 @@
+/* cli.h: the bmsrig command registry and the exit codes every subcommand shares. */
+#ifndef BMSRIG_RIG_CLI_H
+#define BMSRIG_RIG_CLI_H
+
+/* Exit codes (DESIGN.md section 4): the contract nightly CI scripts rely on. */
+enum cli_exit {
+    CLI_EXIT_PASS = 0,        /* all passed / the command did its job */
+    CLI_EXIT_FAIL = 1,        /* a scenario failed: the controller misbehaved */
+    CLI_EXIT_USAGE = 2,       /* bad input: usage, script or rig-description error */
+    CLI_EXIT_RIG = 3,         /* rig fault: FTDI missing or unplugged, serial error */
+    CLI_EXIT_INTERRUPTED = 4, /* SIGINT/SIGTERM */
+};
+
+/* One subcommand. `run` gets argv with argv[0] = the subcommand name and returns a cli_exit
+ * code. `usage` is the full --help text (starts with the "usage:" line). */
+struct cli_command {
+    const char *name;
+    const char *summary;  /* one line for `bmsrig --help` */
+    const char *usage;
+    int (*run)(int argc, char **argv);
+};
+
+/* The subcommands, each defined in rig/cmd_<name>.c and listed in cli.c's registry. */
+extern const struct cli_command cmd_decode;
+extern const struct cli_command cmd_version;
+extern const struct cli_command cmd_selftest;
+extern const struct cli_command cmd_run;
+extern const struct cli_command cmd_bms;
+extern const struct cli_command cmd_sim;
+extern const struct cli_command cmd_bench;
+extern const struct cli_command cmd_esc;
+extern const struct cli_command cmd_report;
+
+/* Entry point behind main(): dispatches argv[1]. */
+int cli_main(int argc, char **argv);
+
+/* True if argv holds -h or --help; commands call it before parsing. */
+int cli_wants_help(int argc, char **argv);
+
+/* Prints "bmsrig <cmd>: <message>" and a hint to see --help, to stderr; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Parses option `opt`'s value `text` as a number in lo..hi. On success stores it in *out and
+ * returns 0; otherwise prints "bmsrig <cmd>: <opt>: '<text>' is not a number in lo..hi" (with
+ * the help hint) and returns CLI_EXIT_USAGE. cli_parse_whole also refuses fractions. */
+int cli_parse_number(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                     double hi, double *out);
+int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                    double hi, double *out);
+/* Like cli_parse_number with an open lower bound: a number in (lo, hi], lo itself refused
+ * ("--rate: '0' is not a number in (0, 1000000]"). For rates, periods and durations. */
+int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const char *text,
+                           double lo, double hi, double *out);
+
+#endif
