@@ -141,6 +141,7 @@ struct run_opts {
     const char *rig_file;
     const char *junit;
     bool tap;
+    int tap_version;        /* 13 (default: what Test::Harness 3.44 accepts) or 14 */
     const char *json;
     const char *trace_dir;
     const char *html_dir;   /* --html: the report's folder (traces in html_dir/traces by default) */
@@ -486,7 +487,8 @@ static void print_summary(struct run_state *st)
 static int run_main(int argc, char **argv)
 {
     struct run_opts o = {
-        .target = "virtual", .seed = 1, .jobs = 1, .trace_every_ms = 100, .tick_ms = 1,
+        .target = "virtual", .seed = 1, .jobs = 1, .tap_version = 13, .trace_every_ms = 100,
+        .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
     static const struct option longopts[] = {
@@ -494,6 +496,7 @@ static int run_main(int argc, char **argv)
         { "rig", required_argument, NULL, 'R' },
         { "junit", required_argument, NULL, 'J' },
         { "tap", no_argument, NULL, 'P' },
+        { "tap-version", required_argument, NULL, 'V' },
         { "json", required_argument, NULL, 'S' },
         { "trace", required_argument, NULL, 'D' },
         { "html", required_argument, NULL, 'H' },
@@ -526,6 +529,12 @@ static int run_main(int argc, char **argv)
         case 'R': o.rig_file = optarg; o.target = "rig"; break;
         case 'J': o.junit = optarg; break;
         case 'P': o.tap = true; break;
+        case 'V':
+            if (strcmp(optarg, "13") != 0 && strcmp(optarg, "14") != 0)
+                return cli_usage_error(&cmd_run, "--tap-version: '%s' is not 13 or 14", optarg);
+            o.tap_version = optarg[1] == '3' ? 13 : 14;
+            o.tap = true;
+            break;
         case 'S': o.json = optarg; break;
         case 'D': o.trace_dir = optarg; break;
         case 'H': o.html_dir = optarg; break;
@@ -923,7 +932,7 @@ static int run_main(int argc, char **argv)
             fprintf(stderr, "bmsrig run: HTML report: %s/index.html\n", o.html_dir);
     }
     if (o.tap)
-        report_write_tap(stdout, &st.report);
+        report_write_tap(stdout, &st.report, o.tap_version);
     if (!o.quiet)
         print_summary(&st);
     if (rig_err[0])
@@ -1012,7 +1021,10 @@ const struct cli_command cmd_run = {
         "                        error and speed are read over the dashboard line; otherwise\n"
         "                        it is the built-in controller model\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
-        "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
+        "  --tap                 write TAP to stdout (progress then goes to stderr); TAP 13\n"
+        "                        by default, which Debian 12's prove (Test::Harness 3.44)\n"
+        "                        reads; the stream uses nothing TAP 14 adds\n"
+        "  --tap-version 13|14   the version line to write (implies --tap)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"
         "  --trace DIR           per scenario: DIR/NAME.signals.csv and DIR/NAME.bus.csv (the\n"
         "                        recording format, readable by 'bmsrig decode'); t:output()\n"

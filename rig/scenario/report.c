@@ -1,4 +1,4 @@
-/* report.c: JUnit XML, TAP 14 and JSON writers for a scenario run. */
+/* report.c: JUnit XML, TAP (13 or 14) and JSON writers for a scenario run. */
 #include "rig/scenario/report.h"
 
 #include <math.h>
@@ -316,7 +316,7 @@ int report_write_junit(FILE *o, const struct report_run *run)
     return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
-/* ---- TAP 14 ------------------------------------------------------------------------------- */
+/* ---- TAP 13/14 ---------------------------------------------------------------------------- */
 
 /* The one sanitiser for text that goes onto a line (TAP descriptions, and the progress and
  * summary lines a terminal shows): line breaks (CR, and LF unless keep_lf) and tabs become
@@ -381,9 +381,11 @@ static void yaml_str(FILE *o, const char *s)
     json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
 }
 
-int report_write_tap(FILE *o, const struct report_run *run)
+int report_write_tap(FILE *o, const struct report_run *run, int version)
 {
-    fputs("TAP version 14\n", o);
+    /* The stream (plan, test lines, SKIP directive, indented YAML blocks) is valid in both
+     * versions; only the version line differs. */
+    fprintf(o, "TAP version %d\n", version == 14 ? 14 : 13);
     fprintf(o, "1..%zu\n", run->n);
     for (size_t i = 0; i < run->n; i++) {
         const struct report_item *it = &run->items[i];
