@@ -469,10 +469,10 @@ static void print_summary(struct run_state *st)
         sim += st->res[i].sim_time_s;
         overruns += st->res[i].overruns;
     }
-    fprintf(o, "\n%zu scenarios: %zu passed, %zu failed, %zu errors, %zu skipped", st->n, c.pass,
-            c.fail, c.error, c.skip);
+    fprintf(o, "\n%zu scenario%s: %zu passed, %zu failed, %zu error%s, %zu skipped", st->n,
+            st->n == 1 ? "" : "s", c.pass, c.fail, c.error, c.error == 1 ? "" : "s", c.skip);
     if (c.rig_fault)
-        fprintf(o, ", %zu rig faults", c.rig_fault);
+        fprintf(o, ", %zu rig fault%s", c.rig_fault, c.rig_fault == 1 ? "" : "s");
     if (c.not_run)
         fprintf(o, ", %zu not run", c.not_run);
     fprintf(o, "\n%.1f s of scenario time in %.2f s wall (seed %llu, %d job%s, %s clock)\n", sim,

@@ -68,6 +68,9 @@ LUA
 expect_rc 0 "passing scenarios" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "progress line names the scenario" has "pass .*passes: time" "$W/out"
 check "summary counts (lib/ is not a scenario folder)" has "3 scenarios: 3 passed, 0 failed" "$W/out"
+expect_rc 0 "one passing scenario" -- "$W/s/pass.lua" --trace "$W/tr1"
+check "summary of one reads '1 scenario' (singular)" has "^1 scenario: 1 passed, 0 failed, 0 errors, 0 skipped" "$W/out"
+expect_rc 0 "passing scenarios again (for the reports below)" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
 check "JUnit carries the measurement as a property" has 'name="measure.dt"' "$W/j.xml"
 "$BMSRIG" run "$W/s/pass.lua" --tap --trace "$W/trt" >"$W/tap.out" 2>/dev/null
