@@ -657,6 +657,13 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* An empty selection is bad input for --list as for a run (exit 2). */
+    if (n == 0) {
+        selection_free(sc, stuck, n);
+        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
+                        "--tags)\n");
+        return CLI_EXIT_USAGE;
+    }
     if (o.list) {
         int lrc = CLI_EXIT_PASS;
         for (size_t i = 0; i < n; i++) {
@@ -688,12 +695,6 @@ static int run_main(int argc, char **argv)
         }
         selection_free(sc, stuck, n);
         return lrc;
-    }
-    if (n == 0) {
-        selection_free(sc, stuck, n);
-        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
-                        "--tags)\n");
-        return CLI_EXIT_USAGE;
     }
 
     /* --html needs the traces: without --trace they go to DIR/traces. */

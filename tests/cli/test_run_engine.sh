@@ -68,6 +68,8 @@ LUA
 expect_rc 0 "passing scenarios" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "progress line names the scenario" has "pass .*passes: time" "$W/out"
 check "summary counts (lib/ is not a scenario folder)" has "3 scenarios: 3 passed, 0 failed" "$W/out"
+expect_rc 2 "--list with an empty selection exits 2 like run" -- "$W/s" --list --filter "no such scenario"
+check "--list with an empty selection says why" has "no scenario selected" "$W/err"
 expect_rc 0 "one passing scenario" -- "$W/s/pass.lua" --trace "$W/tr1"
 check "summary of one reads '1 scenario' (singular)" has "^1 scenario: 1 passed, 0 failed, 0 errors, 0 skipped" "$W/out"
 expect_rc 0 "passing scenarios again (for the reports below)" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
