@@ -177,11 +177,15 @@ static const char *base_name(const char *path)
     return base ? base + 1 : path;
 }
 
-/* name may be NULL (a file whose loading was written off: only its path is known). */
+/* name may be NULL (a file whose loading was written off: only its path is known). A GLOB
+ * matches a whole name, path or file name; one with no glob character (* ? [) is a plain
+ * substring of any of them. */
 static bool filter_match_names(const char *name, const char *path, const char *glob)
 {
     if (!glob)
         return true;
+    if (!strpbrk(glob, "*?["))
+        return (name && strstr(name, glob)) || strstr(path, glob) != NULL;
     return (name && fnmatch(glob, name, 0) == 0) || fnmatch(glob, path, 0) == 0 ||
            fnmatch(glob, base_name(path), 0) == 0;
 }
@@ -1025,7 +1029,9 @@ const struct cli_command cmd_run = {
         "                        'bmsrig report DIR' rebuilds it\n"
         "  --seed N              run seed (default 1); each scenario derives its own from it\n"
         "                        and its file name, so results do not depend on order or -j\n"
-        "  --filter GLOB         only scenarios whose name, path or file name match GLOB\n"
+        "  --filter GLOB         only scenarios whose whole name, path or file name match the\n"
+        "                        shell glob GLOB ('*cut*'); a GLOB without * ? [ is a plain\n"
+        "                        substring of the name or path ('wire cut')\n"
         "  --tags a,b            only scenarios with at least one of these tags\n"
         "  --list                list the selected scenarios (path, name, tags) and exit\n"
         "  --realtime            run on CLOCK_MONOTONIC deadlines instead of virtual time;\n"

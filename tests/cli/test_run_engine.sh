@@ -326,6 +326,10 @@ expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
 check "--tags kept only the tagged one" sh -c "[ \$(wc -l < '$W/out') -eq 1 ]"
 expect_rc 0 "--filter selects" -- "$W/s" --filter 'sandbox*' --list
 check "--filter kept only the match" sh -c "[ \$(wc -l < '$W/out') -eq 1 ] && grep -q sandbox '$W/out'"
+expect_rc 0 "--filter takes a plain substring of the name" -- "$W/s" --filter 'xml> "quo' --list
+check "--filter substring selects the scenario whose name holds it" has "pass.lua" "$W/out"
+check "--filter substring selects only that one" sh -c "! grep -q sandbox.lua '$W/out'"
+expect_rc 2 "--filter glob is whole-name: 'xml' alone with a glob char matches nothing" -- "$W/s" --filter 'xml*' --list
 expect_rc 2 "nothing selected" -- "$W/s" --tags nosuchtag
 expect_rc 2 "unknown option" -- --bogus
 expect_rc 2 "bad seed" -- --seed abc "$W/s"
