@@ -2,6 +2,7 @@
 #include "rig/line/capture.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,12 @@ int capture_parse_line(const char *text, unsigned lineno, struct capture_row *ro
     row->t_s = strtod(tfield, &endp);
     if (endp == tfield || *endp != '\0') {
         snprintf(err, errcap, "time '%s' is not a number", tfield);
+        return BMSRIG_ERR_PARSE;
+    }
+    /* strtod takes "nan" and "inf", which JSON cannot carry, and a recording has no negative
+       times: both are bad input here rather than bare tokens in `decode --json`. */
+    if (!isfinite(row->t_s) || row->t_s < 0) {
+        snprintf(err, errcap, "time '%s' must be a finite number of seconds >= 0", tfield);
         return BMSRIG_ERR_PARSE;
     }
     if (hexfield[0] == '\0') {

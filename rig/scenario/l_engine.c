@@ -209,6 +209,26 @@ static int p_status_mask(lua_State *L)
     return script_error(L, "unknown status bit '%s' (names: %s)", name, lua_tostring(L, -1));
 }
 
+/* check_protection("cell_uv"): an argument error unless the name is one of the BMS model's
+   protection flags, so a typo in t:expect_protection cannot pass as "inactive" forever. */
+static int p_check_protection(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    luaL_Buffer buf;
+    luaL_buffinit(L, &buf);
+    for (unsigned bit = 0; bit < 32; bit++) {
+        const char *n = bms_prot_name(1u << bit);
+        if (!n)
+            continue;
+        if (strcmp(n, name) == 0)
+            return 0;
+        luaL_addstring(&buf, n);
+        luaL_addstring(&buf, " ");
+    }
+    luaL_pushresult(&buf);
+    return script_error(L, "unknown protection '%s' (names: %s)", name, lua_tostring(L, -1));
+}
+
 static int p_reg(lua_State *L)
 {
     const char *img = luaL_checkstring(L, 1);
@@ -627,6 +647,7 @@ static const luaL_Reg prims[] = {
     { "esc_speed", p_esc_speed },
     { "bms_status", p_bms_status },
     { "status_mask", p_status_mask },
+    { "check_protection", p_check_protection },
     { "reg", p_reg },
     { "bytes", p_bytes },
     { "group", p_group },

@@ -29,6 +29,17 @@ local function raise(msg)  -- an error that names the scenario line, not the pre
   error(where(2) .. ": " .. msg, 0)
 end
 
+-- The longest duration any call accepts [D]: a week of scenario time, far beyond a nightly suite
+-- (and the 600 s default timeout), so 1/0, 1e9 or a value in ms instead of s is refused at the
+-- call instead of freezing the engine in one endless wait.
+local MAX_DURATION_S = 7 * 24 * 3600
+
+local function check_duration(what, v)
+  if type(v) ~= "number" or not (v >= 0) or v > MAX_DURATION_S then
+    raise(fmt("%s must be a number of seconds in 0..%d", what, MAX_DURATION_S))
+  end
+end
+
 ---------------------------------------------------------------------------------------------------
 -- scenario{...}: the declaration a scenario file returns.
 
@@ -84,7 +95,9 @@ function scenario(d)
       raise(fmt("scenario: tag #%d must be a word (letters, digits, _ or -)", i))
     end
   end
-  if d.timeout and not (d.timeout > 0) then raise("scenario: 'timeout' must be > 0 s") end
+  if d.timeout and not (d.timeout > 0 and d.timeout <= MAX_DURATION_S) then
+    raise(fmt("scenario: 'timeout' must be > 0 s and at most %d s", MAX_DURATION_S))
+  end
   for i, need in ipairs(d.needs or {}) do
     if type(need) ~= "string" then raise(fmt("scenario: needs #%d must be a capability name", i)) end
   end
@@ -117,9 +130,7 @@ function T:now() return E.now() end
 function T:tick() return E.tick_s() end
 
 function T:wait(seconds)
-  if type(seconds) ~= "number" or seconds < 0 or seconds ~= seconds then
-    raise("wait: seconds must be a number >= 0")
-  end
+  check_duration("wait: seconds", seconds)
   local ticks = floor(seconds / E.tick_s() + 0.5)
   if ticks > 0 then yield(ticks) end
 end
@@ -131,7 +142,7 @@ local function check_opts(name, opts)
     if k ~= "within" and k ~= "after" and k ~= "for" then
       raise(fmt("%s: unknown option '%s' (within, after, for)", name, tostring(k)))
     end
-    if type(v) ~= "number" or not (v >= 0) then raise(fmt("%s: '%s' must be a number >= 0 s", name, k)) end
+    check_duration(fmt("%s: '%s'", name, k), v)
   end
   if opts.after and not opts.within then
     raise(name .. ": 'after' needs 'within' (the window is after..within)")
@@ -304,7 +315,11 @@ end
 
 function T:measure(name, value, limits)
   if type(name) ~= "string" or name == "" then raise("measure: name must be a string") end
+  if #name > 200 then raise(fmt("measure: name is %d bytes (at most 200)", #name)) end
   if type(value) ~= "number" then raise(fmt("measure '%s': value must be a number, got %s", name, type(value))) end
+  if value ~= value or value == huge or value == -huge then
+    raise(fmt("measure '%s': value must be finite, got %s", name, tostring(value)))
+  end
   limits = limits or {}
   if type(limits) ~= "table" then raise("measure: limits must be a table {min=, max=, unit=}") end
   local ok = in_range(value, limits)
@@ -353,7 +368,7 @@ end
 
 function T:power_cycle(off_s)
   off_s = off_s or 2
-  if type(off_s) ~= "number" or off_s < 0 then raise("power_cycle: off time must be >= 0 s") end
+  check_duration("power_cycle: off time", off_s)
   self:power_off()
   self:wait(off_s)
   return self:power_on()
@@ -371,6 +386,7 @@ end
 -- expect_protection("cell_uv", true, {within=}): a BMS protection flag (names as t:bms().protections)
 function T:expect_protection(name, want, opts)
   if type(name) ~= "string" then raise("expect_protection: give a protection name") end
+  E.check_protection(name)
   if want == nil then want = true end
   return expect_core(fmt("BMS protection %s %s", name, want and "active" or "inactive"),
                      function() return (self:bms().protections[name] or false) == want end,
@@ -410,7 +426,14 @@ function GROUP:weaken(o)
     E.pack_fault("cell_weak", self.g, k, o.capacity or 1, o.resistance or 1)
   end
 end
-function GROUP:short(ohms) E.pack_fault("cell_short", self.g, 1, ohms) end
+-- A short needs a resistance > 0 ohm: the pack model reads 0 as "no short", so short(0), which a
+-- user means as a dead short, would silently clear it; mend a short with short(1/0).
+local function check_short(ohms)
+  if type(ohms) ~= "number" or not (ohms > 0) then
+    raise("short: resistance must be a number > 0 ohm (1/0 removes the short)")
+  end
+end
+function GROUP:short(ohms) check_short(ohms) E.pack_fault("cell_short", self.g, 1, ohms) end
 function GROUP:sense_open(open) E.pack_fault("sense_open", self.g, nil, open == false and 0 or 1) end
 function GROUP:sense_leak(ohms) E.pack_fault("sense_leak", self.g, nil, ohms) end
 function GROUP:moisture(ohms) E.pack_fault("moisture", self.g, nil, ohms) end
@@ -426,7 +449,7 @@ function CELL:current() return E.cell(self.g, self.k).current_a end
 function CELL:ocv() return E.cell(self.g, self.k).ocv end
 function CELL:fail_open() E.pack_fault("cell_open", self.g, self.k, 1) end
 function CELL:mend() E.pack_fault("cell_open", self.g, self.k, 0) end
-function CELL:short(ohms) E.pack_fault("cell_short", self.g, self.k, ohms) end
+function CELL:short(ohms) check_short(ohms) E.pack_fault("cell_short", self.g, self.k, ohms) end
 function CELL:weaken(o)
   o = o or {}
   E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
