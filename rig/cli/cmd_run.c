@@ -178,11 +178,15 @@ static const char *base_name(const char *path)
     return base ? base + 1 : path;
 }
 
-/* name may be NULL (a file whose loading was written off: only its path is known). */
+/* name may be NULL (a file whose loading was written off: only its path is known). A GLOB
+ * matches a whole name, path or file name; one with no glob character (* ? [) is a plain
+ * substring of any of them. */
 static bool filter_match_names(const char *name, const char *path, const char *glob)
 {
     if (!glob)
         return true;
+    if (!strpbrk(glob, "*?["))
+        return (name && strstr(name, glob)) || strstr(path, glob) != NULL;
     return (name && fnmatch(glob, name, 0) == 0) || fnmatch(glob, path, 0) == 0 ||
            fnmatch(glob, base_name(path), 0) == 0;
 }
@@ -470,10 +474,10 @@ static void print_summary(struct run_state *st)
         sim += st->res[i].sim_time_s;
         overruns += st->res[i].overruns;
     }
-    fprintf(o, "\n%zu scenarios: %zu passed, %zu failed, %zu errors, %zu skipped", st->n, c.pass,
-            c.fail, c.error, c.skip);
+    fprintf(o, "\n%zu scenario%s: %zu passed, %zu failed, %zu error%s, %zu skipped", st->n,
+            st->n == 1 ? "" : "s", c.pass, c.fail, c.error, c.error == 1 ? "" : "s", c.skip);
     if (c.rig_fault)
-        fprintf(o, ", %zu rig faults", c.rig_fault);
+        fprintf(o, ", %zu rig fault%s", c.rig_fault, c.rig_fault == 1 ? "" : "s");
     if (c.not_run)
         fprintf(o, ", %zu not run", c.not_run);
     fprintf(o, "\n%.1f s of scenario time in %.2f s wall (seed %llu, %d job%s, %s clock)\n", sim,
@@ -666,6 +670,13 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* An empty selection is bad input for --list as for a run (exit 2). */
+    if (n == 0) {
+        selection_free(sc, stuck, n);
+        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
+                        "--tags)\n");
+        return CLI_EXIT_USAGE;
+    }
     if (o.list) {
         int lrc = CLI_EXIT_PASS;
         for (size_t i = 0; i < n; i++) {
@@ -697,12 +708,6 @@ static int run_main(int argc, char **argv)
         }
         selection_free(sc, stuck, n);
         return lrc;
-    }
-    if (n == 0) {
-        selection_free(sc, stuck, n);
-        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
-                        "--tags)\n");
-        return CLI_EXIT_USAGE;
     }
 
     /* --html needs the traces: without --trace they go to DIR/traces. */
@@ -1036,7 +1041,9 @@ const struct cli_command cmd_run = {
         "                        'bmsrig report DIR' rebuilds it\n"
         "  --seed N              run seed (default 1); each scenario derives its own from it\n"
         "                        and its file name, so results do not depend on order or -j\n"
-        "  --filter GLOB         only scenarios whose name, path or file name match GLOB\n"
+        "  --filter GLOB         only scenarios whose whole name, path or file name match the\n"
+        "                        shell glob GLOB ('*cut*'); a GLOB without * ? [ is a plain\n"
+        "                        substring of the name or path ('wire cut')\n"
         "  --tags a,b            only scenarios with at least one of these tags\n"
         "  --list                list the selected scenarios (path, name, tags) and exit\n"
         "  --realtime            run on CLOCK_MONOTONIC deadlines instead of virtual time;\n"
