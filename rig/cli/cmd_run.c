@@ -27,6 +27,7 @@
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
 #include "rig/line/dut_serial.h"
+#include "rig/html/html_report.h"
 #include "rig/bench/rig_hw.h"
 #include "rig/scenario/scenario.h"
 #include "rig/scenario/watchdog.h"
@@ -142,6 +143,7 @@ struct run_opts {
     bool tap;
     const char *json;
     const char *trace_dir;
+    const char *html_dir;   /* --html: the report's folder (traces in html_dir/traces by default) */
     double trace_every_ms;
     uint64_t seed;
     const char *filter;
@@ -494,6 +496,7 @@ static int run_main(int argc, char **argv)
         { "tap", no_argument, NULL, 'P' },
         { "json", required_argument, NULL, 'S' },
         { "trace", required_argument, NULL, 'D' },
+        { "html", required_argument, NULL, 'H' },
         { "trace-every", required_argument, NULL, 'E' },
         { "seed", required_argument, NULL, 's' },
         { "filter", required_argument, NULL, 'f' },
@@ -525,6 +528,7 @@ static int run_main(int argc, char **argv)
         case 'P': o.tap = true; break;
         case 'S': o.json = optarg; break;
         case 'D': o.trace_dir = optarg; break;
+        case 'H': o.html_dir = optarg; break;
         case 'E':
             if ((rc = cli_parse_number(&cmd_run, "--trace-every", optarg, 1, 60000, &o.trace_every_ms)))
                 return rc;
@@ -690,6 +694,13 @@ static int run_main(int argc, char **argv)
         fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
                         "--tags)\n");
         return CLI_EXIT_USAGE;
+    }
+
+    /* --html needs the traces: without --trace they go to DIR/traces. */
+    char html_traces[4096];
+    if (o.html_dir && !o.trace_dir) {
+        snprintf(html_traces, sizeof(html_traces), "%s/traces", o.html_dir);
+        o.trace_dir = html_traces;
     }
 
     /* Trace files are named after the scenario file: two files of the same name would
@@ -904,6 +915,13 @@ static int run_main(int argc, char **argv)
         st.report.incomplete_reason = stop_reason;   /* TAP and JSON say why, not "interrupted" */
     st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
     bool reports_ok = write_reports(&st);
+    if (o.html_dir && !o.list) {
+        int pages = html_report_build(o.trace_dir, o.html_dir, stderr);
+        if (pages < 0)
+            reports_ok = false;
+        else if (!o.quiet)
+            fprintf(stderr, "bmsrig run: HTML report: %s/index.html\n", o.html_dir);
+    }
     if (o.tap)
         report_write_tap(stdout, &st.report);
     if (!o.quiet)
@@ -1000,6 +1018,10 @@ const struct cli_command cmd_run = {
         "                        recording format, readable by 'bmsrig decode'); t:output()\n"
         "                        files also go to DIR\n"
         "  --trace-every MS      signals CSV decimation (default 100 ms)\n"
+        "  --html DIR            write an HTML report: DIR/index.html and one DIR/NAME.html per\n"
+        "                        scenario with time plots and the bus timeline (self-contained,\n"
+        "                        no network); traces go to DIR/traces unless --trace is given.\n"
+        "                        'bmsrig report DIR' rebuilds it\n"
         "  --seed N              run seed (default 1); each scenario derives its own from it\n"
         "                        and its file name, so results do not depend on order or -j\n"
         "  --filter GLOB         only scenarios whose name, path or file name match GLOB\n"

@@ -10,11 +10,12 @@ allowed() {
     case $1 in
         util) echo "" ;;
         fw) echo "util" ;;
+        html) echo "" ;;
         offline) echo "util" ;;
         line) echo "util" ;;
         bench) echo "util" ;;
         scenario) echo "util offline line bench fw" ;;
-        cli) echo "util offline line bench scenario fw" ;;
+        cli) echo "util offline line bench scenario fw html" ;;
         *) return 1 ;;
     esac
 }
