@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "status.h"
+#include "sim/status.h"
 
 /* Default flash address of a flat image: the first 4 KiB belong to the (absent) bootloader. */
 #define MCU_DEFAULT_BASE 0x08001000u
