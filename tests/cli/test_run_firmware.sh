@@ -25,6 +25,14 @@ words() {
             $(((0x$w >> 16) & 255)) $(((0x$w >> 24) & 255)))" >>"$out"
     done
 }
+# image OUT RESET CODE: a 64-byte vector table (SP 0x20005000, reset vector RESET, the other
+# 14 vectors to the code), then two Thumb words of CODE at base + 0x40
+image() {
+    v=""
+    i=0
+    while [ $i -lt 14 ]; do v="$v 08001041"; i=$((i + 1)); done
+    words "$1" 20005000 "$2" $v "$3" E7FEE7FE
+}
 cat >"$W/s.lua" <<'LUA'
 return scenario {
   name = "firmware sees error 21 without a BMS",
@@ -51,10 +59,10 @@ expect_bad "empty image" "$W/empty.bin"
 printf '\000\120' >"$W/trunc.bin"
 expect_bad "truncated image" "$W/trunc.bin"
 # SP in SRAM, reset vector even (ARM, not Thumb)
-words "$W/arm.bin" 20005000 08001008 0000BF00 0000BF00
+image "$W/arm.bin" 08001040 E7FEE7FE
 expect_bad "non-Thumb reset vector" "$W/arm.bin"
 # a sound image whose reset vector points below the given base
-words "$W/udf.bin" 20005000 08001009 E7FEDE00 E7FEE7FE
+image "$W/udf.bin" 08001041 E7FEDE00
 expect_bad "wrong base" "$W/udf.bin" --firmware-base 0x08004000
 
 "$BMSRIG" run -q --firmware "$W/udf.bin" --firmware-base nope "$W/s.lua" >/dev/null 2>"$W/err"
@@ -63,7 +71,7 @@ check "bad --firmware-base: exit 2" [ $? -eq 2 ]
 check "bad --esc-serial: exit 2" [ $? -eq 2 ]
 
 # The cases below need the emulator in this build.
-"$BMSRIG" run -q --firmware "$W/udf.bin" "$W/s.lua" >"$W/out" 2>"$W/err"
+"$BMSRIG" run --firmware "$W/udf.bin" "$W/s.lua" >"$W/out" 2>"$W/err"
 rc=$?
 if grep -q "built without the firmware emulator" "$W/err"; then
     echo "skip: faulting and silent images: this bmsrig was built without rig/fw"
@@ -71,9 +79,9 @@ else
     # UDF at the reset handler: the scenario fails, the run ends
     check "undefined instruction: exit 1 (got $rc)" [ "$rc" -eq 1 ]
     check "undefined instruction: names the image" grep -qF "udf.bin" "$W/out"
-    check "undefined instruction: names the PC" grep -qi "pc 0x0800100" "$W/out"
+    check "undefined instruction: names the PC" grep -qi "pc 0x08001040" "$W/out"
     # b . (spins forever, never touches a bus): expectations fail clearly, within the timeout
-    words "$W/spin.bin" 20005000 08001009 E7FEE7FE E7FEE7FE
+    image "$W/spin.bin" 08001041 E7FEE7FE
     "$BMSRIG" run --firmware "$W/spin.bin" --watchdog 20 "$W/s.lua" >"$W/out" 2>"$W/err"
     rc=$?
     check "spinning image: exit 1 (got $rc)" [ "$rc" -eq 1 ]
