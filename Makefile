@@ -4,19 +4,30 @@
 
 BUILD ?= build
 FUZZ_BUILD ?= build-fuzz
+RELEASE_BUILD ?= build-release
+CLANG_BUILD ?= build-clang
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo check fuzz fuzz-smoke clean
+.PHONY: all deps build build-variants demo check fuzz fuzz-smoke clean
 
 all: build
 
 deps:
 	@sh scripts/install-deps
 
+# Warnings are errors here (developers and CI); a plain cmake build leaves BMSRIG_WERROR off.
 build: deps
-	cmake -S . -B $(BUILD) -DBUILD_TESTING=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -DBUILD_TESTING=ON -DBMSRIG_WERROR=ON $(CMAKE_FLAGS)
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Compile only, warnings as errors: an optimised gcc build (-O3 finds maybe-uninitialized paths
+# the default build does not) and a clang build, each in its own tree, so both keep compiling.
+build-variants: deps
+	cmake -S . -B $(RELEASE_BUILD) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON -DBMSRIG_WERROR=ON
+	cmake --build $(RELEASE_BUILD) -j $(JOBS)
+	CC=clang cmake -S . -B $(CLANG_BUILD) -DBUILD_TESTING=ON -DBMSRIG_WERROR=ON
+	cmake --build $(CLANG_BUILD) -j $(JOBS)
 
 # The whole scenario library on the virtual target: summary on screen, reports and traces in out/.
 demo: build
@@ -24,7 +35,7 @@ demo: build
 	$(BUILD)/rig/bmsrig run -j $(JOBS) --junit out/junit.xml --json out/report.json --trace out/traces scripts
 
 # The fuzz smoke run goes first so that CTest's summary is the last thing printed.
-check: build fuzz-smoke
+check: build build-variants fuzz-smoke
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # libFuzzer targets, built with clang in their own tree.
@@ -37,4 +48,4 @@ fuzz-smoke: fuzz
 	sh tests/fuzz/run-smoke $(FUZZ_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(RELEASE_BUILD) $(CLANG_BUILD)

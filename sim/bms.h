@@ -60,7 +60,7 @@ enum bms_prot {
     BMS_PROT_NO_WAKE = 1u << 10,     /* needs_charger_wake and no charger seen yet: dsg off */
 };
 
-/* Image overrides the protocol faults use (rig/link.h applies them by name). */
+/* Image overrides the protocol faults use (rig/line/link.h applies them by name). */
 enum bms_override {
     BMS_OVR_STALE = 1u << 0,          /* the image stops refreshing (frozen) */
     BMS_OVR_SERIAL_DEFAULT = 1u << 1, /* serial served as 3GA0016A1A0001 (ESC error 23) */

@@ -1,5 +1,5 @@
 /* cellparams.h: one cell chemistry as data: the parameter set of a 2-RC Thevenin cell, parsed
- * from a caller-supplied text buffer (pure: no file I/O here; rig/cellfile.h opens the files).
+ * from a caller-supplied text buffer (pure: no file I/O here; rig/offline/cellfile.h opens the files).
  *
  * Text format (docs/model.md "Cell parameter files"): one item per line, '#' starts a comment
  * line, blank lines are ignored. Every line that carries numbers ends with a grade and a note:

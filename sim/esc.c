@@ -10,8 +10,17 @@
 #include "sim/regmap.h"
 #include "sim/status.h"
 
-#define PENDING_MAX 16          /* decoded frames waiting for the next tick, per line */
-#define TXQ_BYTES 4096
+/* Both sizes can be set by the build: hw/esc-fw (20 KiB of SRAM) uses 8 pending frames, still
+ * more than the line can carry in one tick (8-byte frames at 115200 take 0.69 ms each), and a
+ * tiny queue, since it sends through a callback and never queues. */
+#ifndef ESC_PENDING_MAX
+#define ESC_PENDING_MAX 16      /* decoded frames waiting for the next tick, per line */
+#endif
+#ifndef ESC_TXQ_BYTES
+#define ESC_TXQ_BYTES 4096
+#endif
+#define PENDING_MAX ESC_PENDING_MAX
+#define TXQ_BYTES ESC_TXQ_BYTES
 #define GRAVITY 9.81            /* m/s^2 */
 #define AIR_DENSITY 1.2         /* kg/m^3, sea level, 20 C */
 #define BMS_MIRROR_BYTES 256

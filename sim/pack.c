@@ -725,8 +725,13 @@ double pack_group_dsoc_for_dv(const struct pack *p, unsigned group, double dv_v)
     if (group >= p->s)
         return 0.0;
     double soc = pack_group_soc(p, group);
-    double ocv = cell_params_ocv(&p->cfg.cell, soc);
-    return cell_params_soc_for_ocv(&p->cfg.cell, ocv + dv_v) - soc;
+    double target = cell_params_ocv(&p->cfg.cell, soc) + dv_v;
+    double soc2 = cell_params_soc_for_ocv(&p->cfg.cell, target);
+    /* soc_for_ocv clamps at the ends of the OCV table: a target it cannot reach (1e9 mV, or a
+       non-finite dv) would silently become "full" or "empty"; NAN makes the caller refuse it. */
+    if (!isfinite(target) || fabs(cell_params_ocv(&p->cfg.cell, soc2) - target) > 1e-3)
+        return NAN;
+    return soc2 - soc;
 }
 
 int pack_fault_sense_open(struct pack *p, unsigned tap, bool open)

@@ -129,7 +129,8 @@ int pack_fault_cell_weak(struct pack *p, unsigned cell, double cap_factor, doubl
 #define PACK_SOC_MIN (-0.1)
 #define PACK_SOC_MAX 1.1
 int pack_fault_group_soc_offset(struct pack *p, unsigned group, double dsoc);
-/* The dsoc that moves `group`'s rest OCV by dv_v from where it is now. */
+/* The dsoc that moves `group`'s rest OCV by dv_v from where it is now; NAN when the moved OCV
+   is off the cell's OCV table (or dv_v is not finite), which pack_fault_group_soc_offset refuses. */
 double pack_group_dsoc_for_dv(const struct pack *p, unsigned group, double dv_v);
 /* Sense wire at tap 1..S-1 open (true) or mended (false). */
 int pack_fault_sense_open(struct pack *p, unsigned tap, bool open);

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rig/transport.h"
+#include "rig/line/transport.h"
 #include "sim/frame.h"
 
 static const uint8_t POLL30[] = { 0x55, 0xAA, 0x03, 0x22, 0x01, 0x30, 0x0C, 0x9D, 0xFF };

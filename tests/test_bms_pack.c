@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/cellfile.h"
+#include "rig/offline/cellfile.h"
 #include "sim/bms.h"
 #include "sim/pack.h"
 #include "sim/status.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rig/board.h"
+#include "rig/bench/board.h"
 #include "sim/status.h"
 
 TestSuite(board, .timeout = 20);

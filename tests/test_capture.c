@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/capture.h"
+#include "rig/line/capture.h"
 #include "sim/status.h"
 
 Test(capture, parses_a_row)

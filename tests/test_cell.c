@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/cellfile.h"
+#include "rig/offline/cellfile.h"
 #include "sim/cell.h"
 #include "sim/cellparams.h"
 #include "sim/fast_asinh.h"

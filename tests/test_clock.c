@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <time.h>
 
-#include "rig/clock.h"
+#include "rig/scenario/clock.h"
 #include "sim/status.h"
 
 static double mono_s(void)

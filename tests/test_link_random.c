@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/link.h"
+#include "rig/line/link.h"
 #include "sim/bms.h"
 #include "sim/rng.h"
 

@@ -3,7 +3,7 @@
 #include <criterion/new/assert.h>
 #include <string.h>
 
-#include "rig/mpsse.h"
+#include "rig/bench/mpsse.h"
 #include "sim/status.h"
 
 #define EXPECT_BYTES(b, ...)                                                                   \

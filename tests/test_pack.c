@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/cellfile.h"
-#include "rig/simtrace.h"
+#include "rig/offline/cellfile.h"
+#include "rig/offline/simtrace.h"
 #include "sim/cell.h"
 #include "sim/pack.h"
 #include "sim/status.h"

@@ -10,10 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "rig/board.h"
-#include "rig/dac.h"
-#include "rig/engine.h"
-#include "rig/rig_hw.h"
+#include "rig/bench/board.h"
+#include "rig/bench/dac.h"
+#include "rig/scenario/engine.h"
+#include "rig/bench/rig_hw.h"
 #include "sim/ntc.h"
 #include "sim/pack.h"
 #include "sim/status.h"

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rig/scenario.h"
-#include "rig/watchdog.h"
+#include "rig/scenario/scenario.h"
+#include "rig/scenario/watchdog.h"
 
 static char dir[64];
 

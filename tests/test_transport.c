@@ -9,9 +9,9 @@
 
 #include <math.h>
 
-#include "rig/dut_serial.h"
-#include "rig/link.h"
-#include "rig/transport.h"
+#include "rig/line/dut_serial.h"
+#include "rig/line/link.h"
+#include "rig/line/transport.h"
 #include "sim/bms.h"
 #include "sim/status.h"
 

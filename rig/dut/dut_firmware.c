@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/link.h"
+#include "rig/line/link.h"
 #include "sim/dash/dash.h"
 #include "sim/status.h"
 

@@ -61,6 +61,14 @@ printf '# test\nt_s,line,frame_hex,check,note\n1.0,esc_tx,55zz,ok,\n' >"$tmp/bad
 "$bin" decode "$tmp/bad.csv" >/dev/null 2>"$tmp/bad.err"
 check "malformed row exits 2" test $? -eq 2
 check "malformed row names file:line" grep -q "bad.csv:3: frame_hex is not hex text" "$tmp/bad.err"
+# Times JSON cannot carry (nan, inf) and negative times are bad input, never bare tokens.
+for t in nan inf -inf -0.5; do
+    printf 't_s,line,frame_hex,check,note\n%s,esc_tx,55aa0322011010b9ff,ok,\n' "$t" >"$tmp/time.csv"
+    "$bin" decode --json "$tmp/time.csv" >"$tmp/time.json" 2>"$tmp/time.err"
+    check "time '$t' exits 2" test $? -eq 2
+    check "time '$t' names file:line" grep -q "time.csv:2: time '$t' must be a finite" "$tmp/time.err"
+    check "time '$t' prints no nan/inf token" sh -c "! grep -qi 'nan\|inf' '$tmp/time.json'"
+done
 "$bin" decode /nonexistent/file >/dev/null 2>&1
 check "missing file exits 2" test $? -eq 2
 "$bin" decode "$tmp" >/dev/null 2>"$tmp/dir.err"

@@ -41,6 +41,10 @@ return scenario {
     t:expect_voltage({ min = 35, max = 39 })
     t:expect_powered(true)
     t:expect_protection("cell_uv", false)
+    -- a misspelt protection is an argument error naming the known ones, not an always-true check
+    local ok, err = pcall(t.expect_protection, t, "cell_uvv", false)
+    assert(not ok and tostring(err):find("unknown protection 'cell_uvv'", 1, true)
+           and tostring(err):find("cell_uv ", 1, true), tostring(err))
     assert(math.abs(t:now() - math.floor(t:now() * 1000 + 0.5) / 1000) < 1e-9)
     assert(t:tick() == 0.001)
   end,

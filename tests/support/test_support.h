@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rig/capture.h"
+#include "rig/line/capture.h"
 #include "sim/frame.h"
 
 /* Rows of a capture CSV under fixtures/. Owned: free with ts_capture_free. Fails the test

@@ -1,0 +1,201 @@
+/* bench_mpsse.c: `bmsrig bench mpsse`: the hardware path's figures, measured on a real run:
+ * USB writes per tick, bytes per tick, tick time, and the highest tick rate that runs with
+ * no overrun (absolute CLOCK_MONOTONIC deadlines). Machine-readable JSON on stdout. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rig/cli/bench_mpsse.h"
+#include "rig/bench/board.h"
+#include "rig/cli/cli.h"
+#include "rig/bench/rig_hw.h"
+#include "sim/status.h"
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void sleep_until(int64_t t_ns)
+{
+    struct timespec ts = { (time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000) };
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        if (rig_hw_interrupted(NULL))
+            return;
+}
+
+/* One worst-case tick: every channel gets a new value (a slow ramp inside its limits), the
+ * fault lines follow a pattern; then one flush. */
+static int one_tick(struct rig_hw *hw, const struct board *b, uint64_t tick)
+{
+    for (int i = 0; i < b->nchannels; i++) {
+        const struct board_channel *c = &b->channels[i];
+        double frac = (double)((tick * 7 + (uint64_t)i * 131) % 1000) / 1000.0;
+        rig_hw_set(hw, i, c->min + frac * (c->max - c->min));
+    }
+    for (int i = 0; i < b->nfaults; i++) {
+        const struct board_fault *f = &b->faults[i];
+        bool on = ((tick >> 4) + (uint64_t)i) & 1;
+        if (f->npos == 0)
+            rig_hw_fault(hw, f->name, on ? "on" : "off");
+        else
+            rig_hw_fault(hw, f->name, f->pos[(tick >> 4) % (uint64_t)f->npos].name);
+    }
+    return rig_hw_flush(hw);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Runs `ticks` ticks at `hz` (0 = back to back); counts ticks that ended past their deadline. */
+static int paced(struct rig_hw *hw, const struct board *b, double hz, uint64_t ticks,
+                 uint64_t *tick0, uint64_t *overruns, int64_t *durations)
+{
+    int64_t period = hz > 0 ? (int64_t)(1e9 / hz) : 0;
+    int64_t next = mono_ns();
+    *overruns = 0;
+    for (uint64_t k = 0; k < ticks; k++) {
+        if (rig_hw_interrupted(NULL))
+            return BMSRIG_ERR_STATE;
+        int64_t t0 = mono_ns();
+        int rc = one_tick(hw, b, (*tick0)++);
+        int64_t t1 = mono_ns();
+        if (durations)
+            durations[k] = t1 - t0;
+        if (rc != BMSRIG_OK)
+            return rc;
+        if (period) {
+            next += period;
+            if (t1 > next)
+                (*overruns)++;
+            else
+                sleep_until(next);
+        }
+    }
+    return BMSRIG_OK;
+}
+
+int bench_mpsse_run(int argc, char **argv)
+{
+    const char *rig = "hw/boards/emulated.lua";
+    long ticks = 2000;
+    double rate = 0, seconds = 0.25;
+    static const struct option opts[] = {
+        { "rig", required_argument, NULL, 'r' }, { "ticks", required_argument, NULL, 't' },
+        { "rate", required_argument, NULL, 'R' }, { "seconds", required_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 } };
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rig = optarg; break;
+        case 't': {
+            double n;
+            if (cli_parse_whole(&cmd_bench, "--ticks", optarg, 1, 1e15, &n))
+                return CLI_EXIT_USAGE;
+            ticks = (long)n;
+            break;
+        }
+        case 'R':   /* Hz */
+            if (cli_parse_number_above(&cmd_bench, "--rate", optarg, 0, 1e6, &rate))
+                return CLI_EXIT_USAGE;
+            break;
+        case 's':
+            if (cli_parse_number_above(&cmd_bench, "--seconds", optarg, 0, 86400, &seconds))
+                return CLI_EXIT_USAGE;
+            break;
+        default: return cli_usage_error(&cmd_bench, "unknown option");
+        }
+    }
+    /* At least one tick period inside the run: this also keeps the period (1/rate, at most
+     * 86400 s) far inside int64 nanoseconds. */
+    if (rate > 0 && rate * seconds < 1.0)
+        return cli_usage_error(&cmd_bench, "--rate: %g Hz gives no tick in --seconds %g (need "
+                                           "--rate >= 1/--seconds)", rate, seconds);
+    if (optind < argc)
+        return cli_usage_error(&cmd_bench, "unexpected argument '%s'", argv[optind]);
+    rig_hw_signals_install();
+    struct rig_hw *hw;
+    char err[512];
+    int rc = rig_hw_open_file(&hw, rig, err, sizeof err);
+    if (rc != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bench: %s\n", err);
+        return rc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+    }
+    const struct board *b = rig_hw_board(hw);
+    uint64_t tick = 0, over = 0;
+    struct rig_hw_stats s0, s1;
+    int exit_code = CLI_EXIT_PASS;
+    if (rate > 0) {
+        /* one paced run at the given rate (also how a long real-time run is reproduced) */
+        uint64_t n = (uint64_t)ceil(rate * seconds);
+        rig_hw_get_stats(hw, &s0);
+        rc = paced(hw, b, rate, n, &tick, &over, NULL);
+        rig_hw_get_stats(hw, &s1);
+        if (rc == BMSRIG_OK)
+            printf("{\"bench\":\"mpsse\",\"rig\":\"%s\",\"channels\":%d,\"rate_hz\":%g,"
+                   "\"ticks\":%llu,\"overruns\":%llu,\"usb_writes_per_tick\":%.3f,"
+                   "\"bytes_per_tick_max\":%zu}\n", b->name, b->nchannels, rate,
+                   (unsigned long long)n, (unsigned long long)over,
+                   (double)(s1.usb_writes - s0.usb_writes) / (double)n, s1.max_bytes);
+    } else {
+        int64_t *dur = calloc((size_t)ticks, sizeof *dur);
+        if (!dur) {
+            rig_hw_close(hw);
+            return CLI_EXIT_RIG;
+        }
+        rig_hw_get_stats(hw, &s0);
+        rc = paced(hw, b, 0, (uint64_t)ticks, &tick, &over, dur);
+        rig_hw_get_stats(hw, &s1);
+        if (rc == BMSRIG_OK) {
+            qsort(dur, (size_t)ticks, sizeof *dur, cmp_i64);
+            double p50 = (double)dur[ticks / 2] / 1e3, p99 = (double)dur[ticks * 99 / 100] / 1e3;
+            double wpt = (double)(s1.usb_writes - s0.usb_writes) / (double)ticks;
+            double bpt = (double)(s1.usb_bytes - s0.usb_bytes) / (double)ticks;
+            printf("{\"bench\":\"mpsse\",\"rig\":\"%s\",\"channels\":%d,\"faults\":%d,"
+                   "\"ticks\":%ld,\"usb_writes_per_tick\":%.3f,\"bytes_per_tick_avg\":%.1f,"
+                   "\"bytes_per_tick_max\":%zu,\"tick_us_p50\":%.1f,\"tick_us_p99\":%.1f,"
+                   "\"rates\":[", b->name, b->nchannels, b->nfaults, ticks, wpt, bpt,
+                   s1.max_bytes, p50, p99);
+            static const double rates[] = { 100, 250, 500, 1000, 2000, 5000, 10000, 20000, 50000 };
+            double best = 0;
+            for (size_t k = 0; k < sizeof rates / sizeof rates[0] && rc == BMSRIG_OK; k++) {
+                uint64_t n = (uint64_t)ceil(rates[k] * seconds);
+                rc = paced(hw, b, rates[k], n, &tick, &over, NULL);
+                if (rc != BMSRIG_OK)
+                    break;
+                printf("%s{\"hz\":%g,\"ticks\":%llu,\"overruns\":%llu}", k ? "," : "", rates[k],
+                       (unsigned long long)n, (unsigned long long)over);
+                if (over == 0)
+                    best = rates[k];
+                else
+                    break;
+            }
+            printf("],\"max_rate_hz_without_overrun\":%g}\n", best);
+        }
+        free(dur);
+    }
+    fflush(stdout);
+    int signo = 0;
+    if (rc == BMSRIG_ERR_STATE && rig_hw_interrupted(&signo)) {
+        fprintf(stderr, "bmsrig bench: interrupted by signal %d; putting the bench in its safe "
+                        "state\n", signo);
+        exit_code = CLI_EXIT_INTERRUPTED;
+    } else if (rc != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bench: rig fault: USB write to FTDI %s failed at tick %llu "
+                        "(unplugged?); attempting the safe state\n", b->ftdi.serial,
+                (unsigned long long)tick);
+        exit_code = CLI_EXIT_RIG;
+    }
+    rig_hw_close(hw);   /* safe state first, always */
+    return exit_code;
+}

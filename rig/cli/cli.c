@@ -1,0 +1,165 @@
+/* cli.c: the bmsrig command registry, top-level help and dispatch. */
+#include "rig/cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rig/util/log.h"
+
+/* Explicit registry: the order is the order `bmsrig --help` lists them in. */
+static const struct cli_command *const commands[] = {
+    &cmd_decode,
+    &cmd_version,
+    &cmd_selftest,
+    &cmd_run,
+    &cmd_bms,
+    &cmd_sim,
+    &cmd_bench,
+    &cmd_esc,
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
+
+static void print_main_help(FILE *out)
+{
+    fputs("usage: bmsrig [-v] COMMAND [OPTIONS] [ARGS]\n"
+          "\n"
+          "Hardware-in-the-loop BMS simulator and test rig for Xiaomi M365-family scooter\n"
+          "controllers.\n"
+          "\n"
+          "commands:\n", out);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+    fputs("  help CMD   show the options of one command\n"
+          "\n"
+          "global options:\n"
+          "  -v         more diagnostics on stderr (repeat for debug)\n"
+          "\n"
+          "exit codes: 0 passed, 1 a scenario failed, 2 bad input, 3 rig fault, 4 interrupted\n",
+          out);
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "bmsrig %s: ", cmd->name);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n(see 'bmsrig help %s')\n", cmd->name);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+/* lo_open: lo itself is out of range, (lo, hi]; else lo..hi. */
+static int parse_number(const struct cli_command *cmd, const char *opt, const char *text,
+                        double lo, double hi, bool whole, bool lo_open, double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    bool above_lo = lo_open ? v > lo : v >= lo;
+    if (end == text || *end || errno || !(above_lo && v <= hi) || (whole && v != floor(v))) {
+        if (lo_open)
+            return cli_usage_error(cmd, "%s: '%s' is not a %s in (%.15g, %.15g]", opt, text,
+                                   whole ? "whole number" : "number", lo, hi);
+        return cli_usage_error(cmd, "%s: '%s' is not a %s in %.15g..%.15g", opt, text,
+                               whole ? "whole number" : "number", lo, hi);
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_parse_number(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                     double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, false, false, out);
+}
+
+int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *text, double lo,
+                    double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, true, false, out);
+}
+
+int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const char *text,
+                           double lo, double hi, double *out)
+{
+    return parse_number(cmd, opt, text, lo, hi, false, true, out);
+}
+
+int cli_main(int argc, char **argv)
+{
+    int verbosity = 0;
+    int i = 1;
+    while (i < argc && argv[i][0] == '-') {
+        if (strcmp(argv[i], "-v") == 0) {
+            verbosity++;
+        } else if (strcmp(argv[i], "-vv") == 0) {
+            verbosity += 2;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            print_main_help(stdout);
+            return CLI_EXIT_PASS;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            return cmd_version.run(1, (char *[]){ (char *)"version", NULL });
+        } else {
+            fprintf(stderr, "bmsrig: unknown option '%s'\n", argv[i]);
+            print_main_help(stderr);
+            return CLI_EXIT_USAGE;
+        }
+        i++;
+    }
+    if (verbosity > 0)
+        log_set_level(verbosity >= 2 ? LOG_DBG : LOG_INFO);
+    if (i >= argc) {
+        print_main_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            print_main_help(stdout);
+            return CLI_EXIT_PASS;
+        }
+        const struct cli_command *c = find_command(argv[i + 1]);
+        if (!c) {
+            fprintf(stderr, "bmsrig: no command '%s'\n", argv[i + 1]);
+            return CLI_EXIT_USAGE;
+        }
+        fputs(c->usage, stdout);
+        return CLI_EXIT_PASS;
+    }
+    const struct cli_command *c = find_command(argv[i]);
+    if (!c) {
+        fprintf(stderr, "bmsrig: no command '%s'\n", argv[i]);
+        print_main_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    if (cli_wants_help(argc - i, argv + i)) {
+        fputs(c->usage, stdout);
+        return CLI_EXIT_PASS;
+    }
+    return c->run(argc - i, argv + i);
+}

@@ -1,0 +1,63 @@
+/* cmd_bench.c: `bmsrig bench TARGET`: the benchmarks, machine-readable (JSON) output. */
+#include <stdio.h>
+#include <string.h>
+
+#include "rig/cli/bench.h"
+#include "rig/cli/bench_bms.h"
+#include "rig/cli/bench_mpsse.h"
+#include "rig/cli/cli.h"
+
+/* One line per benchmark target; other targets (mpsse) append here. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} targets[] = {
+    { "sim", bench_sim_run },
+    { "bms", bench_bms_run },
+    { "mpsse", bench_mpsse_run },
+};
+
+static int run(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse)");
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
+        if (strcmp(argv[1], targets[i].name) == 0)
+            return targets[i].run(argc - 1, argv + 1);
+    return cli_usage_error(&cmd_bench, "no benchmark '%s'", argv[1]);
+}
+
+const struct cli_command cmd_bench = {
+    .name = "bench",
+    .summary = "benchmarks with JSON output (sim, bms, mpsse)",
+    .usage =
+        "usage: bmsrig bench TARGET [OPTIONS]\n"
+        "\n"
+        "Runs a benchmark and prints JSON on stdout.\n"
+        "\n"
+        "targets:\n"
+        "  sim [--cell NAME] [--pack SxPp] [--seconds S] [--no-callgrind]\n"
+        "      pack model throughput on one core (thread CPU clock) at a 1 ms step: cell-steps\n"
+        "      per second, ns per cell-step, real-time factor, for 10s3p and 16s8p (or --pack);\n"
+        "      instructions per cell-step from valgrind's callgrind when it is installed.\n"
+        "      --seconds S sets the minimum measured CPU time per pack (default 1).\n"
+        "  bms [--polls N] [--profile NAME]\n"
+        "      poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
+        "      process: N polls (default 10000) of 12 bytes at word 0x30, one at a time, the\n"
+        "      reply-latency model off; p50/p99/max in us from just before the request's\n"
+        "      write() to the reply's last byte read. Goal p99 <= 100 us. Exit 1 if a poll\n"
+        "      went unanswered (200 ms).\n"
+        "  mpsse [--rig FILE] [--ticks N] [--rate HZ] [--seconds S]\n"
+        "      the hardware path: drives every channel of the bench (default\n"
+        "      hw/boards/emulated.lua) with a new value each tick and toggles its fault lines;\n"
+        "      USB writes per tick, bytes per tick (average, max), tick time p50/p99 over\n"
+        "      --ticks back-to-back ticks (default 2000), then paced runs of --seconds\n"
+        "      (default 0.25) at 100 Hz .. 50 kHz with absolute deadlines, stopping at the\n"
+        "      first rate with an overrun: max_rate_hz_without_overrun is the last clean one.\n"
+        "      With --rate HZ only one paced run at that rate (0 < HZ <= 1e6, and at least\n"
+        "      one tick in --seconds: HZ * S >= 1; 0 < S <= 86400). On the emulated board:\n"
+        "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
+        "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
+        "      USB error), 4 interrupted (the bench is put in its safe state).\n",
+    .run = run,
+};

@@ -1,0 +1,675 @@
+/* cmd_bms.c: `bmsrig bms`: a standalone fake BMS in real time on a serial device or a new pty,
+ * answering a controller's polls from the BMS model, which reads the pack model (issue 3)
+ * stepped in real time with a constant load, or a static pack state (--cell-v). With
+ * --scenario the scenario engine runs instead, the controller on the port being the device under
+ * test (the same path as `bmsrig run` with a bench's serial lines: dut_serial + scenario_run). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rig/line/capture.h"
+#include "rig/offline/cellfile.h"
+#include "rig/cli/cli.h"
+#include "rig/scenario/clock.h"
+#include "rig/line/dut_serial.h"
+#include "rig/line/endpoint.h"
+#include "rig/line/link.h"
+#include "rig/scenario/report.h"
+#include "rig/scenario/scenario.h"
+#include "rig/line/transport.h"
+#include "rig/scenario/watchdog.h"
+#include "sim/bms.h"
+#include "sim/pack.h"
+#include "sim/status.h"
+
+#define LOG_PREFIX "bms"
+#include "rig/util/log.h"
+
+static volatile sig_atomic_t g_stop;   /* set by the signal handler only */
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+}
+
+/* The live pack behind the BMS: stepped before each BMS tick with the load the switches allow,
+ * then read out into the BMS's input snapshot (what the scenario engine does per tick). */
+struct live_pack {
+    struct pack *pack;
+    struct bms *bms;
+    double load_a;          /* + = discharge, - = charge (a charger is then present) */
+    int64_t last_us;
+};
+
+static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
+{
+    struct live_pack *lp = user;
+    double dt = (double)(now_us - lp->last_us) * 1e-6;
+    lp->last_us = now_us;
+    if (dt > 0) {
+        double load = lp->load_a;
+        if ((load > 0 && !bms_discharge_enabled(lp->bms)) || (load < 0 && !bms_charge_enabled(lp->bms)))
+            load = 0;
+        for (unsigned g = 0; g < pack_series(lp->pack); g++)
+            pack_set_bleed(lp->pack, g, bms_bleed(lp->bms, g));
+        pack_step(lp->pack, dt, load);
+    }
+    in->ngroups = pack_series(lp->pack);
+    for (unsigned g = 0; g < in->ngroups && g < BMS_GROUPS_MAX; g++)
+        in->group_v[g] = pack_sense_voltage(lp->pack, g);
+    in->current_a = pack_current_a(lp->pack);
+    for (unsigned i = 0; i < BMS_NTC_MAX; i++) {
+        struct ntc_reading r;
+        unsigned n = i < pack_ntc_count(lp->pack) ? i : 0;
+        in->ntc_ohm[i] = pack_ntc_read(lp->pack, n, &r) == BMSRIG_OK ? r.r_ohm : NAN;
+    }
+    in->charger_present = lp->load_a < 0;
+    in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
+}
+
+static int add_fault(struct link *l, const char *spec)
+{
+    char name[64];
+    const char *eq = strchr(spec, '=');
+    size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
+    if (n >= sizeof(name))
+        n = sizeof(name) - 1;
+    memcpy(name, spec, n);
+    name[n] = '\0';
+    enum link_fault f;
+    if (link_fault_parse(name, &f) != BMSRIG_OK)
+        return cli_usage_error(&cmd_bms, "--fault: unknown fault '%s'", name);
+    double v = 1.0;
+    if (eq) {
+        char *end = NULL;
+        v = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end)
+            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, eq + 1);
+    }
+    if (link_fault_set(l, f, v) != BMSRIG_OK)
+        return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", name, v);
+    return 0;
+}
+
+/* What --scenario needs from the command line. */
+struct bms_scenario_args {
+    const char *path;
+    const char *port;              /* NULL with --pty */
+    const char *dash_port;         /* NULL, a device, or "pty" */
+    const char *log_path;
+    uint64_t seed;
+    double watchdog_s;             /* 0 = off */
+    struct scenario_overrides ov;
+};
+
+/* Scenario text on standard output, sanitised as in `bmsrig run` (report_put_safe): a name or
+ * message cannot drive the terminal. A field of a one-line item (a name, a unit, a position)
+ * loses its line breaks too, so that it cannot forge a line of its own (a verdict line); a
+ * message keeps them (a traceback's lines), each continuation line indented. */
+static void put_text(const char *s)
+{
+    report_put_safe(stdout, s, SIZE_MAX, false);
+}
+
+static void put_message(const char *s)
+{
+    for (const char *p = s ? s : ""; ; ) {
+        size_t n = strcspn(p, "\n");
+        report_put_safe(stdout, p, n, false);
+        if (!p[n])
+            break;
+        fputs("\n    ", stdout);   /* continuation lines indented: none reads as a verdict */
+        p += n + 1;
+    }
+}
+
+static void print_result(const char *name, const struct scenario_result *r)
+{
+    fputs("scenario ", stdout);
+    report_put_safe(stdout, name, SIZE_MAX, false);
+    printf(": %s after %.3f s (%llu tick overruns)\n", scenario_verdict_name(r->verdict),
+           r->sim_time_s, (unsigned long long)r->overruns);
+    for (size_t i = 0; i < r->nexpects; i++) {
+        const struct scenario_expect *x = &r->expects[i];
+        printf("  %-4s %9.3f s  ", x->pass ? "ok" : "FAIL", x->t_s);
+        put_text(x->what);
+        fputs(" (", stdout);
+        put_text(x->where);
+        fputs("): ", stdout);
+        put_text(x->observed ? x->observed : "");
+        if (!x->pass && x->message) {
+            fputs(": ", stdout);
+            put_message(x->message);
+        }
+        putchar('\n');
+    }
+    for (size_t i = 0; i < r->nmeasures; i++) {
+        const struct scenario_measure *m = &r->measures[i];
+        printf("  %-4s %9.3f s  measure ", m->pass ? "ok" : "FAIL", m->t_s);
+        put_text(m->name);
+        printf(" = %g ", m->value);
+        put_text(m->unit);
+        fputs(" (", stdout);
+        put_text(m->where);
+        fputs(")\n", stdout);
+    }
+    bool said = false;   /* a failed expectation already printed the reason */
+    for (size_t i = 0; r->message && i < r->nexpects; i++)
+        said = said || (!r->expects[i].pass && r->expects[i].message &&
+                         strcmp(r->expects[i].message, r->message) == 0);
+    if (r->verdict != SCENARIO_PASS && r->message && !said) {
+        fputs("  ", stdout);
+        put_message(r->message);
+        putchar('\n');
+    }
+    fflush(stdout);
+}
+
+/* The scenario's script in real time against the controller on the port: the engine builds
+ * the pack and BMS from the declaration (overridden by explicit options), its link faults and
+ * pack faults act on this fake BMS, and the verdict is the exit code. */
+static int run_scenario(const struct bms_scenario_args *a)
+{
+    /* Loading runs the file's top-level code: watched like the run itself (rig/scenario/watchdog.h). */
+    bool load_stuck = false;
+    struct scenario *sc = watchdog_load(a->path, a->watchdog_s, &load_stuck);
+    if (load_stuck) {
+        /* as `bmsrig run` reports it: a failed scenario named after its file; the loading
+         * thread owns what it touches and is left to itself */
+        char msg[WATCHDOG_MESSAGE_CAP];
+        watchdog_load_message(msg, sizeof(msg), a->path, a->watchdog_s);
+        struct scenario_result r;
+        scenario_result_init(&r);
+        r.verdict = SCENARIO_FAIL;
+        scenario_result_set_message(&r, msg);
+        print_result(a->path, &r);
+        scenario_result_clear(&r);
+        return scenario_verdict_exit(SCENARIO_FAIL);
+    }
+    if (!sc) {
+        fputs("bmsrig bms: out of memory\n", stderr);
+        return CLI_EXIT_RIG;
+    }
+    struct scenario_run_options ro;
+    scenario_run_options_default(&ro);
+    ro.clock = CLOCK_KIND_REALTIME;
+    ro.seed = a->seed;
+    ro.target = "serial";
+    ro.overrides = &a->ov;
+    ro.bus_log = a->log_path;
+    ro.interrupted = &g_stop;
+    char err[1024] = "";
+    if (scenario_check(sc, &ro, err, sizeof(err)) != BMSRIG_OK) {
+        /* before any port is opened */
+        fprintf(stderr, "bmsrig bms: --scenario: %s\n", err);
+        scenario_free(sc);
+        return CLI_EXIT_USAGE;
+    }
+    struct dut_serial *dut = NULL;
+    if (dut_serial_open(&dut, a->port ? a->port : "pty", a->dash_port ? a->dash_port : "", err,
+                        sizeof(err)) != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bms: %s\n", err);
+        scenario_free(sc);
+        return CLI_EXIT_RIG;
+    }
+    /* Handlers first: whoever reads the pty paths may signal us at once. */
+    struct sigaction sa, old_int, old_term;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    g_stop = 0;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
+    /* stdout: the pty paths first (one per line, BMS then dashboard), as without a scenario */
+    if (!a->port)
+        printf("%s\n", dut_serial_bms_path(dut));
+    if (a->dash_port && strcmp(a->dash_port, "pty") == 0)
+        printf("%s\n", dut_serial_dash_path(dut));
+    fflush(stdout);
+    fprintf(stderr, "bmsrig bms: controller BMS line on %s, dashboard line on %s\n",
+            dut_serial_bms_path(dut),
+            dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
+
+    ro.dut = dut;
+    struct scenario_result r;
+    scenario_result_init(&r);
+    /* In a thread of its own under the watchdog, as in `bmsrig run` (the controller's serial
+     * lines count as a device: a hang outside the script is a rig fault). */
+    enum scenario_phase stuck_in = SCENARIO_PHASE_SETUP;
+    bool finished = watchdog_run(sc, &ro, a->watchdog_s, true, &r, &stuck_in);
+    enum scenario_verdict v = r.verdict;
+    print_result(scenario_name(sc), &r);
+    if (!finished) {
+        /* The scenario's thread is stuck inside a call and still uses the scenario and the
+         * serial lines: nothing may be freed or closed under it. Leave without cleanup (the
+         * kernel closes the lines). A thread stuck in its script holds no stdio lock, so the
+         * bus log can be flushed first; one stuck in an engine tick might. */
+        fprintf(stderr, "bmsrig bms: a stuck thread left running; exiting without cleanup\n");
+        if (stuck_in == SCENARIO_PHASE_SCRIPT)
+            fflush(NULL);
+        else {
+            fflush(stdout);
+            fflush(stderr);
+        }
+        _exit(scenario_verdict_exit(v));
+    }
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    fprintf(stderr, "bmsrig bms: %s: %llu bytes in, %llu bytes out\n", dut_serial_bms_path(dut),
+            (unsigned long long)dut_serial_bytes_in(dut),
+            (unsigned long long)dut_serial_bytes_out(dut));
+    dut_serial_close(dut);
+    scenario_result_clear(&r);
+    scenario_free(sc);
+    return scenario_verdict_exit(v);
+}
+
+static int run_bms(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "port", required_argument, NULL, 'p' },
+        { "pty", no_argument, NULL, 'P' },
+        { "profile", required_argument, NULL, 'f' },
+        { "profile-file", required_argument, NULL, 'F' },
+        { "soc", required_argument, NULL, 's' },
+        { "cell-v", required_argument, NULL, 'c' },
+        { "cell", required_argument, NULL, 'C' },
+        { "pack", required_argument, NULL, 'K' },
+        { "temp", required_argument, NULL, 't' },
+        { "current", required_argument, NULL, 'i' },
+        { "latency", required_argument, NULL, 'l' },
+        { "seed", required_argument, NULL, 'S' },
+        { "log", required_argument, NULL, 'L' },
+        { "duration", required_argument, NULL, 'd' },
+        { "fault", required_argument, NULL, 'x' },
+        { "baud", required_argument, NULL, 'b' },
+        { "wake", required_argument, NULL, 'w' },
+        { "no-noise", no_argument, NULL, 'N' },
+        { "scenario", required_argument, NULL, 'Z' },
+        { "dash-port", required_argument, NULL, 'D' },
+        { "dash-pty", no_argument, NULL, 'Y' },
+        { "watchdog", required_argument, NULL, 'W' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
+    const char *latency = "recorded", *cell_name = "lg_m26", *pack_name = NULL;
+    bool use_pty = false, no_noise = false;
+    double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
+    double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
+    bool set_watchdog = false;
+    const char *faults[32];
+    size_t nfaults = 0;
+    const char *scenario_path = NULL, *dash_port = NULL;
+    const char *not_with_scenario = NULL;   /* an option --scenario cannot honour */
+    bool set_profile = false, set_cell = false, set_soc = false, set_temp = false;
+    int c, e;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': port = optarg; break;
+        case 'P': use_pty = true; break;
+        case 'f': profile_name = optarg; set_profile = true; break;
+        case 'F': profile_file = optarg; not_with_scenario = "--profile-file"; break;
+        case 's':
+            if ((e = cli_parse_number(&cmd_bms, "--soc", optarg, 0, 100, &soc))) return e;
+            set_soc = true;
+            break;
+        case 'c':
+            if ((e = cli_parse_number(&cmd_bms, "--cell-v", optarg, 0, 5, &cell))) return e;
+            not_with_scenario = "--cell-v";
+            break;
+        case 't':
+            if ((e = cli_parse_number(&cmd_bms, "--temp", optarg, -40, 120, &temp))) return e;
+            set_temp = true;
+            break;
+        case 'i':
+            if ((e = cli_parse_number(&cmd_bms, "--current", optarg, -200, 200, &current))) return e;
+            not_with_scenario = "--current";
+            break;
+        case 'd':
+            if ((e = cli_parse_number(&cmd_bms, "--duration", optarg, 0, 1e7, &duration))) return e;
+            not_with_scenario = "--duration";
+            break;
+        case 'b':
+            if ((e = cli_parse_whole(&cmd_bms, "--baud", optarg, 1200, 921600, &baud))) return e;
+            not_with_scenario = "--baud";
+            break;
+        case 'S': if ((e = cli_parse_whole(&cmd_bms, "--seed", optarg, 0, 9e15, &seed))) return e; break;
+        case 'w':
+            if ((e = cli_parse_number(&cmd_bms, "--wake", optarg, 0, 60000, &wake_ms))) return e;
+            not_with_scenario = "--wake";
+            break;
+        case 'l': latency = optarg; not_with_scenario = "--latency"; break;
+        case 'C': cell_name = optarg; set_cell = true; break;
+        case 'K': pack_name = optarg; break;
+        case 'L': log_path = optarg; break;
+        case 'N': no_noise = true; not_with_scenario = "--no-noise"; break;
+        case 'Z': scenario_path = optarg; break;
+        case 'D': dash_port = optarg; break;
+        case 'Y': dash_port = "pty"; break;
+        case 'W':
+            if ((e = cli_parse_number(&cmd_bms, "--watchdog", optarg, 0, 1e6, &watchdog_s)))
+                return e;
+            if (watchdog_s > 0 && watchdog_s < WATCHDOG_MIN_S)
+                return cli_usage_error(&cmd_bms, "--watchdog: %g s is below %g s (0 turns the "
+                                                 "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
+            set_watchdog = true;
+            break;
+        case 'x':
+            not_with_scenario = "--fault";
+            if (nfaults == sizeof(faults) / sizeof(faults[0]))
+                return cli_usage_error(&cmd_bms, "--fault: too many");
+            faults[nfaults++] = optarg;
+            break;
+        case ':': return cli_usage_error(&cmd_bms, "option '%s' needs a value", argv[optind - 1]);
+        default: return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
+    if (!!port == use_pty)
+        return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
+    if (dash_port && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--dash-port/--dash-pty: only with --scenario (the "
+                                         "dashboard line is read for the scenario's "
+                                         "expectations)");
+    if (set_watchdog && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--watchdog: only with --scenario (it watches the "
+                                         "scenario's script)");
+    if (scenario_path && not_with_scenario)
+        return cli_usage_error(&cmd_bms, "%s: not with --scenario (the scenario drives the "
+                                         "load, the line and its faults)", not_with_scenario);
+
+    /* profile */
+    struct bms_profile prof;
+    char err[256] = "";
+    if (profile_file) {
+        FILE *pf = fopen(profile_file, "r");
+        if (!pf) {
+            fprintf(stderr, "bmsrig bms: --profile-file %s: %s\n", profile_file, strerror(errno));
+            return CLI_EXIT_USAGE;
+        }
+        const size_t cap = 65536;
+        char *text = malloc(cap);
+        size_t n = text ? fread(text, 1, cap, pf) : 0;
+        int rerr = ferror(pf) ? errno : 0;
+        fclose(pf);
+        if (!text)
+            return CLI_EXIT_RIG;
+        if (rerr) {
+            fprintf(stderr, "bmsrig bms: --profile-file %s: %s\n", profile_file, strerror(rerr));
+            free(text);
+            return CLI_EXIT_USAGE;
+        }
+        bms_profile_defaults(&prof);
+        int prc = n == cap ? BMSRIG_ERR_PARSE
+                           : bms_profile_parse(&prof, text, n, profile_file, err, sizeof(err));
+        if (n == cap)
+            snprintf(err, sizeof(err), "%s: larger than 64 KiB", profile_file);
+        free(text);
+        if (prc != BMSRIG_OK || bms_profile_validate(&prof, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig bms: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+    } else if (bms_profile_builtin(profile_name, &prof, err, sizeof(err)) != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bms: --profile: %s (built in:", err);
+        for (size_t i = 0; i < bms_profile_builtin_count(); i++)
+            fprintf(stderr, " %s", bms_profile_builtin_name(i));
+        fprintf(stderr, ")\n");
+        return CLI_EXIT_USAGE;
+    }
+    if (scenario_path) {
+        /* Explicit options win over the declaration; check them here so that a bad one is
+         * named as the option, not as the scenario. */
+        struct cell_params cp;
+        if (cellfile_load(cell_name, &cp, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig bms: --cell: %s\n", err);
+            return CLI_EXIT_USAGE;
+        }
+        struct pack_config pc;
+        if (pack_name && pack_config_preset(&pc, pack_name, &cp) != BMSRIG_OK)
+            return cli_usage_error(&cmd_bms, "--pack: expected SxPp (S <= 16, P <= 8), got '%s'",
+                                   pack_name);
+        struct bms_scenario_args a = {
+            .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
+            .seed = (uint64_t)seed, .watchdog_s = watchdog_s,
+            .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
+                    .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
+                    .temp_c = set_temp ? temp : NAN },
+        };
+        return run_scenario(&a);
+    }
+    if (!isnan(wake_ms))
+        prof.wake_silence_ms = wake_ms;
+
+    struct link_config lc;
+    link_config_default(&lc);
+    lc.baud = (uint32_t)baud;
+    lc.seed = (uint64_t)seed;
+    if (strcmp(latency, "off") == 0) {
+        lc.latency = LINK_LATENCY_OFF;
+    } else if (strcmp(latency, "recorded") == 0) {
+        lc.latency = LINK_LATENCY_RECORDED;
+    } else if (strncmp(latency, "fixed:", 6) == 0) {
+        double us;
+        if ((e = cli_parse_number(&cmd_bms, "--latency fixed:US", latency + 6, 0, 1e7, &us)))
+            return e;
+        lc.latency = LINK_LATENCY_FIXED;
+        lc.fixed_latency_us = (int64_t)us;
+    } else {
+        return cli_usage_error(&cmd_bms, "--latency: expected off, recorded or fixed:US, got '%s'",
+                               latency);
+    }
+
+    struct bms *b = bms_new(&prof, (uint64_t)seed);
+    struct link *l = b ? link_new(&lc, b) : NULL;
+    if (!b || !l) {
+        fprintf(stderr, "bmsrig bms: cannot create the BMS model (out of memory or bad profile)\n");
+        link_free(l);
+        bms_free(b);
+        return CLI_EXIT_RIG;
+    }
+    int rc = CLI_EXIT_PASS;
+    struct live_pack lp = { .bms = b, .load_a = current };
+    for (size_t i = 0; i < nfaults; i++)
+        if ((rc = add_fault(l, faults[i])) != 0)
+            goto out_model;
+    bms_set_noise(b, !no_noise);
+    bms_set_soc(b, soc);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &prof, isnan(cell) ? 3.7 : cell, temp);   /* pack read-outs replace it */
+    in.current_a = current;
+    in.charger_present = current < 0;
+
+    /* the pack model, unless a static pack was asked for with --cell-v */
+    if (isnan(cell)) {
+        struct cell_params cp;
+        if (cellfile_load(cell_name, &cp, err, sizeof(err)) != BMSRIG_OK) {
+            fprintf(stderr, "bmsrig bms: --cell: %s\n", err);
+            rc = CLI_EXIT_USAGE;
+            goto out_model;
+        }
+        char def[16];
+        snprintf(def, sizeof(def), "%us%up", prof.series, prof.parallel > 8 ? 8 : prof.parallel);
+        struct pack_config pc;
+        if (pack_config_preset(&pc, pack_name ? pack_name : def, &cp) != BMSRIG_OK) {
+            rc = cli_usage_error(&cmd_bms, "--pack: expected SxPp (S <= 16, P <= 8), got '%s'",
+                                 pack_name ? pack_name : def);
+            goto out_model;
+        }
+        pc.soc0 = soc / 100.0;
+        pc.temp0_c = temp;
+        pc.seed = (uint64_t)seed;
+        if (pc.series != prof.series)
+            br_warn("pack has %u groups, profile %s expects %u", pc.series, prof.name, prof.series);
+        lp.pack = pack_new(&pc);
+        if (!lp.pack) {
+            fprintf(stderr, "bmsrig bms: cannot create the pack model\n");
+            rc = CLI_EXIT_USAGE;
+            goto out_model;
+        }
+        live_refresh(&lp, 0, &in);
+    } else if (pack_name) {
+        rc = cli_usage_error(&cmd_bms, "--pack needs the pack model: drop --cell-v");
+        goto out_model;
+    }
+
+    FILE *log = NULL;
+    if (log_path) {
+        log = fopen(log_path, "w");
+        if (!log) {
+            fprintf(stderr, "bmsrig bms: --log %s: %s\n", log_path, strerror(errno));
+            rc = CLI_EXIT_USAGE;
+            goto out_model;
+        }
+        const char *comments[] = { "source: bmsrig bms (fake BMS); t_s = seconds from start",
+                                   "profile: see docs/bms.md" };
+        capture_write_header(log, comments, 2);
+    }
+
+    struct transport t;
+    int trc = use_pty ? transport_open_pty(&t) : transport_open_serial(&t, port, (uint32_t)baud);
+    if (trc != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig bms: %s: %s\n", use_pty ? "cannot create a pty" : port,
+                trc == BMSRIG_ERR_ARG ? "unsupported baud rate" : strerror(errno));
+        rc = trc == BMSRIG_ERR_ARG ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
+        goto out_log;
+    }
+    /* Handlers first: whoever reads the pty path may signal us at once. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    g_stop = 0;
+
+    if (use_pty) {
+        printf("%s\n", t.path);
+        fflush(stdout);
+    }
+
+    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
+    struct endpoint_stats st;
+    int erc = endpoint_run(&ec, &t, b, l, &in, lp.pack ? live_refresh : NULL, &lp, &g_stop, &st);
+    const struct link_stats *ls = link_stats(l);
+    const struct bms_counters *bc = bms_counters(b);
+    fprintf(stderr,
+            "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors), %llu replies, "
+            "%llu silent, %llu ignored (other address %llu, unknown command %llu, bad range %llu), "
+            "%llu tick overruns\n",
+            t.path, (unsigned long long)st.bytes_in, (unsigned long long)ls->frames_heard,
+            (unsigned long long)ls->decode_errors, (unsigned long long)ls->replies,
+            (unsigned long long)bc->silent,
+            (unsigned long long)(bc->other_addr + bc->unknown_cmd + bc->bad_range),
+            (unsigned long long)bc->other_addr, (unsigned long long)bc->unknown_cmd,
+            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns);
+    transport_close(&t);
+    if (erc != BMSRIG_OK)
+        rc = CLI_EXIT_RIG;
+    else if (g_stop)
+        rc = CLI_EXIT_INTERRUPTED;
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+out_log:
+    if (log && fclose(log) != 0) {
+        fprintf(stderr, "bmsrig bms: --log %s: %s\n", log_path, strerror(errno));
+        if (rc == CLI_EXIT_PASS)
+            rc = CLI_EXIT_RIG;
+    }
+out_model:
+    pack_free(lp.pack);
+    link_free(l);
+    bms_free(b);
+    return rc;
+}
+
+const struct cli_command cmd_bms = {
+    .name = "bms",
+    .summary = "fake BMS in real time on a serial device or a new pty",
+    .usage =
+        "usage: bmsrig bms (--port DEV | --pty) [--profile NAME | --profile-file FILE]\n"
+        "                  [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C] [--current A]\n"
+        "                  [--cell-v V] [--latency MODEL]\n"
+        "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
+        "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
+        "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
+        "                  [--log FILE] [--seed N] [--watchdog S]\n"
+        "\n"
+        "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
+        "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
+        "model, stepped in real time with a constant load (--current) that the BMS's switches\n"
+        "can cut; --cell-v holds a static pack instead.\n"
+        "\n"
+        "transport (exactly one):\n"
+        "  --port DEV        a serial device, raw 8N1, no flow control (--baud N, default 115200)\n"
+        "  --pty             a new pseudo-terminal; its path is printed on standard output\n"
+        "\n"
+        "pack and BMS:\n"
+        "  --profile NAME    built-in profile: m365_stock (default), pro_stock, pro2_fw126,\n"
+        "                    pro2_latest, happy_bms, generic_12s (docs/bms.md)\n"
+        "  --profile-file F  a profile text file ('base NAME' may start from a built-in one)\n"
+        "  --cell NAME       cell parameter set, fixtures/cells/NAME.cell (default lg_m26)\n"
+        "  --pack SxPp       pack topology (default: the profile's series x parallel, P <= 8)\n"
+        "  --soc PCT         pack and coulomb counter state of charge (default 50)\n"
+        "  --temp C          pack and ambient temperature (default 25)\n"
+        "  --current A       constant load, + = discharge; negative = a charger pushing that\n"
+        "                    current (default 0)\n"
+        "  --cell-v V        no pack model: every group held at V (noise only), thermistors at\n"
+        "                    --temp, current --current\n"
+        "  --wake MS         power-up silence after the first request (profile default 590)\n"
+        "  --no-noise        ADC noise off\n"
+        "\n"
+        "line:\n"
+        "  --latency MODEL   off | recorded (default: median 0.21 ms, 30 % late up to 35 ms) |\n"
+        "                    fixed:US\n"
+        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid (on/off);\n"
+        "                    reply_delay=SECONDS; corrupt_checksum=P, truncate=P, garbage=P\n"
+        "                    (probability per reply); bit_errors=BER (both wires)\n"
+        "  --seed N          seed for noise, latency and faults (default 1)\n"
+        "\n"
+        "scenario (docs/bms.md, docs/scenarios.md):\n"
+        "  --scenario FILE   run a scenario file in real time with the controller on the port as\n"
+        "                    the device under test: the fake BMS's pack and profile come from its\n"
+        "                    declaration (pack = {cell, series, parallel, soc, temp_c}, bms =),\n"
+        "                    its faults act on this BMS's line and pack, and the command exits\n"
+        "                    with the scenario's verdict when the script ends. Options given\n"
+        "                    explicitly win over the declaration, field by field: --profile,\n"
+        "                    --cell, --pack, --soc, --temp. --log writes the bus log; --seed is\n"
+        "                    the run seed. --profile-file, --cell-v, --current, --latency,\n"
+        "                    --fault, --wake, --no-noise, --baud and --duration are refused\n"
+        "                    (the scenario drives the load, the line and its faults)\n"
+        "  --dash-port DEV   the controller's dashboard line (only with --scenario): its error\n"
+        "                    and speed words are polled there. Without a dashboard line,\n"
+        "                    expectations on them skip the scenario (with the reason)\n"
+        "  --dash-pty        the same on a new pty; its path is printed after the BMS one\n"
+        "  --watchdog S      wall-clock watchdog, S >= 0.1 (default 60; 0 = off), as in\n"
+        "                    'bmsrig run': a scenario that makes no progress for S seconds (no\n"
+        "                    engine tick, no return from its script: stuck inside a C call\n"
+        "                    such as a string pattern match, which the instruction budget\n"
+        "                    cannot stop) fails with a message naming its file (rig fault,\n"
+        "                    exit 3, when an engine tick hangs on the serial lines); a file\n"
+        "                    whose loading is stuck as long fails the same way. With or\n"
+        "                    without it, a scenario still stuck 1 s after SIGINT/SIGTERM is\n"
+        "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
+        "                    verdict is printed the process exits without cleanup (_exit)\n"
+        "\n"
+        "output:\n"
+        "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"
+        "                    flushed and closed on SIGINT/SIGTERM\n"
+        "  --duration S      stop after S seconds (default: run until interrupted)\n"
+        "\n"
+        "exit status: 0 stopped after --duration; 4 interrupted by SIGINT/SIGTERM (the normal\n"
+        "end of an open-ended run); 2 bad options or profile; 3 device or pty error.\n"
+        "With --scenario, the scenario's verdict: 0 pass or skip (the verdict line says\n"
+        "which), 1 fail, 2 bad scenario (file:line) or options, 3 rig fault, 4 interrupted\n",
+    .run = run_bms,
+};

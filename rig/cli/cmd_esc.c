@@ -1,0 +1,455 @@
+/* cmd_esc.c: `bmsrig esc`: the virtual controller as its own process in real time on a serial
+ * device or pty (BMS line, optional dashboard line), and --show-params for its parameter table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_PREFIX "esc"
+#include "rig/line/capture.h"
+#include "rig/cli/cli.h"
+#include "rig/util/log.h"
+#include "rig/line/transport.h"
+#include "sim/esc.h"
+#include "sim/frame.h"
+#include "sim/status.h"
+
+#define PROFILE_MAX_BYTES (256 * 1024)
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+/* ---- parameters --------------------------------------------------------------------------- */
+
+/* Reads `path` whole and applies it to `p`; errors go to stderr as path:line: reason. */
+static int load_profile(const char *path, struct esc_params *p)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bmsrig esc: %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    char *buf = malloc(PROFILE_MAX_BYTES);
+    if (!buf) {
+        fclose(f);
+        return CLI_EXIT_RIG;
+    }
+    size_t n = fread(buf, 1, PROFILE_MAX_BYTES, f);
+    bool too_big = n == PROFILE_MAX_BYTES;
+    int rerr = ferror(f) ? errno : 0;
+    fclose(f);
+    if (rerr) {
+        fprintf(stderr, "bmsrig esc: %s: %s\n", path, strerror(rerr));
+        free(buf);
+        return CLI_EXIT_USAGE;
+    }
+    if (too_big) {
+        fprintf(stderr, "bmsrig esc: %s: larger than %d bytes\n", path, PROFILE_MAX_BYTES);
+        free(buf);
+        return CLI_EXIT_USAGE;
+    }
+    unsigned line = 0;
+    char err[200];
+    int rc = esc_params_apply_text(p, buf, n, &line, err, sizeof(err));
+    free(buf);
+    if (rc != BMSRIG_OK) {
+        fprintf(stderr, "%s:%u: %s\n", path, line, err);
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_PASS;
+}
+
+static void show_params(FILE *out, const struct esc_params *p)
+{
+    fprintf(out, "# bmsrig esc parameters, model %s\n", esc_model_name(p->model));
+    fprintf(out, "# grade: S sourced, D derived (recordings, stock firmware), I inferred; "
+                 "* = changed by the profile\n");
+    fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "name", "value", "unit", "grade", "source");
+    for (int i = 0; i < ESC_P_COUNT; i++) {
+        const struct esc_param_info *pi = esc_param_info(i);
+        char grade[3] = { pi->grade[p->model], p->overridden[i] ? '*' : ' ', '\0' };
+        char val[32];
+        if (strcmp(pi->unit, "hex") == 0)
+            snprintf(val, sizeof(val), "0x%04X", (unsigned)p->v[i]);
+        else
+            snprintf(val, sizeof(val), "%.6g", p->v[i]);
+        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade, pi->source);
+    }
+    fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "bms_default_serial", "3GA0016A1A0001", "text",
+            "D", "BMS serial that raises error 23 (string in DRV130-143)");
+}
+
+/* ---- the real-time run ---------------------------------------------------------------------- */
+
+struct rt {
+    struct transport tr[2];     /* per enum esc_line (rig/line/transport.h, raw 115200 8N1) */
+    bool open[2];
+    FILE *log;
+    struct frame_decoder logdec[2];
+    double log_t_s;
+    enum esc_line log_line;
+    uint64_t write_short;       /* bytes the OS did not take */
+    int io_errno;
+};
+
+static const char *const rx_line_name[2] = { "bms_tx", "dash_rx" };
+
+static void on_log_frame(void *user, const struct frame_event *ev)
+{
+    struct rt *rt = user;
+    if (!rt->log || ev->kind == FRAME_EV_TRUNCATED)
+        return;
+    capture_write_row(rt->log, rt->log_t_s, rx_line_name[rt->log_line], ev->raw, ev->raw_len,
+                      ev->kind == FRAME_EV_FRAME ? "ok" : "bad_checksum", "");
+}
+
+static void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n)
+{
+    struct rt *rt = user;
+    if (!rt->open[line])
+        return;
+    ssize_t w = transport_write(&rt->tr[line], bytes, n);
+    if (w < 0) {
+        rt->io_errno = errno ? errno : EIO;
+        w = 0;
+    }
+    if ((size_t)w < n)
+        rt->write_short += n - (size_t)w;
+    if (rt->log)
+        capture_write_row(rt->log, (double)t_us * 1e-6,
+                          line == ESC_LINE_BMS ? "esc_tx" : "dash_tx", bytes, n, "ok", "");
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+struct run_summary {
+    int64_t duration_us;
+    int final_error;
+    int worst_error_after_boot;     /* lowest nonzero code shown once the handshake was done */
+    uint64_t overruns;              /* ticks run more than one tick period late */
+    int64_t max_late_us;
+};
+
+static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct run_summary *sum)
+{
+    int64_t t_start = mono_us();
+    int64_t dur_us = duration_s > 0 ? (int64_t)(duration_s * 1e6) : INT64_MAX;
+    int last_code = 0;
+    bool was_ok = false;
+    memset(sum, 0, sizeof(*sum));
+    esc_power_on(e, 0);
+    printf("%9.3f s  power on (%s)\n", 0.0, esc_model_name(esc_params(e)->model));
+    fflush(stdout);
+    const double tick_us = esc_params(e)->v[ESC_P_TICK_US];
+    uint64_t next_warn = 1;
+    while (!stop_signal) {
+        int64_t now = mono_us() - t_start;
+        if (now >= dur_us)
+            break;
+        int64_t next = esc_next_tick_us(e);
+        int64_t wait_us = next - now;
+        if (wait_us < 0)
+            wait_us = 0;
+        if (wait_us > 50000)
+            wait_us = 50000;
+        struct pollfd pfd[2];
+        int npfd = 0;
+        int which[2];
+        for (int l = 0; l < 2; l++) {
+            if (rt->open[l]) {
+                pfd[npfd] = (struct pollfd){ .fd = rt->tr[l].fd, .events = POLLIN };
+                which[npfd++] = l;
+            }
+        }
+        struct timespec to = { .tv_sec = 0, .tv_nsec = (long)(wait_us * 1000) };
+        int pr = ppoll(pfd, (nfds_t)npfd, &to, NULL);
+        if (pr < 0 && errno != EINTR) {
+            rt->io_errno = errno;
+            break;
+        }
+        now = mono_us() - t_start;
+        for (int i = 0; pr > 0 && i < npfd; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            uint8_t buf[512];
+            enum esc_line line = (enum esc_line)which[i];
+            ssize_t n = transport_read(&rt->tr[line], buf, sizeof(buf));
+            if (n > 0) {
+                esc_rx(e, line, now, buf, (size_t)n);
+                if (rt->log) {
+                    rt->log_t_s = (double)now * 1e-6;
+                    rt->log_line = line;
+                    frame_decoder_feed(&rt->logdec[line], buf, (size_t)n);
+                }
+            } else if (n < 0) {
+                rt->io_errno = errno ? errno : EIO;
+            } else if (pfd[i].revents & POLLHUP) {
+                /* Hang-up without data (a pty peer away): wait instead of spinning. */
+                struct timespec nap = { 0, 2000000 };
+                nanosleep(&nap, NULL);
+            }
+        }
+        if (rt->io_errno)
+            break;
+        /* Lateness of the tick about to run. */
+        int64_t due = esc_next_tick_us(e);
+        if (due <= now) {
+            int64_t late = now - due;
+            if (late > sum->max_late_us)
+                sum->max_late_us = late;
+            if ((double)late > tick_us) {
+                sum->overruns++;
+                /* Warn about stalls, at most at doubling intervals of the overrun count. */
+                if (sum->overruns >= next_warn) {
+                    br_warn("main-loop tick %.1f ms late (%llu overruns so far): the host is "
+                            "too busy for real time", (double)late / 1000.0,
+                            (unsigned long long)sum->overruns);
+                    next_warn *= 2;
+                }
+            }
+        }
+        esc_tick(e, now);
+        struct esc_status st;
+        esc_status(e, &st);
+        if (st.bms_ok && !was_ok) {
+            printf("%9.3f s  BMS handshake done\n", (double)now * 1e-6);
+            was_ok = true;
+        }
+        int code = esc_error_code(e);
+        if (code != last_code) {
+            printf("%9.3f s  error %d\n", (double)now * 1e-6, code);
+            last_code = code;
+        }
+        if (was_ok && code != 0 &&
+            (sum->worst_error_after_boot == 0 || code < sum->worst_error_after_boot))
+            sum->worst_error_after_boot = code;
+        fflush(stdout);
+    }
+    sum->duration_us = mono_us() - t_start;
+    sum->final_error = esc_error_code(e);
+    return rt->io_errno ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- command -------------------------------------------------------------------------------- */
+
+static int run_esc(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "bms-port", required_argument, NULL, 'b' },
+        { "dash-port", required_argument, NULL, 'd' },
+        { "model", required_argument, NULL, 'm' },
+        { "profile", required_argument, NULL, 'p' },
+        { "show-params", no_argument, NULL, 'S' },
+        { "duration", required_argument, NULL, 't' },
+        { "supply-v", required_argument, NULL, 'v' },
+        { "throttle", required_argument, NULL, 'T' },
+        { "brake", required_argument, NULL, 'B' },
+        { "mode", required_argument, NULL, 'M' },
+        { "log", required_argument, NULL, 'l' },
+        { "strict", no_argument, NULL, 's' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *bms_port = NULL, *dash_port = NULL, *model = "m365", *profile = NULL;
+    const char *log_path = NULL;
+    bool show = false, strict = false;
+    double duration = 0.0, supply = 36.0, throttle = 0.0, brake = 0.0;
+    enum esc_mode mode = ESC_MODE_NORMAL;
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': bms_port = optarg; break;
+        case 'd': dash_port = optarg; break;
+        case 'm': model = optarg; break;
+        case 'p': profile = optarg; break;
+        case 'S': show = true; break;
+        case 's': strict = true; break;
+        case 'l': log_path = optarg; break;
+        case 't':
+            if (cli_parse_number(&cmd_esc, "--duration", optarg, 0.0, 1e7, &duration))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'v':
+            if (cli_parse_number(&cmd_esc, "--supply-v", optarg, 0.0, 100.0, &supply))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'T':
+            if (cli_parse_number(&cmd_esc, "--throttle", optarg, 0.0, 1.0, &throttle))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'B':
+            if (cli_parse_number(&cmd_esc, "--brake", optarg, 0.0, 1.0, &brake))
+                return CLI_EXIT_USAGE;
+            break;
+        case 'M':
+            if (strcmp(optarg, "eco") == 0)
+                mode = ESC_MODE_ECO;
+            else if (strcmp(optarg, "normal") == 0)
+                mode = ESC_MODE_NORMAL;
+            else if (strcmp(optarg, "sport") == 0)
+                mode = ESC_MODE_SPORT;
+            else
+                return cli_usage_error(&cmd_esc, "--mode: '%s' is not eco, normal or sport",
+                                       optarg);
+            break;
+        default:
+            return cli_usage_error(&cmd_esc, "unknown or incomplete option '%s'",
+                                   argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(&cmd_esc, "unexpected argument '%s'", argv[optind]);
+
+    struct esc_params prm;
+    enum esc_model m;
+    if (esc_model_parse(model, &m) != BMSRIG_OK)
+        return cli_usage_error(&cmd_esc, "--model: '%s' is not m365 or pro2", model);
+    esc_params_default(&prm, m);
+    if (profile) {
+        int rc = load_profile(profile, &prm);
+        if (rc != CLI_EXIT_PASS)
+            return rc;
+    }
+    if (show) {
+        show_params(stdout, &prm);
+        return CLI_EXIT_PASS;
+    }
+    if (!bms_port)
+        return cli_usage_error(&cmd_esc, "--bms-port DEV is required (or --show-params)");
+
+    struct rt rt;
+    memset(&rt, 0, sizeof(rt));
+    if (transport_open_serial(&rt.tr[ESC_LINE_BMS], bms_port, 115200) != BMSRIG_OK) {
+        br_err("--bms-port %s: %s", bms_port, strerror(errno));
+        return CLI_EXIT_RIG;
+    }
+    rt.open[ESC_LINE_BMS] = true;
+    if (dash_port) {
+        if (transport_open_serial(&rt.tr[ESC_LINE_DASH], dash_port, 115200) != BMSRIG_OK) {
+            br_err("--dash-port %s: %s", dash_port, strerror(errno));
+            transport_close(&rt.tr[ESC_LINE_BMS]);
+            return CLI_EXIT_RIG;
+        }
+        rt.open[ESC_LINE_DASH] = true;
+    }
+    if (log_path) {
+        rt.log = fopen(log_path, "w");
+        if (!rt.log) {
+            br_err("--log %s: %s", log_path, strerror(errno));
+            transport_close(&rt.tr[ESC_LINE_BMS]);
+            transport_close(&rt.tr[ESC_LINE_DASH]);
+            return CLI_EXIT_USAGE;
+        }
+        const char *hdr[] = { "bmsrig esc: frames on the BMS and dashboard lines, real time" };
+        capture_write_header(rt.log, hdr, 1);
+        frame_decoder_init(&rt.logdec[0], on_log_frame, &rt);
+        frame_decoder_init(&rt.logdec[1], on_log_frame, &rt);
+    }
+    struct esc *e = esc_new(&prm);
+    if (!e) {
+        br_err("cannot create the controller model");
+        if (rt.log)
+            fclose(rt.log);
+        transport_close(&rt.tr[ESC_LINE_BMS]);
+        if (rt.open[ESC_LINE_DASH])
+            transport_close(&rt.tr[ESC_LINE_DASH]);
+        return CLI_EXIT_RIG;
+    }
+    esc_set_tx(e, on_tx, &rt);
+    esc_set_supply_v(e, supply);
+    struct esc_rider rider = { .throttle = throttle, .brake = brake, .mode = mode };
+    esc_set_rider(e, &rider);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct run_summary sum;
+    int rc = run_realtime(e, &rt, duration, &sum);
+    struct esc_status st;
+    esc_status(e, &st);
+    printf("summary: duration=%.3f s handshake=%s polls=%u good=%u misses=%u bad_frames=%u "
+           "error=%d worst_error_after_handshake=%d current=%.2f A speed=%.2f km/h "
+           "late_max=%.3f ms overruns=%llu tx_short=%llu\n",
+           (double)sum.duration_us * 1e-6, st.bms_ok ? "done" : (st.boot_gave_up ? "gave-up" : "pending"),
+           st.polls, st.good_replies, st.misses, st.bad_frames_in, sum.final_error,
+           sum.worst_error_after_boot, esc_battery_current_a(e), esc_speed_kmh(e),
+           (double)sum.max_late_us / 1000.0, (unsigned long long)sum.overruns,
+           (unsigned long long)rt.write_short);
+    fflush(stdout);
+    esc_free(e);
+    bool log_failed = false;
+    if (rt.log && fclose(rt.log) != 0) {
+        br_err("--log %s: %s", log_path, strerror(errno));
+        log_failed = true;
+    }
+    transport_close(&rt.tr[ESC_LINE_BMS]);
+    if (rt.open[ESC_LINE_DASH])
+        transport_close(&rt.tr[ESC_LINE_DASH]);
+    if (rc != BMSRIG_OK) {
+        br_err("serial line failed: %s", strerror(rt.io_errno));
+        return CLI_EXIT_RIG;
+    }
+    if (stop_signal)
+        return CLI_EXIT_INTERRUPTED;
+    if (log_failed)
+        return CLI_EXIT_RIG;
+    if (strict && (!st.bms_ok || st.misses > 0 || sum.worst_error_after_boot != 0 ||
+                   sum.final_error != 0))
+        return CLI_EXIT_FAIL;
+    return CLI_EXIT_PASS;
+}
+
+const struct cli_command cmd_esc = {
+    .name = "esc",
+    .summary = "the virtual controller in real time on a serial port or pty",
+    .usage =
+        "usage: bmsrig esc --bms-port DEV [--dash-port DEV] [--model m365|pro2] [OPTIONS]\n"
+        "       bmsrig esc --show-params [--model m365|pro2] [--profile FILE]\n"
+        "\n"
+        "Runs the clean-room model of the stock M365 controller in real time: it polls a BMS\n"
+        "on DEV (115200 8N1 raw; a tty or the pty of `bmsrig bms --pty`) exactly as the stock\n"
+        "firmware does (boot handshake, 0x30 poll every 209.5 ms, 25-miss rule), evaluates\n"
+        "its error codes and prints every change of the error code with its time.\n"
+        "\n"
+        "options:\n"
+        "  --bms-port DEV     the BMS line (required unless --show-params)\n"
+        "  --dash-port DEV    the dashboard line: answers reads to 0x20, sends 0x64 frames\n"
+        "  --model NAME       m365 (default) or pro2\n"
+        "  --profile FILE     parameter overrides, 'name = value' per line (see --show-params)\n"
+        "  --show-params      print every parameter with value, unit, grade and source; exit\n"
+        "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"
+        "  --supply-v V       the controller's own supply measurement (default 36.0)\n"
+        "  --throttle X       rider throttle 0..1 (default 0)\n"
+        "  --brake X          rider brake 0..1 (default 0)\n"
+        "  --mode M           eco, normal (default) or sport\n"
+        "  --log FILE         write both lines' frames as a capture CSV (bmsrig decode reads it)\n"
+        "  --strict           exit 1 if the handshake did not complete, a poll was missed or\n"
+        "                     an error code showed after the handshake\n"
+        "\n"
+        "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error (or the\n"
+        "--log file could not be written), 4 interrupted\n",
+    .run = run_esc,
+};

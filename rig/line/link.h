@@ -1,0 +1,137 @@
+/* link.h: the BMS side of the ESC <-> BMS data line, in caller time: UART receive with an
+ * inter-byte gap reset, the reply timing model, the named protocol faults, and an in-process
+ * wire (one byte pipe per direction with 8N1 byte times) for the virtual target.
+ *
+ * No clock is read here: every call takes now_us (microseconds, virtual or monotonic). The
+ * same object serves both uses:
+ *   - virtual target: the ESC model writes with link_esc_send and reads with link_esc_recv;
+ *     the engine calls link_advance(now) and asks link_next_event_us for its next deadline;
+ *   - real transports (rig/line/endpoint.h): bytes read from a pty or serial port go to
+ *     link_bms_rx; link_bms_tx hands out the reply bytes whose send time has come.
+ * Everything random (latency jitter, corruption, garbage, bit errors) draws from cfg->seed,
+ * so a run is reproducible. */
+#ifndef BMSRIG_RIG_LINK_H
+#define BMSRIG_RIG_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/bms.h"
+#include "sim/frame.h"
+
+/* 115200 8N1: 10 bits a byte = 86.8 us [S protocol.md section 1]. */
+#define LINK_BAUD_DEFAULT 115200u
+
+enum link_latency {
+    LINK_LATENCY_OFF,       /* reply starts as soon as the request's last byte is in */
+    LINK_LATENCY_FIXED,     /* fixed_latency_us after the request */
+    LINK_LATENCY_RECORDED,  /* the model fitted to the recording (docs/bms.md) */
+};
+
+struct link_config {
+    uint32_t baud;                 /* byte time = 10 bits / baud */
+    enum link_latency latency;
+    int64_t fixed_latency_us;      /* LINK_LATENCY_FIXED */
+    int64_t gap_us;                /* idle time between bytes that resets the receiver */
+    uint64_t seed;
+};
+
+/* Defaults: 115200, recorded latency model, gap reset after 1000 us [I], seed 1. */
+void link_config_default(struct link_config *cfg);
+
+/* The protocol faults, by the names scenarios use. */
+enum link_fault {
+    LINK_FAULT_BMS_TX,           /* BMS TX line open: nothing the BMS sends arrives */
+    LINK_FAULT_ESC_TX,           /* ESC TX line open: the BMS hears nothing */
+    LINK_FAULT_REPLY_DELAY,      /* value = extra delay before each reply, seconds */
+    LINK_FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's checksum is wrong */
+    LINK_FAULT_TRUNCATE,         /* value = probability a reply is cut short */
+    LINK_FAULT_GARBAGE,          /* value = probability random bytes precede a reply */
+    LINK_FAULT_STALE,            /* register image frozen at its current contents */
+    LINK_FAULT_BIT_ERRORS,       /* value = bit error rate on both wires */
+    LINK_FAULT_SERIAL_DEFAULT,   /* serial served as the default one (ESC error 23) */
+    LINK_FAULT_CONFIG_INVALID,   /* status bit 0 served clear (ESC error 22) */
+    LINK_FAULT_COUNT
+};
+
+/* Name <-> enum ("bms_tx", "reply_delay", ...). link_fault_parse returns BMSRIG_ERR_ARG for an
+ * unknown name. */
+const char *link_fault_name(enum link_fault f);
+int link_fault_parse(const char *name, enum link_fault *out);
+
+struct link_stats {
+    uint64_t bytes_heard;        /* bytes the BMS receiver got (after esc_tx / bit errors) */
+    uint64_t frames_heard;       /* valid frames decoded */
+    uint64_t decode_errors;      /* bad checksum / bad length / truncated events */
+    uint64_t gap_resets;         /* receiver resets on an inter-byte gap */
+    uint64_t replies;            /* replies scheduled */
+    uint64_t bytes_sent;         /* bytes the BMS put on its TX line */
+    uint64_t dropped_bms_tx;     /* bytes lost to bms_tx open */
+    uint64_t dropped_esc_tx;     /* bytes lost to esc_tx open */
+    uint64_t corrupted, truncated, garbage_bursts, bit_flips;
+};
+
+struct link;
+
+/* Creates a link serving `bms` (borrowed: must outlive the link). Owned: free with link_free.
+ * Returns NULL on allocation failure or an invalid config. */
+struct link *link_new(const struct link_config *cfg, struct bms *bms);
+void link_free(struct link *l);   /* NULL-safe */
+
+/* Sets / clears a fault. `value` as documented per fault (ignored for on/off faults);
+ * probabilities must be in 0..1, delays >= 0, else BMSRIG_ERR_RANGE. */
+int link_fault_set(struct link *l, enum link_fault f, double value);
+void link_fault_clear(struct link *l, enum link_fault f);
+bool link_fault_active(const struct link *l, enum link_fault f);
+
+/* Byte time in microseconds (86.8 at 115200). */
+double link_byte_us(const struct link *l);
+
+/* ---- BMS side (real transports) ------------------------------------------------------------ */
+
+/* Bytes the BMS UART received, the last one complete at now_us. A pause longer than gap_us
+ * since the previous byte resets the receiver first. Decoded requests go to the BMS; replies
+ * are scheduled per the latency model and faults. */
+void link_bms_rx(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n);
+
+/* Tells the receiver that time has reached now_us without bytes (lets a pending partial frame
+ * time out on a gap). */
+void link_bms_idle(struct link *l, int64_t now_us);
+
+/* Copies into out[0..cap) the bytes the BMS transmits whose start time is <= now_us (after the
+ * faults: bms_tx open drops them; bit errors flip them). Returns the count. */
+size_t link_bms_tx(struct link *l, int64_t now_us, uint8_t *out, size_t cap);
+
+/* Start time of the next byte waiting to be transmitted, or INT64_MAX. */
+int64_t link_bms_next_tx_us(const struct link *l);
+
+/* ---- in-process wire (virtual target) ------------------------------------------------------ */
+
+/* The ESC starts transmitting `n` bytes at now_us (after anything it is still sending).
+ * Returns BMSRIG_ERR_RANGE if the pipe is full (64 KiB in flight). */
+int link_esc_send(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n);
+
+/* Moves everything due up to now_us: ESC bytes arriving at the BMS, BMS replies going out. */
+void link_advance(struct link *l, int64_t now_us);
+
+/* Bytes from the BMS completely received by the ESC at or before now_us (call link_advance
+ * first). If `arrive_us` is not NULL, arrive_us[i] is byte i's arrival time. */
+size_t link_esc_recv(struct link *l, int64_t now_us, uint8_t *out, int64_t *arrive_us,
+                     size_t cap);
+
+/* The earliest future time something happens on the wire, or INT64_MAX if idle. */
+int64_t link_next_event_us(const struct link *l);
+
+/* Borrowed: valid until link_free. */
+const struct link_stats *link_stats(const struct link *l);
+
+/* Observer for logs and tests: called with each frame the BMS heard (line "esc_tx", check
+ * "ok" or the decode error, t_us = its first start bit, estimated from the byte time) and each
+ * reply when it is scheduled (line "bms_tx", t_us = its start time, check "ok" or the fault
+ * applied, the bytes before bit errors). `bytes` borrowed for the call. */
+typedef void (*link_frame_fn)(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
+                              size_t n, const char *check);
+void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user);
+
+#endif

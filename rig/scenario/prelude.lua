@@ -1,0 +1,479 @@
+-- prelude.lua: the scenario API (scenario{}, the `t` object, waits and expectations), built on
+-- the engine's C primitives. Compiled into bmsrig; runs with full access before the sandbox is
+-- sealed, and keeps what it needs as locals. Called as prelude(P, E): P = private helpers
+-- (getinfo, coroutine, io_open), E = the engine primitives (rig/scenario/l_engine.c).
+local P, E = ...
+local getinfo, yield = P.getinfo, P.coroutine.yield
+local io_open = P.io_open
+local fmt, floor, huge = string.format, math.floor, math.huge
+-- Scripts can rewrite the shared string table: checks use the original functions.
+local match, type, next, setmetatable = string.match, type, next, setmetatable
+
+-- The first stack level that is not this prelude nor C: the script line a call came from.
+local function where(start)
+  for level = start or 2, 60 do
+    local info = getinfo(level, "Sl")
+    if not info then break end
+    if info.what ~= "C" and info.source ~= "=prelude" then
+      return info.short_src .. ":" .. (info.currentline or 0)
+    end
+  end
+  return "?"
+end
+
+local function argerror(name, msg)
+  error(fmt("%s: %s", name, msg), 0)
+end
+
+local function raise(msg)  -- an error that names the scenario line, not the prelude
+  error(where(2) .. ": " .. msg, 0)
+end
+
+-- The longest duration any call accepts [D]: a week of scenario time, far beyond a nightly suite
+-- (and the 600 s default timeout), so 1/0, 1e9 or a value in ms instead of s is refused at the
+-- call instead of freezing the engine in one endless wait.
+local MAX_DURATION_S = 7 * 24 * 3600
+
+local function check_duration(what, v)
+  if type(v) ~= "number" or not (v >= 0) or v > MAX_DURATION_S then
+    raise(fmt("%s must be a number of seconds in 0..%d", what, MAX_DURATION_S))
+  end
+end
+
+---------------------------------------------------------------------------------------------------
+-- scenario{...}: the declaration a scenario file returns.
+
+local SCENARIO_KEYS = {
+  name = "string", description = "string", tags = "table", pack = "table", bms = "string",
+  esc = "string", timeout = "number", run = "function", needs = "table",
+  ambient_c = "number", tick_ms = "number",
+}
+local scenario_mt = { __name = "bmsrig.scenario" }
+
+-- `return scenario{...}` is a tail call, so the file's own frame is gone by the time we look:
+-- name the line of the declaration's run function instead (the C side fills in "?" otherwise).
+local function decl_where(d)
+  local loc = where(2)
+  if loc == "?" and type(d) == "table" and type(d.run) == "function" then
+    local info = getinfo(d.run, "S")
+    loc = info.short_src .. ":" .. info.linedefined
+  end
+  return loc
+end
+
+-- A copy of a declaration table made with raw access only (no __index, __pairs or other
+-- metamethods of the script's), so the engine's C code reads plain tables that cannot raise
+-- or loop behind its back.
+local function plain_copy(t, depth, raise)
+  local c = {}
+  for k, v in next, t do
+    if type(v) == "table" then
+      if depth >= 4 then raise("scenario: declaration tables nest too deep") end
+      v = plain_copy(v, depth + 1, raise)
+    end
+    c[k] = v
+  end
+  return c
+end
+
+function scenario(d)
+  local loc = decl_where(d)
+  local function raise(msg) error(loc .. ": " .. msg, 0) end
+  if type(d) ~= "table" then raise("scenario{...} expects a table") end
+  d = plain_copy(d, 1, raise)
+  for k, v in next, d do
+    local want = SCENARIO_KEYS[k]
+    if not want then raise(fmt("scenario: unknown field '%s'", tostring(k))) end
+    if type(v) ~= want then
+      raise(fmt("scenario: field '%s' must be a %s, got %s", k, want, type(v)))
+    end
+  end
+  if not d.name or d.name == "" then raise("scenario: 'name' is required") end
+  if not d.run then raise("scenario: 'run' (a function taking t) is required") end
+  for i, tag in ipairs(d.tags or {}) do
+    if type(tag) ~= "string" or not match(tag, "^[%w_%-]+$") then
+      raise(fmt("scenario: tag #%d must be a word (letters, digits, _ or -)", i))
+    end
+  end
+  if d.timeout and not (d.timeout > 0 and d.timeout <= MAX_DURATION_S) then
+    raise(fmt("scenario: 'timeout' must be > 0 s and at most %d s", MAX_DURATION_S))
+  end
+  for i, need in ipairs(d.needs or {}) do
+    if type(need) ~= "string" then raise(fmt("scenario: needs #%d must be a capability name", i)) end
+  end
+  d.where = loc
+  return setmetatable(d, scenario_mt)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Structured errors the engine understands (everything else is a script error).
+
+local function fail(message)
+  error({ bmsrig = "fail", message = message }, 0)
+end
+
+local function skip(reason)
+  error({ bmsrig = "skip", message = reason }, 0)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Waiting and expectations. Only wait and expect_* yield; each yield asks the engine to advance
+-- that many ticks.
+
+local T = {}
+T.__index = T
+T.__name = "bmsrig.t"
+
+local EPS = 1e-9
+
+function T:now() return E.now() end
+function T:tick() return E.tick_s() end
+
+function T:wait(seconds)
+  check_duration("wait: seconds", seconds)
+  local ticks = floor(seconds / E.tick_s() + 0.5)
+  if ticks > 0 then yield(ticks) end
+end
+
+local function check_opts(name, opts)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" then raise(name .. ": options must be a table {within=, after=, for=}") end
+  for k, v in pairs(opts) do
+    if k ~= "within" and k ~= "after" and k ~= "for" then
+      raise(fmt("%s: unknown option '%s' (within, after, for)", name, tostring(k)))
+    end
+    check_duration(fmt("%s: '%s'", name, k), v)
+  end
+  if opts.after and not opts.within then
+    raise(name .. ": 'after' needs 'within' (the window is after..within)")
+  end
+  if opts.after and opts.within and opts.after > opts.within then
+    raise(name .. ": 'after' is later than 'within'")
+  end
+  return opts
+end
+
+-- The core: pred() must become true within `within` s (default: now), not before `after` s,
+-- and then hold for `for` s. Returns the seconds it took to become true.
+local function expect_core(what, pred, observe, opts, api)
+  opts = check_opts(api, opts)
+  local loc = where(2)
+  local within, after, hold = opts.within or 0, opts.after, opts["for"]
+  local t0 = E.now()
+  local function obs()
+    if not observe then return "" end
+    local ok, v = pcall(observe)
+    return ok and tostring(v) or "?"
+  end
+  local function failed(msg)
+    local o = obs()
+    local m = o ~= "" and fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
+              or fmt("%s: %s: %s (t=%.3f s)", loc, what, msg, E.now())
+    E.record_expect(false, what, loc, E.now(), o, m)
+    fail(m)
+  end
+  while true do
+    local ok = pred()
+    local el = E.now() - t0
+    if ok then
+      if after and el < after - EPS then
+        failed(fmt("became true after %.3f s, earlier than %.3f s", el, after))
+      end
+      break
+    end
+    if el >= within - EPS then
+      if within == 0 then failed("false") end
+      failed(fmt("still false after %.3f s", within))
+    end
+    yield(1)
+  end
+  local t_true = E.now() - t0
+  if hold and hold > 0 then
+    local t1 = E.now()
+    while E.now() - t1 < hold - EPS do
+      yield(1)
+      if not pred() then
+        failed(fmt("held %.3f s of %.3f s", E.now() - t1, hold))
+      end
+    end
+  end
+  E.record_expect(true, what, loc, E.now(), obs(), "")
+  return t_true
+end
+
+function T:expect(what, pred, opts)
+  if type(what) == "function" then what, pred, opts = "predicate", what, pred end
+  if type(what) ~= "string" or type(pred) ~= "function" then
+    raise("expect: use t:expect('what', function() return ... end, {within=, after=, for=})")
+  end
+  return expect_core(what, function() return pred() and true or false end, nil, opts, "expect")
+end
+
+local function range_text(r)
+  if r.min and r.max then return fmt("in [%g, %g]", r.min, r.max) end
+  if r.min then return fmt(">= %g", r.min) end
+  return fmt("<= %g", r.max)
+end
+
+local function check_range(api, r)
+  if type(r) ~= "table" or (r.min == nil and r.max == nil) then
+    raise(api .. ": give a range {min=, max=}")
+  end
+  return r
+end
+
+local function in_range(v, r)
+  return (r.min == nil or v >= r.min) and (r.max == nil or v <= r.max)
+end
+
+function T:expect_error(code, opts)
+  if math.type(code) ~= "integer" or code < 0 then raise("expect_error: code must be an integer >= 0") end
+  local what = code == 0 and "no error" or fmt("error %d", code)
+  return expect_core(what, function() return E.esc_error() == code end,
+                     function() return "error " .. E.esc_error() end, opts, "expect_error")
+end
+
+function T:expect_current(range, opts)
+  check_range("expect_current", range)
+  return expect_core("battery current " .. range_text(range) .. " A",
+                     function() return in_range(E.pack_current(), range) end,
+                     function() return fmt("%.3f A", E.pack_current()) end, opts, "expect_current")
+end
+
+function T:expect_voltage(range, opts)
+  check_range("expect_voltage", range)
+  return expect_core("pack voltage " .. range_text(range) .. " V",
+                     function() return in_range(E.pack_voltage(), range) end,
+                     function() return fmt("%.3f V", E.pack_voltage()) end, opts, "expect_voltage")
+end
+
+function T:expect_speed(range, opts)
+  check_range("expect_speed", range)
+  return expect_core("speed " .. range_text(range) .. " km/h",
+                     function() return in_range(E.esc_speed(), range) end,
+                     function() return fmt("%.2f km/h", E.esc_speed()) end, opts, "expect_speed")
+end
+
+-- expect_status("overvoltage", true) : a named bit of the BMS status word (or a bit number).
+function T:expect_status(bit, value, opts)
+  local mask = E.status_mask(bit)
+  if value == nil then value = true end
+  local what = fmt("BMS status bit %s %s", tostring(bit), value and "set" or "clear")
+  return expect_core(what, function() return ((E.bms_status() & mask) ~= 0) == value end,
+                     function() return fmt("status 0x%04X", E.bms_status()) end, opts, "expect_status")
+end
+
+-- expect_reg("bms"|"esc", word, value | {min=,max=} | function(v) ... end, opts)
+function T:expect_reg(image, word, want, opts)
+  if image ~= "bms" and image ~= "esc" then raise("expect_reg: image must be 'bms' or 'esc'") end
+  if math.type(word) ~= "integer" then raise("expect_reg: word must be an integer") end
+  local get = function() return E.reg(image, word) end
+  local test, txt
+  if type(want) == "number" then
+    test, txt = function(v) return v == want end, fmt("== 0x%04X", want)
+  elseif type(want) == "table" then
+    check_range("expect_reg", want)
+    test, txt = function(v) return in_range(v, want) end, range_text(want)
+  elseif type(want) == "function" then
+    test, txt = want, "matches"
+  else
+    raise("expect_reg: want a value, a {min=,max=} range or a function")
+  end
+  return expect_core(fmt("%s word 0x%02X %s", image, word, txt), function() return test(get()) end,
+                     function() return fmt("0x%04X", get()) end, opts, "expect_reg")
+end
+
+-- expect_silence(line, {for=s, within=s}): no byte on that line for `for` seconds, the quiet
+-- period starting within `within` seconds (default: at once).
+function T:expect_silence(line, opts)
+  if line ~= "esc_tx" and line ~= "bms_tx" then raise("expect_silence: line must be 'esc_tx' or 'bms_tx'") end
+  opts = check_opts("expect_silence", opts)
+  local hold, within = opts["for"], opts.within or 0
+  if not hold then raise("expect_silence: give {for = seconds} (and optionally within)") end
+  local loc = where(2)
+  local what = fmt("%s silent for %g s", line, hold)
+  local t0 = E.now()
+  local count, quiet_since = E.bytes(line), t0
+  while true do
+    local b = E.bytes(line)
+    if b ~= count then count, quiet_since = b, E.now() end
+    if E.now() - quiet_since >= hold - EPS then break end
+    if quiet_since - t0 > within + EPS then
+      local m = fmt("%s: %s: a byte at %.3f s after the start, later than %.3f s (t=%.3f s, observed %d bytes)",
+                    loc, what, quiet_since - t0, within, E.now(), count)
+      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m)
+      fail(m)
+    end
+    yield(1)
+  end
+  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "")
+  return quiet_since - t0
+end
+
+---------------------------------------------------------------------------------------------------
+-- Measurements, logging, skipping, output files.
+
+function T:measure(name, value, limits)
+  if type(name) ~= "string" or name == "" then raise("measure: name must be a string") end
+  if #name > 200 then raise(fmt("measure: name is %d bytes (at most 200)", #name)) end
+  if type(value) ~= "number" then raise(fmt("measure '%s': value must be a number, got %s", name, type(value))) end
+  if value ~= value or value == huge or value == -huge then
+    raise(fmt("measure '%s': value must be finite, got %s", name, tostring(value)))
+  end
+  limits = limits or {}
+  if type(limits) ~= "table" then raise("measure: limits must be a table {min=, max=, unit=}") end
+  local ok = in_range(value, limits)
+  E.record_measure(name, value, limits.min, limits.max, limits.unit or "", ok, where(2))
+  return value
+end
+
+function T:log(...)
+  local parts = table.pack(...)
+  for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+  E.log(table.concat(parts, " ", 1, parts.n))
+end
+
+function T:skip(reason)
+  skip(tostring(reason or "skipped by the scenario"))
+end
+
+function T:fail(message)
+  local loc = where(2)
+  local m = fmt("%s: %s", loc, tostring(message))
+  E.record_expect(false, "t:fail", loc, E.now(), "", m)
+  fail(m)
+end
+
+function T:output(name)
+  if type(name) ~= "string" or not match(name, "^[%w_%-][%w_%.%-]*$") then
+    raise("output: name must be a plain file name (letters, digits, _ . -)")
+  end
+  local dir = E.output_dir()
+  if not dir then raise("output: this run has no output folder (use --trace DIR)") end
+  local f, err = io_open(dir .. "/" .. name, "w")
+  if not f then raise("output: " .. tostring(err)) end
+  return f
+end
+
+---------------------------------------------------------------------------------------------------
+-- Engine commands: thin wrappers over the C primitives, which check their own arguments.
+
+-- Installed as methods directly (not wrapped), so their argument errors name the script line.
+for name, fn in pairs(E.commands) do
+  if T[name] == nil then T[name] = fn end
+end
+
+---------------------------------------------------------------------------------------------------
+-- Conveniences over the commands.
+
+function T:power_cycle(off_s)
+  off_s = off_s or 2
+  check_duration("power_cycle: off time", off_s)
+  self:power_off()
+  self:wait(off_s)
+  return self:power_on()
+end
+
+function T:stop() self:ride { throttle = 0, brake = 0 } end
+
+function T:expect_powered(want, opts)
+  if want == nil then want = true end
+  return expect_core(want and "controller powered" or "controller off",
+                     function() return self:powered() == want end,
+                     function() return self:powered() and "on" or "off" end, opts, "expect_powered")
+end
+
+-- expect_protection("cell_uv", true, {within=}): a BMS protection flag (names as t:bms().protections)
+function T:expect_protection(name, want, opts)
+  if type(name) ~= "string" then raise("expect_protection: give a protection name") end
+  E.check_protection(name)
+  if want == nil then want = true end
+  return expect_core(fmt("BMS protection %s %s", name, want and "active" or "inactive"),
+                     function() return (self:bms().protections[name] or false) == want end,
+                     function()
+                       local names = {}
+                       for k in pairs(self:bms().protections) do names[#names + 1] = k end
+                       table.sort(names)
+                       return "{" .. table.concat(names, ",") .. "}"
+                     end, opts, "expect_protection")
+end
+
+---------------------------------------------------------------------------------------------------
+-- Pack access: t:group(g), t:cell(g, k), t:ntc(k) (1-based), each a small handle.
+
+local GROUP, CELL, NTC = {}, {}, {}
+GROUP.__index, CELL.__index, NTC.__index = GROUP, CELL, NTC
+GROUP.__name, CELL.__name, NTC.__name = "bmsrig.group", "bmsrig.cell", "bmsrig.ntc"
+
+function T:group(g)
+  E.group(g)  -- checks the index
+  return setmetatable({ g = g, t = self }, GROUP)
+end
+function GROUP:voltage() return E.group(self.g).v end
+function GROUP:sense_voltage() return E.group(self.g).sense_v end
+function GROUP:soc() return E.group(self.g).soc end
+function GROUP:bleeding() return E.group(self.g).bleed end
+function GROUP:temp()
+  local sum, n = 0, self.t:pack().parallel
+  for k = 1, n do sum = sum + E.cell(self.g, k).temp_c end
+  return sum / n
+end
+function GROUP:offset_soc(dsoc) E.pack_fault("group_soc", self.g, nil, dsoc) end
+function GROUP:offset_mv(mv) E.pack_fault("group_mv", self.g, nil, mv / 1000) end
+function GROUP:weaken(o)
+  o = o or {}
+  for k = 1, self.t:pack().parallel do
+    E.pack_fault("cell_weak", self.g, k, o.capacity or 1, o.resistance or 1)
+  end
+end
+-- A short needs a resistance > 0 ohm: the pack model reads 0 as "no short", so short(0), which a
+-- user means as a dead short, would silently clear it; mend a short with short(1/0).
+local function check_short(ohms)
+  if type(ohms) ~= "number" or not (ohms > 0) then
+    raise("short: resistance must be a number > 0 ohm (1/0 removes the short)")
+  end
+end
+function GROUP:short(ohms) check_short(ohms) E.pack_fault("cell_short", self.g, 1, ohms) end
+function GROUP:sense_open(open) E.pack_fault("sense_open", self.g, nil, open == false and 0 or 1) end
+function GROUP:sense_leak(ohms) E.pack_fault("sense_leak", self.g, nil, ohms) end
+function GROUP:moisture(ohms) E.pack_fault("moisture", self.g, nil, ohms) end
+function GROUP:top_up(ah) E.group_charge(self.g, ah) end
+
+function T:cell(g, k)
+  E.cell(g, k)
+  return setmetatable({ g = g, k = k }, CELL)
+end
+function CELL:soc() return E.cell(self.g, self.k).soc end
+function CELL:temp() return E.cell(self.g, self.k).temp_c end
+function CELL:current() return E.cell(self.g, self.k).current_a end
+function CELL:ocv() return E.cell(self.g, self.k).ocv end
+function CELL:fail_open() E.pack_fault("cell_open", self.g, self.k, 1) end
+function CELL:mend() E.pack_fault("cell_open", self.g, self.k, 0) end
+function CELL:short(ohms) check_short(ohms) E.pack_fault("cell_short", self.g, self.k, ohms) end
+function CELL:weaken(o)
+  o = o or {}
+  E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
+end
+
+local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT = 1, 2, 3, 4
+function T:ntc(k)
+  E.ntc(k)
+  return setmetatable({ k = k }, NTC)
+end
+function NTC:temp() return E.ntc(self.k).temp_c end
+function NTC:true_temp() return E.ntc(self.k).true_temp_c end
+function NTC:open() E.pack_fault("ntc", self.k, nil, NTC_OPEN, 0) end
+function NTC:short() E.pack_fault("ntc", self.k, nil, NTC_SHORT, 0) end
+function NTC:drift(c) E.pack_fault("ntc", self.k, nil, NTC_DRIFT, c) end
+function NTC:intermittent(p) E.pack_fault("ntc", self.k, nil, NTC_INTERMITTENT, p) end
+function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
+
+---------------------------------------------------------------------------------------------------
+-- The runner the engine starts as a coroutine.
+
+local function run(decl)
+  local t = setmetatable({ name = decl.name }, T)
+  decl.run(t)
+end
+
+return { run = run, T = T }

@@ -1,0 +1,579 @@
+/* report.c: JUnit XML, TAP 14 and JSON writers for a scenario run. */
+#include "rig/scenario/report.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/status.h"
+
+void report_count(const struct report_run *run, struct report_counts *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (size_t i = 0; i < run->n; i++) {
+        switch (run->items[i].res->verdict) {
+        case SCENARIO_PASS: out->pass++; break;
+        case SCENARIO_FAIL: out->fail++; break;
+        case SCENARIO_ERROR: out->error++; break;
+        case SCENARIO_SKIP: out->skip++; break;
+        case SCENARIO_RIG_FAULT: out->rig_fault++; break;
+        case SCENARIO_NOT_RUN: out->not_run++; break;
+        }
+    }
+}
+
+/* ---- escaping ----------------------------------------------------------------------------- */
+
+/* Length of the well-formed UTF-8 sequence at p (1..4), or 0 if it is not one (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF; U+FFFE/U+FFFF are not XML characters
+ * either). Scenario strings are arbitrary Lua bytes; XML and JSON readers require UTF-8. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t k = 2; k < n; k++)
+        if (p[k] < 0x80 || p[k] > 0xBF)
+            return 0;
+    if (c == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF))
+        return 0;
+    return n;
+}
+
+/* Writes the non-ASCII sequence at *pp (or '?' for a malformed byte); leaves *pp on its last
+ * byte, for the caller's p++. */
+static void put_utf8(FILE *o, const unsigned char **pp)
+{
+    size_t n = utf8_len(*pp);
+    if (n == 0) {
+        fputc('?', o);
+        return;
+    }
+    fwrite(*pp, 1, n, o);
+    *pp += n - 1;
+}
+
+/* The code point of the well-formed n-byte sequence at p if it is one a line-oriented reader
+ * may take for a control or a line break: C1 controls U+0080..U+009F (U+0085 is NEL, a line
+ * break in YAML 1.1 and XML 1.1) and U+2028/U+2029 (line and paragraph separators); else 0. */
+static unsigned breaking_cp(const unsigned char *p, size_t n)
+{
+    if (n == 2 && p[0] == 0xC2 && p[1] <= 0x9F)
+        return p[1];
+    if (n == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9))
+        return 0x2000u + (unsigned)(p[2] - 0x80);
+    return 0;
+}
+
+/* Like put_utf8, but C1 controls and U+2028/2029 go out as an XML character reference (xml)
+ * or a JSON/YAML \u escape instead of raw. */
+static void put_utf8_esc(FILE *o, const unsigned char **pp, bool xml)
+{
+    size_t n = utf8_len(*pp);
+    unsigned cp = n ? breaking_cp(*pp, n) : 0;
+    if (!cp) {
+        put_utf8(o, pp);
+        return;
+    }
+    if (xml)
+        fprintf(o, "&#x%x;", cp);
+    else
+        fprintf(o, "\\u%04x", cp);
+    *pp += n - 1;
+}
+
+static void xml_esc(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", o); break;
+        case '<': fputs("&lt;", o); break;
+        case '>': fputs("&gt;", o); break;
+        case '"': fputs("&quot;", o); break;
+        case '\'': fputs("&apos;", o); break;
+        case '\n': fputs("&#10;", o); break;
+        case '\t': fputs("&#9;", o); break;
+        default:
+            /* XML 1.0 forbids most control characters even as references. */
+            if (*p < 0x20)
+                fputc('?', o);
+            else if (*p >= 0x80)
+                put_utf8_esc(o, &p, true);
+            else
+                fputc(*p, o);
+        }
+    }
+}
+
+/* Text content (newlines kept literally). */
+static void xml_text(FILE *o, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '&')
+            fputs("&amp;", o);
+        else if (*p == '<')
+            fputs("&lt;", o);
+        else if (*p == '>')
+            fputs("&gt;", o);
+        else if (*p < 0x20 && *p != '\n' && *p != '\t')
+            fputc('?', o);
+        else if (*p >= 0x80)
+            put_utf8_esc(o, &p, true);
+        else
+            fputc(*p, o);
+    }
+}
+
+static void json_str(FILE *o, const char *s)
+{
+    fputc('"', o);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", o); break;
+        case '\\': fputs("\\\\", o); break;
+        case '\n': fputs("\\n", o); break;
+        case '\r': fputs("\\r", o); break;
+        case '\t': fputs("\\t", o); break;
+        default:
+            if (*p < 0x20 || *p == 0x7F)
+                fprintf(o, "\\u%04x", *p);
+            else if (*p >= 0x80)
+                put_utf8_esc(o, &p, false);
+            else
+                fputc(*p, o);
+        }
+    }
+    fputc('"', o);
+}
+
+static void json_num(FILE *o, double v)
+{
+    if (isfinite(v))
+        fprintf(o, "%.9g", v);
+    else
+        fputs("null", o);
+}
+
+/* First line of a message (JUnit message attribute, TAP description). */
+static void first_line(char *buf, size_t cap, const char *s)
+{
+    s = s ? s : "";
+    size_t n = strcspn(s, "\n");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+}
+
+static void measure_text(char *buf, size_t cap, const struct scenario_measure *m)
+{
+    char lim[96] = "no limits";
+    if (m->has_min && m->has_max)
+        snprintf(lim, sizeof(lim), "[%g, %g]", m->min, m->max);
+    else if (m->has_min)
+        snprintf(lim, sizeof(lim), ">= %g", m->min);
+    else if (m->has_max)
+        snprintf(lim, sizeof(lim), "<= %g", m->max);
+    snprintf(buf, cap, "%.6g %s (limits %s) %s", m->value, m->unit, lim,
+             m->pass ? "pass" : "FAIL");
+}
+
+/* ---- JUnit -------------------------------------------------------------------------------- */
+
+int report_write_junit(FILE *o, const struct report_run *run)
+{
+    struct report_counts c;
+    report_count(run, &c);
+    double total_time = 0;
+    for (size_t i = 0; i < run->n; i++)
+        total_time += run->items[i].res->wall_s;
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", o);
+    fprintf(o, "<testsuites name=\"bmsrig\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+               "time=\"%.3f\">\n",
+            run->n, c.fail, c.error + c.rig_fault + c.not_run, total_time);
+    /* One suite per scenario file: Jenkins' schema has no per-testcase properties, and the
+     * measurements belong to their scenario. */
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        int failures = r->verdict == SCENARIO_FAIL;
+        int errors = r->verdict == SCENARIO_ERROR || r->verdict == SCENARIO_RIG_FAULT ||
+                     r->verdict == SCENARIO_NOT_RUN;
+        int skipped = r->verdict == SCENARIO_SKIP;
+        fputs("  <testsuite name=\"", o);
+        xml_esc(o, it->path);
+        fprintf(o, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" "
+                   "timestamp=\"%s\" hostname=\"",
+                failures, errors, skipped, r->wall_s, run->timestamp);
+        xml_esc(o, run->hostname);
+        fprintf(o, "\" id=\"%zu\" file=\"", i);
+        xml_esc(o, it->path);
+        fputs("\">\n    <properties>\n", o);
+        fprintf(o, "      <property name=\"seed\" value=\"%llu\"/>\n",
+                (unsigned long long)r->seed);
+        fprintf(o, "      <property name=\"target\" value=\"%s\"/>\n", run->target);
+        fprintf(o, "      <property name=\"sim_time_s\" value=\"%.3f\"/>\n", r->sim_time_s);
+        if (r->overruns)
+            fprintf(o, "      <property name=\"overruns\" value=\"%llu\"/>\n",
+                    (unsigned long long)r->overruns);
+        for (size_t t = 0; t < it->ntags; t++) {
+            fputs("      <property name=\"tag\" value=\"", o);
+            xml_esc(o, it->tags[t]);
+            fputs("\"/>\n", o);
+        }
+        for (size_t m = 0; m < r->nmeasures; m++) {
+            char buf[256];
+            measure_text(buf, sizeof(buf), &r->measures[m]);
+            fputs("      <property name=\"measure.", o);
+            xml_esc(o, r->measures[m].name);
+            fputs("\" value=\"", o);
+            xml_esc(o, buf);
+            fputs("\"/>\n", o);
+        }
+        fputs("    </properties>\n    <testcase classname=\"", o);
+        xml_esc(o, it->path);
+        fputs("\" name=\"", o);
+        xml_esc(o, it->name);
+        fprintf(o, "\" time=\"%.3f\">\n", r->wall_s);
+        char line[512];
+        first_line(line, sizeof(line), r->message);
+        if (r->verdict != SCENARIO_PASS) {
+            const char *tag = failures ? "failure" : skipped ? "skipped" : "error";
+            fprintf(o, "      <%s type=\"%s\" message=\"", tag, scenario_verdict_name(r->verdict));
+            xml_esc(o, line);
+            fputs("\">", o);
+            xml_text(o, r->message);
+            fprintf(o, "</%s>\n", tag);
+        }
+        fputs("      <system-out>", o);
+        for (size_t k = 0; k < r->nexpects; k++) {
+            const struct scenario_expect *x = &r->expects[k];
+            char b[1024];
+            snprintf(b, sizeof(b), "[%9.3f s] expect %s: %s (%s, observed %s)\n", x->t_s,
+                     x->pass ? "PASS" : "FAIL", x->what, x->where, x->observed);
+            xml_text(o, b);
+        }
+        for (size_t k = 0; k < r->nlogs; k++) {
+            char b[64];
+            snprintf(b, sizeof(b), "[%9.3f s] log: ", r->logs[k].t_s);
+            xml_text(o, b);
+            xml_text(o, r->logs[k].text);
+            xml_text(o, "\n");
+        }
+        if (r->trace_signals) {
+            xml_text(o, "[[ATTACHMENT|");
+            xml_text(o, r->trace_signals);
+            xml_text(o, "]]\n[[ATTACHMENT|");
+            xml_text(o, r->trace_bus);
+            xml_text(o, "]]\n");
+        }
+        fputs("</system-out>\n    </testcase>\n  </testsuite>\n", o);
+    }
+    fputs("</testsuites>\n", o);
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- TAP 14 ------------------------------------------------------------------------------- */
+
+/* The one sanitiser for text that goes onto a line (TAP descriptions, and the progress and
+ * summary lines a terminal shows): line breaks (CR, and LF unless keep_lf) and tabs become
+ * spaces, and every other control character (C0, DEL, C1, U+2028/2029) and malformed UTF-8 a
+ * '?': nothing in a name or message can start a new line or drive a terminal (ESC, CSI, OSC).
+ * tap: '#' and '\' escaped as well (a TAP line has no other escapes). At most len bytes of s
+ * are read (SIZE_MAX: up to its NUL); a sequence cut by len counts as malformed. Returns the
+ * bytes written. */
+static size_t put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap)
+{
+    size_t out = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    for (size_t i = 0; i < len && p[i]; i++) {
+        unsigned char c = p[i];
+        if (tap && (c == '#' || c == '\\')) {
+            fputc('\\', o);
+            fputc(c, o);
+            out += 2;
+        } else if (c == '\n' && keep_lf) {
+            fputc('\n', o);
+            out++;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            fputc(' ', o);
+            out++;
+        } else if (c < 0x20 || c == 0x7F) {
+            fputc('?', o);
+            out++;
+        } else if (c >= 0x80) {
+            size_t n = utf8_len(p + i);
+            if (n > len - i)
+                n = 0;   /* cut by len */
+            if (n == 0 || breaking_cp(p + i, n)) {
+                fputc('?', o);
+                out++;
+            } else {
+                fwrite(p + i, 1, n, o);
+                out += n;
+            }
+            if (n)
+                i += n - 1;
+        } else {
+            fputc(c, o);
+            out++;
+        }
+    }
+    return out;
+}
+
+static void tap_desc(FILE *o, const char *s)
+{
+    put_safe(o, s, SIZE_MAX, false, true);
+}
+
+size_t report_put_safe(FILE *o, const char *s, size_t len, bool keep_newlines)
+{
+    return put_safe(o, s, len, keep_newlines, false);
+}
+
+/* A YAML double-quoted scalar. */
+static void yaml_str(FILE *o, const char *s)
+{
+    json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
+}
+
+int report_write_tap(FILE *o, const struct report_run *run)
+{
+    fputs("TAP version 14\n", o);
+    fprintf(o, "1..%zu\n", run->n);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        bool ok = r->verdict == SCENARIO_PASS || r->verdict == SCENARIO_SKIP;
+        fprintf(o, "%s %zu - ", ok ? "ok" : "not ok", i + 1);
+        tap_desc(o, it->name);
+        if (r->verdict == SCENARIO_SKIP) {
+            fputs(" # SKIP ", o);
+            char line[512];
+            first_line(line, sizeof(line), r->message);
+            tap_desc(o, line);
+        }
+        fputc('\n', o);
+        fputs("  ---\n  file: ", o);
+        yaml_str(o, it->path);
+        fprintf(o, "\n  verdict: %s\n  seed: %llu\n  sim_time_s: %.3f\n  wall_s: %.3f\n",
+                scenario_verdict_name(r->verdict), (unsigned long long)r->seed, r->sim_time_s,
+                r->wall_s);
+        if (r->message) {
+            fputs("  message: ", o);
+            yaml_str(o, r->message);
+            fputc('\n', o);
+        }
+        if (r->nmeasures) {
+            fputs("  measurements:\n", o);
+            for (size_t m = 0; m < r->nmeasures; m++) {
+                const struct scenario_measure *x = &r->measures[m];
+                fputs("    - name: ", o);
+                yaml_str(o, x->name);
+                fprintf(o, "\n      value: %.9g\n      unit: ", x->value);
+                yaml_str(o, x->unit);
+                if (x->has_min)
+                    fprintf(o, "\n      min: %.9g", x->min);
+                if (x->has_max)
+                    fprintf(o, "\n      max: %.9g", x->max);
+                fprintf(o, "\n      pass: %s\n", x->pass ? "true" : "false");
+            }
+        }
+        fputs("  ...\n", o);
+    }
+    if (!run->complete && run->incomplete_reason) {
+        fputs("# run incomplete: ", o);
+        tap_desc(o, run->incomplete_reason);
+        fputc('\n', o);
+    } else if (!run->complete) {
+        fputs("# run interrupted: results incomplete\n", o);
+    }
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- JSON --------------------------------------------------------------------------------- */
+
+int report_write_json(FILE *o, const struct report_run *run)
+{
+    struct report_counts c;
+    report_count(run, &c);
+    fputs("{\n  \"format\": \"bmsrig-report-1\",\n  \"bmsrig_version\": ", o);
+    json_str(o, run->bmsrig_version);
+    fputs(",\n  \"lua_version\": ", o);
+    json_str(o, run->lua_version);
+    fputs(",\n  \"libftdi_version\": ", o);
+    json_str(o, run->libftdi_version);
+    fputs(",\n  \"target\": ", o);
+    json_str(o, run->target);
+    fputs(",\n  \"clock\": ", o);
+    json_str(o, run->clock);
+    fprintf(o, ",\n  \"seed\": %llu,\n  \"suppress_faults\": %s,\n  \"complete\": %s,\n",
+            (unsigned long long)run->seed, run->suppress_faults ? "true" : "false",
+            run->complete ? "true" : "false");
+    fputs("  \"incomplete_reason\": ", o);
+    if (run->incomplete_reason)
+        json_str(o, run->incomplete_reason);
+    else
+        fputs("null", o);
+    fputs(",\n  \"timestamp\": ", o);
+    json_str(o, run->timestamp);
+    fputs(",\n  \"wall_s\": ", o);
+    json_num(o, run->wall_s);
+    fprintf(o, ",\n  \"counts\": {\"total\": %zu, \"pass\": %zu, \"fail\": %zu, \"error\": %zu, "
+               "\"skip\": %zu, \"rig_fault\": %zu, \"not_run\": %zu},\n",
+            run->n, c.pass, c.fail, c.error, c.skip, c.rig_fault, c.not_run);
+    fputs("  \"scenarios\": [", o);
+    for (size_t i = 0; i < run->n; i++) {
+        const struct report_item *it = &run->items[i];
+        const struct scenario_result *r = it->res;
+        fputs(i ? ",\n    {" : "\n    {", o);
+        fputs("\"file\": ", o);
+        json_str(o, it->path);
+        fputs(", \"name\": ", o);
+        json_str(o, it->name);
+        if (it->description) {
+            fputs(", \"description\": ", o);
+            json_str(o, it->description);
+        }
+        fputs(", \"tags\": [", o);
+        for (size_t t = 0; t < it->ntags; t++) {
+            if (t)
+                fputs(", ", o);
+            json_str(o, it->tags[t]);
+        }
+        fputs("],\n     \"verdict\": ", o);
+        json_str(o, scenario_verdict_name(r->verdict));
+        fputs(", \"message\": ", o);
+        if (r->message)
+            json_str(o, r->message);
+        else
+            fputs("null", o);
+        fprintf(o, ",\n     \"seed\": %llu, \"sim_time_s\": ", (unsigned long long)r->seed);
+        json_num(o, r->sim_time_s);
+        fputs(", \"wall_s\": ", o);
+        json_num(o, r->wall_s);
+        fprintf(o, ", \"ticks\": %llu, \"overruns\": %llu, \"worst_late_us\": %lld, "
+                   "\"lua_instructions\": %llu, \"faults_requested\": %u, \"faults_applied\": %u",
+                (unsigned long long)r->ticks, (unsigned long long)r->overruns,
+                (long long)r->worst_late_us, (unsigned long long)r->instructions,
+                r->faults_requested, r->faults_applied);
+        if (r->trace_signals) {
+            fputs(",\n     \"trace\": {\"signals\": ", o);
+            json_str(o, r->trace_signals);
+            fputs(", \"bus\": ", o);
+            json_str(o, r->trace_bus);
+            fputs("}", o);
+        }
+        fputs(",\n     \"expectations\": [", o);
+        for (size_t k = 0; k < r->nexpects; k++) {
+            const struct scenario_expect *x = &r->expects[k];
+            fputs(k ? ",\n       {" : "\n       {", o);
+            fputs("\"what\": ", o);
+            json_str(o, x->what);
+            fputs(", \"where\": ", o);
+            json_str(o, x->where);
+            fputs(", \"t_s\": ", o);
+            json_num(o, x->t_s);
+            fprintf(o, ", \"verdict\": \"%s\", \"observed\": ", x->pass ? "pass" : "fail");
+            json_str(o, x->observed);
+            if (!x->pass) {
+                fputs(", \"message\": ", o);
+                json_str(o, x->message);
+            }
+            fputs("}", o);
+        }
+        fputs(r->nexpects ? "],\n     \"measurements\": [" : "],\n     \"measurements\": [", o);
+        for (size_t m = 0; m < r->nmeasures; m++) {
+            const struct scenario_measure *x = &r->measures[m];
+            fputs(m ? ",\n       {" : "\n       {", o);
+            fputs("\"name\": ", o);
+            json_str(o, x->name);
+            fputs(", \"value\": ", o);
+            json_num(o, x->value);
+            fputs(", \"unit\": ", o);
+            json_str(o, x->unit);
+            fputs(", \"min\": ", o);
+            if (x->has_min)
+                json_num(o, x->min);
+            else
+                fputs("null", o);
+            fputs(", \"max\": ", o);
+            if (x->has_max)
+                json_num(o, x->max);
+            else
+                fputs("null", o);
+            fprintf(o, ", \"verdict\": \"%s\", \"where\": ", x->pass ? "pass" : "fail");
+            json_str(o, x->where);
+            fputs(", \"t_s\": ", o);
+            json_num(o, x->t_s);
+            fputs("}", o);
+        }
+        fputs("],\n     \"log\": [", o);
+        for (size_t k = 0; k < r->nlogs; k++) {
+            fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
+            json_num(o, r->logs[k].t_s);
+            fputs(", \"text\": ", o);
+            json_str(o, r->logs[k].text);
+            fputs("}", o);
+        }
+        fputs("]}", o);
+    }
+    fputs(run->n ? "\n  ]\n}\n" : "]\n}\n", o);
+    return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+int report_write_file(const char *path, int (*writer)(FILE *, const struct report_run *),
+                      const struct report_run *run)
+{
+    /* A regular file is replaced atomically (write PATH.tmp, then rename), so a crash never
+     * leaves half a report. Anything else (a device such as /dev/stdout, a FIFO, a symbolic
+     * link) is written in place: renaming onto it would replace the device or the link. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *out = fopen(path, "w");
+        if (!out)
+            return BMSRIG_ERR_IO;
+        int rc = writer(out, run);
+        if (fclose(out) != 0)
+            rc = BMSRIG_ERR_IO;
+        return rc;
+    }
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+        return BMSRIG_ERR_ARG;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return BMSRIG_ERR_IO;
+    int rc = writer(f, run);
+    if (fclose(f) != 0)
+        rc = BMSRIG_ERR_IO;
+    if (rc == BMSRIG_OK && rename(tmp, path) != 0)
+        rc = BMSRIG_ERR_IO;
+    if (rc != BMSRIG_OK)
+        remove(tmp);
+    return rc;
+}

@@ -1,0 +1,80 @@
+#!/bin/sh
+# One-off helper for branches started before issue 15's move: rewrites the old flat paths
+# rig/NAME.{c,h,lua} (includes, CMake source paths, comments, docs) to rig/<folder>/NAME in the
+# files given, or in every tracked file when none are given. Usage: rewrite_old_paths.sh [FILE...]
+set -e
+expr='
+s#(^|[^A-Za-z0-9_.-])rig/main\.c\b#\1rig/cli/main.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cli\.c\b#\1rig/cli/cli.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cli\.h\b#\1rig/cli/cli.h#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_bench\.c\b#\1rig/cli/cmd_bench.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_bms\.c\b#\1rig/cli/cmd_bms.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_decode\.c\b#\1rig/cli/cmd_decode.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_esc\.c\b#\1rig/cli/cmd_esc.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_run\.c\b#\1rig/cli/cmd_run.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_selftest\.c\b#\1rig/cli/cmd_selftest.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_sim\.c\b#\1rig/cli/cmd_sim.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cmd_version\.c\b#\1rig/cli/cmd_version.c#g
+s#(^|[^A-Za-z0-9_.-])rig/bench_bms\.c\b#\1rig/cli/bench_bms.c#g
+s#(^|[^A-Za-z0-9_.-])rig/bench_bms\.h\b#\1rig/cli/bench_bms.h#g
+s#(^|[^A-Za-z0-9_.-])rig/bench_mpsse\.c\b#\1rig/cli/bench_mpsse.c#g
+s#(^|[^A-Za-z0-9_.-])rig/bench_mpsse\.h\b#\1rig/cli/bench_mpsse.h#g
+s#(^|[^A-Za-z0-9_.-])rig/bench_sim\.c\b#\1rig/cli/bench_sim.c#g
+s#(^|[^A-Za-z0-9_.-])rig/bench\.h\b#\1rig/cli/bench.h#g
+s#(^|[^A-Za-z0-9_.-])rig/engine\.c\b#\1rig/scenario/engine.c#g
+s#(^|[^A-Za-z0-9_.-])rig/engine\.h\b#\1rig/scenario/engine.h#g
+s#(^|[^A-Za-z0-9_.-])rig/scenario\.c\b#\1rig/scenario/scenario.c#g
+s#(^|[^A-Za-z0-9_.-])rig/scenario\.h\b#\1rig/scenario/scenario.h#g
+s#(^|[^A-Za-z0-9_.-])rig/l_engine\.c\b#\1rig/scenario/l_engine.c#g
+s#(^|[^A-Za-z0-9_.-])rig/l_engine\.h\b#\1rig/scenario/l_engine.h#g
+s#(^|[^A-Za-z0-9_.-])rig/prelude\.lua\b#\1rig/scenario/prelude.lua#g
+s#(^|[^A-Za-z0-9_.-])rig/sandbox\.c\b#\1rig/scenario/sandbox.c#g
+s#(^|[^A-Za-z0-9_.-])rig/sandbox\.h\b#\1rig/scenario/sandbox.h#g
+s#(^|[^A-Za-z0-9_.-])rig/watchdog\.c\b#\1rig/scenario/watchdog.c#g
+s#(^|[^A-Za-z0-9_.-])rig/watchdog\.h\b#\1rig/scenario/watchdog.h#g
+s#(^|[^A-Za-z0-9_.-])rig/clock\.c\b#\1rig/scenario/clock.c#g
+s#(^|[^A-Za-z0-9_.-])rig/clock\.h\b#\1rig/scenario/clock.h#g
+s#(^|[^A-Za-z0-9_.-])rig/report\.c\b#\1rig/scenario/report.c#g
+s#(^|[^A-Za-z0-9_.-])rig/report\.h\b#\1rig/scenario/report.h#g
+s#(^|[^A-Za-z0-9_.-])rig/link\.c\b#\1rig/line/link.c#g
+s#(^|[^A-Za-z0-9_.-])rig/link\.h\b#\1rig/line/link.h#g
+s#(^|[^A-Za-z0-9_.-])rig/endpoint\.c\b#\1rig/line/endpoint.c#g
+s#(^|[^A-Za-z0-9_.-])rig/endpoint\.h\b#\1rig/line/endpoint.h#g
+s#(^|[^A-Za-z0-9_.-])rig/transport\.c\b#\1rig/line/transport.c#g
+s#(^|[^A-Za-z0-9_.-])rig/transport\.h\b#\1rig/line/transport.h#g
+s#(^|[^A-Za-z0-9_.-])rig/capture\.c\b#\1rig/line/capture.c#g
+s#(^|[^A-Za-z0-9_.-])rig/capture\.h\b#\1rig/line/capture.h#g
+s#(^|[^A-Za-z0-9_.-])rig/decode_print\.c\b#\1rig/line/decode_print.c#g
+s#(^|[^A-Za-z0-9_.-])rig/decode_print\.h\b#\1rig/line/decode_print.h#g
+s#(^|[^A-Za-z0-9_.-])rig/dut_serial\.c\b#\1rig/line/dut_serial.c#g
+s#(^|[^A-Za-z0-9_.-])rig/dut_serial\.h\b#\1rig/line/dut_serial.h#g
+s#(^|[^A-Za-z0-9_.-])rig/board\.c\b#\1rig/bench/board.c#g
+s#(^|[^A-Za-z0-9_.-])rig/board\.h\b#\1rig/bench/board.h#g
+s#(^|[^A-Za-z0-9_.-])rig/rig_hw\.c\b#\1rig/bench/rig_hw.c#g
+s#(^|[^A-Za-z0-9_.-])rig/rig_hw\.h\b#\1rig/bench/rig_hw.h#g
+s#(^|[^A-Za-z0-9_.-])rig/mpsse\.c\b#\1rig/bench/mpsse.c#g
+s#(^|[^A-Za-z0-9_.-])rig/mpsse\.h\b#\1rig/bench/mpsse.h#g
+s#(^|[^A-Za-z0-9_.-])rig/mpsse_io\.c\b#\1rig/bench/mpsse_io.c#g
+s#(^|[^A-Za-z0-9_.-])rig/mpsse_io\.h\b#\1rig/bench/mpsse_io.h#g
+s#(^|[^A-Za-z0-9_.-])rig/dac\.c\b#\1rig/bench/dac.c#g
+s#(^|[^A-Za-z0-9_.-])rig/dac\.h\b#\1rig/bench/dac.h#g
+s#(^|[^A-Za-z0-9_.-])rig/dac_ad5676r\.c\b#\1rig/bench/dac_ad5676r.c#g
+s#(^|[^A-Za-z0-9_.-])rig/dac_ltc2668\.c\b#\1rig/bench/dac_ltc2668.c#g
+s#(^|[^A-Za-z0-9_.-])rig/rig_lock\.c\b#\1rig/bench/rig_lock.c#g
+s#(^|[^A-Za-z0-9_.-])rig/rig_lock\.h\b#\1rig/bench/rig_lock.h#g
+s#(^|[^A-Za-z0-9_.-])rig/profile\.c\b#\1rig/offline/profile.c#g
+s#(^|[^A-Za-z0-9_.-])rig/profile\.h\b#\1rig/offline/profile.h#g
+s#(^|[^A-Za-z0-9_.-])rig/simfault\.c\b#\1rig/offline/simfault.c#g
+s#(^|[^A-Za-z0-9_.-])rig/simfault\.h\b#\1rig/offline/simfault.h#g
+s#(^|[^A-Za-z0-9_.-])rig/simtrace\.c\b#\1rig/offline/simtrace.c#g
+s#(^|[^A-Za-z0-9_.-])rig/simtrace\.h\b#\1rig/offline/simtrace.h#g
+s#(^|[^A-Za-z0-9_.-])rig/cellfile\.c\b#\1rig/offline/cellfile.c#g
+s#(^|[^A-Za-z0-9_.-])rig/cellfile\.h\b#\1rig/offline/cellfile.h#g
+s#(^|[^A-Za-z0-9_.-])rig/log\.c\b#\1rig/util/log.c#g
+s#(^|[^A-Za-z0-9_.-])rig/log\.h\b#\1rig/util/log.h#g
+s#"rig/prelude_lua\.h"#"rig/scenario/prelude_lua.h"#g
+'
+if [ $# -eq 0 ]; then
+    set -- $(git grep -lE 'rig/[a-z_0-9]+\.(c|h|lua)' -- . ':!tests/layout/rewrite_old_paths.sh')
+fi
+[ $# -eq 0 ] || sed -i -E "$expr" "$@"
