@@ -12,9 +12,10 @@ allowed() {
         fw) echo "util" ;;
         offline) echo "util" ;;
         line) echo "util" ;;
+        dut) echo "util line fw" ;;
         bench) echo "util" ;;
-        scenario) echo "util offline line bench fw" ;;
-        cli) echo "util offline line bench scenario fw" ;;
+        scenario) echo "util offline line dut bench fw" ;;
+        cli) echo "util offline line dut bench scenario fw" ;;
         *) return 1 ;;
     esac
 }
