@@ -32,7 +32,7 @@ build-variants: deps
 # The whole scenario library on the virtual target: summary on screen, reports and traces in out/.
 demo: build
 	mkdir -p out
-	$(BUILD)/rig/bmsrig run -j $(JOBS) --junit out/junit.xml --json out/report.json --trace out/traces scripts
+	$(BUILD)/rig/bmsrig run -j $(JOBS) --junit out/junit.xml --json out/report.json --trace out/traces --html out/html scripts; rc=$$?; echo "HTML report: $$(pwd)/out/html/index.html"; exit $$rc
 
 # The fuzz smoke run goes first so that CTest's summary is the last thing printed.
 check: build build-variants fuzz-smoke

@@ -1,7 +1,6 @@
 /* bench_mpsse.c: `bmsrig bench mpsse`: the hardware path's figures, measured on a real run:
  * USB writes per tick, bytes per tick, tick time, and the highest tick rate that runs with
  * no overrun (absolute CLOCK_MONOTONIC deadlines). Machine-readable JSON on stdout. */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include "rig/cli/bench_mpsse.h"
 #include "rig/bench/board.h"
 #include "rig/cli/cli.h"
+#include "rig/scenario/clock.h"
 #include "rig/bench/rig_hw.h"
 #include "sim/status.h"
 
@@ -20,14 +20,6 @@ static int64_t mono_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static void sleep_until(int64_t t_ns)
-{
-    struct timespec ts = { (time_t)(t_ns / 1000000000), (long)(t_ns % 1000000000) };
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        if (rig_hw_interrupted(NULL))
-            return;
 }
 
 /* One worst-case tick: every channel gets a new value (a slow ramp inside its limits), the
@@ -56,30 +48,37 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Runs `ticks` ticks at `hz` (0 = back to back); counts ticks that ended past their deadline. */
-static int paced(struct rig_hw *hw, const struct board *b, double hz, uint64_t ticks,
-                 uint64_t *tick0, uint64_t *overruns, int64_t *durations)
+/* The tick length the pacer uses for `hz` [us]: 1e6 / hz rounded, at least 1 (so a --rate that
+ * does not divide 1 MHz runs at the nearest whole-microsecond period, which the JSON states). */
+static int64_t tick_us_for(double hz)
 {
-    int64_t period = hz > 0 ? (int64_t)(1e9 / hz) : 0;
-    int64_t next = mono_ns();
-    *overruns = 0;
+    int64_t us = llround(1e6 / hz);
+    return us < 1 ? 1 : us;
+}
+
+/* Runs `ticks` ticks at `hz` (0 = back to back). Paced runs go through the engine's real-time
+ * clock (absolute deadlines, re-anchored after a late tick), whose overrun statistics are left
+ * in `*pacer`. */
+static int paced(struct rig_hw *hw, const struct board *b, double hz, uint64_t ticks,
+                 uint64_t *tick0, struct clock *pacer, int64_t *durations)
+{
+    int rc = clock_init(pacer, hz > 0 ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL,
+                        hz > 0 ? tick_us_for(hz) : 1);
+    if (rc != BMSRIG_OK)
+        return rc;
+    pacer->late_policy = CLOCK_LATE_REANCHOR;
     for (uint64_t k = 0; k < ticks; k++) {
         if (rig_hw_interrupted(NULL))
             return BMSRIG_ERR_STATE;
         int64_t t0 = mono_ns();
-        int rc = one_tick(hw, b, (*tick0)++);
-        int64_t t1 = mono_ns();
+        rc = one_tick(hw, b, (*tick0)++);
         if (durations)
-            durations[k] = t1 - t0;
+            durations[k] = mono_ns() - t0;
         if (rc != BMSRIG_OK)
             return rc;
-        if (period) {
-            next += period;
-            if (t1 > next)
-                (*overruns)++;
-            else
-                sleep_until(next);
-        }
+        rc = clock_tick(pacer);
+        if (rc != BMSRIG_OK)
+            return rc;
     }
     return BMSRIG_OK;
 }
@@ -132,20 +131,24 @@ int bench_mpsse_run(int argc, char **argv)
         return rc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
     }
     const struct board *b = rig_hw_board(hw);
-    uint64_t tick = 0, over = 0;
+    uint64_t tick = 0;
+    struct clock pacer;
     struct rig_hw_stats s0, s1;
     int exit_code = CLI_EXIT_PASS;
     if (rate > 0) {
         /* one paced run at the given rate (also how a long real-time run is reproduced) */
         uint64_t n = (uint64_t)ceil(rate * seconds);
         rig_hw_get_stats(hw, &s0);
-        rc = paced(hw, b, rate, n, &tick, &over, NULL);
+        rc = paced(hw, b, rate, n, &tick, &pacer, NULL);
         rig_hw_get_stats(hw, &s1);
         if (rc == BMSRIG_OK)
             printf("{\"bench\":\"mpsse\",\"rig\":\"%s\",\"channels\":%d,\"rate_hz\":%g,"
-                   "\"ticks\":%llu,\"overruns\":%llu,\"usb_writes_per_tick\":%.3f,"
+                   "\"tick_us\":%lld,\"ticks\":%llu,\"overruns\":%llu,\"worst_late_us\":%lld,"
+                   "\"late_total_us\":%lld,\"usb_writes_per_tick\":%.3f,"
                    "\"bytes_per_tick_max\":%zu}\n", b->name, b->nchannels, rate,
-                   (unsigned long long)n, (unsigned long long)over,
+                   (long long)pacer.tick_us, (unsigned long long)n,
+                   (unsigned long long)pacer.overruns, (long long)pacer.worst_late_us,
+                   (long long)pacer.late_total_us,
                    (double)(s1.usb_writes - s0.usb_writes) / (double)n, s1.max_bytes);
     } else {
         int64_t *dur = calloc((size_t)ticks, sizeof *dur);
@@ -154,7 +157,7 @@ int bench_mpsse_run(int argc, char **argv)
             return CLI_EXIT_RIG;
         }
         rig_hw_get_stats(hw, &s0);
-        rc = paced(hw, b, 0, (uint64_t)ticks, &tick, &over, dur);
+        rc = paced(hw, b, 0, (uint64_t)ticks, &tick, &pacer, dur);
         rig_hw_get_stats(hw, &s1);
         if (rc == BMSRIG_OK) {
             qsort(dur, (size_t)ticks, sizeof *dur, cmp_i64);
@@ -170,12 +173,14 @@ int bench_mpsse_run(int argc, char **argv)
             double best = 0;
             for (size_t k = 0; k < sizeof rates / sizeof rates[0] && rc == BMSRIG_OK; k++) {
                 uint64_t n = (uint64_t)ceil(rates[k] * seconds);
-                rc = paced(hw, b, rates[k], n, &tick, &over, NULL);
+                rc = paced(hw, b, rates[k], n, &tick, &pacer, NULL);
                 if (rc != BMSRIG_OK)
                     break;
-                printf("%s{\"hz\":%g,\"ticks\":%llu,\"overruns\":%llu}", k ? "," : "", rates[k],
-                       (unsigned long long)n, (unsigned long long)over);
-                if (over == 0)
+                printf("%s{\"hz\":%g,\"ticks\":%llu,\"overruns\":%llu,\"worst_late_us\":%lld,"
+                       "\"late_total_us\":%lld}", k ? "," : "", rates[k], (unsigned long long)n,
+                       (unsigned long long)pacer.overruns, (long long)pacer.worst_late_us,
+                       (long long)pacer.late_total_us);
+                if (pacer.overruns == 0)
                     best = rates[k];
                 else
                     break;

@@ -21,6 +21,7 @@ static const struct cli_command *const commands[] = {
     &cmd_sim,
     &cmd_bench,
     &cmd_esc,
+    &cmd_report,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

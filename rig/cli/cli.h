@@ -29,6 +29,7 @@ extern const struct cli_command cmd_bms;
 extern const struct cli_command cmd_sim;
 extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_esc;
+extern const struct cli_command cmd_report;
 
 /* Entry point behind main(): dispatches argv[1]. */
 int cli_main(int argc, char **argv);

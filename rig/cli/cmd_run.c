@@ -28,6 +28,7 @@
 #include "rig/bench/board.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
+#include "rig/html/html_report.h"
 #include "rig/bench/rig_hw.h"
 #include "rig/scenario/scenario.h"
 #include "rig/scenario/watchdog.h"
@@ -141,8 +142,10 @@ struct run_opts {
     const char *rig_file;
     const char *junit;
     bool tap;
+    int tap_version;        /* 13 (default: what Test::Harness 3.44 accepts) or 14 */
     const char *json;
     const char *trace_dir;
+    const char *html_dir;   /* --html: the report's folder (traces in html_dir/traces by default) */
     double trace_every_ms;
     uint64_t seed;
     const char *filter;
@@ -177,11 +180,15 @@ static const char *base_name(const char *path)
     return base ? base + 1 : path;
 }
 
-/* name may be NULL (a file whose loading was written off: only its path is known). */
+/* name may be NULL (a file whose loading was written off: only its path is known). A GLOB
+ * matches a whole name, path or file name; one with no glob character (* ? [) is a plain
+ * substring of any of them. */
 static bool filter_match_names(const char *name, const char *path, const char *glob)
 {
     if (!glob)
         return true;
+    if (!strpbrk(glob, "*?["))
+        return (name && strstr(name, glob)) || strstr(path, glob) != NULL;
     return (name && fnmatch(glob, name, 0) == 0) || fnmatch(glob, path, 0) == 0 ||
            fnmatch(glob, base_name(path), 0) == 0;
 }
@@ -469,10 +476,10 @@ static void print_summary(struct run_state *st)
         sim += st->res[i].sim_time_s;
         overruns += st->res[i].overruns;
     }
-    fprintf(o, "\n%zu scenarios: %zu passed, %zu failed, %zu errors, %zu skipped", st->n, c.pass,
-            c.fail, c.error, c.skip);
+    fprintf(o, "\n%zu scenario%s: %zu passed, %zu failed, %zu error%s, %zu skipped", st->n,
+            st->n == 1 ? "" : "s", c.pass, c.fail, c.error, c.error == 1 ? "" : "s", c.skip);
     if (c.rig_fault)
-        fprintf(o, ", %zu rig faults", c.rig_fault);
+        fprintf(o, ", %zu rig fault%s", c.rig_fault, c.rig_fault == 1 ? "" : "s");
     if (c.not_run)
         fprintf(o, ", %zu not run", c.not_run);
     fprintf(o, "\n%.1f s of scenario time in %.2f s wall (seed %llu, %d job%s, %s clock)\n", sim,
@@ -486,7 +493,8 @@ static void print_summary(struct run_state *st)
 static int run_main(int argc, char **argv)
 {
     struct run_opts o = {
-        .target = "virtual", .seed = 1, .jobs = 1, .trace_every_ms = 100, .tick_ms = 1,
+        .target = "virtual", .seed = 1, .jobs = 1, .tap_version = 13, .trace_every_ms = 100,
+        .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
     dut_firmware_config_default(&o.fw);
@@ -495,8 +503,10 @@ static int run_main(int argc, char **argv)
         { "rig", required_argument, NULL, 'R' },
         { "junit", required_argument, NULL, 'J' },
         { "tap", no_argument, NULL, 'P' },
+        { "tap-version", required_argument, NULL, 'V' },
         { "json", required_argument, NULL, 'S' },
         { "trace", required_argument, NULL, 'D' },
+        { "html", required_argument, NULL, 'H' },
         { "trace-every", required_argument, NULL, 'E' },
         { "seed", required_argument, NULL, 's' },
         { "filter", required_argument, NULL, 'f' },
@@ -532,8 +542,15 @@ static int run_main(int argc, char **argv)
         case 'R': o.rig_file = optarg; o.target = "rig"; break;
         case 'J': o.junit = optarg; break;
         case 'P': o.tap = true; break;
+        case 'V':
+            if (strcmp(optarg, "13") != 0 && strcmp(optarg, "14") != 0)
+                return cli_usage_error(&cmd_run, "--tap-version: '%s' is not 13 or 14", optarg);
+            o.tap_version = optarg[1] == '3' ? 13 : 14;
+            o.tap = true;
+            break;
         case 'S': o.json = optarg; break;
         case 'D': o.trace_dir = optarg; break;
+        case 'H': o.html_dir = optarg; break;
         case 'E':
             if ((rc = cli_parse_number(&cmd_run, "--trace-every", optarg, 1, 60000, &o.trace_every_ms)))
                 return rc;
@@ -700,6 +717,13 @@ static int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* An empty selection is bad input for --list as for a run (exit 2). */
+    if (n == 0) {
+        selection_free(sc, stuck, n);
+        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
+                        "--tags)\n");
+        return CLI_EXIT_USAGE;
+    }
     if (o.list) {
         int lrc = CLI_EXIT_PASS;
         for (size_t i = 0; i < n; i++) {
@@ -732,11 +756,12 @@ static int run_main(int argc, char **argv)
         selection_free(sc, stuck, n);
         return lrc;
     }
-    if (n == 0) {
-        selection_free(sc, stuck, n);
-        fprintf(stderr, "bmsrig run: no scenario selected (check the paths, --filter and "
-                        "--tags)\n");
-        return CLI_EXIT_USAGE;
+
+    /* --html needs the traces: without --trace they go to DIR/traces. */
+    char html_traces[4096];
+    if (o.html_dir && !o.trace_dir) {
+        snprintf(html_traces, sizeof(html_traces), "%s/traces", o.html_dir);
+        o.trace_dir = html_traces;
     }
 
     /* Trace files are named after the scenario file: two files of the same name would
@@ -952,8 +977,15 @@ static int run_main(int argc, char **argv)
         st.report.incomplete_reason = stop_reason;   /* TAP and JSON say why, not "interrupted" */
     st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
     bool reports_ok = write_reports(&st);
+    if (o.html_dir && !o.list) {
+        int pages = html_report_build(o.trace_dir, o.html_dir, stderr);
+        if (pages < 0)
+            reports_ok = false;
+        else if (!o.quiet)
+            fprintf(stderr, "bmsrig run: HTML report: %s/index.html\n", o.html_dir);
+    }
     if (o.tap)
-        report_write_tap(stdout, &st.report);
+        report_write_tap(stdout, &st.report, o.tap_version);
     if (!o.quiet)
         print_summary(&st);
     if (rig_err[0])
@@ -1043,15 +1075,24 @@ const struct cli_command cmd_run = {
         "                        error and speed are read over the dashboard line; otherwise\n"
         "                        it is the built-in controller model\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
-        "  --tap                 write TAP 14 to stdout (progress then goes to stderr)\n"
+        "  --tap                 write TAP to stdout (progress then goes to stderr); TAP 13\n"
+        "                        by default, which Debian 12's prove (Test::Harness 3.44)\n"
+        "                        reads; the stream uses nothing TAP 14 adds\n"
+        "  --tap-version 13|14   the version line to write (implies --tap)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"
         "  --trace DIR           per scenario: DIR/NAME.signals.csv and DIR/NAME.bus.csv (the\n"
         "                        recording format, readable by 'bmsrig decode'); t:output()\n"
         "                        files also go to DIR\n"
         "  --trace-every MS      signals CSV decimation (default 100 ms)\n"
+        "  --html DIR            write an HTML report: DIR/index.html and one DIR/NAME.html per\n"
+        "                        scenario with time plots and the bus timeline (self-contained,\n"
+        "                        no network); traces go to DIR/traces unless --trace is given.\n"
+        "                        'bmsrig report DIR' rebuilds it\n"
         "  --seed N              run seed (default 1); each scenario derives its own from it\n"
         "                        and its file name, so results do not depend on order or -j\n"
-        "  --filter GLOB         only scenarios whose name, path or file name match GLOB\n"
+        "  --filter GLOB         only scenarios whose whole name, path or file name match the\n"
+        "                        shell glob GLOB ('*cut*'); a GLOB without * ? [ is a plain\n"
+        "                        substring of the name or path ('wire cut')\n"
         "  --tags a,b            only scenarios with at least one of these tags\n"
         "  --list                list the selected scenarios (path, name, tags) and exit\n"
         "  --realtime            run on CLOCK_MONOTONIC deadlines instead of virtual time;\n"

@@ -18,6 +18,30 @@ enum clock_kind {
     CLOCK_KIND_REALTIME = 1,  /* follow CLOCK_MONOTONIC */
 };
 
+/* Lateness histogram bucket upper bounds [us]: < 100 us, < 1 ms, < 10 ms, < 100 ms, the rest. */
+#define CLOCK_LATE_BUCKETS 5
+extern const int64_t clock_late_bucket_us[CLOCK_LATE_BUCKETS - 1];
+
+/* Where the real-time clock reads time and sleeps; NULL in clock_init means CLOCK_MONOTONIC and
+ * clock_nanosleep. Tests inject a fake one to drive lateness without a loaded machine. */
+struct clock_source {
+    int (*now_ns)(void *ctx, int64_t *out);
+    int (*sleep_until_ns)(void *ctx, int64_t deadline_ns);
+    void *ctx;
+};
+
+/* What the real-time clock does after a late tick. Either way one stall is one overrun of its
+ * full lateness (not one per tick it spanned). */
+enum clock_late_policy {
+    /* Keep the absolute grid: the missed ticks run back to back until the clock is on time
+     * again, counted as part of the same overrun. Scenario time stays equal to wall time, which
+     * a real controller on the bench (its own clock) needs: the engine's policy. */
+    CLOCK_LATE_CATCH_UP = 0,
+    /* Re-anchor: the schedule resumes from now (next deadline now + one tick); scenario time
+     * then lags wall time by the stall. For pacers with nobody else's clock to follow (bench). */
+    CLOCK_LATE_REANCHOR = 1,
+};
+
 /* Caller-allocated; fill with clock_init. */
 struct clock {
     enum clock_kind kind;
@@ -27,15 +51,34 @@ struct clock {
     uint64_t overruns;       /* real time only: ticks whose deadline had passed already */
     int64_t worst_late_us;   /* real time only: largest lateness seen [us] */
     int64_t start_ns;        /* real time only: CLOCK_MONOTONIC at start [ns] */
+    int64_t anchor_ns;       /* real time only: the schedule's origin, moved to "now" by a late
+                              * tick (re-anchoring) */
+    uint64_t anchor_tick;    /* ... and the tick count at that origin */
+    enum clock_late_policy late_policy;  /* set after clock_init; CATCH_UP by default */
+    bool behind;             /* catch-up: inside a stall, not yet back on the grid */
+    int64_t stall_late_us;   /* catch-up: the current stall's lateness so far [us] */
+    int64_t late_total_us;   /* real time only: sum of the stalls' lateness [us] */
+    uint64_t late_hist[CLOCK_LATE_BUCKETS];  /* overruns by lateness, see clock_late_bucket_us */
+    const struct clock_source *source;       /* NULL: CLOCK_MONOTONIC */
 };
 
 /* Sets up `c` at time 0. Returns BMSRIG_ERR_ARG if tick_us <= 0, BMSRIG_ERR_IO if the monotonic
  * clock cannot be read (real time only). */
 int clock_init(struct clock *c, enum clock_kind kind, int64_t tick_us);
 
-/* Advances one tick. Virtual: returns at once. Real time: sleeps until start + (ticks+1) x tick
- * (absolute, so lateness never accumulates); if that deadline is already past, counts an overrun
- * and returns without sleeping. Returns BMSRIG_OK (an interrupted sleep is resumed). */
+/* As clock_init, reading time from `src` (NULL: CLOCK_MONOTONIC). `src` must outlive `c`. */
+int clock_init_with(struct clock *c, enum clock_kind kind, int64_t tick_us,
+                    const struct clock_source *src);
+
+/* Advances one tick. Virtual: returns at once. Real time: sleeps until the tick's absolute
+ * deadline anchor + (ticks - anchor_tick) x tick, so jitter never accumulates. If that deadline
+ * is already past, the stall is one overrun of its lateness (counted, worst kept, histogram,
+ * total): a single stall of X ms is one overrun of X ms, not X / tick overruns. Then, by
+ * late_policy, either the missed ticks run at once as part of that overrun (catch-up; a second
+ * stall while behind only raises its lateness) or the schedule re-anchors at now (next deadline
+ * now + one tick; scenario time, ticks x tick_us, then lags the wall clock by the stall).
+ * Returns BMSRIG_OK (an interrupted sleep is resumed), BMSRIG_ERR_IO if time cannot be
+ * read. */
 int clock_tick(struct clock *c);
 
 /* Seconds since start. */

@@ -1,4 +1,4 @@
-/* report.c: JUnit XML, TAP 14 and JSON writers for a scenario run. */
+/* report.c: JUnit XML, TAP (13 or 14) and JSON writers for a scenario run. */
 #include "rig/scenario/report.h"
 
 #include <math.h>
@@ -103,6 +103,18 @@ static void put_utf8_esc(FILE *o, const unsigned char **pp, bool xml)
     else
         fprintf(o, "\\u%04x", cp);
     *pp += n - 1;
+}
+
+/* A scenario's overrun histogram as one property value: "lt_100:N lt_1000:N ... ge_100000:N"
+ * (ticks late by less than 100 us, 1 ms, ..., and by 100 ms or more). */
+static void overrun_hist_text(FILE *o, const struct scenario_result *r)
+{
+    for (int b = 0; b < CLOCK_LATE_BUCKETS; b++) {
+        int last = b == CLOCK_LATE_BUCKETS - 1;
+        fprintf(o, "%s%s%lld:%llu", b ? " " : "", last ? "ge_" : "lt_",
+                (long long)clock_late_bucket_us[last ? b - 1 : b],
+                (unsigned long long)r->late_hist[b]);
+    }
 }
 
 static void xml_esc(FILE *o, const char *s)
@@ -236,9 +248,17 @@ int report_write_junit(FILE *o, const struct report_run *run)
                 (unsigned long long)r->seed);
         fprintf(o, "      <property name=\"target\" value=\"%s\"/>\n", run->target);
         fprintf(o, "      <property name=\"sim_time_s\" value=\"%.3f\"/>\n", r->sim_time_s);
-        if (r->overruns)
+        if (r->overruns) {
             fprintf(o, "      <property name=\"overruns\" value=\"%llu\"/>\n",
                     (unsigned long long)r->overruns);
+            fprintf(o, "      <property name=\"worst_late_us\" value=\"%lld\"/>\n",
+                    (long long)r->worst_late_us);
+            fprintf(o, "      <property name=\"late_total_us\" value=\"%lld\"/>\n",
+                    (long long)r->late_total_us);
+            fputs("      <property name=\"overrun_hist\" value=\"", o);
+            overrun_hist_text(o, r);
+            fputs("\"/>\n", o);
+        }
         for (size_t t = 0; t < it->ntags; t++) {
             fputs("      <property name=\"tag\" value=\"", o);
             xml_esc(o, it->tags[t]);
@@ -296,7 +316,7 @@ int report_write_junit(FILE *o, const struct report_run *run)
     return ferror(o) ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
-/* ---- TAP 14 ------------------------------------------------------------------------------- */
+/* ---- TAP 13/14 ---------------------------------------------------------------------------- */
 
 /* The one sanitiser for text that goes onto a line (TAP descriptions, and the progress and
  * summary lines a terminal shows): line breaks (CR, and LF unless keep_lf) and tabs become
@@ -361,9 +381,11 @@ static void yaml_str(FILE *o, const char *s)
     json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
 }
 
-int report_write_tap(FILE *o, const struct report_run *run)
+int report_write_tap(FILE *o, const struct report_run *run, int version)
 {
-    fputs("TAP version 14\n", o);
+    /* The stream (plan, test lines, SKIP directive, indented YAML blocks) is valid in both
+     * versions; only the version line differs. */
+    fprintf(o, "TAP version %d\n", version == 14 ? 14 : 13);
     fprintf(o, "1..%zu\n", run->n);
     for (size_t i = 0; i < run->n; i++) {
         const struct report_item *it = &run->items[i];
@@ -481,6 +503,14 @@ int report_write_json(FILE *o, const struct report_run *run)
                 (unsigned long long)r->ticks, (unsigned long long)r->overruns,
                 (long long)r->worst_late_us, (unsigned long long)r->instructions,
                 r->faults_requested, r->faults_applied);
+        fprintf(o, ", \"late_total_us\": %lld, \"overrun_hist\": {", (long long)r->late_total_us);
+        for (int b = 0; b < CLOCK_LATE_BUCKETS; b++) {
+            int last = b == CLOCK_LATE_BUCKETS - 1;
+            fprintf(o, "%s\"%s%lld\": %llu", b ? ", " : "", last ? "ge_" : "lt_",
+                    (long long)clock_late_bucket_us[last ? b - 1 : b],
+                    (unsigned long long)r->late_hist[b]);
+        }
+        fputs("}", o);
         if (r->trace_signals) {
             fputs(",\n     \"trace\": {\"signals\": ", o);
             json_str(o, r->trace_signals);

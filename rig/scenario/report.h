@@ -1,4 +1,4 @@
-/* report.h: the run's reports for CI: JUnit XML (Jenkins junit-10.xsd), TAP 14 and JSON.
+/* report.h: the run's reports for CI: JUnit XML (Jenkins junit-10.xsd), TAP (13 or 14) and JSON.
  *
  * Writers take the whole run (each scenario with its result) and write to a FILE the caller
  * opened; they can be called again at any time with what is known so far (an interrupted run
@@ -49,7 +49,7 @@ void report_count(const struct report_run *run, struct report_counts *out);
 
 /* Each returns BMSRIG_OK or BMSRIG_ERR_IO if writing failed. */
 int report_write_junit(FILE *out, const struct report_run *run);
-int report_write_tap(FILE *out, const struct report_run *run);
+int report_write_tap(FILE *out, const struct report_run *run, int version);  /* 13 or 14 */
 int report_write_json(FILE *out, const struct report_run *run);
 
 /* Writes at most len bytes of s (SIZE_MAX: up to its NUL; NULL writes nothing) for a terminal

@@ -1002,6 +1002,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     res->ticks = c->ticks;
     res->overruns = c->overruns;
     res->worst_late_us = c->worst_late_us;
+    res->late_total_us = c->late_total_us;
+    memcpy(res->late_hist, c->late_hist, sizeof res->late_hist);
     res->faults_requested = engine_faults_requested(e);
     res->faults_applied = engine_faults_applied(e);
     res->instructions = sandbox_instructions(L);

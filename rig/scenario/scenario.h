@@ -69,6 +69,8 @@ struct scenario_result {
     uint64_t ticks;
     uint64_t overruns;      /* real-time clock only */
     int64_t worst_late_us;
+    int64_t late_total_us;  /* real-time clock only: sum of all ticks' lateness [us] */
+    uint64_t late_hist[CLOCK_LATE_BUCKETS];  /* overruns by lateness (clock_late_bucket_us) */
     uint64_t instructions;  /* Lua VM instructions used */
     unsigned faults_requested;  /* fault injections the script asked for */
     unsigned faults_applied;    /* ... and that the engine applied (0 with --suppress-faults) */

@@ -68,6 +68,11 @@ LUA
 expect_rc 0 "passing scenarios" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "progress line names the scenario" has "pass .*passes: time" "$W/out"
 check "summary counts (lib/ is not a scenario folder)" has "3 scenarios: 3 passed, 0 failed" "$W/out"
+expect_rc 2 "--list with an empty selection exits 2 like run" -- "$W/s" --list --filter "no such scenario"
+check "--list with an empty selection says why" has "no scenario selected" "$W/err"
+expect_rc 0 "one passing scenario" -- "$W/s/pass.lua" --trace "$W/tr1"
+check "summary of one reads '1 scenario' (singular)" has "^1 scenario: 1 passed, 0 failed, 0 errors, 0 skipped" "$W/out"
+expect_rc 0 "passing scenarios again (for the reports below)" -- "$W/s" --junit "$W/j.xml" --json "$W/r.json" --trace "$W/tr"
 check "JUnit validates against junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/j.xml"
 check "JUnit carries the measurement as a property" has 'name="measure.dt"' "$W/j.xml"
 "$BMSRIG" run "$W/s/pass.lua" --tap --trace "$W/trt" >"$W/tap.out" 2>/dev/null
@@ -90,7 +95,7 @@ return scenario {
 LUA
 expect_rc 1 "failed expectation" -- "$W/fail.lua" --junit "$W/jf.xml" --tap
 check "failure names file:line, expectation and time" has "fail.lua:5: never true: still false after 0.300 s (t=0.800 s" "$W/err"
-check "TAP version line" sh -c "head -1 '$W/out' | grep -qx 'TAP version 14'"
+check "TAP version line (13 by default)" sh -c "head -1 '$W/out' | grep -qx 'TAP version 13'"
 check "TAP plan" sh -c "sed -n 2p '$W/out' | grep -qx '1..1'"
 check "TAP not ok line" has "^not ok 1 - expectation fails" "$W/out"
 check "TAP YAML block" sh -c "grep -q '^  ---' '$W/out' && grep -q '^  \.\.\.' '$W/out'"
@@ -321,6 +326,10 @@ expect_rc 0 "--tags selects" -- "$W/s" --tags smoke --list
 check "--tags kept only the tagged one" sh -c "[ \$(wc -l < '$W/out') -eq 1 ]"
 expect_rc 0 "--filter selects" -- "$W/s" --filter 'sandbox*' --list
 check "--filter kept only the match" sh -c "[ \$(wc -l < '$W/out') -eq 1 ] && grep -q sandbox '$W/out'"
+expect_rc 0 "--filter takes a plain substring of the name" -- "$W/s" --filter 'xml> "quo' --list
+check "--filter substring selects the scenario whose name holds it" has "pass.lua" "$W/out"
+check "--filter substring selects only that one" sh -c "! grep -q sandbox.lua '$W/out'"
+expect_rc 2 "--filter glob is whole-name: 'xml' alone with a glob char matches nothing" -- "$W/s" --filter 'xml*' --list
 expect_rc 2 "nothing selected" -- "$W/s" --tags nosuchtag
 expect_rc 2 "unknown option" -- --bogus
 expect_rc 2 "bad seed" -- --seed abc "$W/s"

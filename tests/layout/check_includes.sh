@@ -10,12 +10,13 @@ allowed() {
     case $1 in
         util) echo "" ;;
         fw) echo "util" ;;
+        html) echo "" ;;
         offline) echo "util" ;;
         line) echo "util" ;;
         dut) echo "util line fw" ;;
         bench) echo "util" ;;
         scenario) echo "util offline line dut bench fw" ;;
-        cli) echo "util offline line dut bench scenario fw" ;;
+        cli) echo "util offline line dut bench scenario fw html" ;;
         *) return 1 ;;
     esac
 }

@@ -1,0 +1,85 @@
+#!/bin/sh
+# test_run_tap_prove.sh: `bmsrig run --tap` read by a real TAP consumer, prove (Test::Harness):
+# a passing run (with a skip, measurements and a '#' in a name) is PASS, a run with a failed
+# expectation and a script error is FAIL with two of three failed; the default version line
+# is 13 (what Debian 12's Test::Harness 3.44 accepts), --tap-version 14 writes 14, other
+# values are a usage error.
+# usage: test_run_tap_prove.sh BMSRIG
+set -u
+BMSRIG=$1
+command -v prove >/dev/null || { echo "SKIP: prove (perl's Test::Harness) is not installed"; exit 77; }
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+fails=0
+check() {  # check DESCRIPTION COMMAND...
+    desc=$1; shift
+    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
+}
+has() { grep -q -- "$1" "$2"; }
+
+mkdir -p "$W/good" "$W/bad"
+cat >"$W/good/a.lua" <<'LUA'
+return scenario { name = "measures # with a hash", run = function(t)
+  t:wait(0.5)
+  t:measure("dt", 0.5, { min = 0.4, max = 0.6, unit = "s" })
+end }
+LUA
+cat >"$W/good/b.lua" <<'LUA'
+return scenario { name = "skips", run = function(t) t:skip("needs a heater") end }
+LUA
+cp "$W/good/a.lua" "$W/bad/a.lua"
+cat >"$W/bad/fail.lua" <<'LUA'
+return scenario { name = "expectation fails", run = function(t)
+  t:expect("never", function() return false end, { within = 0.1 })
+end }
+LUA
+cat >"$W/bad/err.lua" <<'LUA'
+return scenario { name = "script error", run = function(t) error("boom") end }
+LUA
+
+# 1. Passing run: version 13 by default, and prove says PASS.
+"$BMSRIG" run --tap "$W/good" >"$W/good.tap" 2>"$W/err"
+check "passing run exits 0" test $? -eq 0
+check "default version line is TAP version 13" sh -c "head -1 '$W/good.tap' | grep -qx 'TAP version 13'"
+prove -v -e cat "$W/good.tap" >"$W/prove.out" 2>&1
+rc=$?
+check "prove accepts the passing run (exit $rc)" test "$rc" -eq 0
+check "prove: Result: PASS" has "^Result: PASS" "$W/prove.out"
+# Test::Harness's own parser (what prove uses) on the same stream: version, plan, the skip.
+perl -MTAP::Parser -e '
+    my $p = TAP::Parser->new({ source => $ARGV[0] });
+    while (my $r = $p->next) { }
+    printf "version=%d planned=%d passed=%d skipped=%d parse_errors=%d\n",
+        $p->version, $p->tests_planned, scalar($p->passed), scalar($p->skipped),
+        scalar($p->parse_errors);
+    print "parse error: $_\n" for $p->parse_errors;
+' "$W/good.tap" >"$W/parser.out" 2>&1
+check "TAP::Parser: version 13, 2 planned, 2 passed, 1 skipped, no parse errors" \
+    has "^version=13 planned=2 passed=2 skipped=1 parse_errors=0$" "$W/parser.out"
+[ "$fails" -eq 0 ] || cat "$W/good.tap" "$W/prove.out" "$W/parser.out"
+
+# 2. Failing run: prove says FAIL and names tests the failed expectation and the error.
+"$BMSRIG" run --tap "$W/bad" >"$W/bad.tap" 2>"$W/err"
+check "failing run with a script error exits 2" test $? -eq 2
+prove -e cat "$W/bad.tap" >"$W/prove.out" 2>&1
+rc=$?
+check "prove rejects the failing run (exit $rc)" test "$rc" -ne 0
+check "prove: Result: FAIL" has "^Result: FAIL" "$W/prove.out"
+check "prove: 2 of 3 subtests failed" has "Failed 2/3 subtests" "$W/prove.out"
+check "prove: the failed tests are listed" sh -c "grep -Eq 'Failed tests?: +[0-9]+-?,? ?[0-9]+' '$W/prove.out'"
+
+# 3. --tap-version.
+"$BMSRIG" run --tap-version 14 "$W/good" >"$W/v14.tap" 2>/dev/null
+check "--tap-version 14 writes TAP version 14 (and implies --tap)" \
+    sh -c "head -1 '$W/v14.tap' | grep -qx 'TAP version 14'"
+check "--tap-version 14: the rest of the stream is the same" \
+    sh -c "tail -n +2 '$W/v14.tap' | sed '/wall_s/d' >'$W/a'; tail -n +2 '$W/good.tap' | sed '/wall_s/d' >'$W/b'; cmp -s '$W/a' '$W/b'"
+"$BMSRIG" run --tap-version 12 "$W/good" >"$W/out" 2>"$W/err"
+check "--tap-version 12 is a usage error (exit $?)" test $? -eq 2
+check "--tap-version 12: the message says why" has "'12' is not 13 or 14" "$W/err"
+"$BMSRIG" run --help >"$W/help" 2>&1
+check "--help documents --tap-version" has "^  --tap-version 13|14" "$W/help"
+
+[ "$fails" -eq 0 ] && echo "all TAP/prove checks passed" && exit 0
+echo "$fails check(s) failed"
+exit 1

@@ -1,0 +1,53 @@
+#!/bin/sh
+# test_html_report.sh: `bmsrig run --html` on the wire-cut demo scenario, then the page rendered
+# in headless Chromium: it must load with no console error, its DOM must hold the plots, and the
+# screenshot must show content in every band of the page (non-grey pixels: the plot lines).
+# usage: test_html_report.sh BMSRIG SOURCE_DIR
+set -u
+BMSRIG=$1
+SRC=$2
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$BMSRIG" run -q --html "$dir/html" "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
+    || fail "run --html exited $?"
+page="$dir/html/bms_tx_cut_riding.html"
+[ -s "$dir/html/index.html" ] || fail "no index.html"
+[ -s "$page" ] || fail "no scenario page"
+grep -q 'href="bms_tx_cut_riding.html"' "$dir/html/index.html" || fail "index does not link the page"
+# self-contained: no script, stylesheet or image fetched from anywhere
+if grep -Eq '(src|href)="(https?:)?//' "$dir/html"/*.html; then fail "a page fetches from the network"; fi
+# the wire cut shows: faulted replies counted, fault marks drawn
+grep -q 'changed by a fault' "$page" || fail "no bus summary"
+grep -q 'class="mark fault"' "$page" || fail "no fault mark on the plots"
+# `report DIR` rebuilds the same pages from the traces
+cp "$page" "$dir/first.html"
+"$BMSRIG" report "$dir/html" >/dev/null || fail "report exited $?"
+cmp -s "$page" "$dir/first.html" || fail "report DIR did not rebuild the same page"
+
+if [ ! -x "$CHROMIUM" ]; then
+    echo "SKIP: $CHROMIUM not installed (Debian package chromium, scripts/install-deps)"
+    exit 0
+fi
+profile="$dir/profile"
+run_chromium() {
+    timeout 90 "$CHROMIUM" --headless=new --no-sandbox --disable-gpu --no-first-run \
+        --user-data-dir="$profile" --enable-logging=stderr --v=0 "$@"
+}
+run_chromium --window-size=1200,2400 --screenshot="$dir/shot.png" "file://$page" \
+    >"$dir/shot.out" 2>"$dir/shot.err" || fail "chromium screenshot exited $?"
+[ -s "$dir/shot.png" ] || fail "no screenshot"
+if grep -E 'CONSOLE|Uncaught|Not allowed to load' "$dir/shot.err"; then
+    fail "console messages while loading the page"
+fi
+run_chromium --dump-dom "file://$page" >"$dir/dom.html" 2>"$dir/dom.err" \
+    || fail "chromium --dump-dom exited $?"
+plots=$(grep -c '<svg class="plot' "$dir/dom.html")
+[ "$plots" -ge 9 ] || fail "the rendered page holds $plots plots, expected 9"
+if grep -q 'no data' "$dir/dom.html"; then fail "a plot says 'no data'"; fi
+python3 "$SRC/tests/html/png_content.py" "$dir/shot.png" 2000 4 || fail "blank screenshot band"
+# keep the screenshot for a person to look at
+mkdir -p "${SHOT_DIR:-.}" && cp "$dir/shot.png" "${SHOT_DIR:-.}/html_report_screenshot.png"
+echo "PASS: page, DOM ($plots plots) and screenshot"
