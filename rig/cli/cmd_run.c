@@ -524,7 +524,7 @@ static int run_main(int argc, char **argv)
         { "esc-serial", required_argument, NULL, 'N' },
         { "blank-eeprom", no_argument, NULL, 'Z' },
         { "no-uid-copy", no_argument, NULL, 'U' },
-        { "firmware-verbose", no_argument, NULL, 'V' },
+        { "firmware-verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
     optind = 1;
@@ -614,7 +614,7 @@ static int run_main(int argc, char **argv)
             break;
         case 'Z': o.fw.provision.blank = 1; break;
         case 'U': o.fw.provision.copy_uid = 0; break;
-        case 'V': o.fw.verbosity = 1; break;
+        case 'v': o.fw.verbosity = 1; break;
         default:
             return cli_usage_error(&cmd_run, "unknown option or missing value: '%s'",
                                    argv[optind - 1]);
