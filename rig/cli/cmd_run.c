@@ -26,6 +26,7 @@
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
+#include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/html/html_report.h"
 #include "rig/bench/rig_hw.h"
@@ -157,6 +158,7 @@ struct run_opts {
     double timeout_s;
     double watchdog_s;      /* 0 = off */
     bool quiet;
+    struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
 };
 
 static bool tags_match(const struct scenario *s, const char *tags)
@@ -495,6 +497,7 @@ static int run_main(int argc, char **argv)
         .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
+    dut_firmware_config_default(&o.fw);
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
         { "rig", required_argument, NULL, 'R' },
@@ -516,6 +519,12 @@ static int run_main(int argc, char **argv)
         { "timeout", required_argument, NULL, 'o' },
         { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
+        { "firmware", required_argument, NULL, 'F' },
+        { "firmware-base", required_argument, NULL, 'B' },
+        { "esc-serial", required_argument, NULL, 'N' },
+        { "blank-eeprom", no_argument, NULL, 'Z' },
+        { "no-uid-copy", no_argument, NULL, 'U' },
+        { "firmware-verbose", no_argument, NULL, 'v' },
         { NULL, 0, NULL, 0 },
     };
     optind = 1;
@@ -585,6 +594,27 @@ static int run_main(int argc, char **argv)
             }
             break;
         case 'q': o.quiet = true; break;
+        case 'F': o.fw.image_path = optarg; o.target = "firmware"; break;
+        case 'B': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 0);
+            if (errno || end == optarg || *end || optarg[0] == '-' || v > 0xFFFFFFFFul)
+                return cli_usage_error(&cmd_run, "--firmware-base: '%s' is not an address "
+                                                 "(e.g. 0x08001000)", optarg);
+            o.fw.base = (uint32_t)v;
+            break;
+        }
+        case 'N':
+            if (strlen(optarg) != MCU_SERIAL_LEN && optarg[0])
+                return cli_usage_error(&cmd_run, "--esc-serial: '%s' is not %d characters "
+                                                 "('' leaves the serial unwritten)", optarg,
+                                       MCU_SERIAL_LEN);
+            o.fw.provision.serial = optarg;
+            break;
+        case 'Z': o.fw.provision.blank = 1; break;
+        case 'U': o.fw.provision.copy_uid = 0; break;
+        case 'v': o.fw.verbosity = 1; break;
         default:
             return cli_usage_error(&cmd_run, "unknown option or missing value: '%s'",
                                    argv[optind - 1]);
@@ -600,6 +630,23 @@ static int run_main(int argc, char **argv)
     if (strcmp(o.target, "rig") == 0 && !o.rig_file) {
         return cli_usage_error(&cmd_run, "--target rig needs --rig FILE (a hw/boards "
                                          "description)");
+    }
+    if (o.fw.image_path && o.rig_file)
+        return cli_usage_error(&cmd_run, "--firmware and --rig: one device under test at a time");
+    if (o.fw.image_path && o.realtime)
+        return cli_usage_error(&cmd_run, "--firmware runs in virtual time (drop --realtime; "
+                                         "'bmsrig esc --firmware' runs an image in real time)");
+    if (o.fw.image_path) {
+        /* a bad image is bad input: exit 2 before any scenario runs */
+        struct dut_firmware *probe = NULL;
+        char err[DUT_FW_MSG_MAX] = "";
+        if (dut_firmware_open(&o.fw, &probe, err, sizeof(err)) != BMSRIG_OK) {
+            fputs("bmsrig run: --firmware: ", stderr);
+            report_put_safe(stderr, err, SIZE_MAX, true);
+            fputc('\n', stderr);
+            return CLI_EXIT_USAGE;
+        }
+        dut_firmware_close(probe);
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
@@ -806,6 +853,7 @@ static int run_main(int argc, char **argv)
     st.ropt.target = o.target;
     st.ropt.rig = hw;
     st.ropt.dut = dut;
+    st.ropt.firmware = o.fw.image_path ? &o.fw : NULL;
     if (o.timeout_s > 0)
         st.ropt.timeout_default_s = o.timeout_s;
     st.ropt.interrupted = &run_interrupted;
@@ -1014,7 +1062,8 @@ const struct cli_command cmd_run = {
         "\n"
         "options:\n"
         "  --target virtual|rig  what to run against (default virtual: the built-in\n"
-        "                        controller model in virtual time)\n"
+        "                        controller model in virtual time; --firmware gives target\n"
+        "                        firmware)\n"
         "  --rig FILE            a hw/boards description (implies --target rig and real\n"
         "                        time): each tick the models' cell, NTC, pack and charger\n"
         "                        voltages go to the bench's DAC channels and the wire faults\n"
@@ -1064,6 +1113,23 @@ const struct cli_command cmd_run = {
         "                        cleanup (_exit). In real time S must span 10 ticks of\n"
         "                        --tick-ms, and is raised to 10 of a scenario's own tick_ms\n"
         "  -q, --quiet           no progress lines or summary\n"
+        "\n"
+        "firmware target (docs/firmware.md):\n"
+        "  --firmware IMAGE      the device under test is IMAGE (a flat binary) on an emulated\n"
+        "                        STM32F103, in virtual time (target firmware; -j works: each\n"
+        "                        scenario has its own MCU). Its USART3 is the BMS line on the\n"
+        "                        link (every protocol fault acts on it), its USART1 the\n"
+        "                        dashboard bus (lever frames every 100 ms, error word read\n"
+        "                        there), its ADC the pack voltage. What the image cannot show\n"
+        "                        (motor current, speed, drive load, the controller model's\n"
+        "                        internals) skips the scenario. A bad image exits 2; an image\n"
+        "                        that faults fails its scenario (message names image and PC)\n"
+        "  --firmware-base ADDR  flash load address of IMAGE (default 0x08001000)\n"
+        "  --esc-serial S        EEPROM provisioning: the ESC serial (14 characters; default\n"
+        "                        a non-default serial; '' leaves it unwritten: error 35)\n"
+        "  --no-uid-copy         EEPROM provisioning: do not copy the unique ID (error 27)\n"
+        "  --blank-eeprom        leave the EEPROM pages erased (first-boot defaults)\n"
+        "  --firmware-verbose    log the image's unknown register accesses (address, PC)\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
         "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"

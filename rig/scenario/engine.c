@@ -10,6 +10,7 @@
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/line/dut_serial.h"
+#include "rig/dut/dut_firmware.h"
 #include "rig/line/link.h"
 #include "rig/util/log.h"
 #include "rig/bench/board.h"
@@ -365,7 +366,7 @@ int engine_step(struct engine *e)
             e->rider.throttle = ra;
             e->rider.brake = rb;
         }
-        if (e->powered && !e->cfg.dut)
+        if (e->powered && !e->cfg.dut && !e->cfg.fw)
             demand = esc_battery_current_a(e->esc);
     }
     /* The controller hangs on the discharge port: the stock pack is a separate-port design,
@@ -396,7 +397,7 @@ int engine_step(struct engine *e)
         pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
 
     /* 4. the controller's supply: it dies when the BMS opens the discharge switch */
-    if (e->powered && !e->cfg.dut) {
+    if (e->powered && !e->cfg.dut && !e->cfg.fw) {
         double v = pack_terminal_v(e->pack);
         if (!bms_discharge_enabled(e->bms) || v < 1.0) {
             esc_power_off(e->esc);
@@ -407,6 +408,20 @@ int engine_step(struct engine *e)
     }
 
     /* 5. the wire and the controller */
+    if (e->cfg.fw) {
+        /* the firmware's supply is the pack behind the discharge switch (as in step 4) */
+        double v = pack_terminal_v(e->pack);
+        if (e->powered && (!bms_discharge_enabled(e->bms) || v < 1.0)) {
+            dut_firmware_power_off(e->cfg.fw);
+            e->powered = false;
+        }
+        int frc = dut_firmware_tick(e->cfg.fw, e->link, now, v, e->rider.throttle,
+                                    e->rider.brake);
+        e->powered = dut_firmware_powered(e->cfg.fw);
+        if (frc != BMSRIG_OK)
+            return BMSRIG_ERR_STATE;
+        goto bench;
+    }
     if (e->cfg.dut) {
         dut_serial_set_levers(e->cfg.dut, e->rider.throttle, e->rider.brake);
         if (dut_serial_tick(e->cfg.dut, e->link, now) != BMSRIG_OK)
@@ -486,6 +501,12 @@ void engine_power_on(struct engine *e)
         br_info("power on refused: the BMS discharge switch is open");
         return;
     }
+    if (e->cfg.fw) {
+        e->powered = dut_firmware_power_on(e->cfg.fw, now) == BMSRIG_OK;
+        if (!e->powered)
+            br_info("power on failed: %s", dut_firmware_message(e->cfg.fw));
+        return;
+    }
     esc_set_supply_v(e->esc, pack_terminal_v(e->pack));
     esc_power_on(e->esc, now);
     e->powered = true;
@@ -495,6 +516,8 @@ void engine_power_off(struct engine *e)
 {
     if (e->cfg.dut)
         bench_power(e, false);
+    if (e->cfg.fw)
+        dut_firmware_power_off(e->cfg.fw);
     esc_power_off(e->esc);
     e->powered = false;
 }
@@ -506,11 +529,18 @@ bool engine_powered(const struct engine *e)
     return e->powered;
 }
 
-bool engine_dut_virtual(const struct engine *e) { return e->cfg.dut == NULL; }
+bool engine_dut_virtual(const struct engine *e) { return e->cfg.dut == NULL && e->cfg.fw == NULL; }
 
 bool engine_dut_observable(const struct engine *e)
 {
     return e->cfg.dut == NULL || dut_serial_has_dash(e->cfg.dut);
+}
+
+bool engine_dut_firmware(const struct engine *e) { return e->cfg.fw != NULL; }
+
+const char *engine_dut_message(const struct engine *e)
+{
+    return e->cfg.fw ? dut_firmware_message(e->cfg.fw) : "";
 }
 
 static double clamp01(double v)
@@ -897,11 +927,15 @@ int engine_esc_error(const struct engine *e)
 {
     if (e->cfg.dut)
         return dut_serial_error(e->cfg.dut, e->clock.now_us);
+    if (e->cfg.fw)
+        return dut_firmware_error(e->cfg.fw);
     return e->powered ? esc_error_code(e->esc) : 0;
 }
 
 double engine_esc_speed(const struct engine *e)
 {
+    if (e->cfg.fw)
+        return dut_firmware_speed_kmh(e->cfg.fw);
     return e->cfg.dut ? dut_serial_speed_kmh(e->cfg.dut) : esc_speed_kmh(e->esc);
 }
 
@@ -948,6 +982,10 @@ int engine_reg(const struct engine *e, const char *image, unsigned word, unsigne
 
 uint64_t engine_line_bytes(const struct engine *e, const char *line)
 {
+    if (e->cfg.fw)
+        return strcmp(line, "esc_tx") == 0   ? dut_firmware_bms_bytes_out(e->cfg.fw)
+               : strcmp(line, "bms_tx") == 0 ? dut_firmware_bms_bytes_in(e->cfg.fw)
+                                             : 0;
     if (e->cfg.dut)
         return strcmp(line, "esc_tx") == 0   ? dut_serial_bytes_in(e->cfg.dut)
                : strcmp(line, "bms_tx") == 0 ? dut_serial_bytes_out(e->cfg.dut)

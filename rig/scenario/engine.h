@@ -32,6 +32,7 @@ struct esc;
 struct link;
 struct rig_hw;
 struct dut_serial;
+struct dut_firmware;
 
 struct engine_config {
     enum clock_kind clock;
@@ -62,6 +63,12 @@ struct engine_config {
      * controller): our BMS model answers it through the link, its error and speed are read
      * back over the dashboard line, and the pack sees no load from it (no current sense). */
     struct dut_serial *dut;
+    /* a controller firmware image on the emulated MCU (borrowed, NULL = none; exclusive with
+     * `dut`): stepped by this clock, its BMS line on the link's in-process wire (every
+     * protocol fault acts on it), its dashboard bus read by the dashboard model (error and
+     * speed), its ADC fed the pack's terminal voltage (0 while the discharge switch is
+     * open). Read-outs it cannot give (motor current, drive load, internals) skip. */
+    struct dut_firmware *fw;
 };
 
 /* Defaults: virtual clock, 1 ms tick, seed 1, 10s3p lg_m26 at 80 % and 25 C, m365_stock BMS,
@@ -75,7 +82,8 @@ struct engine;
 int engine_new(const struct engine_config *cfg, struct engine **out, char *err, size_t errcap);
 void engine_free(struct engine *e);   /* NULL-safe; flushes the traces */
 
-/* Advances one tick. BMSRIG_OK, or BMSRIG_ERR_IO if a real device failed (rig fault). */
+/* Advances one tick. BMSRIG_OK, BMSRIG_ERR_IO if a real device failed (rig fault), or
+ * BMSRIG_ERR_STATE if the firmware under test faulted (engine_dut_message says why). */
 int engine_step(struct engine *e);
 
 /* ---- time ------------------------------------------------------------------------------- */
@@ -97,8 +105,14 @@ bool engine_powered(const struct engine *e);
 /* True when the device under test is the in-process virtual controller. */
 bool engine_dut_virtual(const struct engine *e);
 /* True when the controller's error and speed words can be observed: the virtual controller,
- * or a real one with a dashboard line. Without one, expectations on them must skip. */
+ * a firmware image (through the dashboard model), or a real one with a dashboard line.
+ * Without one, expectations on them must skip. */
 bool engine_dut_observable(const struct engine *e);
+/* True when the device under test is a firmware image on the emulated MCU. */
+bool engine_dut_firmware(const struct engine *e);
+/* Why the last engine_step returned BMSRIG_ERR_STATE: the device under test stopped (a
+ * firmware image faulted: the message names the image and the PC). "" otherwise. Borrowed. */
+const char *engine_dut_message(const struct engine *e);
 
 /* Rider inputs (clamped to 0..1); mode 0 eco, 1 normal, 2 sport. */
 void engine_set_rider(struct engine *e, double throttle, double brake, int mode);

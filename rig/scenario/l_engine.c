@@ -169,6 +169,8 @@ static int p_pack_voltage(lua_State *L)
 static int p_esc_speed(lua_State *L)
 {
     NEED_OBSERVABLE(L, "the controller's speed");
+    if (engine_dut_firmware(ctx_of(L)->engine))
+        return raise_skip(L, "the controller's speed: the firmware target has no motor model");
     lua_pushnumber(L, engine_esc_speed(ctx_of(L)->engine));
     return 1;
 }
@@ -234,6 +236,9 @@ static int p_reg(lua_State *L)
     const char *img = luaL_checkstring(L, 1);
     lua_Integer w = luaL_checkinteger(L, 2);
     unsigned v = 0;
+    if (strcmp(img, "esc") == 0 && engine_dut_firmware(ctx_of(L)->engine))
+        return raise_skip(L, "reg('esc', ...) reads the virtual controller's register image; a "
+                             "firmware image is observed over its buses only");
     if (w < 0 || w > 0xFF || engine_reg(ctx_of(L)->engine, img, (unsigned)w, &v) != BMSRIG_OK)
         return script_error(L, "register %s word 0x%02X does not exist", img, (unsigned)w);
     lua_pushinteger(L, v);
@@ -422,6 +427,10 @@ static int c_ride(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    if (engine_dut_firmware(e) && (thr > 0 || brk > 0))
+        return raise_skip(L, "ride: the firmware target has no motor or vehicle model (no drive "
+                             "load, current or speed); the levers would reach the image's "
+                             "dashboard bus but nothing moves");
     engine_set_rider(e, thr, brk, mode);
     return 0;
 }
@@ -538,8 +547,11 @@ static int c_esc(lua_State *L)
 {
     struct engine *e = ctx_of(L)->engine;
     if (!engine_dut_virtual(e))
-        return raise_skip(L, "t:esc() reads the virtual controller's internals; the device "
-                             "under test is a real controller");
+        return raise_skip(L, engine_dut_firmware(e)
+                                 ? "t:esc() reads the virtual controller's internals; the "
+                                   "device under test is a firmware image (buses only)"
+                                 : "t:esc() reads the virtual controller's internals; the "
+                                   "device under test is a real controller");
     struct esc_status st;
     esc_status(engine_esc(e), &st);
     lua_createtable(L, 0, 20);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rig/dut/dut_firmware.h"
 #include "rig/scenario/engine.h"
 #include "rig/util/log.h"
 #include "rig/scenario/l_engine.h"
@@ -539,10 +540,18 @@ static const struct capability {
     { "relays", false, "fault-insertion relays" },
 };
 
-static bool target_has(const struct capability *c, bool is_virtual, bool is_rig, bool real_dut)
+static bool target_has(const struct capability *c, bool is_virtual, bool is_rig, bool real_dut,
+                       bool firmware)
 {
     if (is_virtual)
         return c->virtual_has;
+    if (firmware) {
+        /* an image on the emulated MCU: the virtual world around it (pack, BMS, link faults,
+         * charger...), but neither the controller model nor a bench */
+        if (strcmp(c->name, "virtual_controller") == 0 || strcmp(c->name, "real_controller") == 0)
+            return false;
+        return c->virtual_has;
+    }
     if (strcmp(c->name, "analog_outputs") == 0 || strcmp(c->name, "relays") == 0)
         return is_rig;   /* a bench; the serial target (bmsrig bms) has no DAC or relays */
     if (strcmp(c->name, "real_controller") == 0)
@@ -563,6 +572,7 @@ static int check_needs(lua_State *L, const char *target, bool has_rig, bool real
         return BMSRIG_OK;
     }
     bool is_virtual = strcmp(target, "virtual") == 0;
+    bool firmware = strcmp(target, "firmware") == 0;
     bool is_rig = !is_virtual && has_rig;
     size_t n = (size_t)luaL_len(L, -1);
     for (size_t i = 1; i <= n && rc == BMSRIG_OK; i++) {
@@ -580,7 +590,7 @@ static int check_needs(lua_State *L, const char *target, bool has_rig, bool real
             if (len < cap)
                 snprintf(msg + len, cap - len, ")");
             rc = BMSRIG_ERR_ARG;
-        } else if (!target_has(&capabilities[k], is_virtual, is_rig, real_dut)) {
+        } else if (!target_has(&capabilities[k], is_virtual, is_rig, real_dut, firmware)) {
             snprintf(msg, cap, "target %s cannot provide '%s' (%s)", target, need,
                      capabilities[k].meaning);
             rc = BMSRIG_ERR_STATE;
@@ -756,7 +766,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             return res->verdict = SCENARIO_SKIP;
         }
     }
-    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig && !opt->dut) {
+    if (opt->target && strcmp(opt->target, "virtual") != 0 && !opt->rig && !opt->dut
+        && !opt->firmware) {
         scenario_result_set_message(res, "target rig: no bench open (give --rig FILE)");
         return res->verdict = SCENARIO_RIG_FAULT;
     }
@@ -816,9 +827,24 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         cfg.trace_bus = bus;
     }
 
+    /* target firmware: this run's own MCU (the image was validated before any scenario) */
+    struct dut_firmware *fw = NULL;
+    if (opt->firmware) {
+        rc = dut_firmware_open(opt->firmware, &fw, err, sizeof(err));
+        if (rc != BMSRIG_OK) {
+            scenario_result_set_message(res, err);
+            if (sig)
+                fclose(sig);
+            if (bus)
+                fclose(bus);
+            return res->verdict = SCENARIO_RIG_FAULT;
+        }
+        cfg.fw = fw;
+    }
     struct engine *e = NULL;
     rc = engine_new(&cfg, &e, err, sizeof(err));
     if (rc != BMSRIG_OK) {
+        dut_firmware_close(fw);
         char where[256] = "?";
         lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);
         if (lua_getfield(L, -1, "where") == LUA_TSTRING)
@@ -910,6 +936,15 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                 break;
             }
             rc = engine_step(e);
+            if (rc == BMSRIG_ERR_STATE) {
+                /* the firmware under test faulted: this scenario fails, the run goes on */
+                char *m = xprintf("t=%.3f s: %s", engine_now_s(e), engine_dut_message(e));
+                scenario_result_set_message(res, m);
+                free(m);
+                v = SCENARIO_FAIL;
+                stop = true;
+                break;
+            }
             if (rc != BMSRIG_OK) {
                 char *m = xprintf("rig fault at t=%.3f s: %s", engine_now_s(e),
                                   bmsrig_strerror(rc));
@@ -975,6 +1010,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     s->ctx.engine = NULL;
     s->ctx.result = NULL;
     engine_free(e);
+    dut_firmware_close(fw);
     if (sig)
         fclose(sig);
     if (bus)

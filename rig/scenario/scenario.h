@@ -17,6 +17,7 @@
 
 struct rig_hw;
 struct dut_serial;
+struct dut_firmware_config;
 
 enum scenario_verdict {
     SCENARIO_PASS = 0,
@@ -133,10 +134,13 @@ struct scenario_run_options {
     const char *trace_dir;       /* NULL: no traces */
     int64_t trace_every_us;      /* signals CSV decimation */
     const char *output_dir;      /* where t:output() files go; NULL = none */
-    const char *target;          /* "virtual", "rig" (a bench), or "serial" (bmsrig bms: no
-                                    bench, only the controller's serial lines in dut) */
+    const char *target;          /* "virtual", "rig" (a bench), "serial" (bmsrig bms: no
+                                    bench, only the controller's serial lines in dut), or
+                                    "firmware" (an image on the emulated MCU) */
     struct rig_hw *rig;          /* the open bench for target "rig" (borrowed) */
     struct dut_serial *dut;      /* a real controller on serial lines (borrowed) or NULL */
+    const struct dut_firmware_config *firmware;  /* target "firmware": each run opens its own
+                                    MCU from this image (borrowed) or NULL */
     const struct scenario_overrides *overrides;  /* borrowed; NULL = the declaration only */
     const char *bus_log;         /* the bus log (capture CSV) goes here instead of trace_dir */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */

@@ -13,9 +13,10 @@ allowed() {
         html) echo "" ;;
         offline) echo "util" ;;
         line) echo "util" ;;
+        dut) echo "util line fw" ;;
         bench) echo "util" ;;
-        scenario) echo "util offline line bench fw" ;;
-        cli) echo "util offline line bench scenario fw html" ;;
+        scenario) echo "util offline line dut bench fw" ;;
+        cli) echo "util offline line dut bench scenario fw html" ;;
         *) return 1 ;;
     esac
 }

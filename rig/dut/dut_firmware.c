@@ -1,0 +1,219 @@
+/* dut_firmware.c: a firmware image on the emulated MCU as the device under test, wired to the
+ * link's in-process wire (USART3) and the dashboard model (USART1). */
+#include "rig/dut/dut_firmware.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rig/line/link.h"
+#include "sim/dash/dash.h"
+#include "sim/status.h"
+
+#define DUT_FW_ALIVE_NS 1000000000LL   /* a dashboard reply within 1 s: the controller answers */
+#define DUT_FW_IO_CHUNK 256
+
+struct dut_firmware {
+    struct dut_firmware_config cfg;
+    struct mcu *mcu;          /* NULL while unpowered */
+    bool fresh;               /* mcu is just reset (never run): reusable for the first power-on */
+    bool powered;
+    int64_t on_us;            /* engine time of the last power-on: MCU time 0 */
+    int64_t t_us;             /* engine time the MCU has been run to */
+    struct dash dash;
+    uint64_t bms_out, bms_in;
+    char msg[DUT_FW_MSG_MAX];
+};
+
+void dut_firmware_config_default(struct dut_firmware_config *cfg)
+{
+    struct mcu_config m;
+    mcu_config_defaults(&m);
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->base = m.base;
+    cfg->provision = m.provision;
+    cfg->verbosity = m.verbosity;
+}
+
+static int make_mcu(const struct dut_firmware_config *cfg, struct mcu **out, char *err,
+                    size_t errcap)
+{
+    struct mcu_config m;
+    mcu_config_defaults(&m);
+    m.image_path = cfg->image_path;
+    m.base = cfg->base;
+    m.provision = cfg->provision;
+    m.verbosity = cfg->verbosity;
+    return mcu_new(&m, out, err, errcap);
+}
+
+int dut_firmware_open(const struct dut_firmware_config *cfg, struct dut_firmware **out,
+                      char *err, size_t errcap)
+{
+    *out = NULL;
+    if (!cfg || !cfg->image_path || !cfg->image_path[0]) {
+        snprintf(err, errcap, "--firmware: no image given");
+        return BMSRIG_ERR_ARG;
+    }
+    struct dut_firmware *d = calloc(1, sizeof(*d));
+    if (!d) {
+        snprintf(err, errcap, "%s: out of memory", cfg->image_path);
+        return BMSRIG_ERR_NOMEM;
+    }
+    d->cfg = *cfg;
+    int rc = make_mcu(cfg, &d->mcu, err, errcap);   /* validates the image before any run */
+    if (rc != BMSRIG_OK) {
+        free(d);
+        return rc;
+    }
+    d->fresh = true;
+    *out = d;
+    return BMSRIG_OK;
+}
+
+void dut_firmware_close(struct dut_firmware *d)
+{
+    if (!d)
+        return;
+    mcu_free(d->mcu);
+    free(d);
+}
+
+int dut_firmware_power_on(struct dut_firmware *d, int64_t now_us)
+{
+    if (!d->fresh) {
+        mcu_free(d->mcu);
+        d->mcu = NULL;
+        int rc = make_mcu(&d->cfg, &d->mcu, d->msg, sizeof(d->msg));
+        if (rc != BMSRIG_OK) {
+            d->powered = false;
+            return rc;
+        }
+    }
+    d->fresh = false;
+    d->powered = true;
+    d->on_us = now_us;
+    d->t_us = now_us;
+    struct dash_config dc;
+    dash_config_default(&dc);
+    dc.first_ns = 0;
+    dash_init(&d->dash, &dc);
+    return BMSRIG_OK;
+}
+
+void dut_firmware_power_off(struct dut_firmware *d)
+{
+    d->powered = false;   /* the MCU is rebuilt at the next power-on */
+}
+
+bool dut_firmware_powered(const struct dut_firmware *d) { return d->powered; }
+
+/* MCU time of engine time t_us. */
+static uint64_t mcu_ns(const struct dut_firmware *d, int64_t t_us)
+{
+    return (uint64_t)(t_us - d->on_us) * 1000u;
+}
+
+/* BMS bytes that reached the controller's RX pin by t_us, into USART3 at their times. */
+static void bms_to_mcu(struct dut_firmware *d, struct link *l, int64_t t_us)
+{
+    uint8_t buf[DUT_FW_IO_CHUNK];
+    int64_t arrive[DUT_FW_IO_CHUNK];
+    const int64_t byte_us = (int64_t)(link_byte_us(l) + 0.5);
+    size_t n;
+    link_advance(l, t_us);
+    while ((n = link_esc_recv(l, t_us, buf, arrive, sizeof(buf))) > 0) {
+        d->bms_in += n;
+        if (d->powered) {
+            int64_t start = arrive[0] - byte_us;
+            if (start < d->t_us)
+                start = d->t_us;
+            mcu_uart_rx(d->mcu, MCU_USART3, mcu_ns(d, start), buf, n);
+        }
+        if (n < sizeof(buf))
+            break;
+    }
+}
+
+/* What the firmware finished sending: BMS bytes onto the wire, dashboard bytes to the model. */
+static void mcu_to_buses(struct dut_firmware *d, struct link *l)
+{
+    uint8_t buf[DUT_FW_IO_CHUNK];
+    uint64_t done[DUT_FW_IO_CHUNK];
+    const int64_t byte_us = (int64_t)(link_byte_us(l) + 0.5);
+    size_t n;
+    while ((n = mcu_uart_tx_take(d->mcu, MCU_USART3, buf, sizeof(buf), done)) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            /* the link times a byte from its start: the completion time less one byte */
+            int64_t start = d->on_us + (int64_t)(done[i] / 1000u) - byte_us;
+            link_esc_send(l, start, &buf[i], 1);
+        }
+        d->bms_out += n;
+    }
+    while ((n = mcu_uart_tx_take(d->mcu, MCU_USART1, buf, sizeof(buf), done)) > 0)
+        dash_receive(&d->dash, (int64_t)done[n - 1], buf, n);
+}
+
+int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, double pack_v,
+                      double throttle, double brake)
+{
+    if (!d->powered) {
+        bms_to_mcu(d, l, now_us);   /* the wire still moves; nobody listens */
+        d->t_us = now_us;
+        return BMSRIG_OK;
+    }
+    mcu_set_pack_voltage(d->mcu, pack_v);
+    struct dash_levers lv = { .throttle = throttle, .brake = brake };
+    dash_set_levers(&d->dash, &lv);
+    for (unsigned step = 0; d->t_us < now_us; step++) {
+        /* follow the wire's events inside the tick so BMS bytes reach the firmware on time */
+        int64_t t = now_us;
+        int64_t ev = link_next_event_us(l);
+        if (step < DUT_FW_SUBSTEPS_MAX && ev > d->t_us && ev < t)
+            t = ev;
+        bms_to_mcu(d, l, t);
+        uint8_t out[DASH_BYTES_PER_PERIOD_MAX];
+        size_t n = dash_poll(&d->dash, (int64_t)mcu_ns(d, t), out, sizeof(out));
+        if (n) {
+            dash_gap(&d->dash);
+            mcu_uart_rx(d->mcu, MCU_USART1, mcu_ns(d, t), out, n);
+        }
+        int rc = mcu_run_until(d->mcu, mcu_ns(d, t), d->msg, sizeof(d->msg));
+        mcu_to_buses(d, l);
+        d->t_us = t;
+        if (rc == MCU_POWERED_OFF) {
+            d->powered = false;
+            return BMSRIG_OK;
+        }
+        if (rc != BMSRIG_OK) {
+            d->powered = false;
+            return BMSRIG_ERR_STATE;
+        }
+    }
+    return BMSRIG_OK;
+}
+
+const char *dut_firmware_message(const struct dut_firmware *d) { return d->msg; }
+
+int dut_firmware_error(const struct dut_firmware *d)
+{
+    const struct dash_observation *o = dash_observe(&d->dash);
+    return d->powered && o->have_error ? o->error_code : -1;
+}
+
+double dut_firmware_speed_kmh(const struct dut_firmware *d)
+{
+    const struct dash_observation *o = dash_observe(&d->dash);
+    return o->have_speed ? o->speed_kmh : 0.0;
+}
+
+bool dut_firmware_alive(const struct dut_firmware *d, int64_t now_us)
+{
+    const struct dash_observation *o = dash_observe(&d->dash);
+    return d->powered && o->last_reply_ns >= 0
+           && (int64_t)mcu_ns(d, now_us) - o->last_reply_ns <= DUT_FW_ALIVE_NS;
+}
+
+uint64_t dut_firmware_bms_bytes_out(const struct dut_firmware *d) { return d->bms_out; }
+uint64_t dut_firmware_bms_bytes_in(const struct dut_firmware *d) { return d->bms_in; }
+const char *dut_firmware_image(const struct dut_firmware *d) { return d->cfg.image_path; }
