@@ -760,7 +760,11 @@ static int run_main(int argc, char **argv)
     /* --html needs the traces: without --trace they go to DIR/traces. */
     char html_traces[4096];
     if (o.html_dir && !o.trace_dir) {
-        snprintf(html_traces, sizeof(html_traces), "%s/traces", o.html_dir);
+        int len = snprintf(html_traces, sizeof(html_traces), "%s/traces", o.html_dir);
+        if (len < 0 || (size_t)len >= sizeof(html_traces)) {
+            selection_free(sc, stuck, n);
+            return cli_usage_error(&cmd_run, "--html: the folder's path is too long");
+        }
         o.trace_dir = html_traces;
     }
 

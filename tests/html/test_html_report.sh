@@ -25,6 +25,12 @@ grep -q 'class="mark fault"' "$page" || fail "no fault mark on the plots"
 # `report DIR` rebuilds the same pages from the traces
 cp "$page" "$dir/first.html"
 "$BMSRIG" report "$dir/html" >/dev/null || fail "report exited $?"
+
+# A folder whose DIR/traces path does not fit is refused up front, not cut short.
+long="$dir/$(printf 'q%.0s' $(seq 250))"; for i in $(seq 16); do long="$long/$(printf 'q%.0s' $(seq 250))"; done
+rc=0; "$BMSRIG" run -q --html "$long" "$SRC/scripts/comm/bms_tx_cut_riding.lua" >/dev/null 2>"$dir/long.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "run --html with a too-long folder exited $rc, wanted 2"
+grep -q "html: the folder's path is too long" "$dir/long.err" || fail "no too-long message for --html"
 cmp -s "$page" "$dir/first.html" || fail "report DIR did not rebuild the same page"
 
 if [ ! -x "$CHROMIUM" ]; then
