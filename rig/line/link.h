@@ -48,7 +48,7 @@ enum link_fault {
     LINK_FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's checksum is wrong */
     LINK_FAULT_TRUNCATE,         /* value = probability a reply is cut short */
     LINK_FAULT_GARBAGE,          /* value = probability random bytes precede a reply */
-    LINK_FAULT_STALE,            /* register image frozen at its current contents */
+    LINK_FAULT_STALE,            /* register image frozen: the last computed (from power-on the first) */
     LINK_FAULT_BIT_ERRORS,       /* value = bit error rate on both wires */
     LINK_FAULT_SERIAL_DEFAULT,   /* serial served as the default one (ESC error 23) */
     LINK_FAULT_CONFIG_INVALID,   /* status bit 0 served clear (ESC error 22) */
