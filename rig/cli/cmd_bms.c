@@ -15,7 +15,8 @@
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
-#include "rig/scenario/clock.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/realtime/clock.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/endpoint.h"
 #include "rig/line/link.h"
@@ -309,6 +310,7 @@ static int run_bms(int argc, char **argv)
         { "dash-pty", no_argument, NULL, 'Y' },
         { "watchdog", required_argument, NULL, 'W' },
         { "gap-reset", required_argument, NULL, 'G' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
@@ -323,6 +325,9 @@ static int run_bms(int argc, char **argv)
     const char *scenario_path = NULL, *dash_port = NULL;
     const char *not_with_scenario = NULL;   /* an option --scenario cannot honour */
     bool set_profile = false, set_cell = false, set_soc = false, set_temp = false;
+    struct rt_host_options rto;
+    rt_host_options_default(&rto);
+    bool rt_sub = false;
     int c, e;
     optind = 1;
     opterr = 0;
@@ -390,11 +395,22 @@ static int run_bms(int argc, char **argv)
             faults[nfaults++] = optarg;
             break;
         case ':': return cli_usage_error(&cmd_bms, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
+        default:
+            if ((e = cli_rt_option(&cmd_bms, c, optarg, &rto, &rt_sub)) >= 0) {
+                if (e)
+                    return e;
+                break;
+            }
+            return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
+    if ((e = cli_rt_check(&cmd_bms, &rto, rt_sub)))
+        return e;
+    if (scenario_path && rto.enabled)
+        return cli_usage_error(&cmd_bms, "--rt: not with --scenario yet (the scenario engine's "
+                                         "clock takes no busy-wait tail)");
     if (!!port == use_pty)
         return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
     if (dash_port && !scenario_path)
@@ -573,12 +589,18 @@ static int run_bms(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     g_stop = 0;
 
+    struct rt_host_state rts;
+    if ((rc = cli_rt_apply("bms", &rto, &rts)) != CLI_EXIT_PASS) {
+        transport_close(&t);
+        goto out_log;
+    }
     if (use_pty) {
         printf("%s\n", t.path);
         fflush(stdout);
     }
 
-    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
+    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration,
+                                  .log = log, .spin_tail_us = rts.spin_us };
     struct endpoint_stats st;
     int erc = endpoint_run(&ec, &t, b, l, &in, lp.pack ? live_refresh : NULL, &lp, &g_stop, &st);
     const struct link_stats *ls = link_stats(l);
@@ -586,14 +608,16 @@ static int run_bms(int argc, char **argv)
     fprintf(stderr,
             "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors, %llu gap resets), "
             "%llu replies, %llu silent, %llu ignored (other address %llu, unknown command %llu, "
-            "bad range %llu), %llu tick overruns\n",
+            "bad range %llu), %llu tick overruns (worst %.3f ms, %.3f ms in total; %llu ticks)\n",
             t.path, (unsigned long long)st.bytes_in, (unsigned long long)ls->frames_heard,
             (unsigned long long)ls->decode_errors, (unsigned long long)ls->gap_resets,
             (unsigned long long)ls->replies,
             (unsigned long long)bc->silent,
             (unsigned long long)(bc->other_addr + bc->unknown_cmd + bc->bad_range),
             (unsigned long long)bc->other_addr, (unsigned long long)bc->unknown_cmd,
-            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns);
+            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns,
+            (double)st.pacer.worst_late_us / 1e3, (double)st.pacer.late_total_us / 1e3,
+            (unsigned long long)st.ticks);
     transport_close(&t);
     if (erc != BMSRIG_OK)
         rc = CLI_EXIT_RIG;
@@ -688,6 +712,9 @@ const struct cli_command cmd_bms = {
         "                    without it, a scenario still stuck 1 s after SIGINT/SIGTERM is\n"
         "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
         "                    verdict is printed the process exits without cleanup (_exit)\n"
+        "\n"
+        "real time (not with --scenario yet):\n"
+        CLI_RT_USAGE
         "\n"
         "output:\n"
         "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"

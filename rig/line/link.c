@@ -246,6 +246,11 @@ static int64_t draw_latency_us(struct link *l)
     return (int64_t)llround(us);
 }
 
+int64_t link_draw_latency_us(struct link *l)
+{
+    return draw_latency_us(l);
+}
+
 static void queue_bytes(struct link *l, int64_t start_us, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++)

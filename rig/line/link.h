@@ -93,6 +93,11 @@ struct link_stats {
 
 struct link;
 
+/* One reply latency [us] drawn from the link's latency model and random stream, as a reply
+ * would get it (for benchmarks that compare the model with what a line delivers; it advances
+ * the stream, so draw from a link of its own). */
+int64_t link_draw_latency_us(struct link *l);
+
 /* Creates a link serving `bms` (borrowed: must outlive the link). Owned: free with link_free.
  * Returns NULL on allocation failure or an invalid config. */
 struct link *link_new(const struct link_config *cfg, struct bms *bms);

@@ -12,11 +12,12 @@ allowed() {
         fw) echo "util" ;;
         html) echo "" ;;
         offline) echo "util" ;;
-        line) echo "util" ;;
+        realtime) echo "util" ;;
+        line) echo "util realtime" ;;
         dut) echo "util line fw" ;;
         bench) echo "util" ;;
-        scenario) echo "util offline line dut bench fw" ;;
-        cli) echo "util offline line dut bench scenario fw html" ;;
+        scenario) echo "util realtime offline line dut bench fw" ;;
+        cli) echo "util realtime offline line dut bench scenario fw html" ;;
         *) return 1 ;;
     esac
 }
