@@ -17,6 +17,7 @@ allowed() {
         bench) echo "util" ;;
         scenario) echo "util offline line dut bench fw" ;;
         cli) echo "util offline line dut bench scenario fw html" ;;
+        manual) echo "util cli" ;;
         *) return 1 ;;
     esac
 }
