@@ -18,6 +18,7 @@ allowed() {
         bench) echo "util" ;;
         scenario) echo "util realtime offline line dut bench fw" ;;
         cli) echo "util realtime offline line dut bench scenario fw html" ;;
+        manual) echo "util cli" ;;
         *) return 1 ;;
     esac
 }
