@@ -9,14 +9,15 @@ fail=0
 allowed() {
     case $1 in
         util) echo "" ;;
+        fault) echo "" ;;
         fw) echo "util" ;;
         html) echo "" ;;
-        offline) echo "util" ;;
-        line) echo "util" ;;
+        offline) echo "util fault" ;;
+        line) echo "util fault" ;;
         dut) echo "util line fw" ;;
-        bench) echo "util" ;;
-        scenario) echo "util offline line dut bench fw" ;;
-        cli) echo "util offline line dut bench scenario fw html" ;;
+        bench) echo "util fault" ;;
+        scenario) echo "util fault offline line dut bench fw" ;;
+        cli) echo "util fault offline line dut bench scenario fw html" ;;
         *) return 1 ;;
     esac
 }
