@@ -15,6 +15,7 @@
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
+#include "rig/fault/fault.h"
 #include "rig/scenario/clock.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/endpoint.h"
@@ -73,6 +74,9 @@ static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
     in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
+/* --fault NAME[=VALUE] (rig/fault/fault.h): NAME alone or =on turns it on, =off clears it, a
+ * later --fault of the same name wins. On the fake BMS every named fault takes its virtual
+ * effect, the link faults it amounts to. */
 static int add_fault(struct link *l, const char *spec)
 {
     char name[64];
@@ -82,18 +86,27 @@ static int add_fault(struct link *l, const char *spec)
         n = sizeof(name) - 1;
     memcpy(name, spec, n);
     name[n] = '\0';
-    enum link_fault f;
-    if (link_fault_parse(name, &f) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault: unknown fault '%s'", name);
-    double v = 1.0;
-    if (eq) {
-        char *end = NULL;
-        v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end)
-            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, eq + 1);
+    const struct fault_def *d = fault_find(name);
+    char err[512];
+    if (!d) {
+        fault_unknown_message(name, err, sizeof err);
+        return cli_usage_error(&cmd_bms, "--fault: %s", err);
     }
-    if (link_fault_set(l, f, v) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", name, v);
+    double v;
+    bool clear;
+    if (fault_parse_value(d, eq ? eq + 1 : NULL, &v, &clear, err, sizeof err) != 0)
+        return cli_usage_error(&cmd_bms, "--fault %s", err);
+    enum fault_id owned[2];
+    size_t no = fault_link_owned(d, owned, 2);
+    for (size_t i = 0; i < no; i++)
+        link_fault_clear(l, (enum link_fault)owned[i]);
+    if (clear)
+        return 0;
+    struct fault_link_effect fx[2];
+    size_t nfx = fault_link_effects(d, v, fx, 2);
+    for (size_t i = 0; i < nfx; i++)
+        if (link_fault_set(l, (enum link_fault)fx[i].link, fx[i].value) != BMSRIG_OK)
+            return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", d->name, v);
     return 0;
 }
 
@@ -592,6 +605,13 @@ out_model:
     return rc;
 }
 
+/* After the usage: the faults --fault takes, from the fault table. */
+static void bms_fault_help(FILE *out)
+{
+    fputs("\nfaults (--fault NAME=VALUE, NAME alone = on, =off clears; `bmsrig faults`):\n", out);
+    fault_print_help(out, 2);
+}
+
 const struct cli_command cmd_bms = {
     .name = "bms",
     .summary = "fake BMS in real time on a serial device or a new pty",
@@ -631,9 +651,9 @@ const struct cli_command cmd_bms = {
         "line:\n"
         "  --latency MODEL   off | recorded (default: median 0.21 ms, 30 % late up to 35 ms) |\n"
         "                    fixed:US\n"
-        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid (on/off);\n"
-        "                    reply_delay=SECONDS; corrupt_checksum=P, truncate=P, garbage=P\n"
-        "                    (probability per reply); bit_errors=BER (both wires)\n"
+        "  --fault NAME[=V]  a named fault of the line, from the start; NAME alone = NAME=on,\n"
+        "                    NAME=off clears it, a later --fault of a name wins (the faults\n"
+        "                    below; `bmsrig faults` shows their effects, docs/scenarios.md)\n"
         "  --seed N          seed for noise, latency and faults (default 1)\n"
         "\n"
         "scenario (docs/bms.md, docs/scenarios.md):\n"
@@ -672,4 +692,5 @@ const struct cli_command cmd_bms = {
         "With --scenario, the scenario's verdict: 0 pass or skip (the verdict line says\n"
         "which), 1 fail, 2 bad scenario (file:line) or options, 3 rig fault, 4 interrupted\n",
     .run = run_bms,
+    .more_help = bms_fault_help,
 };
