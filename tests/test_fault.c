@@ -113,7 +113,7 @@ Test(fault, values_parse_by_type)
     cr_expect_eq(fault_parse_value(tx, "0", &v, &clear, err, sizeof err), 0);
     cr_expect(clear);
     cr_expect_eq(fault_parse_value(tx, "maybe", &v, &clear, err, sizeof err), -1);
-    cr_expect(strstr(err, "'maybe' is not on or off"), "%s", err);
+    cr_expect(strstr(err, "expected on or off, got 'maybe'"), "%s", err);
 
     const struct fault_def *d = fault_find("reply_delay");
     cr_expect_eq(fault_parse_value(d, "0.15", &v, &clear, err, sizeof err), 0);

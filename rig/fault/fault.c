@@ -124,7 +124,7 @@ int fault_parse_value(const struct fault_def *d, const char *text, double *value
             *clear = true;
             return 0;
         }
-        snprintf(err, errcap, "fault '%s': '%s' is not on or off", d->name, text);
+        snprintf(err, errcap, "fault '%s': expected on or off, got '%s'", d->name, text);
         return -1;
     }
     for (size_t i = 0; i < FAULT_WORDS_MAX && d->words[i].word; i++) {

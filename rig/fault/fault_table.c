@@ -63,8 +63,8 @@ static const struct fault_def table[FAULT_COUNT] = {
     [FAULT_STALE] = {
         .id = FAULT_STALE, .name = "stale", .aliases = { NULL },
         .arg = FAULT_ARG_SWITCH, .value_text = "on/off",
-        .effect = "the register image stops refreshing: replies keep the values of the moment "
-                  "the fault was set",
+        .effect = "the register image stops refreshing: replies keep the last image the BMS "
+                  "computed (set from power-on: the first one computed, never a blank image)",
         .bench = FAULT_BENCH_NONE,
         .bench_text = "none: the fake BMS freezes its image",
         .help = "the BMS register image stops refreshing",

@@ -74,7 +74,7 @@ check "unknown fault exits 2" test $? -eq 2
 check "... suggesting the nearest name" grep -q "unknown fault 'bms_xt'; did you mean 'bms_tx'?" "$tmp/e1"
 "$bin" bms --pty --fault bms_tx=maybe >/dev/null 2>"$tmp/e2"
 check "bms_tx=maybe exits 2 naming the value" \
-    sh -c "[ $? -eq 2 ] && grep -q \"fault 'bms_tx': 'maybe' is not on or off\" '$tmp/e2'"
+    sh -c "[ $? -eq 2 ] && grep -q \"fault 'bms_tx': expected on or off, got 'maybe'\" '$tmp/e2'"
 "$bin" bms --pty --fault reply_delay=-1 >/dev/null 2>"$tmp/e3"
 check "reply_delay=-1 exits 2 naming the range" \
     sh -c "[ $? -eq 2 ] && grep -q 'is not seconds 0..3600' '$tmp/e3'"
