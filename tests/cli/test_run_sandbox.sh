@@ -1,12 +1,15 @@
 #!/bin/sh
-# test_run_sandbox.sh BMSRIG: no object the scenario API hands out exposes a metatable (issue 16,
+# test_run_sandbox.sh BMSRIG SOURCE_DIR: no object the scenario API hands out exposes a metatable (issue 16,
 # red team 3). A script that reached one could add a __gc finalizer to it (Lua runs finalizers
 # outside the instruction budget: an endless loop only the watchdog catches, on a thread left
 # spinning) or rewrite the methods of every object that shares it. Checked for each object: t,
 # t:group(), t:cell(), t:ntc(), the t:output() handle and the declaration scenario{} returns;
-# then the attack itself on each, which must end as a plain script error at once.
+# then the attack itself on each, which must end as a plain script error at once. And files:
+# t:replay and pack.cell cannot read files outside the scenario's folder and the shipped data,
+# nor quote a foreign file's content.
 set -u
 BMSRIG=$1
+SRC_DIR=$2
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fails=0
@@ -71,5 +74,44 @@ end }
 LUA
 "$BMSRIG" run "$W/str.lua" >"$W/out" 2>&1
 check "the string metatable is out of reach, string methods work (exit $?)" test $? -eq 0
+# 4. t:replay reads files under the scenario's folder or the shipped fixtures/ only; a foreign
+# file's content never reaches a message (issue 16, red team 5)
+mkdir -p "$W/rp"
+printf 't_s,current_a\n0,1\n1,1\n' >"$W/rp/ok.csv"
+ln -s /etc/passwd "$W/rp/link.csv"
+for case in "/etc/passwd|absolute path" "../../../../../../../../etc/passwd|leads outside" \
+            "link.csv|leads outside"; do
+    path=${case%%|*}; want=${case#*|}
+    cat >"$W/rp/replay.lua" <<LUA
+return scenario { name = "replay escape", run = function(t) t:replay("$path") end }
+LUA
+    "$BMSRIG" run --json "$W/rp/r.json" "$W/rp/replay.lua" >"$W/out" 2>&1
+    rc=$?
+    check "t:replay('$path') refused: exit 2 (got $rc), '$want'" \
+        sh -c "[ $rc -eq 2 ] && grep -q '$want' '$W/out'"
+    check "... and nothing of the file in the report" sh -c "! grep -q 'root:' '$W/rp/r.json' '$W/out'"
+done
+cat >"$W/rp/replay.lua" <<'LUA'
+return scenario { name = "replay inside", run = function(t)
+  t:replay("ok.csv")
+  t:replay("../rp/ok.csv")
+  t:wait(0.5)
+end }
+LUA
+"$BMSRIG" run "$W/rp/replay.lua" >"$W/out" 2>&1
+check "t:replay of a file in the scenario's folder still works (exit $?)" test $? -eq 0
+(cd "$W" && "$BMSRIG" run --json "$W/lib.json" "$SRC_DIR/scripts/controller/replay_commute.lua" >/dev/null 2>&1)
+check "the library's ../../fixtures/rides replay still works from another folder (exit $?)" test $? -eq 0
+
+# 5. a cell set given as a path to a foreign file: refused without quoting it
+cat >"$W/cell.lua" <<'LUA'
+return scenario { name = "cell escape", pack = { cell = "../../../../../../../../etc/passwd" },
+                  run = function(t) end }
+LUA
+"$BMSRIG" run --json "$W/cell.json" "$W/cell.lua" >"$W/out" 2>&1
+rc=$?
+check "pack.cell = '../../etc/passwd': a script error (exit $rc)" test $rc -eq 2
+check "... that quotes nothing of the file" sh -c "! grep -q 'root:' '$W/cell.json' '$W/out'"
+
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]
