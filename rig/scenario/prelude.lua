@@ -455,7 +455,8 @@ function CELL:weaken(o)
   E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
 end
 
-local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT = 1, 2, 3, 4
+local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT, NTC_FIXED = 1, 2, 3, 4, 5
+local NTC_FIXED_MIN_C, NTC_FIXED_MAX_C = -40, 125  -- sim/ntc.h NTC_FIXED_*
 function T:ntc(k)
   E.ntc(k)
   return setmetatable({ k = k }, NTC)
@@ -466,6 +467,14 @@ function NTC:open() E.pack_fault("ntc", self.k, nil, NTC_OPEN, 0) end
 function NTC:short() E.pack_fault("ntc", self.k, nil, NTC_SHORT, 0) end
 function NTC:drift(c) E.pack_fault("ntc", self.k, nil, NTC_DRIFT, c) end
 function NTC:intermittent(p) E.pack_fault("ntc", self.k, nil, NTC_INTERMITTENT, p) end
+-- set_c(c): the sensor reads c deg C from now on, whatever the cells do (drift(dc) is relative)
+function NTC:set_c(c)
+  if type(c) ~= "number" or not (c >= NTC_FIXED_MIN_C and c <= NTC_FIXED_MAX_C) then
+    raise(fmt("ntc(%d):set_c: temperature must be a number in %d..%d C", self.k,
+              NTC_FIXED_MIN_C, NTC_FIXED_MAX_C))
+  end
+  E.pack_fault("ntc", self.k, nil, NTC_FIXED, c)
+end
 function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
 
 ---------------------------------------------------------------------------------------------------
