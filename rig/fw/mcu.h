@@ -122,5 +122,7 @@ uint64_t mcu_time_ns(const struct mcu *m);
 uint64_t mcu_instructions(const struct mcu *m);
 uint32_t mcu_pc(const struct mcu *m);
 uint64_t mcu_unknown_accesses(const struct mcu *m); /* register accesses nothing modelled */
+uint64_t mcu_idle_ns(const struct mcu *m);          /* virtual time skipped (WFI, polling) */
+uint64_t mcu_exceptions_taken(const struct mcu *m); /* exception entries (interrupts, SVC) */
 
 #endif
