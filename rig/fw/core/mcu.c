@@ -298,6 +298,18 @@ uint64_t mcu_unknown_accesses(const struct mcu *m) { return m->unknown; }
 uint64_t mcu_idle_ns(const struct mcu *m) { return (m->slept_ps + m->polled_ps) / 1000u; }
 uint64_t mcu_exceptions_taken(const struct mcu *m) { return m->exceptions; }
 
+int mcu_read_memory(struct mcu *m, uint32_t addr, void *buf, size_t n)
+{
+    uint8_t *out = buf;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        if (mcu_bus_read(m, addr + (uint32_t)i, 1, &v) != BMSRIG_OK || addr + i >= PERIPH_BASE)
+            return BMSRIG_ERR_ARG;
+        out[i] = (uint8_t)v;
+    }
+    return BMSRIG_OK;
+}
+
 /* ---- services for peripheral models (periph/periph.h, board/board.h) ---- */
 
 uint64_t mcu_now_ps(const struct mcu *m) { return m->time_ps; }

@@ -364,7 +364,7 @@ int mcu_bus_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *value)
         *value = sram_get(m, addr - FW_SRAM_BASE, size);
         return BMSRIG_OK;
     }
-    if (addr - FW_FLASH_BASE < FW_FLASH_SIZE) {
+    if (addr - FW_FLASH_BASE < FW_FLASH_SIZE || addr - SYSMEM_PAGE < 0x1000u) {
         uint8_t b[4];
         if (addr - FLASH_EEPROM_WINDOW < FLASH_EEPROM_WINDOW_SIZE) {
             *value = flash_window_read(&m->flash, addr - FLASH_EEPROM_WINDOW, size);
