@@ -22,6 +22,7 @@ static const struct cli_command *const commands[] = {
     &cmd_bench,
     &cmd_esc,
     &cmd_report,
+    &cmd_faults,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -118,6 +119,13 @@ int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const
     return parse_number(cmd, opt, text, lo, hi, false, true, out);
 }
 
+void cli_print_usage(const struct cli_command *cmd, FILE *out)
+{
+    fputs(cmd->usage, out);
+    if (cmd->more_help)
+        cmd->more_help(out);
+}
+
 int cli_main(int argc, char **argv)
 {
     int verbosity = 0;
@@ -155,7 +163,7 @@ int cli_main(int argc, char **argv)
             fprintf(stderr, "bmsrig: no command '%s'\n", argv[i + 1]);
             return CLI_EXIT_USAGE;
         }
-        fputs(c->usage, stdout);
+        cli_print_usage(c, stdout);
         return CLI_EXIT_PASS;
     }
     const struct cli_command *c = find_command(argv[i]);
@@ -165,7 +173,7 @@ int cli_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (cli_wants_help(argc - i, argv + i)) {
-        fputs(c->usage, stdout);
+        cli_print_usage(c, stdout);
         return CLI_EXIT_PASS;
     }
     return c->run(argc - i, argv + i);
