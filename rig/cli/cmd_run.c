@@ -22,7 +22,7 @@
 
 #include "rig/cli/cli.h"
 #include "rig/cli/run_internal.h"
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"

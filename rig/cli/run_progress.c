@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "rig/cli/run_internal.h"
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "rig/util/log.h"
 
 /* Returns false if a requested report could not be written. */

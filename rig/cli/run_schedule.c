@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "rig/cli/run_internal.h"
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "rig/scenario/watchdog.h"
 
 static void *worker_main(void *arg)

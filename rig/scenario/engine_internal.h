@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "rig/scenario/engine.h"
 #include "sim/bms.h"
 #include "sim/esc.h"

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 
 enum scenario_verdict {
     SCENARIO_PASS = 0,

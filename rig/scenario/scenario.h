@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "rig/scenario/result.h"
 
 struct rig_hw;

@@ -1,12 +1,18 @@
-/* clock.h: the engine's time base: a virtual clock (as fast as possible) or a real-time clock
- * (absolute tick deadlines on CLOCK_MONOTONIC, overruns counted).
+/* clock.h: the rig's one time base: a virtual clock (as fast as possible) or a real-time clock
+ * (absolute tick deadlines on CLOCK_MONOTONIC, overruns counted), shared by the scenario engine,
+ * `bench mpsse`, the fake BMS endpoint (`bmsrig bms`) and the controller (`bmsrig esc`).
  *
  * Both count time in microseconds since the run started (`now_us`), advanced one tick at a time
  * by clock_tick(). The virtual clock never sleeps, so a run is as fast as the models allow and
  * reproducible; the real-time clock sleeps until each tick's absolute deadline and counts the
- * ticks whose deadline had already passed when the engine asked (an overrun), never hiding one. */
-#ifndef BMSRIG_RIG_CLOCK_H
-#define BMSRIG_RIG_CLOCK_H
+ * ticks whose deadline had already passed when the engine asked (an overrun), never hiding one.
+ *
+ * Two ways to pace: clock_tick() (a tick loop: work, then sleep to the next deadline), or, for an
+ * event loop that waits in ppoll() for input too, clock_next_deadline_ns() to bound the wait and
+ * clock_tick_at() to take a due tick and account its lateness. Either way the optional spin tail
+ * (spin_tail_ns, set by `--rt`) sleeps to a little before the deadline and busy-waits the rest. */
+#ifndef BMSRIG_RIG_REALTIME_CLOCK_H
+#define BMSRIG_RIG_REALTIME_CLOCK_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -60,6 +66,13 @@ struct clock {
     int64_t late_total_us;   /* real time only: sum of the stalls' lateness [us] */
     uint64_t late_hist[CLOCK_LATE_BUCKETS];  /* overruns by lateness, see clock_late_bucket_us */
     const struct clock_source *source;       /* NULL: CLOCK_MONOTONIC */
+    int64_t spin_tail_ns;    /* set after clock_init: busy-wait this last part of each wait
+                              * (0: sleep all of it); `--rt`'s tail */
+    int64_t late_slack_us;   /* set after clock_init, clock_tick_at only: a tick taken at most
+                              * this late is on time (an event loop's wake-up delay); 0 = any
+                              * lateness is an overrun */
+    int64_t worst_start_us;  /* clock_tick_at only: largest lateness of any tick, slack or
+                              * not [us] */
 };
 
 /* Sets up `c` at time 0. Returns BMSRIG_ERR_ARG if tick_us <= 0, BMSRIG_ERR_IO if the monotonic
@@ -80,6 +93,26 @@ int clock_init_with(struct clock *c, enum clock_kind kind, int64_t tick_us,
  * Returns BMSRIG_OK (an interrupted sleep is resumed), BMSRIG_ERR_IO if time cannot be
  * read. */
 int clock_tick(struct clock *c);
+
+/* Real time only: the absolute CLOCK_MONOTONIC (or source) time [ns] at which the next tick is
+ * due: anchor + (ticks + 1 - anchor_tick) x tick. */
+int64_t clock_next_deadline_ns(const struct clock *c);
+
+/* Real time, for event loops: takes the tick that is due at `now_ns` (>= the next deadline; the
+ * caller checked) without sleeping. Its lateness now - deadline is counted as in clock_tick
+ * (one overrun per stall, by late_policy) when it exceeds late_slack_us. Call it again while
+ * the next deadline is still <= now (catch-up) or once (re-anchor). Virtual: as clock_tick. */
+void clock_tick_at(struct clock *c, int64_t now_ns);
+
+/* Waits until `deadline_ns` on the clock's source: sleeps, then busy-waits the last
+ * spin_tail_ns. Returns BMSRIG_OK or BMSRIG_ERR_IO. */
+int clock_wait_until(const struct clock *c, int64_t deadline_ns);
+
+/* Reads the clock's source [ns] (CLOCK_MONOTONIC unless injected). */
+int clock_source_now_ns(const struct clock *c, int64_t *out);
+
+/* Microseconds since the clock started, at source time `now_ns` (real time only). */
+int64_t clock_since_start_us(const struct clock *c, int64_t now_ns);
 
 /* Seconds since start. */
 double clock_now_s(const struct clock *c);
