@@ -306,6 +306,7 @@ Test(fw_periph, adc_adon_with_another_bit_changed_does_not_start)
 {
     fake_write(ADC1_BASE + 0x08u, 1u);
     fake_write(ADC1_BASE + 0x08u, 1u | (1u << 8)); /* DMA bit changes: no conversion */
+    fake_write(ADC1_BASE + 0x08u, 1u | (1u << 8) | (1u << 2)); /* CAL set: no conversion */
     fake_run_to(US(100));
     cr_assert_eq(adc1.conversions, 0u);
     fake_write(ADC1_BASE + 0x08u, 1u | (1u << 8));

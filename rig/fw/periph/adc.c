@@ -259,8 +259,7 @@ static void write_cr2(struct adc *a, uint32_t v)
     /* calibration and its reset complete at once (clocks are ideal) */
     a->cr2 &= ~(CR2_CAL | CR2_RSTCAL);
     /* ADON written 1 again, nothing else changed: a regular conversion starts [S] 11.12.3 */
-    int adon_again = (old & CR2_ADON) && (v & CR2_ADON) &&
-                     !((old ^ v) & CR2_MASK & ~(CR2_STARTS | CR2_CAL | CR2_RSTCAL));
+    int adon_again = (old & CR2_ADON) && (v & CR2_ADON) && !((old ^ v) & CR2_MASK);
     int sw_start = (a->cr2 & CR2_SWSTART) && (a->cr2 & CR2_EXTTRIG) &&
                    (a->cr2 & CR2_EXTSEL_SW) == CR2_EXTSEL_SW;
     if (adon_again || sw_start) {
