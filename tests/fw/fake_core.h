@@ -11,7 +11,7 @@
 #define FAKE_SRAM_BASE 0x20000000u
 #define FAKE_SRAM_SIZE 0x10000u
 #define FAKE_IRQS 68u
-#define FAKE_BLOCKS 8u
+#define FAKE_BLOCKS 12u
 
 struct mcu {
     uint64_t now;

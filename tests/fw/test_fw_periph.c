@@ -9,6 +9,7 @@
 #include "periph/dma.h"
 #include "periph/exti.h"
 #include "periph/gpio.h"
+#include "periph/tim.h"
 #include "periph/usart.h"
 #include "sim/status.h"
 
@@ -72,8 +73,9 @@ static void setup(void)
     fake_add(&p);
     mcu_set_dma_handler(&fake_mcu, dma_handle_request, &dma);
     adc_irq = 0;
-    const struct adc_wiring a = {"ADC1", ADC1_BASE, ADC1_DMA_CHANNEL, adcclk, NULL, adc_ring,
-                                 NULL, &adc_irq, 1u};
+    const struct adc_wiring a = {.name = "ADC1", .base = ADC1_BASE,
+                                 .dma_channel = ADC1_DMA_CHANNEL, .adcclk_ps = adcclk,
+                                 .dma_cycle = adc_ring, .shared_irq = &adc_irq, .irq_bit = 1u};
     adc_init(&adc1, &fake_mcu, &a, &p);
     fake_add(&p);
     gpio_init(&gpiob, "GPIOB", GPIOB_BASE, &p);
@@ -341,4 +343,68 @@ Test(fw_periph, exti_edge_sets_pending_and_the_line)
     cr_assert_eq(fake_mcu.irq_level[10], 1, "EXTI4");
     fake_write(EXTI_BASE + 0x14u, 1u << 4);
     cr_assert_eq(fake_mcu.irq_level[10], 0);
+}
+
+/* TIM1 as the stock controller sets it: center-aligned mode 1, ARR 4000, CCR4 3800, RCR 1 */
+static unsigned compares;
+static uint64_t compare_t[4];
+static uint64_t tim_clk(void *user) { (void)user; return HCLK_PS; }
+static int tim_wants_ch4(void *user, unsigned ch) { (void)user; return ch == 4; }
+static void tim_compare_rec(void *user, unsigned ch, uint64_t t)
+{
+    (void)user;
+    if (ch == 4 && compares < 4)
+        compare_t[compares++] = t;
+}
+
+Test(fw_periph, tim_center_aligned_compare_and_update)
+{
+    static struct tim t1;
+    struct periph p;
+    const struct tim_wiring w = {"TIM1", TIM1_BASE, 1, TIM1_UP_IRQ, TIM1_CC_IRQ, tim_clk,
+                                 tim_compare_rec, tim_wants_ch4, NULL};
+    tim_init(&t1, &fake_mcu, &w, &p);
+    fake_add(&p);
+    compares = 0;
+    fake_write(TIM1_BASE + 0x2Cu, 4000);        /* ARR */
+    fake_write(TIM1_BASE + 0x30u, 1);           /* RCR */
+    fake_write(TIM1_BASE + 0x40u, 3800);        /* CCR4 */
+    fake_write(TIM1_BASE + 0x1Cu, 0x6000);      /* CCMR2: OC4 PWM mode 1 */
+    fake_write(TIM1_BASE + 0x00u, 0x20u | 1u);  /* CMS = 01, CEN */
+    fake_run_to(3000u * HCLK_PS);
+    cr_assert_eq(fake_read(TIM1_BASE + 0x24u), 3000u);
+    cr_assert_eq(fake_read(TIM1_BASE + 0x10u) & 0x10u, 0u, "CC4 matched counting up: no flag");
+    fake_run_to(5000u * HCLK_PS);
+    cr_assert_eq(fake_read(TIM1_BASE + 0x24u), 3000u, "counting down from 4000");
+    cr_assert_neq(fake_read(TIM1_BASE + 0x00u) & 0x10u, 0u, "DIR reads the direction");
+    cr_assert_eq(compares, 1u);
+    cr_assert_eq(compare_t[0], 4200u * HCLK_PS, "the down-counting match of 3800");
+    cr_assert_neq(fake_read(TIM1_BASE + 0x10u) & 0x10u, 0u, "CC4IF");
+    cr_assert_eq(fake_read(TIM1_BASE + 0x10u) & 1u, 0u, "one overflow: RCR 1 holds the update");
+    fake_run_to(8000u * HCLK_PS);
+    cr_assert_neq(fake_read(TIM1_BASE + 0x10u) & 1u, 0u, "the underflow makes the update event");
+    fake_run_to((uint64_t)(8000u * 100u + 4200u) * HCLK_PS);
+    cr_assert_eq(compares, 4u);
+    cr_assert_eq(compare_t[3], (uint64_t)(8000u * 3u + 4200u) * HCLK_PS, "every 125 us");
+}
+
+Test(fw_periph, tim_lazy_flags_without_consumers)
+{
+    static struct tim t2;
+    struct periph p;
+    const struct tim_wiring w = {"TIM2", TIM2_BASE, 0, TIM2_IRQ, TIM2_IRQ, tim_clk, NULL, NULL,
+                                 NULL};
+    tim_init(&t2, &fake_mcu, &w, &p);
+    fake_add(&p);
+    fake_write(TIM2_BASE + 0x2Cu, 999);
+    fake_write(TIM2_BASE + 0x00u, 1u);
+    cr_assert_eq(p.next_event_ps(p.state, 0), PERIPH_NO_EVENT);
+    fake_mcu.now = (uint64_t)1000005u * HCLK_PS;
+    cr_assert_eq(fake_read(TIM2_BASE + 0x24u), 5u, "CNT %u", fake_read(TIM2_BASE + 0x24u));
+    cr_assert_neq(fake_read(TIM2_BASE + 0x10u) & 1u, 0u, "overflows seen by the catch-up");
+    fake_write(TIM2_BASE + 0x10u, 0);
+    fake_write(TIM2_BASE + 0x0Cu, 1u); /* UIE: now each update is an event and an interrupt */
+    cr_assert_eq(p.next_event_ps(p.state, fake_mcu.now), (uint64_t)1001000u * HCLK_PS);
+    fake_run_to((uint64_t)1001000u * HCLK_PS);
+    cr_assert_eq(fake_mcu.irq_level[TIM2_IRQ], 1);
 }

@@ -2,7 +2,7 @@
  * EXTI, USART1, USART3, DMA1, ADC1, ADC2) registered with the core, the clock tree the USARTs and
  * ADCs time themselves by, and the wiring: USART1 = dashboard bus, USART3 = BMS line, ADC1
  * channel 2 = pack voltage, channels 3-5 = phase currents, channel 6 = DC-link current, halls on
- * PB4/PB5/PB0, the power button on PC14. Implements the board-facing calls of rig/fw/mcu.h.
+ * PB4/PB5/PB0, the power button on PC14, TIM1-4 (TIM1 CC4 starts the ADC injected group). Implements the board-facing calls of rig/fw/mcu.h.
  * Owner: branch fw-periph. */
 #include "rig/fw/board/board.h"
 
@@ -17,6 +17,7 @@
 #include "periph/exti.h"
 #include "periph/gpio.h"
 #include "periph/periph.h"
+#include "periph/tim.h"
 #include "periph/usart.h"
 
 #define RCC_CFGR_ADDR 0x40021004u
@@ -47,6 +48,7 @@ struct fw_board {
     struct dma dma;
     struct adc adc1, adc2;
     unsigned adc_irq;        /* ADC1_2 line, one bit per ADC */
+    struct tim tim[4];       /* TIM1..TIM4 */
     unsigned hall_state;
     int button_pressed;
 };
@@ -81,6 +83,72 @@ static uint64_t adcclk_ps(void *user)
 {
     struct fw_board *b = user;
     return pclk2_ps(b) * (2u + 2u * ((rcc_cfgr(b) >> 14) & 3u));
+}
+
+/* A timer's clock: its APB clock, twice that when the APB prescaler is not 1 [S] 7.2 */
+static uint64_t timclk_ps(struct fw_board *b, unsigned ppre_shift)
+{
+    unsigned div = apb_divider((rcc_cfgr(b) >> ppre_shift) & 7u);
+    uint64_t hclk = mcu_hclk_ps(b->m);
+    return div == 1 ? hclk : hclk * div / 2u;
+}
+
+static uint64_t tim1_clk_ps(void *user) { return timclk_ps(user, 11); }
+static uint64_t tim234_clk_ps(void *user) { return timclk_ps(user, 8); }
+
+/* ADC1/2 external trigger sources that are timer compare events, RM0008 11.12.3 [S]:
+ * injected JEXTSEL 001 TIM1_CC4, 011 TIM2_CC1, 100 TIM3_CC4; regular EXTSEL 000/001/010
+ * TIM1_CC1..3, 011 TIM2_CC2, 101 TIM4_CC4. Returns the source or -1. */
+static int trigger_source(unsigned timer, unsigned ch, int injected)
+{
+    static const signed char inj[4][4] = {{-1, -1, -1, 1}, {3, -1, -1, -1}, {-1, -1, -1, 4},
+                                          {-1, -1, -1, -1}};
+    static const signed char reg[4][4] = {{0, 1, 2, -1}, {-1, 3, -1, -1}, {-1, -1, -1, -1},
+                                          {-1, -1, -1, 5}};
+    return injected ? inj[timer][ch - 1] : reg[timer][ch - 1];
+}
+
+static int timer_feeds_adc(struct fw_board *b, unsigned timer, unsigned ch)
+{
+    for (int inj = 0; inj <= 1; inj++) {
+        int src = trigger_source(timer, ch, inj);
+        if (src >= 0 && adc_trigger_selected(&b->adc1, inj, (unsigned)src))
+            return 1;
+    }
+    return 0;
+}
+
+static void timer_compare(struct fw_board *b, unsigned timer, unsigned ch, uint64_t t)
+{
+    for (int inj = 0; inj <= 1; inj++) {
+        int src = trigger_source(timer, ch, inj);
+        if (src >= 0)
+            adc_external_trigger(&b->adc1, inj, (unsigned)src, t);
+    }
+}
+
+#define TIM_HOOKS(n)                                                                        \
+    static int tim##n##_wants(void *user, unsigned ch)                                      \
+    {                                                                                       \
+        return timer_feeds_adc(user, n - 1, ch);                                            \
+    }                                                                                       \
+    static void tim##n##_compare(void *user, unsigned ch, uint64_t t)                       \
+    {                                                                                       \
+        timer_compare(user, n - 1, ch, t);                                                  \
+    }
+TIM_HOOKS(1)
+TIM_HOOKS(2)
+TIM_HOOKS(3)
+TIM_HOOKS(4)
+
+/* Dual mode: ADC2 converts its injected group together with ADC1's in the injected
+ * simultaneous modes (DUALMOD 0001, 0010, 0101) [S] RM0008 11.9. */
+static void adc1_started(void *user, int injected, uint64_t t)
+{
+    struct fw_board *b = user;
+    unsigned mode = adc_dual_mode(&b->adc1);
+    if (injected && (mode == 1u || mode == 2u || mode == 5u))
+        adc_start_injected_with_master(&b->adc2, t);
 }
 
 static int adc1_dma_interrupts(void *user)
@@ -131,7 +199,7 @@ int fw_board_new(struct mcu *m, struct fw_board **out, char *err, size_t errcap)
     if (!b)
         return BMSRIG_ERR_NOMEM;
     b->m = m;
-    struct periph p[11];
+    struct periph p[15];
     unsigned n = 0;
     gpio_init(&b->gpio[PORT_A], "GPIOA", GPIOA_BASE, &p[n++]);
     gpio_init(&b->gpio[PORT_B], "GPIOB", GPIOB_BASE, &p[n++]);
@@ -145,11 +213,23 @@ int fw_board_new(struct mcu *m, struct fw_board **out, char *err, size_t errcap)
     usart_init(&b->usart1, m, &u1, &p[n++]);
     usart_init(&b->usart3, m, &u3, &p[n++]);
     dma_init(&b->dma, m, &p[n++]);
-    const struct adc_wiring a1 = {"ADC1", ADC1_BASE, ADC1_DMA_CHANNEL, adcclk_ps,
-                                  adc1_dma_interrupts, adc1_dma_cycle, b, &b->adc_irq, 1u};
-    const struct adc_wiring a2 = {"ADC2", ADC2_BASE, 0, adcclk_ps, NULL, NULL, b, &b->adc_irq, 2u};
+    const struct adc_wiring a1 = {.name = "ADC1", .base = ADC1_BASE,
+                                  .dma_channel = ADC1_DMA_CHANNEL, .adcclk_ps = adcclk_ps,
+                                  .dma_interrupts = adc1_dma_interrupts,
+                                  .dma_cycle = adc1_dma_cycle, .on_start = adc1_started,
+                                  .user = b, .shared_irq = &b->adc_irq, .irq_bit = 1u};
+    const struct adc_wiring a2 = {.name = "ADC2", .base = ADC2_BASE, .adcclk_ps = adcclk_ps,
+                                  .user = b, .shared_irq = &b->adc_irq, .irq_bit = 2u};
     adc_init(&b->adc1, m, &a1, &p[n++]);
     adc_init(&b->adc2, m, &a2, &p[n++]);
+    const struct tim_wiring tw[4] = {
+        {"TIM1", TIM1_BASE, 1, TIM1_UP_IRQ, TIM1_CC_IRQ, tim1_clk_ps, tim1_compare, tim1_wants, b},
+        {"TIM2", TIM2_BASE, 0, TIM2_IRQ, TIM2_IRQ, tim234_clk_ps, tim2_compare, tim2_wants, b},
+        {"TIM3", TIM3_BASE, 0, TIM3_IRQ, TIM3_IRQ, tim234_clk_ps, tim3_compare, tim3_wants, b},
+        {"TIM4", TIM4_BASE, 0, TIM4_IRQ, TIM4_IRQ, tim234_clk_ps, tim4_compare, tim4_wants, b},
+    };
+    for (unsigned i = 0; i < 4; i++)
+        tim_init(&b->tim[i], m, &tw[i], &p[n++]);
     for (unsigned i = 0; i < n; i++) {
         int rc = add(b, &p[i], err, errcap);
         if (rc != BMSRIG_OK) {

@@ -94,6 +94,8 @@ static void start_regular(struct adc *a, uint64_t t)
     a->reg_rank = 0;
     a->reg_done_ps = t + conv_ps(a, reg_channel(a, 0));
     a->sr |= SR_STRT;
+    if (a->w.on_start)
+        a->w.on_start(a->w.user, 0, t);
 }
 
 static void start_injected(struct adc *a, uint64_t t)
@@ -106,6 +108,8 @@ static void start_injected(struct adc *a, uint64_t t)
     a->inj_running = 1;
     a->inj_done_ps = t + d;
     a->sr |= SR_JSTRT;
+    if (a->w.on_start)
+        a->w.on_start(a->w.user, 1, t);
 }
 
 static void regular_done(struct adc *a, uint64_t t)
@@ -306,6 +310,42 @@ void adc_init(struct adc *a, struct mcu *m, const struct adc_wiring *w, struct p
     *out = (struct periph){.name = w->name, .base = w->base, .size = 0x400, .read = adc_read,
                            .write = adc_write, .state = a, .next_event_ps = adc_next_event,
                            .advance = adc_advance};
+}
+
+int adc_trigger_selected(const struct adc *a, int injected, unsigned source)
+{
+    if (!(a->cr2 & CR2_ADON))
+        return 0;
+    if (injected)
+        return (a->cr2 & CR2_JEXTTRIG) && ((a->cr2 >> 12) & 7u) == source;
+    return (a->cr2 & CR2_EXTTRIG) && ((a->cr2 >> 17) & 7u) == source;
+}
+
+int adc_external_trigger(struct adc *a, int injected, unsigned source, uint64_t t_ps)
+{
+    if (!adc_trigger_selected(a, injected, source))
+        return 0;
+    adc_advance(a, t_ps);
+    if (injected ? a->inj_running : a->reg_running)
+        return 0; /* a trigger while the group converts is ignored [S] */
+    if (injected)
+        start_injected(a, t_ps);
+    else
+        start_regular(a, t_ps);
+    update_irq(a);
+    return 1;
+}
+
+unsigned adc_dual_mode(const struct adc *a)
+{
+    return (a->cr1 >> 16) & 0xFu;
+}
+
+void adc_start_injected_with_master(struct adc *a, uint64_t t_ps)
+{
+    adc_advance(a, t_ps);
+    if (!a->inj_running)
+        start_injected(a, t_ps);
 }
 
 void adc_set_input(struct adc *a, unsigned ch, unsigned raw)

@@ -28,6 +28,9 @@ typedef int (*adc_dma_irq_fn)(void *user);
  * lets a long lazy catch-up skip whole cycles that leave memory and CNDTR as they were. */
 typedef unsigned (*adc_dma_cycle_fn)(void *user);
 
+/* A group of this ADC started at t_ps (the board starts the dual-mode slave with it). */
+typedef void (*adc_start_fn)(void *user, int injected, uint64_t t_ps);
+
 struct adc_wiring {
     const char *name;         /* "ADC1" */
     uint32_t base;
@@ -35,6 +38,7 @@ struct adc_wiring {
     adc_clock_fn adcclk_ps;
     adc_dma_irq_fn dma_interrupts;
     adc_dma_cycle_fn dma_cycle;
+    adc_start_fn on_start;    /* NULL: none */
     void *user;
     unsigned *shared_irq;     /* the ADC1_2 line: one bit per ADC, driven by either */
     unsigned irq_bit;
@@ -65,5 +69,15 @@ void adc_set_input(struct adc *a, unsigned ch, unsigned raw);
 
 /* Brings the conversions up to now (the DMA block calls it before its registers are read). */
 void adc_sync(struct adc *a);
+
+/* An external trigger event at t_ps: source (0..6) in EXTSEL / JEXTSEL numbering starts the
+ * regular (injected = 0) or injected group if that group's trigger is enabled and selects it
+ * (a trigger while the group converts is ignored). Returns 1 if a group started. */
+int adc_external_trigger(struct adc *a, int injected, unsigned source, uint64_t t_ps);
+/* Whether the group's external trigger is enabled with `source` selected (ADON set). */
+int adc_trigger_selected(const struct adc *a, int injected, unsigned source);
+/* Dual mode (ADC1 CR1 DUALMOD, RM0008 11.9): ADC2 starts its injected group with ADC1's. */
+unsigned adc_dual_mode(const struct adc *a);
+void adc_start_injected_with_master(struct adc *a, uint64_t t_ps);
 
 #endif
