@@ -15,7 +15,9 @@
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
-#include "rig/scenario/clock.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/realtime/clock.h"
+#include "rig/fault/fault.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/endpoint.h"
 #include "rig/line/link.h"
@@ -73,6 +75,9 @@ static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
     in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
+/* --fault NAME[=VALUE] (rig/fault/fault.h): NAME alone or =on turns it on, =off clears it, a
+ * later --fault of the same name wins. On the fake BMS every named fault takes its virtual
+ * effect, the link faults it amounts to. */
 static int add_fault(struct link *l, const char *spec)
 {
     char name[64];
@@ -82,18 +87,27 @@ static int add_fault(struct link *l, const char *spec)
         n = sizeof(name) - 1;
     memcpy(name, spec, n);
     name[n] = '\0';
-    enum link_fault f;
-    if (link_fault_parse(name, &f) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault: unknown fault '%s'", name);
-    double v = 1.0;
-    if (eq) {
-        char *end = NULL;
-        v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end)
-            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, eq + 1);
+    const struct fault_def *d = fault_find(name);
+    char err[512];
+    if (!d) {
+        fault_unknown_message(name, err, sizeof err);
+        return cli_usage_error(&cmd_bms, "--fault: %s", err);
     }
-    if (link_fault_set(l, f, v) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", name, v);
+    double v;
+    bool clear;
+    if (fault_parse_value(d, eq ? eq + 1 : NULL, &v, &clear, err, sizeof err) != 0)
+        return cli_usage_error(&cmd_bms, "--fault %s", err);
+    enum fault_id owned[2];
+    size_t no = fault_link_owned(d, owned, 2);
+    for (size_t i = 0; i < no; i++)
+        link_fault_clear(l, (enum link_fault)owned[i]);
+    if (clear)
+        return 0;
+    struct fault_link_effect fx[2];
+    size_t nfx = fault_link_effects(d, v, fx, 2);
+    for (size_t i = 0; i < nfx; i++)
+        if (link_fault_set(l, (enum link_fault)fx[i].link, fx[i].value) != BMSRIG_OK)
+            return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", d->name, v);
     return 0;
 }
 
@@ -296,6 +310,8 @@ static int run_bms(int argc, char **argv)
         { "dash-port", required_argument, NULL, 'D' },
         { "dash-pty", no_argument, NULL, 'Y' },
         { "watchdog", required_argument, NULL, 'W' },
+        { "gap-reset", required_argument, NULL, 'G' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
@@ -303,12 +319,16 @@ static int run_bms(int argc, char **argv)
     bool use_pty = false, no_noise = false;
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
     double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
+    double gap_chars = LINK_GAP_CHARS_DEFAULT;
     bool set_watchdog = false;
     const char *faults[32];
     size_t nfaults = 0;
     const char *scenario_path = NULL, *dash_port = NULL;
     const char *not_with_scenario = NULL;   /* an option --scenario cannot honour */
     bool set_profile = false, set_cell = false, set_soc = false, set_temp = false;
+    struct rt_host_options rto;
+    rt_host_options_default(&rto);
+    bool rt_sub = false;
     int c, e;
     optind = 1;
     opterr = 0;
@@ -363,6 +383,12 @@ static int run_bms(int argc, char **argv)
                                                  "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
             set_watchdog = true;
             break;
+        case 'G':
+            if ((e = cli_parse_number(&cmd_bms, "--gap-reset", optarg, LINK_GAP_CHARS_MIN,
+                                      LINK_GAP_CHARS_MAX, &gap_chars)))
+                return e;
+            not_with_scenario = "--gap-reset";
+            break;
         case 'x':
             not_with_scenario = "--fault";
             if (nfaults == sizeof(faults) / sizeof(faults[0]))
@@ -370,11 +396,22 @@ static int run_bms(int argc, char **argv)
             faults[nfaults++] = optarg;
             break;
         case ':': return cli_usage_error(&cmd_bms, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
+        default:
+            if ((e = cli_rt_option(&cmd_bms, c, optarg, &rto, &rt_sub)) >= 0) {
+                if (e)
+                    return e;
+                break;
+            }
+            return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
+    if ((e = cli_rt_check(&cmd_bms, &rto, rt_sub)))
+        return e;
+    if (scenario_path && rto.enabled)
+        return cli_usage_error(&cmd_bms, "--rt: not with --scenario yet (the scenario engine's "
+                                         "clock takes no busy-wait tail)");
     if (!!port == use_pty)
         return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
     if (dash_port && !scenario_path)
@@ -454,6 +491,7 @@ static int run_bms(int argc, char **argv)
     link_config_default(&lc);
     lc.baud = (uint32_t)baud;
     lc.seed = (uint64_t)seed;
+    lc.gap_chars = gap_chars;
     if (strcmp(latency, "off") == 0) {
         lc.latency = LINK_LATENCY_OFF;
     } else if (strcmp(latency, "recorded") == 0) {
@@ -552,26 +590,35 @@ static int run_bms(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     g_stop = 0;
 
+    struct rt_host_state rts;
+    if ((rc = cli_rt_apply("bms", &rto, &rts)) != CLI_EXIT_PASS) {
+        transport_close(&t);
+        goto out_log;
+    }
     if (use_pty) {
         printf("%s\n", t.path);
         fflush(stdout);
     }
 
-    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
+    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration,
+                                  .log = log, .spin_tail_us = rts.spin_us };
     struct endpoint_stats st;
     int erc = endpoint_run(&ec, &t, b, l, &in, lp.pack ? live_refresh : NULL, &lp, &g_stop, &st);
     const struct link_stats *ls = link_stats(l);
     const struct bms_counters *bc = bms_counters(b);
     fprintf(stderr,
-            "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors), %llu replies, "
-            "%llu silent, %llu ignored (other address %llu, unknown command %llu, bad range %llu), "
-            "%llu tick overruns\n",
+            "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors, %llu gap resets), "
+            "%llu replies, %llu silent, %llu ignored (other address %llu, unknown command %llu, "
+            "bad range %llu), %llu tick overruns (worst %.3f ms, %.3f ms in total; %llu ticks)\n",
             t.path, (unsigned long long)st.bytes_in, (unsigned long long)ls->frames_heard,
-            (unsigned long long)ls->decode_errors, (unsigned long long)ls->replies,
+            (unsigned long long)ls->decode_errors, (unsigned long long)ls->gap_resets,
+            (unsigned long long)ls->replies,
             (unsigned long long)bc->silent,
             (unsigned long long)(bc->other_addr + bc->unknown_cmd + bc->bad_range),
             (unsigned long long)bc->other_addr, (unsigned long long)bc->unknown_cmd,
-            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns);
+            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns,
+            (double)st.pacer.worst_late_us / 1e3, (double)st.pacer.late_total_us / 1e3,
+            (unsigned long long)st.ticks);
     transport_close(&t);
     if (erc != BMSRIG_OK)
         rc = CLI_EXIT_RIG;
@@ -592,13 +639,20 @@ out_model:
     return rc;
 }
 
+/* After the usage: the faults --fault takes, from the fault table. */
+static void bms_fault_help(FILE *out)
+{
+    fputs("\nfaults (--fault NAME=VALUE, NAME alone = on, =off clears; `bmsrig faults`):\n", out);
+    fault_print_help(out, 2);
+}
+
 const struct cli_command cmd_bms = {
     .name = "bms",
     .summary = "fake BMS in real time on a serial device or a new pty",
     .usage =
         "usage: bmsrig bms (--port DEV | --pty) [--profile NAME | --profile-file FILE]\n"
         "                  [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C] [--current A]\n"
-        "                  [--cell-v V] [--latency MODEL]\n"
+        "                  [--cell-v V] [--latency MODEL] [--gap-reset CHARS]\n"
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
         "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
@@ -610,7 +664,8 @@ const struct cli_command cmd_bms = {
         "can cut; --cell-v holds a static pack instead.\n"
         "\n"
         "transport (exactly one):\n"
-        "  --port DEV        a serial device, raw 8N1, no flow control (--baud N, default 115200)\n"
+        "  --port DEV        a serial device, raw 8N1, no flow control\n"
+        "  --baud N          the serial device's rate, 1200..921600 (default 115200)\n"
         "  --pty             a new pseudo-terminal; its path is printed on standard output\n"
         "\n"
         "pack and BMS:\n"
@@ -631,9 +686,13 @@ const struct cli_command cmd_bms = {
         "line:\n"
         "  --latency MODEL   off | recorded (default: median 0.21 ms, 30 % late up to 35 ms) |\n"
         "                    fixed:US\n"
-        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid (on/off);\n"
-        "                    reply_delay=SECONDS; corrupt_checksum=P, truncate=P, garbage=P\n"
-        "                    (probability per reply); bit_errors=BER (both wires)\n"
+        "  --gap-reset CHARS the receiver drops a partial request after CHARS character times\n"
+        "                    of silence at the baud rate (default 10 = 0.87 ms at 115200; 1.5 to\n"
+        "                    100000). Raise it when a USB-serial adapter or a pty bridge\n"
+        "                    delivers frames in bursts with gaps inside them\n"
+        "  --fault NAME[=V]  a named fault of the line, from the start; NAME alone = NAME=on,\n"
+        "                    NAME=off clears it, a later --fault of a name wins (the faults\n"
+        "                    below; `bmsrig faults` shows their effects, docs/scenarios.md)\n"
         "  --seed N          seed for noise, latency and faults (default 1)\n"
         "\n"
         "scenario (docs/bms.md, docs/scenarios.md):\n"
@@ -645,8 +704,8 @@ const struct cli_command cmd_bms = {
         "                    explicitly win over the declaration, field by field: --profile,\n"
         "                    --cell, --pack, --soc, --temp. --log writes the bus log; --seed is\n"
         "                    the run seed. --profile-file, --cell-v, --current, --latency,\n"
-        "                    --fault, --wake, --no-noise, --baud and --duration are refused\n"
-        "                    (the scenario drives the load, the line and its faults)\n"
+        "                    --fault, --wake, --no-noise, --baud, --gap-reset and --duration are\n"
+        "                    refused (the scenario drives the load, the line and its faults)\n"
         "  --dash-port DEV   the controller's dashboard line (only with --scenario): its error\n"
         "                    and speed words are polled there. Without a dashboard line,\n"
         "                    expectations on them skip the scenario (with the reason)\n"
@@ -662,6 +721,9 @@ const struct cli_command cmd_bms = {
         "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
         "                    verdict is printed the process exits without cleanup (_exit)\n"
         "\n"
+        "real time (not with --scenario yet):\n"
+        CLI_RT_USAGE
+        "\n"
         "output:\n"
         "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"
         "                    flushed and closed on SIGINT/SIGTERM\n"
@@ -672,4 +734,5 @@ const struct cli_command cmd_bms = {
         "With --scenario, the scenario's verdict: 0 pass or skip (the verdict line says\n"
         "which), 1 fail, 2 bad scenario (file:line) or options, 3 rig fault, 4 interrupted\n",
     .run = run_bms,
+    .more_help = bms_fault_help,
 };

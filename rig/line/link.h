@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rig/fault/fault.h"
 #include "sim/bms.h"
 #include "sim/frame.h"
 
@@ -33,32 +34,61 @@ struct link_config {
     uint32_t baud;                 /* byte time = 10 bits / baud */
     enum link_latency latency;
     int64_t fixed_latency_us;      /* LINK_LATENCY_FIXED */
-    int64_t gap_us;                /* idle time between bytes that resets the receiver */
+    double gap_chars;              /* idle time, in character times (10 bits at `baud`), after
+                                      which the receiver drops a partial frame (LINK_GAP_CHARS_*) */
     uint64_t seed;
 };
 
-/* Defaults: 115200, recorded latency model, gap reset after 1000 us [I], seed 1. */
+/* The receiver's partial-frame reset, in character times. Default 10 [I]: well above the
+ * 1.5 character times the ESC leaves between the bytes of one frame [D capture, protocol.md
+ * section 2] and far below the 15 ms between its quickest requests (the boot step, 173
+ * character times) [D]; 868 us at 115200, about the fixed 1 ms it replaces, but it now scales
+ * with the baud rate (at 9600 a fixed 1 ms was shorter than one byte). A USB-serial adapter or
+ * pty bridge that delivers one frame in bursts needs more (`bmsrig bms --gap-reset CHARS`). A
+ * reset that comes late costs little: the decoder resynchronises on the next 55 AA. */
+#define LINK_GAP_CHARS_DEFAULT 10.0
+#define LINK_GAP_CHARS_MIN 1.5          /* below: the ESC's own inter-byte gaps would reset it */
+#define LINK_GAP_CHARS_MAX 100000.0
+
+/* Defaults: 115200, recorded latency model, gap reset LINK_GAP_CHARS_DEFAULT, seed 1. */
 void link_config_default(struct link_config *cfg);
 
-/* The protocol faults, by the names scenarios use. */
+/* The gap reset of `cfg` in microseconds (gap_chars character times at its baud). */
+int64_t link_config_gap_us(const struct link_config *cfg);
+
+/* The protocol faults. Their names, values and help are the first FAULT_LINK_COUNT rows of
+ * the fault table (rig/fault/fault.h), whose ids these are. */
 enum link_fault {
-    LINK_FAULT_BMS_TX,           /* BMS TX line open: nothing the BMS sends arrives */
-    LINK_FAULT_ESC_TX,           /* ESC TX line open: the BMS hears nothing */
-    LINK_FAULT_REPLY_DELAY,      /* value = extra delay before each reply, seconds */
-    LINK_FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's checksum is wrong */
-    LINK_FAULT_TRUNCATE,         /* value = probability a reply is cut short */
-    LINK_FAULT_GARBAGE,          /* value = probability random bytes precede a reply */
-    LINK_FAULT_STALE,            /* register image frozen at its current contents */
-    LINK_FAULT_BIT_ERRORS,       /* value = bit error rate on both wires */
-    LINK_FAULT_SERIAL_DEFAULT,   /* serial served as the default one (ESC error 23) */
-    LINK_FAULT_CONFIG_INVALID,   /* status bit 0 served clear (ESC error 22) */
-    LINK_FAULT_COUNT
+    LINK_FAULT_BMS_TX = FAULT_BMS_TX,                     /* BMS TX line open: nothing the BMS
+                                                           * sends arrives */
+    LINK_FAULT_ESC_TX = FAULT_ESC_TX,                     /* ESC TX line open: the BMS hears
+                                                           * nothing */
+    LINK_FAULT_REPLY_DELAY = FAULT_REPLY_DELAY,           /* value = extra delay before each
+                                                           * reply, seconds */
+    LINK_FAULT_CORRUPT_CHECKSUM = FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's
+                                                           * checksum is wrong */
+    LINK_FAULT_TRUNCATE = FAULT_TRUNCATE,                 /* value = probability a reply is cut
+                                                           * short */
+    LINK_FAULT_GARBAGE = FAULT_GARBAGE,                   /* value = probability random bytes
+                                                           * precede a reply */
+    LINK_FAULT_STALE = FAULT_STALE,                       /* register image frozen: the last
+                                                           * computed (from power-on the first) */
+    LINK_FAULT_BIT_ERRORS = FAULT_BIT_ERRORS,             /* value = bit error rate, both wires */
+    LINK_FAULT_SERIAL_DEFAULT = FAULT_SERIAL_DEFAULT,     /* serial served as the default one
+                                                           * (ESC error 23) */
+    LINK_FAULT_CONFIG_INVALID = FAULT_CONFIG_INVALID,     /* status bit 0 served clear (ESC
+                                                           * error 22) */
+    LINK_FAULT_COUNT = FAULT_LINK_COUNT
 };
 
-/* Name <-> enum ("bms_tx", "reply_delay", ...). link_fault_parse returns BMSRIG_ERR_ARG for an
- * unknown name. */
+/* Name <-> enum through the fault table ("bms_tx", "reply_delay", ... and their aliases).
+ * link_fault_parse returns BMSRIG_ERR_ARG for a name that is not a protocol fault. */
 const char *link_fault_name(enum link_fault f);
 int link_fault_parse(const char *name, enum link_fault *out);
+
+/* True for the on/off faults (bms_tx, esc_tx, stale, serial_default, config_invalid), whose
+ * value is ignored; false for those that take a delay, probability or rate. */
+bool link_fault_is_switch(enum link_fault f);
 
 struct link_stats {
     uint64_t bytes_heard;        /* bytes the BMS receiver got (after esc_tx / bit errors) */
@@ -74,13 +104,18 @@ struct link_stats {
 
 struct link;
 
+/* One reply latency [us] drawn from the link's latency model and random stream, as a reply
+ * would get it (for benchmarks that compare the model with what a line delivers; it advances
+ * the stream, so draw from a link of its own). */
+int64_t link_draw_latency_us(struct link *l);
+
 /* Creates a link serving `bms` (borrowed: must outlive the link). Owned: free with link_free.
  * Returns NULL on allocation failure or an invalid config. */
 struct link *link_new(const struct link_config *cfg, struct bms *bms);
 void link_free(struct link *l);   /* NULL-safe */
 
-/* Sets / clears a fault. `value` as documented per fault (ignored for on/off faults);
- * probabilities must be in 0..1, delays >= 0, else BMSRIG_ERR_RANGE. */
+/* Sets / clears a fault. `value` as documented per fault (ignored for on/off faults); outside
+ * the fault table's range for it (probabilities 0..1, delays 0..3600 s) BMSRIG_ERR_RANGE. */
 int link_fault_set(struct link *l, enum link_fault f, double value);
 void link_fault_clear(struct link *l, enum link_fault f);
 bool link_fault_active(const struct link *l, enum link_fault f);
@@ -90,7 +125,8 @@ double link_byte_us(const struct link *l);
 
 /* ---- BMS side (real transports) ------------------------------------------------------------ */
 
-/* Bytes the BMS UART received, the last one complete at now_us. A pause longer than gap_us
+/* Bytes the BMS UART received, the last one complete at now_us. A pause longer than the gap
+ * reset (link_config_gap_us)
  * since the previous byte resets the receiver first. Decoded requests go to the BMS; replies
  * are scheduled per the latency model and faults. */
 void link_bms_rx(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n);
