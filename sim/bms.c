@@ -20,6 +20,9 @@ struct bms {
 
     uint8_t image[IMG_BYTES];
     uint32_t overrides;
+    /* The image holds a computed state (a bms_step since power-on). Until then `stale` cannot
+     * freeze it: a stale image is the last one computed, from power-on the first one. */
+    bool image_computed;
     struct bms_measure m;
     struct bms_counters counters;
 
@@ -154,6 +157,7 @@ void bms_power_on(struct bms *b, int64_t now_us)
     b->prot &= (BMS_PROT_DEEP_UV | BMS_PROT_NO_WAKE);
     b->t_ov = b->t_uv = b->t_duv = b->t_oc = b->t_sc_us = b->t_chgoc = 0;
     b->t_ctemp = b->t_dtemp = b->t_ow = b->t_dsg_rec = b->t_chg_rec = 0;
+    b->image_computed = false;   /* the first step after power-on computes a fresh image */
 }
 
 void bms_set_soc(struct bms *b, double pct)
@@ -406,7 +410,7 @@ static uint8_t temp_byte(double c)
 
 static void refresh_image(struct bms *b)
 {
-    if (b->overrides & BMS_OVR_STALE)
+    if ((b->overrides & BMS_OVR_STALE) && b->image_computed)
         return;
     const struct bms_profile *p = &b->p;
     uint8_t *img = b->image;
@@ -459,6 +463,7 @@ void bms_step(struct bms *b, int64_t now_us, double dt_s, const struct bms_input
     protect(b, dt_s, in);
     count_charge(b, dt_s, charging_now);
     refresh_image(b);
+    b->image_computed = true;
 }
 
 /* ---- outputs -------------------------------------------------------------------------------- */

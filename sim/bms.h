@@ -62,7 +62,7 @@ enum bms_prot {
 
 /* Image overrides the protocol faults use (rig/line/link.h applies them by name). */
 enum bms_override {
-    BMS_OVR_STALE = 1u << 0,          /* the image stops refreshing (frozen) */
+    BMS_OVR_STALE = 1u << 0,          /* the image stops refreshing (the last computed one) */
     BMS_OVR_SERIAL_DEFAULT = 1u << 1, /* serial served as 3GA0016A1A0001 (ESC error 23) */
     BMS_OVR_CONFIG_INVALID = 1u << 2, /* status bit 0 served clear (ESC error 22) */
 };

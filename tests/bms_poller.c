@@ -4,6 +4,11 @@
  *     bms_poller PTY --polls N [--interval-ms M]    N polls back to back (or M ms apart)
  *     bms_poller PTY --garbage-seconds S [--seed N] garbage, a pause, a poll ... for S seconds
  *
+ * With --polls, --split-gap-us LO:HI writes each poll as a bursty USB or pty bridge delivers it:
+ * split at 1 to 3 random points, with a random pause of LO..HI microseconds at each split
+ * (the longest pause actually taken is printed); --timeout-ms T waits T ms for each reply
+ * (default 500).
+ *
  * Prints one summary line; exits 0 if every valid poll was answered, 1 otherwise, 2 on usage. */
 #include <errno.h>
 #include <fcntl.h>
@@ -78,11 +83,57 @@ static bool write_all(int fd, const uint8_t *b, size_t n)
     return true;
 }
 
-/* Sends one poll and waits up to timeout_ms for its reply. */
-static bool poll_once(int fd, struct frame_decoder *d, struct waiter *w, int timeout_ms)
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* How a poll is written: whole, or split with pauses (see the usage above). */
+struct splitter {
+    bool on;
+    long lo_us, hi_us;
+    uint64_t rng;
+    int64_t longest_us;    /* the longest pause measured between two chunks */
+};
+
+static bool write_poll(int fd, struct splitter *sp)
+{
+    if (!sp || !sp->on)
+        return write_all(fd, POLL30, sizeof(POLL30));
+    /* 1..3 distinct cut points in 1..8, ascending */
+    bool cut[sizeof(POLL30)] = { false };
+    unsigned ncuts = 1 + (unsigned)(rng_next(&sp->rng) % 3);
+    for (unsigned k = 0; k < ncuts; k++)
+        cut[1 + rng_next(&sp->rng) % (sizeof(POLL30) - 1)] = true;
+    size_t from = 0;
+    for (size_t i = 1; i <= sizeof(POLL30); i++) {
+        if (i < sizeof(POLL30) && !cut[i])
+            continue;
+        if (!write_all(fd, POLL30 + from, i - from))
+            return false;
+        from = i;
+        if (i == sizeof(POLL30))
+            break;
+        long span = sp->hi_us - sp->lo_us;
+        long pause = sp->lo_us + (span > 0 ? (long)(rng_next(&sp->rng) % (uint64_t)(span + 1)) : 0);
+        int64_t t0 = now_us();
+        if (pause > 0)
+            usleep((useconds_t)pause);
+        int64_t took = now_us() - t0;
+        if (took > sp->longest_us)
+            sp->longest_us = took;
+    }
+    return true;
+}
+
+/* Sends one poll (whole, or split by sp) and waits up to timeout_ms for its reply. */
+static bool poll_split(int fd, struct frame_decoder *d, struct waiter *w, int timeout_ms,
+                       struct splitter *sp)
 {
     w->got = false;
-    if (!write_all(fd, POLL30, sizeof(POLL30)))
+    if (!write_poll(fd, sp))
         return false;
     int64_t end = now_ms() + timeout_ms;
     uint8_t buf[512];
@@ -100,6 +151,11 @@ static bool poll_once(int fd, struct frame_decoder *d, struct waiter *w, int tim
     return true;
 }
 
+static bool poll_once(int fd, struct frame_decoder *d, struct waiter *w, int timeout_ms)
+{
+    return poll_split(fd, d, w, timeout_ms, NULL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -110,7 +166,8 @@ int main(int argc, char **argv)
     long polls = 0;
     double garbage_s = 0;
     uint64_t seed = 1;
-    long interval_ms = 0;
+    long interval_ms = 0, timeout_ms = 500;
+    struct splitter sp = { .rng = 0x243F6A8885A308D3ULL };
     for (int i = 2; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--polls") == 0)
             polls = strtol(argv[i + 1], NULL, 10);
@@ -120,7 +177,16 @@ int main(int argc, char **argv)
             interval_ms = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--seed") == 0)
             seed = strtoull(argv[i + 1], NULL, 10);
-        else {
+        else if (strcmp(argv[i], "--timeout-ms") == 0)
+            timeout_ms = strtol(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--split-gap-us") == 0) {
+            if (sscanf(argv[i + 1], "%ld:%ld", &sp.lo_us, &sp.hi_us) != 2 || sp.lo_us < 0 ||
+                sp.hi_us < sp.lo_us) {
+                fprintf(stderr, "bms_poller: --split-gap-us LO:HI, got %s\n", argv[i + 1]);
+                return 2;
+            }
+            sp.on = true;
+        } else {
             fprintf(stderr, "bms_poller: unknown option %s\n", argv[i]);
             return 2;
         }
@@ -150,7 +216,7 @@ int main(int argc, char **argv)
         for (long i = 0; i < polls; i++) {
             drain(fd, &d);
             sent++;
-            if (poll_once(fd, &d, &w, 500))
+            if (poll_split(fd, &d, &w, (int)timeout_ms, &sp))
                 answered++;
             if (interval_ms > 0)
                 usleep((useconds_t)interval_ms * 1000);
@@ -172,8 +238,11 @@ int main(int argc, char **argv)
                 answered++;
         }
     }
-    printf("bms_poller: polls %lu answered %lu lost %lu garbage_bytes %lu other_frames %lu\n",
+    printf("bms_poller: polls %lu answered %lu lost %lu garbage_bytes %lu other_frames %lu",
            sent, answered, sent - answered, garbage_bytes, w.other_frames);
+    if (sp.on)
+        printf(" longest_split_pause_us %lld", (long long)sp.longest_us);
+    putchar('\n');
     close(fd);
     return sent > 0 && answered == sent ? 0 : 1;
 }

@@ -900,3 +900,36 @@ Test(bms, writes_to_writable_words_only_and_ignored_requests_are_counted)
     cr_assert_eq(c->unknown_cmd, 1);
     bms_free(b);
 }
+
+/* Issue 16: `stale` set before anything was computed froze the blank image of bms_new (voltage
+ * 0, temperatures 0 C). A stale image is the last one computed: from power-on the first one. */
+Test(bms, stale_from_power_on_freezes_the_first_computed_image)
+{
+    struct bms_profile p = load("m365_stock");
+    struct bms *b = quiet_bms(&p);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &p, 3.7, 25.0);
+    bms_set_overrides(b, BMS_OVR_STALE);
+    bms_power_on(b, 0);
+    int64_t t = 0;
+    run(b, &t, &in, 0.01, 0.01);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3700, "the first computed image: 10 x 3.7 V");
+    cr_assert_eq(img16(b, BMS_W_CELL1), 3700);
+    cr_assert_eq(bms_image(b)[2 * BMS_W_TEMPS], 25 + 20, "25 C, not 0 C");
+    /* from then on frozen */
+    bms_inputs_rest(&in, &p, 3.9, 40.0);
+    run(b, &t, &in, 1.0, 0.01);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3700, "frozen while stale");
+    cr_assert_eq(bms_image(b)[2 * BMS_W_TEMPS], 25 + 20);
+    /* a power cycle while stale: again the first image computed after it */
+    bms_power_on(b, t);
+    run(b, &t, &in, 0.01, 0.01);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3900);
+    bms_inputs_rest(&in, &p, 3.5, 25.0);
+    run(b, &t, &in, 0.1, 0.01);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3900, "frozen again");
+    bms_set_overrides(b, 0);
+    run(b, &t, &in, 0.01, 0.01);
+    cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3500, "fresh after clearing");
+    bms_free(b);
+}

@@ -242,6 +242,67 @@ Test(link, gap_resets_the_receiver)
     rig_free(r);
 }
 
+/* Replaces r's link with one at `baud` and gap reset `gap_chars` (latency off). */
+static void rig_relink(struct rig *r, uint32_t baud, double gap_chars)
+{
+    link_free(r->l);
+    struct link_config lc;
+    link_config_default(&lc);
+    lc.latency = LINK_LATENCY_OFF;
+    lc.baud = baud;
+    lc.gap_chars = gap_chars;
+    r->l = link_new(&lc, r->b);
+    cr_assert_not_null(r->l);
+}
+
+/* Issue 16: the gap reset is counted in character times at the line's baud. A fixed 1 ms was
+ * shorter than one byte at 9600, so every byte reset the receiver and no request was heard. */
+Test(link, gap_reset_is_in_character_times_at_the_baud)
+{
+    struct link_config lc;
+    link_config_default(&lc);
+    cr_assert_float_eq(lc.gap_chars, LINK_GAP_CHARS_DEFAULT, 1e-12);
+    cr_assert_eq(link_config_gap_us(&lc), 868, "10 characters at 115200");
+    lc.baud = 9600;
+    cr_assert_eq(link_config_gap_us(&lc), 10417);
+    lc.gap_chars = 1.0;
+    cr_assert_null(link_new(&lc, NULL), "refused below LINK_GAP_CHARS_MIN (and without a BMS)");
+
+    struct rig *r = rig_new(LINK_LATENCY_OFF, 1);
+    rig_relink(r, 9600, LINK_GAP_CHARS_DEFAULT);
+    rig_send(r, POLL30, sizeof(POLL30));
+    rig_run_to(r, 100000);
+    cr_assert_eq(link_stats(r->l)->gap_resets, 0, "back-to-back bytes at 9600 are one frame");
+    cr_assert_eq(link_stats(r->l)->frames_heard, 1);
+    cr_assert_eq(r->nrx, 20, "answered");
+    rig_free(r);
+}
+
+/* Bytes from a transport in chunks (link_bms_rx): the silence before a chunk is measured to its
+ * first byte, so a chunk's own length on the wire is no gap; the reset comes only after more
+ * than gap_chars character times of silence. */
+Test(link, chunked_bytes_reset_only_after_the_configured_silence)
+{
+    struct rig *r = rig_new(LINK_LATENCY_OFF, 1);
+    rig_relink(r, 115200, 40.0);                 /* 3472 us */
+    const int64_t gap = 3472;
+    int64_t t = 1000;
+    link_bms_rx(r->l, t, POLL30, 3);
+    t += gap - 50 + (int64_t)(6 * BYTE_US);      /* silence just under the reset */
+    link_bms_rx(r->l, t, POLL30 + 3, 6);
+    cr_assert_eq(link_stats(r->l)->gap_resets, 0);
+    cr_assert_eq(link_stats(r->l)->frames_heard, 1, "split below the threshold: still decoded");
+    t += 200000;
+    link_bms_rx(r->l, t, POLL30, 4);
+    link_bms_idle(r->l, t + gap - 10);
+    cr_assert_eq(link_stats(r->l)->gap_resets, 0, "not yet");
+    link_bms_idle(r->l, t + gap + 10);
+    cr_assert_eq(link_stats(r->l)->gap_resets, 1, "more silence than the reset: dropped");
+    link_bms_rx(r->l, t + gap + 20, POLL30 + 4, 5);
+    cr_assert_eq(link_stats(r->l)->frames_heard, 1, "the rest alone is no frame");
+    rig_free(r);
+}
+
 Test(link, fault_names_round_trip)
 {
     const char *names[] = { "bms_tx", "esc_tx", "reply_delay", "corrupt_checksum", "truncate",

@@ -74,6 +74,8 @@ static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
     in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
+/* --fault NAME[=VALUE]: a switch fault (bms_tx, stale, ...) takes on/off (or 1/0; no value =
+ * on; =off clears it); the others take their number (no value = 1). */
 static int add_fault(struct link *l, const char *spec)
 {
     char name[64];
@@ -86,12 +88,22 @@ static int add_fault(struct link *l, const char *spec)
     enum link_fault f;
     if (link_fault_parse(name, &f) != BMSRIG_OK)
         return cli_usage_error(&cmd_bms, "--fault: unknown fault '%s'", name);
+    const char *val = eq ? eq + 1 : NULL;
+    if (link_fault_is_switch(f)) {
+        if (!val || strcmp(val, "on") == 0 || strcmp(val, "1") == 0)
+            return link_fault_set(l, f, 1.0) == BMSRIG_OK ? 0 : CLI_EXIT_USAGE;
+        if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0) {
+            link_fault_clear(l, f);
+            return 0;
+        }
+        return cli_usage_error(&cmd_bms, "--fault %s: expected on or off, got '%s'", name, val);
+    }
     double v = 1.0;
-    if (eq) {
+    if (val) {
         char *end = NULL;
-        v = strtod(eq + 1, &end);
-        if (end == eq + 1 || *end)
-            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, eq + 1);
+        v = strtod(val, &end);
+        if (end == val || *end)
+            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, val);
     }
     if (link_fault_set(l, f, v) != BMSRIG_OK)
         return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", name, v);
@@ -297,6 +309,7 @@ static int run_bms(int argc, char **argv)
         { "dash-port", required_argument, NULL, 'D' },
         { "dash-pty", no_argument, NULL, 'Y' },
         { "watchdog", required_argument, NULL, 'W' },
+        { "gap-reset", required_argument, NULL, 'G' },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -305,6 +318,7 @@ static int run_bms(int argc, char **argv)
     bool use_pty = false, no_noise = false;
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
     double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
+    double gap_chars = LINK_GAP_CHARS_DEFAULT;
     bool set_watchdog = false;
     const char *faults[32];
     size_t nfaults = 0;
@@ -367,6 +381,12 @@ static int run_bms(int argc, char **argv)
                 return cli_usage_error(&cmd_bms, "--watchdog: %g s is below %g s (0 turns the "
                                                  "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
             set_watchdog = true;
+            break;
+        case 'G':
+            if ((e = cli_parse_number(&cmd_bms, "--gap-reset", optarg, LINK_GAP_CHARS_MIN,
+                                      LINK_GAP_CHARS_MAX, &gap_chars)))
+                return e;
+            not_with_scenario = "--gap-reset";
             break;
         case 'x':
             not_with_scenario = "--fault";
@@ -470,6 +490,7 @@ static int run_bms(int argc, char **argv)
     link_config_default(&lc);
     lc.baud = (uint32_t)baud;
     lc.seed = (uint64_t)seed;
+    lc.gap_chars = gap_chars;
     if (strcmp(latency, "off") == 0) {
         lc.latency = LINK_LATENCY_OFF;
     } else if (strcmp(latency, "recorded") == 0) {
@@ -585,11 +606,12 @@ static int run_bms(int argc, char **argv)
     const struct link_stats *ls = link_stats(l);
     const struct bms_counters *bc = bms_counters(b);
     fprintf(stderr,
-            "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors), %llu replies, "
-            "%llu silent, %llu ignored (other address %llu, unknown command %llu, bad range %llu), "
-            "%llu tick overruns (worst %.3f ms, %.3f ms in total; %llu ticks)\n",
+            "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors, %llu gap resets), "
+            "%llu replies, %llu silent, %llu ignored (other address %llu, unknown command %llu, "
+            "bad range %llu), %llu tick overruns (worst %.3f ms, %.3f ms in total; %llu ticks)\n",
             t.path, (unsigned long long)st.bytes_in, (unsigned long long)ls->frames_heard,
-            (unsigned long long)ls->decode_errors, (unsigned long long)ls->replies,
+            (unsigned long long)ls->decode_errors, (unsigned long long)ls->gap_resets,
+            (unsigned long long)ls->replies,
             (unsigned long long)bc->silent,
             (unsigned long long)(bc->other_addr + bc->unknown_cmd + bc->bad_range),
             (unsigned long long)bc->other_addr, (unsigned long long)bc->unknown_cmd,
@@ -622,7 +644,7 @@ const struct cli_command cmd_bms = {
     .usage =
         "usage: bmsrig bms (--port DEV | --pty) [--profile NAME | --profile-file FILE]\n"
         "                  [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C] [--current A]\n"
-        "                  [--cell-v V] [--latency MODEL]\n"
+        "                  [--cell-v V] [--latency MODEL] [--gap-reset CHARS]\n"
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
         "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
@@ -655,9 +677,14 @@ const struct cli_command cmd_bms = {
         "line:\n"
         "  --latency MODEL   off | recorded (default: median 0.21 ms, 30 % late up to 35 ms) |\n"
         "                    fixed:US\n"
-        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid (on/off);\n"
-        "                    reply_delay=SECONDS; corrupt_checksum=P, truncate=P, garbage=P\n"
-        "                    (probability per reply); bit_errors=BER (both wires)\n"
+        "  --gap-reset CHARS the receiver drops a partial request after CHARS character times\n"
+        "                    of silence at the baud rate (default 10 = 0.87 ms at 115200; 1.5 to\n"
+        "                    100000). Raise it when a USB-serial adapter or a pty bridge\n"
+        "                    delivers frames in bursts with gaps inside them\n"
+        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid: =on (the\n"
+        "                    default) or =off (1/0 too); reply_delay=SECONDS;\n"
+        "                    corrupt_checksum=P, truncate=P, garbage=P (probability per\n"
+        "                    reply); bit_errors=BER (both wires)\n"
         "  --seed N          seed for noise, latency and faults (default 1)\n"
         "\n"
         "scenario (docs/bms.md, docs/scenarios.md):\n"
@@ -669,8 +696,8 @@ const struct cli_command cmd_bms = {
         "                    explicitly win over the declaration, field by field: --profile,\n"
         "                    --cell, --pack, --soc, --temp. --log writes the bus log; --seed is\n"
         "                    the run seed. --profile-file, --cell-v, --current, --latency,\n"
-        "                    --fault, --wake, --no-noise, --baud and --duration are refused\n"
-        "                    (the scenario drives the load, the line and its faults)\n"
+        "                    --fault, --wake, --no-noise, --baud, --gap-reset and --duration are\n"
+        "                    refused (the scenario drives the load, the line and its faults)\n"
         "  --dash-port DEV   the controller's dashboard line (only with --scenario): its error\n"
         "                    and speed words are polled there. Without a dashboard line,\n"
         "                    expectations on them skip the scenario (with the reason)\n"

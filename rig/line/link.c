@@ -51,6 +51,7 @@ struct link {
     struct bms *bms;
     uint64_t rng;
     double byte_us;
+    int64_t gap_us;               /* the gap reset: cfg.gap_chars character times */
     bool active[LINK_FAULT_COUNT];
     double value[LINK_FAULT_COUNT];
 
@@ -97,8 +98,29 @@ void link_config_default(struct link_config *cfg)
     cfg->baud = LINK_BAUD_DEFAULT;
     cfg->latency = LINK_LATENCY_RECORDED;
     cfg->fixed_latency_us = 210;
-    cfg->gap_us = 1000;
+    cfg->gap_chars = LINK_GAP_CHARS_DEFAULT;
     cfg->seed = 1;
+}
+
+bool link_fault_is_switch(enum link_fault f)
+{
+    switch (f) {
+    case LINK_FAULT_BMS_TX:
+    case LINK_FAULT_ESC_TX:
+    case LINK_FAULT_STALE:
+    case LINK_FAULT_SERIAL_DEFAULT:
+    case LINK_FAULT_CONFIG_INVALID:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int64_t link_config_gap_us(const struct link_config *cfg)
+{
+    if (!cfg || cfg->baud == 0)
+        return 0;
+    return (int64_t)llround(cfg->gap_chars * 10.0 * 1e6 / (double)cfg->baud);
 }
 
 static const char *const fault_names[LINK_FAULT_COUNT] = {
@@ -328,13 +350,20 @@ static uint8_t flip_bits(struct link *l, uint8_t b)
     return b;
 }
 
-void link_bms_idle(struct link *l, int64_t now_us)
+/* The line was silent from the last byte heard until silent_until_us: a partial frame is
+ * dropped if that silence is longer than the gap reset. */
+static void rx_gap_check(struct link *l, int64_t silent_until_us, int64_t now_us)
 {
-    if (l->have_rx && l->dec.fill > 0 && now_us - l->last_rx_us > l->cfg.gap_us) {
+    if (l->have_rx && l->dec.fill > 0 && silent_until_us - l->last_rx_us > l->gap_us) {
         l->rx_now_us = now_us;
         frame_decoder_gap(&l->dec);
         l->stats.gap_resets++;
     }
+}
+
+void link_bms_idle(struct link *l, int64_t now_us)
+{
+    rx_gap_check(l, now_us, now_us);
 }
 
 void link_bms_rx(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n)
@@ -345,7 +374,9 @@ void link_bms_rx(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n)
         l->stats.dropped_esc_tx += n;
         return;
     }
-    link_bms_idle(l, now_us);
+    /* n bytes ending at now_us took n byte times on the wire: the silence before them ended
+     * when the first one started (a chunk delivered at once is not counted as a gap) */
+    rx_gap_check(l, now_us - (int64_t)llround((double)n * l->byte_us), now_us);
     l->have_rx = true;
     l->last_rx_us = now_us;
     l->rx_now_us = now_us;
@@ -452,8 +483,8 @@ int64_t link_next_event_us(const struct link *l)
         t = l->txq.t[l->txq.head];
     if (l->bms_to_esc.count && l->bms_to_esc.t[l->bms_to_esc.head] < t)
         t = l->bms_to_esc.t[l->bms_to_esc.head];
-    if (l->have_rx && l->dec.fill > 0 && l->last_rx_us + l->cfg.gap_us + 1 < t)
-        t = l->last_rx_us + l->cfg.gap_us + 1;
+    if (l->have_rx && l->dec.fill > 0 && l->last_rx_us + l->gap_us + 1 < t)
+        t = l->last_rx_us + l->gap_us + 1;
     return t;
 }
 
@@ -461,7 +492,8 @@ int64_t link_next_event_us(const struct link *l)
 
 struct link *link_new(const struct link_config *cfg, struct bms *bms)
 {
-    if (!cfg || !bms || cfg->baud < 1200 || cfg->baud > 4000000 || cfg->gap_us < 0 ||
+    if (!cfg || !bms || cfg->baud < 1200 || cfg->baud > 4000000 ||
+        !(cfg->gap_chars >= LINK_GAP_CHARS_MIN && cfg->gap_chars <= LINK_GAP_CHARS_MAX) ||
         cfg->fixed_latency_us < 0)
         return NULL;
     struct link *l = calloc(1, sizeof(*l));
@@ -471,6 +503,7 @@ struct link *link_new(const struct link_config *cfg, struct bms *bms)
     l->bms = bms;
     l->rng = rng_seed(cfg->seed);
     l->byte_us = 10.0 * 1e6 / (double)cfg->baud;
+    l->gap_us = link_config_gap_us(cfg);
     frame_decoder_init(&l->dec, on_event, l);
     return l;
 }

@@ -9,6 +9,7 @@
 #include <unicorn/unicorn.h>
 
 #include "image.h"
+#include "board/board.h"
 #include "periph/periph.h"
 #include "periph/rcc.h"
 #include "periph/flash.h"
@@ -22,7 +23,8 @@
 #define SRAM_MAP_SIZE 0x10000u     /* 64 KiB mapped: more than the part's 20, harmless [I] */
 #define RUN_CHUNK 4096u            /* instructions per uc_emu_start when nothing is due */
 #define AIRCR 0xE000ED0Cu
-#define MAX_PERIPHS 16
+#define MAX_PERIPHS 24
+#define NUM_IRQS 68                /* external interrupts of the STM32F103 [S] RM0008 */
 
 enum mcu_halt { HALT_NONE, HALT_POWERED_OFF, HALT_FAULT };
 
@@ -36,8 +38,13 @@ struct mcu {
     enum mcu_halt halt;
     char fault[400]; /* name (<256) + kind + PC */
     uint8_t uid[12];
-    struct periph periphs[MAX_PERIPHS]; /* dispatch table, filled by mcu_new */
+    struct periph periphs[MAX_PERIPHS]; /* dispatch table: core blocks, then the board's */
     unsigned nperiphs;
+    struct fw_board *board;
+    mcu_dma_fn dma_fn;
+    void *dma_state;
+    uint32_t irq_level[3];   /* NVIC inputs as driven by the peripherals */
+    uint32_t irq_pending[3]; /* latched pending state */
     struct rcc rcc;
     struct flash flash;
     struct systick systick;
@@ -89,11 +96,17 @@ static void unknown_access(struct mcu *m, uint32_t addr, unsigned size, int writ
                 m->img.name, (unsigned)addr, size, (unsigned)current_pc(m));
 }
 
-static const struct periph *find_periph(const struct mcu *m, uint32_t addr)
+/* The block serving addr, brought up to the access time (its advance hook). */
+static const struct periph *find_periph(struct mcu *m, uint32_t addr)
 {
-    for (unsigned i = 0; i < m->nperiphs; i++)
-        if (addr - m->periphs[i].base < m->periphs[i].size)
-            return &m->periphs[i];
+    for (unsigned i = 0; i < m->nperiphs; i++) {
+        const struct periph *p = &m->periphs[i];
+        if (addr - p->base < p->size) {
+            if (p->advance)
+                p->advance(p->state, m->time_ps);
+            return p;
+        }
+    }
     return NULL;
 }
 
@@ -285,9 +298,17 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         return rc;
     }
     uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
-    rcc_init(&m->rcc, &m->periphs[m->nperiphs++]);
-    flash_init(&m->flash, &m->periphs[m->nperiphs++]);
+    struct periph blk;
+    rcc_init(&m->rcc, &blk);
+    mcu_add_periph(m, &blk);
+    flash_init(&m->flash, &blk);
+    mcu_add_periph(m, &blk);
     systick_init(&m->systick, m->cfg.insn_ps);
+    rc = fw_board_new(m, &m->board, err, errcap);
+    if (rc != BMSRIG_OK) {
+        mcu_free(m);
+        return rc;
+    }
     rc = map_memory(m, err, errcap);
     if (rc != BMSRIG_OK) {
         mcu_free(m);
@@ -305,6 +326,7 @@ void mcu_free(struct mcu *m)
 {
     if (!m)
         return;
+    fw_board_free(m->board);
     if (m->uc)
         uc_close(m->uc);
     fw_image_release(&m->img);
@@ -336,6 +358,29 @@ static int halted(const struct mcu *m, char *err, size_t errcap)
     return BMSRIG_ERR_STATE;
 }
 
+/* The earliest event of SysTick and of every block with a time hook. */
+static uint64_t next_event_ps(struct mcu *m)
+{
+    uint64_t next = systick_next_wrap_ps(&m->systick, m->time_ps);
+    for (unsigned i = 0; i < m->nperiphs; i++) {
+        const struct periph *p = &m->periphs[i];
+        if (p->next_event_ps) {
+            uint64_t t = p->next_event_ps(p->state, m->time_ps);
+            if (t < next)
+                next = t;
+        }
+    }
+    return next;
+}
+
+/* Lets every timed block apply the events due by now. */
+static void advance_periphs(struct mcu *m)
+{
+    for (unsigned i = 0; i < m->nperiphs; i++)
+        if (m->periphs[i].advance)
+            m->periphs[i].advance(m->periphs[i].state, m->time_ps);
+}
+
 int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
 {
     if (m->halt != HALT_NONE)
@@ -345,11 +390,11 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
         uint64_t left = (target_ps - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
         /* A chunk ends at the next SysTick wrap, so a poll of COUNTFLAG sees it on time
          * (peripherals see the time at the start of the chunk). */
-        uint64_t wrap = systick_next_wrap_ps(&m->systick, m->time_ps);
-        if (wrap != UINT64_MAX && wrap > m->time_ps) {
-            uint64_t to_wrap = (wrap - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
-            if (to_wrap < left)
-                left = to_wrap;
+        uint64_t next = next_event_ps(m);
+        if (next != PERIPH_NO_EVENT && next > m->time_ps) {
+            uint64_t to_next = (next - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
+            if (to_next < left)
+                left = to_next;
         }
         size_t count = left < RUN_CHUNK ? (size_t)left : RUN_CHUNK;
         uint32_t pc = current_pc(m);
@@ -357,6 +402,7 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
         /* Instructions always cost time, so a spinning image still reaches t_ns. */
         m->insns += count;
         m->time_ps += (uint64_t)count * m->cfg.insn_ps;
+        advance_periphs(m);
         if (m->halt != HALT_NONE)
             return halted(m, err, errcap);
         if (e != UC_ERR_OK) {
@@ -369,26 +415,117 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
     return BMSRIG_OK;
 }
 
-int mcu_uart_rx(struct mcu *m, enum mcu_port port, uint64_t t_ns, const uint8_t *bytes, size_t n)
-{
-    (void)m; (void)t_ns; (void)bytes; (void)n;
-    if ((unsigned)port >= MCU_PORT_COUNT)
-        return BMSRIG_ERR_ARG;
-    return BMSRIG_ERR_STATE; /* USARTs not modelled yet */
-}
-
-size_t mcu_uart_tx_take(struct mcu *m, enum mcu_port port, uint8_t *buf, size_t cap,
-                        uint64_t *t_ns_out)
-{
-    (void)m; (void)port; (void)buf; (void)cap; (void)t_ns_out;
-    return 0;
-}
-
-void mcu_set_pack_voltage(struct mcu *m, double volts) { (void)m; (void)volts; }
-void mcu_set_hall_state(struct mcu *m, unsigned state) { (void)m; (void)state; }
-void mcu_set_power_button(struct mcu *m, int pressed) { (void)m; (void)pressed; }
-
 uint64_t mcu_time_ns(const struct mcu *m) { return m->time_ps / 1000u; }
 uint64_t mcu_instructions(const struct mcu *m) { return m->insns; }
 uint32_t mcu_pc(const struct mcu *m) { return current_pc(m); }
 uint64_t mcu_unknown_accesses(const struct mcu *m) { return m->unknown; }
+
+/* ---- services for peripheral models (periph/periph.h, board/board.h) ---- */
+
+int mcu_add_periph(struct mcu *m, const struct periph *p)
+{
+    if (p->size == 0 || p->base < PERIPH_BASE || p->base - PERIPH_BASE > PERIPH_SIZE - p->size ||
+        !p->read || !p->write)
+        return BMSRIG_ERR_ARG;
+    for (unsigned i = 0; i < m->nperiphs; i++) {
+        const struct periph *q = &m->periphs[i];
+        if (p->base < q->base + q->size && q->base < p->base + p->size)
+            return BMSRIG_ERR_ARG;
+    }
+    if (m->nperiphs == MAX_PERIPHS)
+        return BMSRIG_ERR_RANGE;
+    m->periphs[m->nperiphs++] = *p;
+    return BMSRIG_OK;
+}
+
+uint64_t mcu_now_ps(const struct mcu *m) { return m->time_ps; }
+uint32_t mcu_hclk_ps(const struct mcu *m) { return m->cfg.insn_ps; }
+struct fw_board *mcu_board(const struct mcu *m) { return m->board; }
+
+void mcu_irq_set(struct mcu *m, unsigned irq, int level)
+{
+    if (irq >= NUM_IRQS)
+        return;
+    uint32_t bit = 1u << (irq % 32);
+    unsigned w = irq / 32;
+    if (level && !(m->irq_level[w] & bit))
+        m->irq_pending[w] |= bit;
+    if (level)
+        m->irq_level[w] |= bit;
+    else
+        m->irq_level[w] &= ~bit;
+}
+
+void mcu_set_dma_handler(struct mcu *m, mcu_dma_fn fn, void *state)
+{
+    m->dma_fn = fn;
+    m->dma_state = state;
+}
+
+int mcu_dma_request(struct mcu *m, unsigned channel)
+{
+    if (!m->dma_fn || channel < 1 || channel > 7)
+        return 0;
+    return m->dma_fn(m->dma_state, channel);
+}
+
+static int bus_ok(uint32_t addr, unsigned size)
+{
+    return (size == 1 || size == 2 || size == 4) && (addr & (size - 1)) == 0;
+}
+
+int mcu_bus_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *value)
+{
+    *value = 0;
+    if (!bus_ok(addr, size))
+        return BMSRIG_ERR_ARG;
+    if (addr - PERIPH_BASE < PERIPH_SIZE) {
+        const struct periph *p = find_periph(m, addr);
+        uint32_t word;
+        if (!p || !p->read(p->state, (addr & ~3u) - p->base, &word))
+            return BMSRIG_ERR_ARG;
+        uint32_t shift = (addr & 3u) * 8;
+        *value = size == 4 ? word : (word >> shift) & ((1u << (8 * size)) - 1u);
+        return BMSRIG_OK;
+    }
+    if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE || addr - FW_FLASH_BASE < FW_FLASH_SIZE) {
+        uint8_t b[4];
+        if (uc_mem_read(m->uc, addr, b, size))
+            return BMSRIG_ERR_ARG;
+        for (unsigned i = 0; i < size; i++)
+            *value |= (uint32_t)b[i] << (8 * i);
+        return BMSRIG_OK;
+    }
+    return BMSRIG_ERR_ARG;
+}
+
+int mcu_bus_write(struct mcu *m, uint32_t addr, unsigned size, uint32_t value)
+{
+    if (!bus_ok(addr, size))
+        return BMSRIG_ERR_ARG;
+    if (addr - PERIPH_BASE < PERIPH_SIZE) {
+        const struct periph *p = find_periph(m, addr);
+        if (!p)
+            return BMSRIG_ERR_ARG;
+        uint32_t reg = (addr & ~3u) - p->base, word = value;
+        if (size < 4) {
+            uint32_t shift = (addr & 3u) * 8, mask = ((1u << (8 * size)) - 1u) << shift, old;
+            if (!p->read(p->state, reg, &old))
+                old = 0;
+            word = (old & ~mask) | ((value << shift) & mask);
+        }
+        return p->write(p->state, reg, word) ? BMSRIG_OK : BMSRIG_ERR_ARG;
+    }
+    if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE) {
+        uint8_t b[4];
+        for (unsigned i = 0; i < size; i++)
+            b[i] = (uint8_t)(value >> (8 * i));
+        return uc_mem_write(m->uc, addr, b, size) ? BMSRIG_ERR_ARG : BMSRIG_OK;
+    }
+    return BMSRIG_ERR_ARG;
+}
+
+void mcu_events_changed(struct mcu *m)
+{
+    (void)m; /* next_event_ps is asked again before every run chunk */
+}

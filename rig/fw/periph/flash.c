@@ -82,7 +82,8 @@ void flash_init(struct flash *f, struct periph *out)
     f->acr = 0x30u;
     f->cr = CR_LOCK;
     memset(f->window, 0xFF, sizeof f->window);
-    *out = (struct periph){"FLASH", FLASH_IF_BASE, 0x400, flash_read, flash_write, f};
+    *out = (struct periph){.name = "FLASH", .base = FLASH_IF_BASE, .size = 0x400,
+                           .read = flash_read, .write = flash_write, .state = f};
 }
 
 uint32_t flash_window_read(const struct flash *f, uint32_t off, unsigned size)

@@ -46,5 +46,6 @@ void rcc_init(struct rcc *r, struct periph *out)
     r->reg[CR] = 0x00000083u;     /* HSION, HSIRDY, HSITRIM 16 [S] */
     r->reg[AHBENR] = 0x00000014u; /* SRAM and FLITF clocks on [S] */
     r->reg[CSR] = 0x0C000000u;    /* PINRSTF, PORRSTF: a power-on reset [S] */
-    *out = (struct periph){"RCC", RCC_BASE, 0x400, rcc_read, rcc_write, r};
+    *out = (struct periph){.name = "RCC", .base = RCC_BASE, .size = 0x400, .read = rcc_read,
+                           .write = rcc_write, .state = r};
 }
