@@ -179,23 +179,6 @@ void bms_set_noise(struct bms *b, bool on)
 
 /* ---- the model step ------------------------------------------------------------------------- */
 
-/* round(x) (halfway cases away from zero) without the libm call, for the per-sample ADC steps:
- * the truncation through int64 and x - trunc(x) are exact for |x| < 2^52, beyond which (and for
- * NaN) x is returned as round() would. Only the sign of a zero result can differ from round(),
- * which the integer conversions after it do not see. */
-static inline double round_exact(double x)
-{
-    if (!(fabs(x) < 4503599627370496.0))
-        return x;
-    double t = (double)(int64_t)x;
-    double d = x - t;
-    if (d >= 0.5)
-        t += 1.0;
-    else if (d <= -0.5)
-        t -= 1.0;
-    return t;
-}
-
 static void measure(struct bms *b, const struct bms_inputs *in)
 {
     const struct bms_profile *p = &b->p;
@@ -206,8 +189,8 @@ static void measure(struct bms *b, const struct bms_inputs *in)
         double v_mv = (g < in->ngroups ? in->group_v[g] : 0.0) * 1000.0;
         if (b->noise_on && p->cell_noise_mv > 0)
             v_mv += p->cell_noise_mv * rng_gauss(&b->rng);
-        double q = round_exact(v_mv / p->cell_lsb_mv) * p->cell_lsb_mv;
-        m->group_mv[g] = (uint16_t)clampd(round_exact(q), 0.0, 65535.0);
+        double q = round(v_mv / p->cell_lsb_mv) * p->cell_lsb_mv;
+        m->group_mv[g] = (uint16_t)clampd(round(q), 0.0, 65535.0);
         sum += m->group_mv[g];
     }
     for (unsigned g = p->series; g < BMS_GROUPS_MAX; g++)
@@ -216,8 +199,8 @@ static void measure(struct bms *b, const struct bms_inputs *in)
     double i_ma = in->current_a * 1000.0 + p->current_offset_ma;
     if (b->noise_on && p->current_noise_ma > 0)
         i_ma += p->current_noise_ma * rng_gauss(&b->rng);
-    double qi = round_exact(i_ma / p->current_lsb_ma) * p->current_lsb_ma;
-    m->current_ma = (int32_t)clampd(round_exact(qi), -327680.0, 327670.0);
+    double qi = round(i_ma / p->current_lsb_ma) * p->current_lsb_ma;
+    m->current_ma = (int32_t)clampd(round(qi), -327680.0, 327670.0);
     for (unsigned i = 0; i < BMS_NTC_MAX; i++) {
         unsigned src = i < p->ntc_count ? i : 0;
         m->temp_c[i] = bms_ntc_c_from_ohm(in->ntc_ohm[src], p->ntc_beta, p->ntc_r25_ohm);

@@ -74,9 +74,10 @@ struct pack {
     double vg[PACK_MAX_SERIES];              /* common terminal voltage of the group's cells */
     double inv_sumg[PACK_MAX_SERIES];        /* 1 / sum of g (0: the group is open) */
     double inv_sumgs[PACK_MAX_SERIES];       /* 1 / sum of gs, this step */
-    double sense_v[PACK_MAX_SERIES];         /* what the BMS front end reads per group: kept
-                                              * by update_sense() whenever an input changes
-                                              * (a step, a sense fault), read in O(1) */
+    double sense_v[PACK_MAX_SERIES];         /* what the BMS front end reads per group, a
+                                              * cache: recomputed for all groups at the first
+                                              * read after a step or a sense fault */
+    bool sense_stale;
     double drain_g[PACK_MAX_SERIES];         /* bleed + sense leak + moisture conductance */
     bool bleed[PACK_MAX_SERIES];
     double sense_leak_ohm[PACK_MAX_SERIES];
@@ -184,8 +185,6 @@ int pack_config_check(const struct pack_config *cfg, char *err, size_t errlen)
 }
 
 /* ---- coefficients ------------------------------------------------------------------------- */
-
-static void update_sense(struct pack *p);
 
 static void conduct(struct pack *p, double elapsed_s)
 {
@@ -310,7 +309,7 @@ struct pack *pack_new(const struct pack_config *cfg)
         p->vg[gi] = sum / p->pp;
     }
     p->dirty = true;
-    update_sense(p);
+    p->sense_stale = true;
     return p;
 }
 
@@ -486,7 +485,7 @@ void pack_step(struct pack *p, double dt, double load_current_a)
     p->charge_out_c += ia * dt;
     p->t_s += dt;
     p->since_refresh_s += dt;
-    update_sense(p);
+    p->sense_stale = true;
 }
 
 double pack_current_for_voltage(const struct pack *p, double dt_s, double v_target)
@@ -630,19 +629,24 @@ static double sense_voltage_of(const struct pack *p, const double *tap, unsigned
     return v;
 }
 
-/* Recomputes sense_v for every group: after a step and after a sense fault changes (once per
- * step instead of once per group read, which made the read-out O(S^2) per engine tick). */
+/* Recomputes sense_v for every group (once per step that is read, instead of the taps once per
+ * group read, which made the read-out O(S^2) per engine tick). */
 static void update_sense(struct pack *p)
 {
     double tap[PACK_MAX_SERIES + 1];
     sense_taps(p, tap);
     for (unsigned g = 0; g < p->s; g++)
         p->sense_v[g] = sense_voltage_of(p, tap, g);
+    p->sense_stale = false;
 }
 
 double pack_sense_voltage(const struct pack *p, unsigned group)
 {
-    return group < p->s ? p->sense_v[group] : 0.0;
+    if (group >= p->s)
+        return 0.0;
+    if (p->sense_stale)
+        update_sense((struct pack *)p);   /* the cache only: the pack's state is unchanged */
+    return p->sense_v[group];
 }
 
 unsigned pack_ntc_count(const struct pack *p)
@@ -769,7 +773,7 @@ int pack_fault_sense_open(struct pack *p, unsigned tap, bool open)
     if (tap < 1 || tap >= p->s)
         return BMSRIG_ERR_ARG;
     p->tap_open[tap] = open;
-    update_sense(p);
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -779,7 +783,7 @@ int pack_fault_sense_leak(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->sense_leak_ohm[group] = ohms;
     p->dirty = true;
-    update_sense(p);
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -789,7 +793,7 @@ int pack_fault_moisture(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->moisture_ohm[group] = ohms;
     p->dirty = true;
-    update_sense(p);
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 

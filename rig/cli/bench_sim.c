@@ -156,7 +156,7 @@ static double callgrind_instructions(const char *preset, long steps, const char 
     snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
     snprintf(stepsarg, sizeof(stepsarg), "%ld", steps);
     char *argv[] = { "valgrind", "--tool=callgrind", "--quiet", outarg, "--collect-atstart=no",
-                     "--toggle-collect=bench_sim_loop", self, "bench", "sim", "--inner-steps",
+                     "--toggle-collect=bench_sim_loop*", self, "bench", "sim", "--inner-steps",
                      stepsarg, "--pack", (char *)preset, "--cell", (char *)cell, NULL };
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
