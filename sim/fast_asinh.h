@@ -16,9 +16,8 @@
 
 #define FAST_ASINH_MAX_ARG 1e150
 
-/* The reduction of ln(y), finite y >= 1: y = 2^k m with m in [sqrt(2)/2, sqrt(2)); sets *k and
- * *f = m - 1 (then ln y = k ln 2 + 2 atanh(s), s = f / (2 + f)). */
-static inline void fast_ln_reduce(double y, double *k, double *f)
+/* ln(y) for finite y >= 1. */
+static inline double fast_ln(double y)
 {
     uint64_t u;
     memcpy(&u, &y, sizeof(u));
@@ -28,40 +27,11 @@ static inline void fast_ln_reduce(double y, double *k, double *f)
     double m, kd;
     memcpy(&m, &u, sizeof(m));
     memcpy(&kd, &kbits, sizeof(kd));
-    *k = kd - (4503599627370496.0 + 1023.0);
-    *f = m - 1.0;
-}
-
-/* k ln 2 + 2 atanh(s) by the series to s^17, for the k and s = f / (2 + f) of fast_ln_reduce
- * (a caller that has 1 / (2 + f) from a shared reciprocal passes s computed with it). */
-static inline double fast_ln_finish(double k, double s)
-{
-    double z = s * s;
+    kd -= 4503599627370496.0 + 1023.0;                   /* k */
+    double f = m - 1.0, s = f / (2.0 + f), z = s * s;
     double poly = 1.0 + z * (1.0 / 3 + z * (1.0 / 5 + z * (1.0 / 7 + z * (1.0 / 9 + z * (1.0 / 11 +
                   z * (1.0 / 13 + z * (1.0 / 15 + z * (1.0 / 17))))))));
-    return k * 0.6931471805599453 + 2.0 * s * poly;
-}
-
-/* fast_ln_finish with the same series evaluated by Estrin's scheme (powers z, z^2, z^4, z^8
- * and pairs of terms) instead of Horner's: the same terms, rounded in another order (a few ulp
- * apart), but a dependency chain of 5 multiply-adds instead of 9, so that a vectorised loop
- * over many cells is not bound by the chain's latency (the pack's hot path). */
-static inline double fast_ln_finish_estrin(double k, double s)
-{
-    double z = s * s, z2 = z * z, z4 = z2 * z2, z8 = z4 * z4;
-    double p01 = 1.0 + z * (1.0 / 3), p23 = 1.0 / 5 + z * (1.0 / 7);
-    double p45 = 1.0 / 9 + z * (1.0 / 11), p67 = 1.0 / 13 + z * (1.0 / 15);
-    double p03 = p01 + z2 * p23, p47 = p45 + z2 * p67;
-    double poly = (p03 + z4 * p47) + z8 * (1.0 / 17);
-    return k * 0.6931471805599453 + 2.0 * s * poly;
-}
-
-/* ln(y) for finite y >= 1. */
-static inline double fast_ln(double y)
-{
-    double k, f;
-    fast_ln_reduce(y, &k, &f);
-    return fast_ln_finish(k, f / (2.0 + f));
+    return kd * 0.6931471805599453 + 2.0 * s * poly;
 }
 
 /* x clamped to +-FAST_ASINH_MAX_ARG (so x * x stays finite). */

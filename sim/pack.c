@@ -17,9 +17,8 @@
  * ignores eta's resistance, put the circulating current between unequal parallel cells 8 %
  * off: pack::charge_transfer_split_of_unequal_cells_matches_exact_solve; the price is the one
  * step after a current reversal, predicted from the opposite current.) That costs an asinh
- * (sim/fast_asinh.h), a sqrt and one division (a reciprocal shared by the tangent's resistance,
- * the new conductance and the logarithm) per cell per step, so only packs whose set has ct rows
- * take that path. */
+ * (sim/fast_asinh.h), a sqrt and two divisions per cell per step, so only packs whose set has
+ * ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
@@ -396,27 +395,17 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     for (unsigned c = 0; c < n; c++)
         e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c] - eoff[c];
     linear_split(p, s, par, ia, vpred);
-    /* eta's tangent at each cell's predicted current: an offset and a resistance in series.
-     * With x = i_pred / (2 I0), root = sqrt(x^2 + 1), kc = K / (2 I0):
-     *     r = kc / root,  gs = g / (1 + g r) = g root / (root + g kc),
-     * and the logarithm's s = f / (2 + f): the three quotients share one reciprocal of
-     * (2 + f) root (root + g kc) (at most ~3.5e300 for the clamped x: finite). */
+    /* eta's tangent at each cell's predicted current: an offset and a resistance in series */
     for (unsigned c = 0; c < n; c++) {
         double ipred = (e[c] - vc[c]) * gs[c];
         double x = fast_asinh_clamp(ipred * cti[c]);
         double root = sqrt(x * x + 1.0);
-        double kd, f;
-        fast_ln_reduce(fabs(x) + root, &kd, &f);
-        double kc = ctk[c] * cti[c];
-        double den_ln = 2.0 + f, den_g = root + g[c] * kc;
-        double inv = 1.0 / (den_ln * root * den_g);
-        double r = kc * den_ln * den_g * inv;                /* d eta / d i at ipred */
-        double s_ln = f * (root * den_g * inv);
-        double off = ctk[c] * copysign(fast_ln_finish_estrin(kd, s_ln), x) - r * ipred;
+        double r = ctk[c] * cti[c] / root;                   /* d eta / d i at ipred */
+        double off = ctk[c] * fast_asinh_root(x, root) - r * ipred;
         e[c] += eoff[c] - off;
         rct[c] = r;
         eoff[c] = off;
-        gs[c] = g[c] * root * (root * den_ln * inv);
+        gs[c] = g[c] / (1.0 + g[c] * r);
     }
     /* and the split again with it */
     linear_split(p, s, par, ia, p->vg);
