@@ -9,7 +9,10 @@
  * (the longest pause actually taken is printed); --timeout-ms T waits T ms for each reply
  * (default 500).
  *
- * Prints one summary line; exits 0 if every valid poll was answered, 1 otherwise, 2 on usage. */
+ * --no-wait skips the warm-up (polls until the BMS first answers), for a BMS that must stay
+ * silent; --dump FILE writes every frame received, as hex, one a line (`bmsrig decode FILE`).
+ * Prints one summary line (with the bytes received); exits 0 if every valid poll was answered,
+ * 1 otherwise, 2 on usage. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -28,6 +31,8 @@ static const uint8_t POLL30[] = { 0x55, 0xAA, 0x03, 0x22, 0x01, 0x30, 0x0C, 0x9D
 struct waiter {
     bool got;
     unsigned long other_frames;
+    unsigned long bytes_in;
+    FILE *dump;             /* NULL, or where each frame received goes as hex */
 };
 
 static void on_event(void *user, const struct frame_event *ev)
@@ -35,6 +40,11 @@ static void on_event(void *user, const struct frame_event *ev)
     struct waiter *w = user;
     if (ev->kind != FRAME_EV_FRAME)
         return;
+    if (w->dump) {
+        for (size_t i = 0; i < ev->raw_len; i++)
+            fprintf(w->dump, "%02X", ev->raw[i]);
+        fputc('\n', w->dump);
+    }
     if (ev->frame->addr == 0x25 && ev->frame->cmd == 0x01 && ev->frame->arg == 0x30 &&
         ev->frame->payload_len == 12)
         w->got = true;
@@ -59,13 +69,17 @@ static uint64_t rng_next(uint64_t *s)
     return x * 0x2545F4914F6CDD1DULL;
 }
 
-static void drain(int fd, struct frame_decoder *d)
+/* Discards what is waiting (a late reply, counted in bytes_in) and resets the decoder. */
+static void drain(int fd, struct frame_decoder *d, struct waiter *w)
 {
     uint8_t buf[512];
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN))
-        if (read(fd, buf, sizeof(buf)) <= 0)
+    while (poll(&p, 1, 0) > 0 && (p.revents & POLLIN)) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
             break;
+        w->bytes_in += (unsigned long)n;
+    }
     frame_decoder_gap(d);
 }
 
@@ -144,8 +158,10 @@ static bool poll_split(int fd, struct frame_decoder *d, struct waiter *w, int ti
         struct pollfd p = { .fd = fd, .events = POLLIN };
         if (poll(&p, 1, left) > 0) {
             ssize_t n = read(fd, buf, sizeof(buf));
-            if (n > 0)
+            if (n > 0) {
+                w->bytes_in += (unsigned long)n;
                 frame_decoder_feed(d, buf, (size_t)n);
+            }
         }
     }
     return true;
@@ -168,8 +184,21 @@ int main(int argc, char **argv)
     uint64_t seed = 1;
     long interval_ms = 0, timeout_ms = 500;
     struct splitter sp = { .rng = 0x243F6A8885A308D3ULL };
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--polls") == 0)
+    bool wait_up = true;
+    const char *dump_path = NULL;
+    for (int i = 2; i < argc; i += 2) {
+        if (strcmp(argv[i], "--no-wait") == 0) {
+            wait_up = false;
+            i--;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "bms_poller: %s needs a value\n", argv[i]);
+            return 2;
+        }
+        if (strcmp(argv[i], "--dump") == 0)
+            dump_path = argv[i + 1];
+        else if (strcmp(argv[i], "--polls") == 0)
             polls = strtol(argv[i + 1], NULL, 10);
         else if (strcmp(argv[i], "--garbage-seconds") == 0)
             garbage_s = strtod(argv[i + 1], NULL);
@@ -201,20 +230,27 @@ int main(int argc, char **argv)
     frame_decoder_init(&d, on_event, &w);
 
     /* wait until the fake BMS answers at all (it may still be starting) */
-    bool up = false;
+    bool up = !wait_up;
     for (int i = 0; i < 100 && !up; i++)
         up = poll_once(fd, &d, &w, 100);
     if (!up) {
         fprintf(stderr, "bms_poller: no answer from %s\n", path);
         return 1;
     }
-    usleep(20000);
-    drain(fd, &d);
+    if (wait_up) {
+        usleep(20000);
+        drain(fd, &d, &w);
+    }
+    if (dump_path && !(w.dump = fopen(dump_path, "w"))) {
+        fprintf(stderr, "bms_poller: %s: %s\n", dump_path, strerror(errno));
+        return 2;
+    }
+    w.bytes_in = 0;
 
     unsigned long sent = 0, answered = 0, garbage_bytes = 0;
     if (polls > 0) {
         for (long i = 0; i < polls; i++) {
-            drain(fd, &d);
+            drain(fd, &d, &w);
             sent++;
             if (poll_split(fd, &d, &w, (int)timeout_ms, &sp))
                 answered++;
@@ -232,17 +268,20 @@ int main(int argc, char **argv)
                 break;
             garbage_bytes += n;
             usleep(4000);   /* an idle line longer than the receiver's gap reset */
-            drain(fd, &d);
+            drain(fd, &d, &w);
             sent++;
             if (poll_once(fd, &d, &w, 2000))
                 answered++;
         }
     }
-    printf("bms_poller: polls %lu answered %lu lost %lu garbage_bytes %lu other_frames %lu",
-           sent, answered, sent - answered, garbage_bytes, w.other_frames);
+    printf("bms_poller: polls %lu answered %lu lost %lu garbage_bytes %lu other_frames %lu "
+           "bytes_in %lu", sent, answered, sent - answered, garbage_bytes, w.other_frames,
+           w.bytes_in);
     if (sp.on)
         printf(" longest_split_pause_us %lld", (long long)sp.longest_us);
     putchar('\n');
+    if (w.dump)
+        fclose(w.dump);
     close(fd);
     return sent > 0 && answered == sent ? 0 : 1;
 }

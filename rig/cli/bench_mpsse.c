@@ -91,7 +91,7 @@ static int paced(struct rig_hw *hw, const struct board *b, double hz, uint64_t t
 
 int bench_mpsse_run(int argc, char **argv)
 {
-    const char *rig = "hw/boards/emulated.lua";
+    const char *rig = "emulated";   /* board_locate: ./hw/boards, then the installed boards */
     long ticks = 2000;
     double rate = 0, seconds = 0.25;
     static const struct option opts[] = {

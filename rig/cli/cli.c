@@ -22,6 +22,7 @@ static const struct cli_command *const commands[] = {
     &cmd_bench,
     &cmd_esc,
     &cmd_report,
+    &cmd_faults,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -34,7 +35,13 @@ static const struct cli_command *find_command(const char *name)
     return NULL;
 }
 
-static void print_main_help(FILE *out)
+const struct cli_command *const *cli_commands(size_t *n)
+{
+    *n = NCOMMANDS;
+    return commands;
+}
+
+void cli_print_main_help(FILE *out)
 {
     fputs("usage: bmsrig [-v] COMMAND [OPTIONS] [ARGS]\n"
           "\n"
@@ -112,6 +119,13 @@ int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const
     return parse_number(cmd, opt, text, lo, hi, false, true, out);
 }
 
+void cli_print_usage(const struct cli_command *cmd, FILE *out)
+{
+    fputs(cmd->usage, out);
+    if (cmd->more_help)
+        cmd->more_help(out);
+}
+
 int cli_main(int argc, char **argv)
 {
     int verbosity = 0;
@@ -122,13 +136,13 @@ int cli_main(int argc, char **argv)
         } else if (strcmp(argv[i], "-vv") == 0) {
             verbosity += 2;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_main_help(stdout);
+            cli_print_main_help(stdout);
             return CLI_EXIT_PASS;
         } else if (strcmp(argv[i], "--version") == 0) {
             return cmd_version.run(1, (char *[]){ (char *)"version", NULL });
         } else {
             fprintf(stderr, "bmsrig: unknown option '%s'\n", argv[i]);
-            print_main_help(stderr);
+            cli_print_main_help(stderr);
             return CLI_EXIT_USAGE;
         }
         i++;
@@ -136,12 +150,12 @@ int cli_main(int argc, char **argv)
     if (verbosity > 0)
         log_set_level(verbosity >= 2 ? LOG_DBG : LOG_INFO);
     if (i >= argc) {
-        print_main_help(stderr);
+        cli_print_main_help(stderr);
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {
         if (i + 1 >= argc) {
-            print_main_help(stdout);
+            cli_print_main_help(stdout);
             return CLI_EXIT_PASS;
         }
         const struct cli_command *c = find_command(argv[i + 1]);
@@ -149,17 +163,17 @@ int cli_main(int argc, char **argv)
             fprintf(stderr, "bmsrig: no command '%s'\n", argv[i + 1]);
             return CLI_EXIT_USAGE;
         }
-        fputs(c->usage, stdout);
+        cli_print_usage(c, stdout);
         return CLI_EXIT_PASS;
     }
     const struct cli_command *c = find_command(argv[i]);
     if (!c) {
         fprintf(stderr, "bmsrig: no command '%s'\n", argv[i]);
-        print_main_help(stderr);
+        cli_print_main_help(stderr);
         return CLI_EXIT_USAGE;
     }
     if (cli_wants_help(argc - i, argv + i)) {
-        fputs(c->usage, stdout);
+        cli_print_usage(c, stdout);
         return CLI_EXIT_PASS;
     }
     return c->run(argc - i, argv + i);

@@ -17,6 +17,7 @@
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
 #include "rig/realtime/clock.h"
+#include "rig/fault/fault.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/endpoint.h"
 #include "rig/line/link.h"
@@ -74,8 +75,9 @@ static void live_refresh(void *user, int64_t now_us, struct bms_inputs *in)
     in->charger_v = in->charger_present ? 4.2 * in->ngroups : 0.0;
 }
 
-/* --fault NAME[=VALUE]: a switch fault (bms_tx, stale, ...) takes on/off (or 1/0; no value =
- * on; =off clears it); the others take their number (no value = 1). */
+/* --fault NAME[=VALUE] (rig/fault/fault.h): NAME alone or =on turns it on, =off clears it, a
+ * later --fault of the same name wins. On the fake BMS every named fault takes its virtual
+ * effect, the link faults it amounts to. */
 static int add_fault(struct link *l, const char *spec)
 {
     char name[64];
@@ -85,28 +87,27 @@ static int add_fault(struct link *l, const char *spec)
         n = sizeof(name) - 1;
     memcpy(name, spec, n);
     name[n] = '\0';
-    enum link_fault f;
-    if (link_fault_parse(name, &f) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault: unknown fault '%s'", name);
-    const char *val = eq ? eq + 1 : NULL;
-    if (link_fault_is_switch(f)) {
-        if (!val || strcmp(val, "on") == 0 || strcmp(val, "1") == 0)
-            return link_fault_set(l, f, 1.0) == BMSRIG_OK ? 0 : CLI_EXIT_USAGE;
-        if (strcmp(val, "off") == 0 || strcmp(val, "0") == 0) {
-            link_fault_clear(l, f);
-            return 0;
-        }
-        return cli_usage_error(&cmd_bms, "--fault %s: expected on or off, got '%s'", name, val);
+    const struct fault_def *d = fault_find(name);
+    char err[512];
+    if (!d) {
+        fault_unknown_message(name, err, sizeof err);
+        return cli_usage_error(&cmd_bms, "--fault: %s", err);
     }
-    double v = 1.0;
-    if (val) {
-        char *end = NULL;
-        v = strtod(val, &end);
-        if (end == val || *end)
-            return cli_usage_error(&cmd_bms, "--fault %s: bad value '%s'", name, val);
-    }
-    if (link_fault_set(l, f, v) != BMSRIG_OK)
-        return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", name, v);
+    double v;
+    bool clear;
+    if (fault_parse_value(d, eq ? eq + 1 : NULL, &v, &clear, err, sizeof err) != 0)
+        return cli_usage_error(&cmd_bms, "--fault %s", err);
+    enum fault_id owned[2];
+    size_t no = fault_link_owned(d, owned, 2);
+    for (size_t i = 0; i < no; i++)
+        link_fault_clear(l, (enum link_fault)owned[i]);
+    if (clear)
+        return 0;
+    struct fault_link_effect fx[2];
+    size_t nfx = fault_link_effects(d, v, fx, 2);
+    for (size_t i = 0; i < nfx; i++)
+        if (link_fault_set(l, (enum link_fault)fx[i].link, fx[i].value) != BMSRIG_OK)
+            return cli_usage_error(&cmd_bms, "--fault %s: value %g out of range", d->name, v);
     return 0;
 }
 
@@ -638,6 +639,13 @@ out_model:
     return rc;
 }
 
+/* After the usage: the faults --fault takes, from the fault table. */
+static void bms_fault_help(FILE *out)
+{
+    fputs("\nfaults (--fault NAME=VALUE, NAME alone = on, =off clears; `bmsrig faults`):\n", out);
+    fault_print_help(out, 2);
+}
+
 const struct cli_command cmd_bms = {
     .name = "bms",
     .summary = "fake BMS in real time on a serial device or a new pty",
@@ -656,7 +664,8 @@ const struct cli_command cmd_bms = {
         "can cut; --cell-v holds a static pack instead.\n"
         "\n"
         "transport (exactly one):\n"
-        "  --port DEV        a serial device, raw 8N1, no flow control (--baud N, default 115200)\n"
+        "  --port DEV        a serial device, raw 8N1, no flow control\n"
+        "  --baud N          the serial device's rate, 1200..921600 (default 115200)\n"
         "  --pty             a new pseudo-terminal; its path is printed on standard output\n"
         "\n"
         "pack and BMS:\n"
@@ -681,10 +690,9 @@ const struct cli_command cmd_bms = {
         "                    of silence at the baud rate (default 10 = 0.87 ms at 115200; 1.5 to\n"
         "                    100000). Raise it when a USB-serial adapter or a pty bridge\n"
         "                    delivers frames in bursts with gaps inside them\n"
-        "  --fault NAME[=V]  bms_tx, esc_tx, stale, serial_default, config_invalid: =on (the\n"
-        "                    default) or =off (1/0 too); reply_delay=SECONDS;\n"
-        "                    corrupt_checksum=P, truncate=P, garbage=P (probability per\n"
-        "                    reply); bit_errors=BER (both wires)\n"
+        "  --fault NAME[=V]  a named fault of the line, from the start; NAME alone = NAME=on,\n"
+        "                    NAME=off clears it, a later --fault of a name wins (the faults\n"
+        "                    below; `bmsrig faults` shows their effects, docs/scenarios.md)\n"
         "  --seed N          seed for noise, latency and faults (default 1)\n"
         "\n"
         "scenario (docs/bms.md, docs/scenarios.md):\n"
@@ -726,4 +734,5 @@ const struct cli_command cmd_bms = {
         "With --scenario, the scenario's verdict: 0 pass or skip (the verdict line says\n"
         "which), 1 fail, 2 bad scenario (file:line) or options, 3 rig fault, 4 interrupted\n",
     .run = run_bms,
+    .more_help = bms_fault_help,
 };

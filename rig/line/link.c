@@ -104,16 +104,7 @@ void link_config_default(struct link_config *cfg)
 
 bool link_fault_is_switch(enum link_fault f)
 {
-    switch (f) {
-    case LINK_FAULT_BMS_TX:
-    case LINK_FAULT_ESC_TX:
-    case LINK_FAULT_STALE:
-    case LINK_FAULT_SERIAL_DEFAULT:
-    case LINK_FAULT_CONFIG_INVALID:
-        return true;
-    default:
-        return false;
-    }
+    return (unsigned)f < LINK_FAULT_COUNT && fault_get((enum fault_id)f)->arg == FAULT_ARG_SWITCH;
 }
 
 int64_t link_config_gap_us(const struct link_config *cfg)
@@ -123,35 +114,18 @@ int64_t link_config_gap_us(const struct link_config *cfg)
     return (int64_t)llround(cfg->gap_chars * 10.0 * 1e6 / (double)cfg->baud);
 }
 
-static const char *const fault_names[LINK_FAULT_COUNT] = {
-    [LINK_FAULT_BMS_TX] = "bms_tx",
-    [LINK_FAULT_ESC_TX] = "esc_tx",
-    [LINK_FAULT_REPLY_DELAY] = "reply_delay",
-    [LINK_FAULT_CORRUPT_CHECKSUM] = "corrupt_checksum",
-    [LINK_FAULT_TRUNCATE] = "truncate",
-    [LINK_FAULT_GARBAGE] = "garbage",
-    [LINK_FAULT_STALE] = "stale",
-    [LINK_FAULT_BIT_ERRORS] = "bit_errors",
-    [LINK_FAULT_SERIAL_DEFAULT] = "serial_default",
-    [LINK_FAULT_CONFIG_INVALID] = "config_invalid",
-};
-
 const char *link_fault_name(enum link_fault f)
 {
-    return (unsigned)f < LINK_FAULT_COUNT ? fault_names[f] : "?";
+    return (unsigned)f < LINK_FAULT_COUNT ? fault_get((enum fault_id)f)->name : "?";
 }
 
 int link_fault_parse(const char *name, enum link_fault *out)
 {
-    if (!name)
+    const struct fault_def *d = fault_find(name);
+    if (!d || d->id >= FAULT_LINK_COUNT)
         return BMSRIG_ERR_ARG;
-    for (unsigned i = 0; i < LINK_FAULT_COUNT; i++) {
-        if (strcmp(fault_names[i], name) == 0) {
-            *out = (enum link_fault)i;
-            return BMSRIG_OK;
-        }
-    }
-    return BMSRIG_ERR_ARG;
+    *out = (enum link_fault)d->id;
+    return BMSRIG_OK;
 }
 
 static void sync_overrides(struct link *l)
@@ -170,22 +144,11 @@ int link_fault_set(struct link *l, enum link_fault f, double value)
 {
     if (!l || (unsigned)f >= LINK_FAULT_COUNT)
         return BMSRIG_ERR_ARG;
-    switch (f) {
-    case LINK_FAULT_REPLY_DELAY:
-        if (!(value >= 0.0) || value > 3600.0)
-            return BMSRIG_ERR_RANGE;
-        break;
-    case LINK_FAULT_CORRUPT_CHECKSUM:
-    case LINK_FAULT_TRUNCATE:
-    case LINK_FAULT_GARBAGE:
-    case LINK_FAULT_BIT_ERRORS:
-        if (!(value >= 0.0 && value <= 1.0))
-            return BMSRIG_ERR_RANGE;
-        break;
-    default:
+    const struct fault_def *d = fault_get((enum fault_id)f);
+    if (d->arg == FAULT_ARG_SWITCH)
         value = 1.0;
-        break;
-    }
+    else if (!fault_value_ok(d, value))
+        return BMSRIG_ERR_RANGE;
     l->active[f] = true;
     l->value[f] = value;
     sync_overrides(l);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rig/fault/fault.h"
 #include "sim/bms.h"
 #include "sim/frame.h"
 
@@ -55,23 +56,33 @@ void link_config_default(struct link_config *cfg);
 /* The gap reset of `cfg` in microseconds (gap_chars character times at its baud). */
 int64_t link_config_gap_us(const struct link_config *cfg);
 
-/* The protocol faults, by the names scenarios use. */
+/* The protocol faults. Their names, values and help are the first FAULT_LINK_COUNT rows of
+ * the fault table (rig/fault/fault.h), whose ids these are. */
 enum link_fault {
-    LINK_FAULT_BMS_TX,           /* BMS TX line open: nothing the BMS sends arrives */
-    LINK_FAULT_ESC_TX,           /* ESC TX line open: the BMS hears nothing */
-    LINK_FAULT_REPLY_DELAY,      /* value = extra delay before each reply, seconds */
-    LINK_FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's checksum is wrong */
-    LINK_FAULT_TRUNCATE,         /* value = probability a reply is cut short */
-    LINK_FAULT_GARBAGE,          /* value = probability random bytes precede a reply */
-    LINK_FAULT_STALE,            /* register image frozen: the last computed (from power-on the first) */
-    LINK_FAULT_BIT_ERRORS,       /* value = bit error rate on both wires */
-    LINK_FAULT_SERIAL_DEFAULT,   /* serial served as the default one (ESC error 23) */
-    LINK_FAULT_CONFIG_INVALID,   /* status bit 0 served clear (ESC error 22) */
-    LINK_FAULT_COUNT
+    LINK_FAULT_BMS_TX = FAULT_BMS_TX,                     /* BMS TX line open: nothing the BMS
+                                                           * sends arrives */
+    LINK_FAULT_ESC_TX = FAULT_ESC_TX,                     /* ESC TX line open: the BMS hears
+                                                           * nothing */
+    LINK_FAULT_REPLY_DELAY = FAULT_REPLY_DELAY,           /* value = extra delay before each
+                                                           * reply, seconds */
+    LINK_FAULT_CORRUPT_CHECKSUM = FAULT_CORRUPT_CHECKSUM, /* value = probability a reply's
+                                                           * checksum is wrong */
+    LINK_FAULT_TRUNCATE = FAULT_TRUNCATE,                 /* value = probability a reply is cut
+                                                           * short */
+    LINK_FAULT_GARBAGE = FAULT_GARBAGE,                   /* value = probability random bytes
+                                                           * precede a reply */
+    LINK_FAULT_STALE = FAULT_STALE,                       /* register image frozen: the last
+                                                           * computed (from power-on the first) */
+    LINK_FAULT_BIT_ERRORS = FAULT_BIT_ERRORS,             /* value = bit error rate, both wires */
+    LINK_FAULT_SERIAL_DEFAULT = FAULT_SERIAL_DEFAULT,     /* serial served as the default one
+                                                           * (ESC error 23) */
+    LINK_FAULT_CONFIG_INVALID = FAULT_CONFIG_INVALID,     /* status bit 0 served clear (ESC
+                                                           * error 22) */
+    LINK_FAULT_COUNT = FAULT_LINK_COUNT
 };
 
-/* Name <-> enum ("bms_tx", "reply_delay", ...). link_fault_parse returns BMSRIG_ERR_ARG for an
- * unknown name. */
+/* Name <-> enum through the fault table ("bms_tx", "reply_delay", ... and their aliases).
+ * link_fault_parse returns BMSRIG_ERR_ARG for a name that is not a protocol fault. */
 const char *link_fault_name(enum link_fault f);
 int link_fault_parse(const char *name, enum link_fault *out);
 
@@ -103,8 +114,8 @@ int64_t link_draw_latency_us(struct link *l);
 struct link *link_new(const struct link_config *cfg, struct bms *bms);
 void link_free(struct link *l);   /* NULL-safe */
 
-/* Sets / clears a fault. `value` as documented per fault (ignored for on/off faults);
- * probabilities must be in 0..1, delays >= 0, else BMSRIG_ERR_RANGE. */
+/* Sets / clears a fault. `value` as documented per fault (ignored for on/off faults); outside
+ * the fault table's range for it (probabilities 0..1, delays 0..3600 s) BMSRIG_ERR_RANGE. */
 int link_fault_set(struct link *l, enum link_fault f, double value);
 void link_fault_clear(struct link *l, enum link_fault f);
 bool link_fault_active(const struct link *l, enum link_fault f);

@@ -9,15 +9,17 @@ fail=0
 allowed() {
     case $1 in
         util) echo "" ;;
+        fault) echo "" ;;
         fw) echo "util" ;;
         html) echo "" ;;
-        offline) echo "util" ;;
+        offline) echo "util fault" ;;
         realtime) echo "util" ;;
-        line) echo "util realtime" ;;
+        line) echo "util realtime fault" ;;
         dut) echo "util line fw" ;;
-        bench) echo "util" ;;
-        scenario) echo "util realtime offline line dut bench fw" ;;
-        cli) echo "util realtime offline line dut bench scenario fw html" ;;
+        bench) echo "util fault" ;;
+        scenario) echo "util realtime fault offline line dut bench fw" ;;
+        cli) echo "util realtime fault offline line dut bench scenario fw html" ;;
+        manual) echo "util cli" ;;
         *) return 1 ;;
     esac
 }
