@@ -4,14 +4,8 @@
 # them all, a method a handle lacks names the handle and its methods, and tracebacks leave out
 # the compiled-in prelude's frames.
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi
-}
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 
 cat >"$W/field.lua" <<'LUA'
 return scenario {
@@ -64,4 +58,4 @@ check "an ntc handle typo suggests set_c" grep -q "t:ntc(2) has no method 'set' 
 check "no traceback shows a prelude frame" sh -c "! grep -h 'prelude:' '$W'/field*.out"
 check "no traceback shows the C error function the prelude raised with" \
     sh -c "! grep -h \"in function 'error'\" '$W'/field*.out"
-exit $fail
+finish
