@@ -41,6 +41,8 @@ check "the udev rule installed" test -f "$T/lib/udev/rules.d/60-bmsrig.rules"
 check "the emulated FT232H installed under lib.../bmsrig" sh -c "case '$libdir' in */bmsrig) exit 0;; esac; exit 1"
 check "bash completion installed" test -f "$T/share/bash-completion/completions/bmsrig"
 
+check "bmsrig version names the moved tree's data folder" sh -c "'$B' version | grep -qx 'data $T/share/bmsrig'"
+
 # 3. the library from the moved tree: --list, then the whole run
 nsrc=$(find "$SRC/scripts" -name '*.lua' ! -path '*/lib/*' | wc -l)
 "$B" run --list "$T/share/bmsrig/scripts" >"$W/list" 2>"$W/list.err"
