@@ -1,5 +1,6 @@
 /* html_report.c: the HTML report's pages: reads trace CSVs, lays out the plots and tables. */
 #include "rig/html/html_report.h"
+#include "rig/html/events_html.h"
 #include "rig/html/page_script.h"
 #include "rig/html/svg_plot.h"
 
@@ -178,7 +179,9 @@ static void page_head(FILE *out, const char *title)
     svg_put_escaped(out, title);
     fputs("</title>\n", out);
     fputs(page_style, out);
-    fputs("</head><body>\n", out);
+    fputs("<style>\n", out);
+    fputs(events_html_style, out);
+    fputs("</style>\n</head><body>\n", out);
 }
 
 /* The bus timeline: requests on the upper lane, replies on the lower, faulted frames in red. */
@@ -268,6 +271,7 @@ static size_t bus_marks(const struct bus_log *log, struct svg_mark **out)
         m[n].t_s = log->ev[i].t_s;
         m[n].label = strcmp(log->ev[i].check, "ok") ? log->ev[i].check : "fault cleared";
         m[n].css = "fault";
+        m[n].from_s = NAN;
         n++;
     }
     return n;
@@ -393,7 +397,7 @@ static void page_data(FILE *out, const struct table *tb, const struct bus_log *l
 }
 
 static int write_scenario_page(const char *path, const char *stem, const struct table *tb,
-                               const struct bus_log *log)
+                               const struct bus_log *log, const struct run_events *ev)
 {
     FILE *out = fopen(path, "w");
     if (!out) return -1;
@@ -405,18 +409,21 @@ static int write_scenario_page(const char *path, const char *stem, const struct 
     }
     struct svg_mark *marks;
     size_t nmarks = bus_marks(log, &marks);
+    events_html_marks(ev, &marks, &nmarks);
 
     page_head(out, stem);
     fputs("<p><a href=\"index.html\">all scenarios</a></p>\n<h1>", out);
     svg_put_escaped(out, stem);
     fputs("</h1>\n", out);
+    events_html_verdict(out, ev);
     if (log->source[0]) {
         fputs("<p>scenario file: <code>", out);
         svg_put_escaped(out, log->source);
         fputs("</code></p>\n", out);
     }
     fprintf(out, "<p>%zu samples, %.3f s to %.3f s; red lines: where the bus log shows a fault "
-                 "changing frames (hover for the fault). Drag across a plot to zoom every plot to "
+                 "changing frames; green and red bands: expectations met and missed; dotted: log "
+                 "lines (hover any of them). Drag across a plot to zoom every plot to "
                  "that time; double-click for the whole run. <b id=\"zoom-state\">whole run</b></p>\n",
             tb->nrows, t0, t1);
     static const char *const pack_v[] = { "pack_v", NULL }, *const pack_i[] = { "pack_i_a", NULL },
@@ -434,6 +441,7 @@ static int write_scenario_page(const char *path, const char *stem, const struct 
     plot_columns(out, tb, "speed", "km/h", speed, marks, nmarks, t0, t1);
     plot_columns(out, tb, "controller limit and rider inputs", "", limit, marks, nmarks, t0, t1);
     bus_timeline(out, log, t0, t1);
+    events_html_tables(out, ev);
     bus_events_table(out, log);
     page_data(out, tb, log, t0, t1);
     fputs("<script>\n", out);
@@ -484,7 +492,8 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         goto out;
     }
     page_head(index, "bmsrig run report");
-    fputs("<h1>bmsrig run report</h1>\n<table><tr><th>scenario</th><th>file</th><th>samples</th>"
+    fputs("<h1>bmsrig run report</h1>\n<table><tr><th>scenario</th><th>verdict</th>"
+          "<th>expectations met</th><th>measurements</th><th>file</th><th>samples</th>"
           "<th>sim s</th><th>bus frames</th><th>changed by a fault</th></tr>\n",
           index);
     for (size_t i = 0; i < nstems; i++) {
@@ -497,8 +506,11 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         }
         snprintf(path, sizeof path, "%s/%s.bus.csv", trace_dir, stems[i]);
         bus_read(path, &log);
+        struct run_events ev;
+        snprintf(path, sizeof path, "%s/%s.events.tsv", trace_dir, stems[i]);
+        run_events_read(path, &ev);
         snprintf(path, sizeof path, "%s/%s.html", out_dir, stems[i]);
-        if (write_scenario_page(path, stems[i], &tb, &log) != 0) {
+        if (write_scenario_page(path, stems[i], &tb, &log, &ev) != 0) {
             fprintf(err, "report: cannot write %s: %s\n", path, strerror(errno));
             pages = -1;
         } else if (pages >= 0) {
@@ -508,12 +520,16 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         fputs("<tr><td><a href=\"", index);
         svg_put_escaped(index, stems[i]);
         fputs(".html\">", index);
-        svg_put_escaped(index, stems[i]);
-        fputs("</a></td><td><code>", index);
+        /* the scenario's whole name when the events give it, else the file's stem */
+        svg_put_escaped(index, ev.verdict && ev.verdict->name[0] ? ev.verdict->name : stems[i]);
+        fputs("</a></td>", index);
+        events_html_index_cells(index, &ev);
+        fputs("<td><code>", index);
         svg_put_escaped(index, log.source);
         fprintf(index, "</code></td><td>%zu</td><td>%.3f</td><td>%zu</td><td>%zu</td></tr>\n",
                 tb.nrows, t && tb.nrows ? t[tb.nrows - 1] : 0.0, log.n, log.faulted);
         free(log.ev);
+        run_events_free(&ev);
         table_free(&tb);
     }
     fputs("</table>\n</body></html>\n", index);

@@ -30,6 +30,7 @@ const char html_page_script[] =
     "  paths.forEach(function(p,j){var d='',n=0;es[j].pts.forEach(function(q){for(var k=1;k<5;k++){d+=(n++?'L':'M')+(L+q[0]).toFixed(1)+' '+(T+(hi-q[k])/(hi-lo)*H).toFixed(1);}});p.setAttribute('d',d);});\n"
     "  var set=function(cls,txt){var e=svg.querySelector('.'+cls);if(e)e.textContent=txt;};\n"
     "  set('yhi',fmt(hi));set('ylo',fmt(lo));set('tlo',w0.toFixed(3)+' s');set('thi',w1.toFixed(3)+' s');\n"
+    "  svg.querySelectorAll('rect.band').forEach(function(b){var a=Math.max(w0,+b.getAttribute('data-t0')),e=Math.min(w1,+b.getAttribute('data-t1'));if(e<a){b.style.display='none';return;}b.style.display='';b.setAttribute('x',(L+(a-w0)/s*W).toFixed(1));b.setAttribute('width',Math.max(0.5,(e-a)/s*W).toFixed(1));});\n"
     "  svg.querySelectorAll('[data-t]').forEach(function(m){var x=L+(+m.getAttribute('data-t')-w0)/s*W;var inside=x>=L&&x<=L+W;m.style.display=inside?'':'none';if(inside){m.setAttribute('x1',x.toFixed(1));m.setAttribute('x2',x.toFixed(1));}});\n"
     " });\n"
     " var bus=document.querySelector('svg.bus g.frames');\n"

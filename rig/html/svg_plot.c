@@ -128,6 +128,16 @@ size_t svg_plot_write(FILE *out, const char *title, const char *unit,
     fprintf(out, "<rect class=\"area\" x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>\n",
             MARGIN_LEFT, MARGIN_TOP, plot_w, plot_h);
     for (size_t k = 0; k < nmarks; k++) {
+        double a = marks[k].from_s;
+        if (!isfinite(a) || a > marks[k].t_s || marks[k].t_s < t0 || a > t1) continue;
+        double xa = MARGIN_LEFT + ((a < t0 ? t0 : a) - t0) / span * plot_w;
+        double xb = MARGIN_LEFT + ((marks[k].t_s > t1 ? t1 : marks[k].t_s) - t0) / span * plot_w;
+        fprintf(out, "<rect class=\"band %s\" data-t0=\"%.6f\" data-t1=\"%.6f\" x=\"%.1f\" "
+                     "y=\"%d\" width=\"%.1f\" height=\"%.0f\"/>\n",
+                marks[k].css ? marks[k].css : "bus", a, marks[k].t_s, xa, MARGIN_TOP,
+                xb - xa < 0.5 ? 0.5 : xb - xa, plot_h);
+    }
+    for (size_t k = 0; k < nmarks; k++) {
         if (marks[k].t_s < t0 || marks[k].t_s > t1) continue;
         double x = MARGIN_LEFT + (marks[k].t_s - t0) / span * plot_w;
         fprintf(out, "<line class=\"mark %s\" data-t=\"%.6f\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
