@@ -122,6 +122,8 @@ static void bus_read(const char *path, struct bus_log *log)
             if (k && !log->source[0]) {
                 snprintf(log->source, sizeof log->source, "%s", k + 7);
                 log->source[strcspn(log->source, "(")] = '\0';
+                for (size_t end = strlen(log->source); end > 0 && log->source[end - 1] == ' ';)
+                    log->source[--end] = '\0';
             }
             continue;
         }
