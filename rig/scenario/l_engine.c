@@ -80,13 +80,14 @@ static struct l_engine_ctx *record_ctx(lua_State *L)
     return c;
 }
 
-/* record_expect(pass, what, where, t_s, observed, message) */
+/* record_expect(pass, what, where, t_s, observed, message, t_start_s) */
 static int p_record_expect(lua_State *L)
 {
     struct l_engine_ctx *c = record_ctx(L);
     scenario_result_add_expect(c->result, lua_toboolean(L, 1), luaL_checkstring(L, 2),
                                luaL_checkstring(L, 3), luaL_checknumber(L, 4),
-                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""));
+                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""),
+                               luaL_optnumber(L, 7, NAN));
     return 0;
 }
 

@@ -61,7 +61,21 @@ LUA
 "$BMSRIG" run "$W/method3.lua" >"$W/method3.out" 2>&1
 check "an ntc handle typo suggests set_c" grep -q "t:ntc(2) has no method 'set' (did you mean 'set_c'?)" "$W/method3.out"
 
-check "no traceback shows a prelude frame" sh -c "! grep -h 'prelude:' '$W'/field*.out"
+cat >"$W/deep.lua" <<'LUA'
+local function helper(t) t:expect_error(0, { within = "soon" }) end
+return scenario {
+  name = "an argument error two calls deep",
+  run = function(t)
+    t:power_on()
+    helper(t)
+  end,
+}
+LUA
+"$BMSRIG" run "$W/deep.lua" >"$W/deep.out" 2>&1
+check "a run-time error names the script line" grep -q "deep.lua:1: expect_error: 'within' must be a number" "$W/deep.out"
+check "... and its traceback walks the script's own frames" \
+    sh -c "grep -q 'deep.lua:1: in upvalue .helper.' '$W/deep.out' && grep -q 'deep.lua:6: in field .run.' '$W/deep.out'"
+check "no traceback shows a prelude frame" sh -c "! grep -h 'prelude:' '$W'/*.out"
 check "no traceback shows the C error function the prelude raised with" \
-    sh -c "! grep -h \"in function 'error'\" '$W'/field*.out"
+    sh -c "! grep -h \"in function 'error'\" '$W'/*.out"
 exit $fail

@@ -22,6 +22,17 @@ if grep -Eq '(src|href)="(https?:)?//' "$dir/html"/*.html; then fail "a page fet
 # the wire cut shows: faulted replies counted, fault marks drawn
 grep -q 'changed by a fault' "$page" || fail "no bus summary"
 grep -q 'class="mark fault"' "$page" || fail "no fault mark on the plots"
+# verdict, expectations, measurements: from the traces' events file, on the page and the index
+grep -q '<span class="verdict pass">PASS</span> BMS TX cut while riding: error 21 in 5.1-5.4 s, cleared on reconnect' "$page" \
+    || fail "no verdict banner with the full name"
+met=$(grep -c '<td class="pass">met</td>' "$page")
+[ "$met" -eq 3 ] || fail "$met expectations listed as met, expected 3"
+grep -q '<td>error21_after_s</td><td>5\.[0-9]*</td><td>s</td><td>5.1</td><td>5.4</td><td class="pass">within</td>' "$page" \
+    || fail "the measurement with its limits is missing"
+grep -q 'class="band pass"' "$page" || fail "no expectation window drawn on the plots"
+grep -q '>BMS TX cut while riding: error 21 in 5.1-5.4 s, cleared on reconnect</a></td><td class="pass">pass</td><td>3/3</td>' "$dir/html/index.html" \
+    || fail "the index lacks the full name, verdict or expectations"
+grep -q 'error21_after_s = 5\.[0-9]* s \[5.1 .. 5.4\] pass' "$dir/html/index.html" || fail "the index lacks the measurement"
 # `report DIR` rebuilds the same pages from the traces
 cp "$page" "$dir/first.html"
 "$BMSRIG" report "$dir/html" >/dev/null || fail "report exited $?"
