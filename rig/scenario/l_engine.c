@@ -568,6 +568,11 @@ static int c_esc(lua_State *L)
     SET_INT("good_replies", st.good_replies);
     SET_INT("misses", st.misses);
     SET_INT("miss_run", st.miss_run);
+    /* scenario seconds; absent (nil) until there is one */
+    if (st.last_good_reply_us >= 0)
+        SET_NUM("last_good_reply_s", (double)st.last_good_reply_us / 1e6);
+    if (st.error21_since_us >= 0)
+        SET_NUM("error21_since_s", (double)st.error21_since_us / 1e6);
     SET_INT("bad_frames_in", st.bad_frames_in);
     SET_NUM("limit_a", st.limit_a);
     SET_NUM("derate", st.derate);

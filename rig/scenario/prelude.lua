@@ -499,6 +499,9 @@ end
 
 function T:stop() self:ride { throttle = 0, brake = 0 } end
 
+-- t:last_good_reply(): scenario time (s) of the last BMS reply the controller counted, or nil
+function T:last_good_reply() return self:esc().last_good_reply_s end
+
 function T:expect_powered(want, opts)
   if want == nil then want = true end
   return expect_core(want and "controller powered" or "controller off",
