@@ -1,10 +1,11 @@
 #!/bin/sh
-# test_scenario_writer.sh BMSRIG: the errors a scenario writer meets name their own file and
+# test_scenario_writer.sh BMSRIG SOURCE_DIR: the errors a scenario writer meets name their own file and
 # line and say what would be right: an unknown scenario field suggests the nearest one and lists
 # them all, a method a handle lacks names the handle and its methods, and tracebacks leave out
 # the compiled-in prelude's frames.
 set -u
 BMSRIG=$1
+SRC_COMM=$2/scripts/comm
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 fail=0
@@ -78,4 +79,34 @@ check "... and its traceback walks the script's own frames" \
 check "no traceback shows a prelude frame" sh -c "! grep -h 'prelude:' '$W'/*.out"
 check "no traceback shows the C error function the prelude raised with" \
     sh -c "! grep -h \"in function 'error'\" '$W'/*.out"
+# The run summary: whole names (the column widens to the longest), every failed expectation
+# and measurement under its scenario, and --suppress-faults says which scenarios inject none.
+cat >"$W/long.lua" <<'LUA'
+return scenario {
+  name = "a scenario that fails on purpose, with a name long enough to need more than sixty columns",
+  run = function(t)
+    t:power_on()
+    t:measure("pack_v", t:voltage(), { max = 10, unit = "V" })
+    t:expect_error(0, { within = 4 })
+    t:measure("soc_pct", 80, { min = 0, max = 100, unit = "%" })
+    t:measure("cells", 10, { min = 12 })
+    t:expect_error(21, { within = 0.5 })
+  end,
+}
+LUA
+cat >"$W/quiet.lua" <<'LUA'
+return scenario { name = "a passing scenario without faults", run = function(t) t:wait(0.1) end }
+LUA
+"$BMSRIG" run "$W/long.lua" "$W/quiet.lua" >"$W/summary.out" 2>&1
+check "the summary shows the whole long name on its row" \
+    grep -q '^a scenario that fails on purpose, with a name long enough to need more than sixty columns fail ' "$W/summary.out"
+check "the failed expectation is listed under it" \
+    grep -q '^    expectation failed: .*long.lua:9: error 21: still false after 0.500 s' "$W/summary.out"
+check "every failed measurement is listed, with its limits" \
+    sh -c "grep -q '^    measurement outside its limits: pack_v = [0-9.]* V, limit <= 10 ' '$W/summary.out' && grep -q '^    measurement outside its limits: cells = 10, limit >= 12 ' '$W/summary.out'"
+check "a passing measurement is not listed" sh -c "! grep -q 'soc_pct' '$W/summary.out'"
+"$BMSRIG" run --suppress-faults "$W/quiet.lua" "$SRC_COMM/esc_tx_cut.lua" >"$W/suppress.out" 2>&1
+check "--suppress-faults marks a scenario that injects no fault" \
+    grep -q '^a passing scenario without faults .*pass .*(no fault to suppress)$' "$W/suppress.out"
+check "... and not the one that does" sh -c "! grep 'ESC TX cut' '$W/suppress.out' | grep -q 'no fault to suppress'"
 exit $fail
