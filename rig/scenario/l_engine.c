@@ -84,13 +84,14 @@ static struct l_engine_ctx *record_ctx(lua_State *L)
     return c;
 }
 
-/* record_expect(pass, what, where, t_s, observed, message) */
+/* record_expect(pass, what, where, t_s, observed, message, t_start_s) */
 static int p_record_expect(lua_State *L)
 {
     struct l_engine_ctx *c = record_ctx(L);
     scenario_result_add_expect(c->result, lua_toboolean(L, 1), luaL_checkstring(L, 2),
                                luaL_checkstring(L, 3), luaL_checknumber(L, 4),
-                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""));
+                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""),
+                               luaL_optnumber(L, 7, NAN));
     return 0;
 }
 
@@ -599,6 +600,11 @@ static int c_esc(lua_State *L)
     SET_INT("good_replies", st.good_replies);
     SET_INT("misses", st.misses);
     SET_INT("miss_run", st.miss_run);
+    /* scenario seconds; absent (nil) until there is one */
+    if (st.last_good_reply_us >= 0)
+        SET_NUM("last_good_reply_s", (double)st.last_good_reply_us / 1e6);
+    if (st.error21_since_us >= 0)
+        SET_NUM("error21_since_s", (double)st.error21_since_us / 1e6);
     SET_INT("bad_frames_in", st.bad_frames_in);
     SET_NUM("limit_a", st.limit_a);
     SET_NUM("derate", st.derate);

@@ -302,7 +302,7 @@ local function expect_core(what, pred, observe, opts, api)
     local o = obs()
     local m = o ~= "" and fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
               or fmt("%s: %s: %s (t=%.3f s)", loc, what, msg, E.now())
-    E.record_expect(false, what, loc, E.now(), o, m)
+    E.record_expect(false, what, loc, E.now(), o, m, t0)
     fail(m)
   end
   while true do
@@ -330,7 +330,7 @@ local function expect_core(what, pred, observe, opts, api)
       end
     end
   end
-  E.record_expect(true, what, loc, E.now(), obs(), "")
+  E.record_expect(true, what, loc, E.now(), obs(), "", t0)
   return t_true
 end
 
@@ -434,12 +434,12 @@ function T:expect_silence(line, opts)
     if quiet_since - t0 > within + EPS then
       local m = fmt("%s: %s: a byte at %.3f s after the start, later than %.3f s (t=%.3f s, observed %d bytes)",
                     loc, what, quiet_since - t0, within, E.now(), count)
-      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m)
+      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m, t0)
       fail(m)
     end
     advance(1, "expect_silence")
   end
-  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "")
+  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "", t0)
   return quiet_since - t0
 end
 
@@ -535,6 +535,9 @@ function T:power_cycle(off_s)
 end
 
 function T:stop() self:ride { throttle = 0, brake = 0 } end
+
+-- t:last_good_reply(): scenario time (s) of the last BMS reply the controller counted, or nil
+function T:last_good_reply() return self:esc().last_good_reply_s end
 
 function T:expect_powered(want, opts)
   if want == nil then want = true end
