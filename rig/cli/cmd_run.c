@@ -27,6 +27,7 @@
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
+#include "rig/bench/board_watch.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/html/html_report.h"
@@ -387,9 +388,20 @@ int run_main(int argc, char **argv)
     int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
-        int hrc = rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s, interrupted_while_waiting,
-                                        err, sizeof(err));
-        if (hrc != BMSRIG_OK) {
+        /* The description's top-level code first, watched like a scenario file's (a pattern
+         * bomb there ignores the instruction budget and every signal): stuck or interrupted,
+         * no bench is opened and the run ends through the normal path below. */
+        int crc = board_check_watched(o.rig_file, o.watchdog_s, interrupted_while_waiting, err,
+                                      sizeof(err));
+        int hrc = crc != BMSRIG_OK ? crc
+                                   : rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s,
+                                                           interrupted_while_waiting, err,
+                                                           sizeof(err));
+        if (crc != BMSRIG_OK) {
+            hw = NULL;
+            snprintf(rig_err, sizeof(rig_err), "%s", err);
+            rig_exit = crc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED : CLI_EXIT_USAGE;
+        } else if (hrc != BMSRIG_OK) {
             hw = NULL;
             snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",
                      err[0] ? err : bmsrig_strerror(hrc));
