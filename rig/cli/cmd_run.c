@@ -261,12 +261,38 @@ int run_main(int argc, char **argv)
      * filter or tags could not have selected it anyway: it has no name or tags to match. A file
      * whose loading the watchdog wrote off is kept the same way, with sc[i] = NULL and its
      * path in stuck[i]. */
+    /* SIGINT/SIGTERM only set a flag from here on: a file's top-level code can be stuck in
+     * one C call while it loads, and a signal then still ends the run through the normal path
+     * below, with reports (the file being loaded and the rest reported not run). Early returns
+     * before the run leave the flag handlers in place: the process ends with the command. */
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
     struct scenario **sc = calloc(files.n ? files.n : 1, sizeof(*sc));
     char **stuck = calloc(files.n ? files.n : 1, sizeof(*stuck));
     size_t n = 0;
+    size_t load_cut = SIZE_MAX;   /* entries from here on: interrupted while loading */
     for (size_t i = 0; sc && stuck && i < files.n; i++) {
         bool load_stuck = false;
-        struct scenario *s = watchdog_load(files.v[i], o.watchdog_s, &load_stuck);
+        struct scenario *s = watchdog_load_until(files.v[i], o.watchdog_s, &run_interrupted,
+                                                 &load_stuck);
+        if (load_stuck && run_interrupted) {
+            /* this file and the ones not loaded yet: kept as not run where the filter could
+             * select them by name (their tags are unknown) */
+            load_cut = n;
+            for (size_t k = i; k < files.n; k++) {
+                if (filter_match_names(NULL, files.v[k], o.filter) && o.tags == NULL) {
+                    stuck[n] = files.v[k];
+                    files.v[k] = NULL;
+                    sc[n++] = NULL;
+                }
+            }
+            break;
+        }
         if (load_stuck) {
             /* a path found in a directory is the file's own name: sanitised */
             fputs("bmsrig run: watchdog: ", stderr);
@@ -367,16 +393,10 @@ int run_main(int argc, char **argv)
         }
     }
 
-    /* SIGINT/SIGTERM only set a flag from here on, before the bench is opened: a signal while
-     * opening (USB enumeration, bench initialisation) then ends the run through the normal
-     * path below (no scenario runs, reports marked incomplete, safe state in rig_hw_close)
-     * instead of killing the process with the outputs in whatever state they were. */
-    struct sigaction sa = { 0 };
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_int, old_term;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    /* (SIGINT/SIGTERM set a flag since the loading above.) A signal while the bench opens (USB
+     * enumeration, bench initialisation) then ends the run through the normal path below (no
+     * scenario runs, reports marked incomplete, safe state in rig_hw_close) instead of killing
+     * the process with the outputs in whatever state they were. */
 
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
      * scenarios (engine_free) and at the end (rig_hw_close). If it (or the controller's serial
@@ -506,6 +526,16 @@ int run_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (sc[i])
             continue;
+        if (i >= load_cut) {
+            /* interrupted while the files loaded: not run, like the loaded ones */
+            scenario_result_set_message(&st.res[i], "not run: interrupted while the scenario "
+                                                    "files were loading");
+            st.res[i].verdict = SCENARIO_NOT_RUN;
+            st.res[i].seed = scenario_seed(o.seed, stuck[i]);
+            st.res[i].incomplete = true;
+            finish_scenario(&st, i);
+            continue;
+        }
         char msg[WATCHDOG_MESSAGE_CAP];
         watchdog_load_message(msg, sizeof(msg), stuck[i], o.watchdog_s);
         scenario_result_set_message(&st.res[i], msg);
