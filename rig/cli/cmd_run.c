@@ -59,6 +59,7 @@ int run_main(int argc, char **argv)
         .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
+    bool progress_set = false;   /* --progress or --no-progress given */
     dut_firmware_config_default(&o.fw);
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
@@ -82,6 +83,8 @@ int run_main(int argc, char **argv)
         { "timeout", required_argument, NULL, 'o' },
         { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
+        { "progress", optional_argument, NULL, 'G' },
+        { "no-progress", no_argument, NULL, 'g' },
         { "firmware", required_argument, NULL, 'F' },
         { "firmware-base", required_argument, NULL, 'B' },
         { "esc-serial", required_argument, NULL, 'N' },
@@ -162,6 +165,14 @@ int run_main(int argc, char **argv)
             }
             break;
         case 'q': o.quiet = true; break;
+        case 'G':
+            progress_set = true;
+            o.progress_s = RUN_PROGRESS_DEFAULT_S;
+            if (optarg && (rc = cli_parse_number_above(&cmd_run, "--progress", optarg, 0, 86400,
+                                                       &o.progress_s)))
+                return rc;
+            break;
+        case 'g': progress_set = true; o.progress_s = 0; break;
         case 'F': o.fw.image_path = optarg; o.target = "firmware"; break;
         case 'B': {
             char *end = NULL;
@@ -220,6 +231,9 @@ int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    /* Progress lines by default only for a person watching: stderr a terminal, not -q. */
+    if (!progress_set && !o.quiet && isatty(STDERR_FILENO))
+        o.progress_s = RUN_PROGRESS_DEFAULT_S;
     if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
         /* a real-time run beats once per tick: the limit must span several */
         return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "

@@ -105,6 +105,7 @@ static int bench_fault(struct engine *e, const char *name, double value, char *e
 
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
 {
+    engine_event(e, "fault %s %g", name, value);
     enum link_fault lf;
     bool named = strcmp(name, "esc_resistor") == 0 || strcmp(name, "moisture") == 0;
     if (!named && link_fault_parse(name, &lf) != BMSRIG_OK) {
@@ -167,6 +168,7 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
 
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap)
 {
+    engine_event(e, "clear %s", name);
     enum link_fault lf;
     if (e->cfg.rig && is_wire_fault(name)) {
         const char *line = bench_fault_name(e->cfg.rig, name);
@@ -193,6 +195,7 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
 int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
                       double b)
 {
+    engine_event(e, "%s %u (%g, %g)", engine_pack_fault_name(kind), index, a, b);
     e->faults_requested++;
     if (e->cfg.suppress_faults)
         return BMSRIG_OK;
