@@ -43,8 +43,13 @@ static void options_in(const char *text, struct seen *s, void (*fn)(const char *
         while (option_char(*q))
             q++;
         size_t len = (size_t)(q - p);
-        if (p[1] != '-' && len != 2)   /* "-j" yes, "-abc" (a negative number, a range) no */
-            continue;
+        if (p[1] != '-') {   /* "-j", "-vv" yes; "-1", "-12s" (numbers, ranges), "-abcd" no */
+            bool letters = true;
+            for (const char *c = p + 1; c < q; c++)
+                letters = letters && isalpha((unsigned char)*c);
+            if (!letters || len > 3)
+                continue;
+        }
         if (len >= WORD_MAX || q[-1] == '-')
             continue;
         char w[WORD_MAX];
