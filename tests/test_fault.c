@@ -213,3 +213,21 @@ Test(fault, text_forms_list_every_fault)
     cr_expect(strstr(buf, "esc_resistor=OHMS|open|burnt"), "value words shown in the help");
     free(buf);
 }
+
+Test(fault, description_line_names)
+{
+    const char *ok[] = { "bms_tx", "esc_tx", "esc_resistor", "series_r", "moisture", "power" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        cr_expect(fault_line_known(ok[i]), "'%s' is a bench line", ok[i]);
+    cr_expect(!fault_line_known("stale"), "no bench line: the fake BMS does it");
+    cr_expect(!fault_line_known("bms_tx_open"), "an alias of a fault is not a line name");
+    cr_expect(!fault_line_known("bms-tx"));
+    cr_expect(!fault_line_known(NULL));
+    char msg[512];
+    fault_line_unknown_message("bms-tx", msg, sizeof msg);
+    cr_expect(strstr(msg, "fault line 'bms-tx' is not a bench line of any fault; did you mean "
+                          "'bms_tx'? (lines: bms_tx, esc_tx, esc_resistor, series_r, moisture, "
+                          "power)"), "%s", msg);
+    fault_line_unknown_message("aux_relay", msg, sizeof msg);
+    cr_expect(strstr(msg, "any fault (lines: bms_tx,"), "no suggestion when far: %s", msg);
+}
