@@ -242,23 +242,24 @@ static void schedule_reply(struct link *l, int64_t now_us, const struct frame *r
             junk[i] = v;
         }
         if (l->hook)
-            l->hook(l->hook_user, start, "bms_tx", junk, k, "garbage");
+            l->hook(l->hook_user, start, "bms_tx", junk, k,
+                    link_fault_name(LINK_FAULT_GARBAGE));
         queue_bytes(l, start, junk, k);
         start = l->tx_busy_until;
         l->stats.garbage_bursts++;
     }
     if (l->active[LINK_FAULT_CORRUPT_CHECKSUM] && chance(l, l->value[LINK_FAULT_CORRUPT_CHECKSUM])) {
         out[n - 2] ^= (uint8_t)(1 + rnd(l) % 255);
-        check = "corrupt_checksum";
+        check = link_fault_name(LINK_FAULT_CORRUPT_CHECKSUM);
         l->stats.corrupted++;
     }
     if (l->active[LINK_FAULT_TRUNCATE] && chance(l, l->value[LINK_FAULT_TRUNCATE])) {
         n = 1 + (size_t)(rnd(l) % (n - 1));
-        check = "truncate";
+        check = link_fault_name(LINK_FAULT_TRUNCATE);
         l->stats.truncated++;
     }
     if (l->active[LINK_FAULT_BMS_TX])
-        check = "bms_tx_open";
+        check = "bms_tx_open";   /* the log's label, an alias of bms_tx in the fault table */
     if (l->hook)
         l->hook(l->hook_user, start, "bms_tx", out, n, check);
     queue_bytes(l, start, out, n);
