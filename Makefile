@@ -9,7 +9,9 @@ CLANG_BUILD ?= build-clang
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-variants demo check fuzz fuzz-smoke clean
+PREFIX ?= /usr/local
+
+.PHONY: all deps build build-variants demo check fuzz fuzz-smoke install clean
 
 all: build
 
@@ -46,6 +48,10 @@ fuzz: deps
 # A short, bounded run of every fuzz target over the bundled recordings (ASan + UBSan).
 fuzz-smoke: fuzz
 	sh tests/fuzz/run-smoke $(FUZZ_BUILD)
+
+# Installs into PREFIX (DESTDIR=... stages it); docs/install.md has the layout.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD) $(RELEASE_BUILD) $(CLANG_BUILD)

@@ -4,7 +4,7 @@
 #include <criterion/criterion.h>
 #include <time.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 #include "sim/status.h"
 
 static double mono_s(void)
@@ -171,4 +171,87 @@ Test(clock, small_lateness_fills_the_low_buckets)
     cr_assert_eq(c.late_hist[4], 1u);
     cr_assert_eq(c.worst_late_us, 200000);
     cr_assert_eq(c.late_total_us, 205550);
+}
+
+/* The event-loop interface (bmsrig bms, bmsrig esc): deadlines to wait for, ticks taken at the
+ * time the loop woke, lateness within the slack not an overrun, one stall one overrun. */
+Test(clock, event_loop_ticks_count_a_stall_once_beyond_the_slack)
+{
+    struct fake_time f = { .now_ns = 1000000000 };
+    const struct clock_source src = { fake_now, fake_sleep_until, &f };
+    struct clock c;
+    cr_assert_eq(clock_init_with(&c, CLOCK_KIND_REALTIME, 10000, &src), BMSRIG_OK);
+    c.late_policy = CLOCK_LATE_REANCHOR;
+    c.late_slack_us = 1000;
+    cr_assert_eq(clock_next_deadline_ns(&c), 1000000000 + 10000000);
+    /* woke 80 us after each of 5 deadlines: on time within the slack */
+    for (int i = 1; i <= 5; i++) {
+        f.now_ns = clock_next_deadline_ns(&c) + 80000;
+        clock_tick_at(&c, f.now_ns);
+    }
+    cr_assert_eq(c.overruns, 0u);
+    cr_assert_eq(c.worst_start_us, 80, "lateness inside the slack is still reported");
+    cr_assert_eq(c.ticks, 5u);
+    cr_assert_eq(clock_next_deadline_ns(&c), 1000000000 + 6 * 10000000,
+                 "on-time ticks keep the absolute grid (no drift from the 80 us)");
+    /* a 35 ms stall spanning three deadlines: one overrun of 35 ms, then resumes from now */
+    f.now_ns = clock_next_deadline_ns(&c) + 35000000;
+    clock_tick_at(&c, f.now_ns);
+    cr_assert_eq(c.overruns, 1u);
+    cr_assert_eq(c.worst_late_us, 35000);
+    cr_assert_eq(c.late_hist[3], 1u);
+    cr_assert_eq(clock_next_deadline_ns(&c), f.now_ns + 10000000, "re-anchored at the stall");
+    for (int i = 0; i < 20; i++) {
+        f.now_ns = clock_next_deadline_ns(&c) + 100000;
+        clock_tick_at(&c, f.now_ns);
+    }
+    cr_assert_eq(c.overruns, 1u, "one stall counted %llu times", (unsigned long long)c.overruns);
+    /* just beyond the slack is an overrun */
+    f.now_ns = clock_next_deadline_ns(&c) + 1001000;
+    clock_tick_at(&c, f.now_ns);
+    cr_assert_eq(c.overruns, 2u);
+    cr_assert_eq(c.late_total_us, 35000 + 1001);
+}
+
+Test(clock, event_loop_catch_up_takes_the_missed_ticks_as_one_overrun)
+{
+    struct fake_time f = { .now_ns = 0 };
+    const struct clock_source src = { fake_now, fake_sleep_until, &f };
+    struct clock c;
+    cr_assert_eq(clock_init_with(&c, CLOCK_KIND_REALTIME, 1000, &src), BMSRIG_OK);
+    c.late_slack_us = 500;
+    f.now_ns = 20 * 1000000 + 300000;   /* first wake 20.3 ms in: 20 ticks due */
+    unsigned taken = 0;
+    while (clock_next_deadline_ns(&c) <= f.now_ns) {
+        clock_tick_at(&c, f.now_ns);
+        taken++;
+    }
+    cr_assert_eq(taken, 20u);
+    cr_assert_eq(c.overruns, 1u);
+    cr_assert_eq(c.worst_late_us, 19300, "the first missed deadline sets the stall's length");
+    cr_assert_eq(clock_next_deadline_ns(&c), 21 * 1000000, "still on the absolute grid");
+    f.now_ns = 21 * 1000000 + 10000;
+    clock_tick_at(&c, f.now_ns);
+    cr_assert_eq(c.overruns, 1u);
+    cr_assert(!c.behind, "back on time");
+}
+
+/* The --rt tail: clock_wait_until on the real clock returns at the deadline, not before, with
+ * or without the busy-wait part (lower bound only: a loaded host may return late). */
+Test(clock, wait_with_a_spin_tail_never_returns_early)
+{
+    struct clock c;
+    cr_assert_eq(clock_init(&c, CLOCK_KIND_REALTIME, 1000), BMSRIG_OK);
+    for (int64_t tail = 0; tail <= 300000; tail += 300000) {
+        c.spin_tail_ns = tail;
+        for (int i = 0; i < 20; i++) {
+            int64_t now = 0;
+            cr_assert_eq(clock_source_now_ns(&c, &now), BMSRIG_OK);
+            int64_t deadline = now + 700000;
+            cr_assert_eq(clock_wait_until(&c, deadline), BMSRIG_OK);
+            cr_assert_eq(clock_source_now_ns(&c, &now), BMSRIG_OK);
+            cr_assert_geq(now, deadline, "returned %lld ns early with a %lld ns tail",
+                          (long long)(deadline - now), (long long)tail);
+        }
+    }
 }

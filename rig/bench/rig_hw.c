@@ -15,6 +15,7 @@
 #include "rig/util/log.h"
 #include "rig/bench/mpsse.h"
 #include "rig/bench/mpsse_io.h"
+#include "rig/bench/board_locate.h"
 #include "rig/bench/rig_lock.h"
 #include "sim/status.h"
 
@@ -489,7 +490,10 @@ static int init_bench(struct rig_hw *hw)
     return rig_hw_safe(hw);
 }
 
-int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen)
+static bool interrupted_now(void) { return rig_hw_interrupted(NULL); }
+
+static int open_waiting(struct rig_hw **out, const struct board *b, double lock_wait_s,
+                        char *err, size_t errlen)
 {
     *out = NULL;
     if (errlen)
@@ -513,7 +517,8 @@ int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t er
         snprintf(key, sizeof key, "%s", b->ftdi.serial);
     else
         snprintf(key, sizeof key, "%04x-%04x", b->ftdi.vid, b->ftdi.pid);
-    int fd = rig_lock_acquire(key, hw->lock_path, sizeof hw->lock_path, err, errlen);
+    int fd = rig_lock_acquire_wait(key, lock_wait_s, interrupted_now, hw->lock_path,
+                                   sizeof hw->lock_path, err, errlen);
     if (fd < 0) {
         free(hw);
         return fd;
@@ -537,14 +542,29 @@ int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t er
     return BMSRIG_OK;
 }
 
+int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen)
+{
+    return open_waiting(out, b, 0, err, errlen);
+}
+
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen)
 {
+    return rig_hw_open_file_wait(out, path, 0, err, errlen);
+}
+
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
+                          size_t errlen)
+{
     *out = NULL;
+    char located[4096];
+    int rc = board_locate(path, located, sizeof located, err, errlen);
+    if (rc != BMSRIG_OK)
+        return rc == BMSRIG_ERR_ARG ? BMSRIG_ERR_PARSE : rc;
     struct board *b;
-    int rc = board_load(&b, path, err, errlen);
+    rc = board_load(&b, located, err, errlen);
     if (rc != BMSRIG_OK)   /* an unreadable description is a description error, not a rig fault */
         return rc == BMSRIG_ERR_NOMEM ? rc : BMSRIG_ERR_PARSE;
-    rc = rig_hw_open(out, b, err, errlen);
+    rc = open_waiting(out, b, lock_wait_s, err, errlen);
     if (rc != BMSRIG_OK) {
         board_free(b);
         return rc;

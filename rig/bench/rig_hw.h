@@ -55,13 +55,20 @@ struct rig_hw_stats {
 
 /* ---- lifecycle ---- */
 
-/* Loads and validates the description at `path` (real Lua 5.4, sandboxed), then opens the FTDI
+/* Loads and validates the description at `path` (real Lua 5.4, sandboxed; a board name such as
+ * "emulated" is looked up by rig/bench/board_locate.h), then opens the FTDI
  * device it names, takes the bench lock, initialises MPSSE and puts the bench in its safe state.
  * On failure returns BMSRIG_ERR_PARSE (description error; `err` holds "path:line: message",
  * or "path: cannot open rig description: reason" for a file that cannot be read),
  * BMSRIG_ERR_STATE (bench locked by another run), BMSRIG_ERR_IO (device missing or USB error),
  * and fills `err` (always NUL-terminated when errlen > 0). *out is owned: rig_hw_close. */
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen);
+
+/* Same, but a bench locked by another run is waited for, up to lock_wait_s seconds (progress
+ * lines on stderr; SIGINT/SIGTERM after rig_hw_signals_install end the wait), before
+ * BMSRIG_ERR_STATE. rig_hw_open_file is this with 0. */
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
+                          size_t errlen);
 
 /* Same with an already loaded description. `b` is borrowed: it must outlive the rig_hw. */
 int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen);

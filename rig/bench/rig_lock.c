@@ -1,4 +1,5 @@
-/* rig_lock.c: per-bench lock files with flock(2). */
+/* rig_lock.c: per-bench lock files with flock(2); optionally waiting for a busy bench. */
+#define LOG_PREFIX "lock"
 #include "rig/bench/rig_lock.h"
 
 #include <errno.h>
@@ -7,9 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "rig/util/log.h"
 #include "sim/status.h"
+
+#define LOCK_RETRY_NS 100000000L   /* 100 ms between tries: a bench is held for minutes */
+#define LOCK_NOTE_EVERY_S 10.0     /* a "still waiting" line this often */
 
 static const char *lock_dir(void)
 {
@@ -24,7 +30,26 @@ static const char *lock_dir(void)
     return "/tmp";
 }
 
-int rig_lock_acquire(const char *key, char *path, size_t pathlen, char *err, size_t errlen)
+/* The holder's pid as written in the lock file, "?" if none. */
+static void holder_pid(int fd, char *pid, size_t len)
+{
+    snprintf(pid, len, "?");
+    ssize_t got = pread(fd, pid, len - 1, 0);
+    if (got > 0) {
+        pid[got] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+    }
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int rig_lock_acquire_wait(const char *key, double wait_s, bool (*stop)(void), char *path,
+                          size_t pathlen, char *err, size_t errlen)
 {
     char safe[64];
     size_t n = 0;
@@ -38,29 +63,57 @@ int rig_lock_acquire(const char *key, char *path, size_t pathlen, char *err, siz
         snprintf(err, errlen, "cannot create the bench lock %s: %s", path, strerror(errno));
         return BMSRIG_ERR_IO;
     }
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    double t0 = now_s(), next_note = 0;
+    char pid[32];
+    while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
-        char pid[32] = "?";
-        ssize_t got = pread(fd, pid, sizeof pid - 1, 0);
-        if (got > 0) {
-            pid[got] = 0;
-            pid[strcspn(pid, "\n")] = 0;
+        if (e != EWOULDBLOCK) {
+            close(fd);
+            snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
+            return BMSRIG_ERR_IO;
         }
-        close(fd);
-        if (e == EWOULDBLOCK) {
-            snprintf(err, errlen, "bench %s is in use by another run (lock %s held by pid %s)",
-                     key, path, pid);
+        holder_pid(fd, pid, sizeof pid);
+        double waited = now_s() - t0;
+        if (waited >= wait_s) {
+            close(fd);
+            if (wait_s > 0)
+                snprintf(err, errlen, "bench %s is still in use by another run after waiting "
+                         "%.0f s (lock %s held by pid %s)", key, wait_s, path, pid);
+            else
+                snprintf(err, errlen, "bench %s is in use by another run (lock %s held by "
+                         "pid %s)", key, path, pid);
             return BMSRIG_ERR_STATE;
         }
-        snprintf(err, errlen, "cannot lock %s: %s", path, strerror(e));
-        return BMSRIG_ERR_IO;
+        if (stop && stop()) {
+            close(fd);
+            snprintf(err, errlen, "interrupted while waiting for bench %s (lock %s held by "
+                     "pid %s)", key, path, pid);
+            return BMSRIG_ERR_STATE;
+        }
+        if (waited >= next_note) {
+            if (next_note == 0)
+                br_warn("bench %s is in use (lock %s held by pid %s): waiting up to %.0f s",
+                        key, path, pid, wait_s);
+            else
+                br_warn("still waiting for bench %s (pid %s): %.0f s of %.0f s", key, pid,
+                        waited, wait_s);
+            next_note += LOCK_NOTE_EVERY_S;
+        }
+        struct timespec pause = { 0, LOCK_RETRY_NS };
+        nanosleep(&pause, NULL);
     }
-    char pid[32];
+    if (next_note > 0)   /* it said it waits: say when it got the bench */
+        br_warn("bench %s is free: took the lock after %.1f s", key, now_s() - t0);
     int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
     if (ftruncate(fd, 0) == 0 && pwrite(fd, pid, (size_t)len, 0) != len) {
         /* the pid is only a hint for the error message of a second run */
     }
     return fd;
+}
+
+int rig_lock_acquire(const char *key, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    return rig_lock_acquire_wait(key, 0, NULL, path, pathlen, err, errlen);
 }
 
 void rig_lock_release(int fd)

@@ -35,7 +35,13 @@ static const struct cli_command *find_command(const char *name)
     return NULL;
 }
 
-static void print_main_help(FILE *out)
+const struct cli_command *const *cli_commands(size_t *n)
+{
+    *n = NCOMMANDS;
+    return commands;
+}
+
+void cli_print_main_help(FILE *out)
 {
     fputs("usage: bmsrig [-v] COMMAND [OPTIONS] [ARGS]\n"
           "\n"
@@ -130,13 +136,13 @@ int cli_main(int argc, char **argv)
         } else if (strcmp(argv[i], "-vv") == 0) {
             verbosity += 2;
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            print_main_help(stdout);
+            cli_print_main_help(stdout);
             return CLI_EXIT_PASS;
         } else if (strcmp(argv[i], "--version") == 0) {
             return cmd_version.run(1, (char *[]){ (char *)"version", NULL });
         } else {
             fprintf(stderr, "bmsrig: unknown option '%s'\n", argv[i]);
-            print_main_help(stderr);
+            cli_print_main_help(stderr);
             return CLI_EXIT_USAGE;
         }
         i++;
@@ -144,12 +150,12 @@ int cli_main(int argc, char **argv)
     if (verbosity > 0)
         log_set_level(verbosity >= 2 ? LOG_DBG : LOG_INFO);
     if (i >= argc) {
-        print_main_help(stderr);
+        cli_print_main_help(stderr);
         return CLI_EXIT_USAGE;
     }
     if (strcmp(argv[i], "help") == 0) {
         if (i + 1 >= argc) {
-            print_main_help(stdout);
+            cli_print_main_help(stdout);
             return CLI_EXIT_PASS;
         }
         const struct cli_command *c = find_command(argv[i + 1]);
@@ -163,7 +169,7 @@ int cli_main(int argc, char **argv)
     const struct cli_command *c = find_command(argv[i]);
     if (!c) {
         fprintf(stderr, "bmsrig: no command '%s'\n", argv[i]);
-        print_main_help(stderr);
+        cli_print_main_help(stderr);
         return CLI_EXIT_USAGE;
     }
     if (cli_wants_help(argc - i, argv + i)) {

@@ -2,6 +2,9 @@
 #ifndef BMSRIG_RIG_CLI_H
 #define BMSRIG_RIG_CLI_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 /* Exit codes (DESIGN.md section 4): the contract nightly CI scripts rely on. */
 enum cli_exit {
     CLI_EXIT_PASS = 0,        /* all passed / the command did its job */
@@ -11,7 +14,8 @@ enum cli_exit {
     CLI_EXIT_INTERRUPTED = 4, /* SIGINT/SIGTERM */
 };
 
-#include <stdio.h>
+/* Longest --lock-wait a command accepts [s]: a week, longer than any nightly queue. */
+#define CLI_LOCK_WAIT_MAX_S 604800.0
 
 /* One subcommand. `run` gets argv with argv[0] = the subcommand name and returns a cli_exit
  * code. `usage` is the full --help text (starts with the "usage:" line); `more_help`, if set,
@@ -35,6 +39,13 @@ extern const struct cli_command cmd_bench;
 extern const struct cli_command cmd_esc;
 extern const struct cli_command cmd_report;
 extern const struct cli_command cmd_faults;
+
+/* The registry in `bmsrig --help` order; *n gets its length. Borrowed (static). Used by
+ * rig/manual's generator of the man pages and the bash completion. */
+const struct cli_command *const *cli_commands(size_t *n);
+
+/* Writes the top-level help (what `bmsrig --help` prints) to `out`. */
+void cli_print_main_help(FILE *out);
 
 /* Entry point behind main(): dispatches argv[1]. */
 int cli_main(int argc, char **argv);

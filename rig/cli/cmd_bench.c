@@ -6,6 +6,7 @@
 #include "rig/cli/bench_bms.h"
 #include "rig/cli/bench_mpsse.h"
 #include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
 
 /* One line per benchmark target; other targets (mpsse) append here. */
 static const struct {
@@ -41,23 +42,29 @@ const struct cli_command cmd_bench = {
         "      per second, ns per cell-step, real-time factor, for 10s3p and 16s8p (or --pack);\n"
         "      instructions per cell-step from valgrind's callgrind when it is installed.\n"
         "      --seconds S sets the minimum measured CPU time per pack (default 1).\n"
-        "  bms [--polls N] [--profile NAME]\n"
+        "  bms [--polls N] [--profile NAME] [--latency MODEL] [--rt...]\n"
         "      poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
-        "      process: N polls (default 10000) of 12 bytes at word 0x30, one at a time, the\n"
-        "      reply-latency model off; p50/p99/max in us from just before the request's\n"
-        "      write() to the reply's last byte read. Goal p99 <= 100 us. Exit 1 if a poll\n"
-        "      went unanswered (200 ms).\n"
-        "  mpsse [--rig FILE] [--ticks N] [--rate HZ] [--seconds S]\n"
-        "      the hardware path: drives every channel of the bench (default\n"
-        "      hw/boards/emulated.lua) with a new value each tick and toggles its fault lines;\n"
-        "      USB writes per tick, bytes per tick (average, max), tick time p50/p99 over\n"
+        "      process: N polls of 12 bytes at word 0x30, one at a time; p50/p99/p99.9/max/\n"
+        "      mean/min in us from just before the request's write() to the reply's last byte\n"
+        "      read, beside the host's load average. --latency off (default; N 10000, goal\n"
+        "      p99 <= 100 us), recorded or fixed:US: the reply-latency model on (N 1000), with\n"
+        "      the model's own distribution (model_*, 100000 draws) and what the line adds per\n"
+        "      percentile (added_*). Exit 1 if a poll went unanswered (200 ms).\n"
+        "  mpsse [--rig FILE|NAME] [--ticks N] [--rate HZ] [--seconds S] [--rt...]\n"
+        "      the hardware path: drives every channel of the bench (default the board\n"
+        "      'emulated') with a new value each tick and toggles its fault lines;\n"
+        "      USB writes per tick, bytes per tick (average, max), tick time over\n"
         "      --ticks back-to-back ticks (default 2000), then paced runs of --seconds\n"
         "      (default 0.25) at 100 Hz .. 50 kHz with absolute deadlines, stopping at the\n"
         "      first rate with an overrun: max_rate_hz_without_overrun is the last clean one.\n"
+        "      Tick time and each paced run's wake-up lateness after the deadline as\n"
+        "      p50/p99/p99.9/max/mean/min, the load average beside them.\n"
         "      With --rate HZ only one paced run at that rate (0 < HZ <= 1e6, and at least\n"
         "      one tick in --seconds: HZ * S >= 1; 0 < S <= 86400). On the emulated board:\n"
         "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
         "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
-        "      USB error), 4 interrupted (the bench is put in its safe state).\n",
+        "      USB error), 4 interrupted (the bench is put in its safe state).\n\n"
+        "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
+        CLI_RT_USAGE,
     .run = run,
 };

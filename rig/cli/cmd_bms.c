@@ -15,8 +15,9 @@
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/realtime/clock.h"
 #include "rig/fault/fault.h"
-#include "rig/scenario/clock.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/endpoint.h"
 #include "rig/line/link.h"
@@ -118,6 +119,7 @@ struct bms_scenario_args {
     const char *log_path;
     uint64_t seed;
     double watchdog_s;             /* 0 = off */
+    double dut_wait_s;             /* wait for the controller's first request; 0 = don't */
     struct scenario_overrides ov;
 };
 
@@ -250,6 +252,41 @@ static int run_scenario(const struct bms_scenario_args *a)
             dut_serial_bms_path(dut),
             dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
 
+    /* Scenario time starts with the controller: its first request on the BMS line (kept for
+     * the fake BMS, which hears it at t = 0). Without a controller a script's first
+     * expectation would read an unknown error word (-1) at once. */
+    if (a->dut_wait_s > 0) {
+        int wrc = dut_serial_wait_request(dut, a->dut_wait_s, &g_stop, err, sizeof(err));
+        if (wrc != BMSRIG_OK) {
+            /* reported as a scenario that did not run (interrupted: exit 4; no controller or
+             * a failed line: rig fault, exit 3); the bus log holds its header only */
+            struct scenario_result nr;
+            scenario_result_init(&nr);
+            nr.verdict = wrc == BMSRIG_ERR_STATE ? SCENARIO_NOT_RUN : SCENARIO_RIG_FAULT;
+            scenario_result_set_message(&nr, wrc == BMSRIG_ERR_STATE
+                                                 ? "interrupted while waiting for the "
+                                                   "controller's first request"
+                                                 : err);
+            print_result(scenario_name(sc), &nr);
+            int code = wrc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED
+                                               : scenario_verdict_exit(nr.verdict);
+            scenario_result_clear(&nr);
+            FILE *log = a->log_path ? fopen(a->log_path, "w") : NULL;
+            if (log) {
+                const char *comments[] = { "source: bmsrig bms --scenario (fake BMS); the "
+                                           "scenario did not start: no controller request" };
+                capture_write_header(log, comments, 1);
+                fclose(log);
+            }
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+            dut_serial_close(dut);
+            scenario_free(sc);
+            return code;
+        }
+        fprintf(stderr, "bmsrig bms: the controller's first request heard; scenario time "
+                        "starts\n");
+    }
     ro.dut = dut;
     struct scenario_result r;
     scenario_result_init(&r);
@@ -310,6 +347,8 @@ static int run_bms(int argc, char **argv)
         { "dash-pty", no_argument, NULL, 'Y' },
         { "watchdog", required_argument, NULL, 'W' },
         { "gap-reset", required_argument, NULL, 'G' },
+        { "dut-wait", required_argument, NULL, 'U' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     const char *port = NULL, *profile_name = "m365_stock", *profile_file = NULL, *log_path = NULL;
@@ -318,12 +357,17 @@ static int run_bms(int argc, char **argv)
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
     double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
     double gap_chars = LINK_GAP_CHARS_DEFAULT;
+    double dut_wait_s = 30.0;
+    bool set_dut_wait = false;
     bool set_watchdog = false;
     const char *faults[32];
     size_t nfaults = 0;
     const char *scenario_path = NULL, *dash_port = NULL;
     const char *not_with_scenario = NULL;   /* an option --scenario cannot honour */
     bool set_profile = false, set_cell = false, set_soc = false, set_temp = false;
+    struct rt_host_options rto;
+    rt_host_options_default(&rto);
+    bool rt_sub = false;
     int c, e;
     optind = 1;
     opterr = 0;
@@ -378,6 +422,11 @@ static int run_bms(int argc, char **argv)
                                                  "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
             set_watchdog = true;
             break;
+        case 'U':
+            if ((e = cli_parse_number(&cmd_bms, "--dut-wait", optarg, 0, 1e6, &dut_wait_s)))
+                return e;
+            set_dut_wait = true;
+            break;
         case 'G':
             if ((e = cli_parse_number(&cmd_bms, "--gap-reset", optarg, LINK_GAP_CHARS_MIN,
                                       LINK_GAP_CHARS_MAX, &gap_chars)))
@@ -391,17 +440,31 @@ static int run_bms(int argc, char **argv)
             faults[nfaults++] = optarg;
             break;
         case ':': return cli_usage_error(&cmd_bms, "option '%s' needs a value", argv[optind - 1]);
-        default: return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
+        default:
+            if ((e = cli_rt_option(&cmd_bms, c, optarg, &rto, &rt_sub)) >= 0) {
+                if (e)
+                    return e;
+                break;
+            }
+            return cli_usage_error(&cmd_bms, "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)
         return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
+    if ((e = cli_rt_check(&cmd_bms, &rto, rt_sub)))
+        return e;
+    if (scenario_path && rto.enabled)
+        return cli_usage_error(&cmd_bms, "--rt: not with --scenario yet (the scenario engine's "
+                                         "clock takes no busy-wait tail)");
     if (!!port == use_pty)
         return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
     if (dash_port && !scenario_path)
         return cli_usage_error(&cmd_bms, "--dash-port/--dash-pty: only with --scenario (the "
                                          "dashboard line is read for the scenario's "
                                          "expectations)");
+    if (set_dut_wait && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--dut-wait: only with --scenario (it delays the "
+                                         "scenario's start)");
     if (set_watchdog && !scenario_path)
         return cli_usage_error(&cmd_bms, "--watchdog: only with --scenario (it watches the "
                                          "scenario's script)");
@@ -461,7 +524,7 @@ static int run_bms(int argc, char **argv)
                                    pack_name);
         struct bms_scenario_args a = {
             .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
-            .seed = (uint64_t)seed, .watchdog_s = watchdog_s,
+            .seed = (uint64_t)seed, .watchdog_s = watchdog_s, .dut_wait_s = dut_wait_s,
             .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
                     .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
                     .temp_c = set_temp ? temp : NAN },
@@ -574,12 +637,18 @@ static int run_bms(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     g_stop = 0;
 
+    struct rt_host_state rts;
+    if ((rc = cli_rt_apply("bms", &rto, &rts)) != CLI_EXIT_PASS) {
+        transport_close(&t);
+        goto out_log;
+    }
     if (use_pty) {
         printf("%s\n", t.path);
         fflush(stdout);
     }
 
-    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration, .log = log };
+    struct endpoint_config ec = { .tick_s = prof.step_ms / 1000.0, .duration_s = duration,
+                                  .log = log, .spin_tail_us = rts.spin_us };
     struct endpoint_stats st;
     int erc = endpoint_run(&ec, &t, b, l, &in, lp.pack ? live_refresh : NULL, &lp, &g_stop, &st);
     const struct link_stats *ls = link_stats(l);
@@ -587,14 +656,16 @@ static int run_bms(int argc, char **argv)
     fprintf(stderr,
             "bmsrig bms: %s: %llu bytes in, %llu frames heard (%llu decode errors, %llu gap resets), "
             "%llu replies, %llu silent, %llu ignored (other address %llu, unknown command %llu, "
-            "bad range %llu), %llu tick overruns\n",
+            "bad range %llu), %llu tick overruns (worst %.3f ms, %.3f ms in total; %llu ticks)\n",
             t.path, (unsigned long long)st.bytes_in, (unsigned long long)ls->frames_heard,
             (unsigned long long)ls->decode_errors, (unsigned long long)ls->gap_resets,
             (unsigned long long)ls->replies,
             (unsigned long long)bc->silent,
             (unsigned long long)(bc->other_addr + bc->unknown_cmd + bc->bad_range),
             (unsigned long long)bc->other_addr, (unsigned long long)bc->unknown_cmd,
-            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns);
+            (unsigned long long)bc->bad_range, (unsigned long long)st.overruns,
+            (double)st.pacer.worst_late_us / 1e3, (double)st.pacer.late_total_us / 1e3,
+            (unsigned long long)st.ticks);
     transport_close(&t);
     if (erc != BMSRIG_OK)
         rc = CLI_EXIT_RIG;
@@ -632,7 +703,7 @@ const struct cli_command cmd_bms = {
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
         "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
-        "                  [--log FILE] [--seed N] [--watchdog S]\n"
+        "                  [--log FILE] [--seed N] [--watchdog S] [--dut-wait S]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
         "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
@@ -640,7 +711,8 @@ const struct cli_command cmd_bms = {
         "can cut; --cell-v holds a static pack instead.\n"
         "\n"
         "transport (exactly one):\n"
-        "  --port DEV        a serial device, raw 8N1, no flow control (--baud N, default 115200)\n"
+        "  --port DEV        a serial device, raw 8N1, no flow control\n"
+        "  --baud N          the serial device's rate, 1200..921600 (default 115200)\n"
         "  --pty             a new pseudo-terminal; its path is printed on standard output\n"
         "\n"
         "pack and BMS:\n"
@@ -695,6 +767,13 @@ const struct cli_command cmd_bms = {
         "                    without it, a scenario still stuck 1 s after SIGINT/SIGTERM is\n"
         "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
         "                    verdict is printed the process exits without cleanup (_exit)\n"
+        "  --dut-wait S      scenario time starts with the controller's first request on the\n"
+        "                    BMS line (the fake BMS hears it at t = 0): wait up to S seconds\n"
+        "                    for it (default 30; 0 = start at once). None in time: rig fault,\n"
+        "                    exit 3, the scenario not started; SIGINT/SIGTERM meanwhile: exit 4\n"
+        "\n"
+        "real time (not with --scenario yet):\n"
+        CLI_RT_USAGE
         "\n"
         "output:\n"
         "  --log FILE        frames heard and sent, capture CSV (read it with bmsrig decode);\n"

@@ -16,6 +16,8 @@
 #define LOG_PREFIX "esc"
 #include "rig/line/capture.h"
 #include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/realtime/clock.h"
 #include "rig/util/log.h"
 #include "rig/line/transport.h"
 #include "sim/esc.h"
@@ -71,21 +73,44 @@ static int load_profile(const char *path, struct esc_params *p)
     return CLI_EXIT_PASS;
 }
 
+static void format_value(char *buf, size_t cap, const char *unit, double v)
+{
+    if (strcmp(unit, "hex") == 0)
+        snprintf(buf, cap, "0x%04X", (unsigned)v);
+    else
+        snprintf(buf, cap, "%.6g", v);
+}
+
 static void show_params(FILE *out, const struct esc_params *p)
 {
-    fprintf(out, "# bmsrig esc parameters, model %s\n", esc_model_name(p->model));
-    fprintf(out, "# grade: S sourced, D derived (recordings, stock firmware), I inferred; "
-                 "* = changed by the profile\n");
+    fprintf(out, "# bmsrig esc parameters, model %s, %s figures\n", esc_model_name(p->model),
+            esc_figures_name(p->figures));
+    fprintf(out, "# grade: S sourced, D derived (recordings, stock firmware), O observed (stock "
+                 "firmware under CPU emulation), I inferred; * = changed by the profile\n");
+    fprintf(out, "# where the recording and the emulator differ, NAME is the value in use and "
+                 "NAME:recorded or NAME:emulated the other one ('figures = recorded|emulated' in "
+                 "a profile, or --figures, chooses)\n");
     fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "name", "value", "unit", "grade", "source");
     for (int i = 0; i < ESC_P_COUNT; i++) {
         const struct esc_param_info *pi = esc_param_info(i);
-        char grade[3] = { pi->grade[p->model], p->overridden[i] ? '*' : ' ', '\0' };
+        double emu;
+        const char *emu_src;
+        bool has_emu = esc_param_emulated(i, &emu, &emu_src);
+        bool use_emu = has_emu && p->figures == ESC_FIGURES_EMULATED;
+        char grade[3] = { use_emu ? 'O' : pi->grade[p->model], p->overridden[i] ? '*' : ' ',
+                          '\0' };
         char val[32];
-        if (strcmp(pi->unit, "hex") == 0)
-            snprintf(val, sizeof(val), "0x%04X", (unsigned)p->v[i]);
-        else
-            snprintf(val, sizeof(val), "%.6g", p->v[i]);
-        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade, pi->source);
+        format_value(val, sizeof(val), pi->unit, p->v[i]);
+        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade,
+                use_emu ? emu_src : pi->source);
+        if (has_emu) {
+            /* the other figure set's value, with its grade and source */
+            char other[32], name[64];
+            format_value(other, sizeof(other), pi->unit, use_emu ? pi->value[p->model] : emu);
+            snprintf(name, sizeof(name), "%s:%s", pi->name, use_emu ? "recorded" : "emulated");
+            fprintf(out, "%-18s %12s  %-8s %-5c %s\n", name, other, pi->unit,
+                    use_emu ? pi->grade[p->model] : 'O', use_emu ? pi->source : emu_src);
+        }
     }
     fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "bms_default_serial", "3GA0016A1A0001", "text",
             "D", "BMS serial that raises error 23 (string in DRV130-143)");
@@ -132,43 +157,79 @@ static void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *b
                           line == ESC_LINE_BMS ? "esc_tx" : "dash_tx", bytes, n, "ok", "");
 }
 
-static int64_t mono_us(void)
+static int64_t mono_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A main-loop tick taken later than this is an overrun [I: half the 1 ms tick: a tick that late
+ * still runs before the next one is due; ppoll wakes 0.05-0.1 ms late on an idle host]. */
+static int64_t late_slack_us(int64_t tick_us)
+{
+    return tick_us / 2;
 }
 
 struct run_summary {
     int64_t duration_us;
     int final_error;
     int worst_error_after_boot;     /* lowest nonzero code shown once the handshake was done */
-    uint64_t overruns;              /* ticks run more than one tick period late */
-    int64_t max_late_us;
+    struct clock pacer;             /* the main-loop clock: overruns, worst/total lateness */
 };
 
-static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct run_summary *sum)
+/* Waits in ppoll on the open lines until `deadline_ns`, sleeping up to `spin_ns` before it and
+ * busy-polling the rest (the --rt tail). Returns ppoll's result. */
+static int wait_lines(struct pollfd *pfd, int npfd, int64_t deadline_ns, int64_t spin_ns)
 {
-    int64_t t_start = mono_us();
+    int64_t sleep_ns = deadline_ns - spin_ns - mono_ns();
+    if (sleep_ns > 50000000)
+        sleep_ns = 50000000;   /* a signal or a hang-up is noticed within 50 ms */
+    struct timespec zero = { 0, 0 };
+    if (sleep_ns > 0) {
+        struct timespec to = { .tv_sec = 0, .tv_nsec = (long)sleep_ns };
+        int pr = ppoll(pfd, (nfds_t)npfd, &to, NULL);
+        if (pr != 0 || spin_ns <= 0 || mono_ns() < deadline_ns - spin_ns)
+            return pr;
+    } else if (spin_ns <= 0) {
+        return ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+    }
+    int pr;
+    do {
+        pr = ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+    } while (pr == 0 && mono_ns() < deadline_ns);
+    return pr;
+}
+
+static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
+                        struct run_summary *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    /* The controller model keeps its own tick grid (esc_tick runs every tick up to "now"); the
+     * rig clock on the same grid, rounded to whole microseconds, paces the loop and counts the
+     * overruns: a stall is one overrun, the model then catches up (its time is wall time). */
+    int64_t tick_us = llround(esc_params(e)->v[ESC_P_TICK_US]);
+    struct clock *ck = &sum->pacer;
+    if (clock_init(ck, CLOCK_KIND_REALTIME, tick_us < 1 ? 1 : tick_us) != BMSRIG_OK) {
+        rt->io_errno = EIO;
+        return BMSRIG_ERR_IO;
+    }
+    ck->late_policy = CLOCK_LATE_CATCH_UP;
+    ck->late_slack_us = late_slack_us(ck->tick_us);
+    const int64_t t_start = ck->start_ns;
+    const int64_t spin_ns = spin_us * 1000;
     int64_t dur_us = duration_s > 0 ? (int64_t)(duration_s * 1e6) : INT64_MAX;
     int last_code = 0;
     bool was_ok = false;
-    memset(sum, 0, sizeof(*sum));
     esc_power_on(e, 0);
     printf("%9.3f s  power on (%s)\n", 0.0, esc_model_name(esc_params(e)->model));
     fflush(stdout);
-    const double tick_us = esc_params(e)->v[ESC_P_TICK_US];
     uint64_t next_warn = 1;
+    esc_tick(e, 0);
     while (!stop_signal) {
-        int64_t now = mono_us() - t_start;
+        int64_t now = (mono_ns() - t_start) / 1000;
         if (now >= dur_us)
             break;
-        int64_t next = esc_next_tick_us(e);
-        int64_t wait_us = next - now;
-        if (wait_us < 0)
-            wait_us = 0;
-        if (wait_us > 50000)
-            wait_us = 50000;
         struct pollfd pfd[2];
         int npfd = 0;
         int which[2];
@@ -178,13 +239,19 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
                 which[npfd++] = l;
             }
         }
-        struct timespec to = { .tv_sec = 0, .tv_nsec = (long)(wait_us * 1000) };
-        int pr = ppoll(pfd, (nfds_t)npfd, &to, NULL);
+        int64_t deadline_ns = clock_next_deadline_ns(ck);
+        int64_t model_next = esc_next_tick_us(e);   /* differs when tick_us is fractional */
+        if (model_next < dur_us && t_start + model_next * 1000 < deadline_ns)
+            deadline_ns = t_start + model_next * 1000;
+        if (dur_us != INT64_MAX && t_start + dur_us * 1000 < deadline_ns)
+            deadline_ns = t_start + dur_us * 1000;
+        int pr = wait_lines(pfd, npfd, deadline_ns, spin_ns);
         if (pr < 0 && errno != EINTR) {
             rt->io_errno = errno;
             break;
         }
-        now = mono_us() - t_start;
+        int64_t now_ns = mono_ns();
+        now = (now_ns - t_start) / 1000;
         for (int i = 0; pr > 0 && i < npfd; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -208,22 +275,15 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
         }
         if (rt->io_errno)
             break;
-        /* Lateness of the tick about to run. */
-        int64_t due = esc_next_tick_us(e);
-        if (due <= now) {
-            int64_t late = now - due;
-            if (late > sum->max_late_us)
-                sum->max_late_us = late;
-            if ((double)late > tick_us) {
-                sum->overruns++;
-                /* Warn about stalls, at most at doubling intervals of the overrun count. */
-                if (sum->overruns >= next_warn) {
-                    br_warn("main-loop tick %.1f ms late (%llu overruns so far): the host is "
-                            "too busy for real time", (double)late / 1000.0,
-                            (unsigned long long)sum->overruns);
-                    next_warn *= 2;
-                }
-            }
+        uint64_t stalls = ck->overruns;
+        while (now_ns >= clock_next_deadline_ns(ck))
+            clock_tick_at(ck, now_ns);   /* a stall is one overrun, however many ticks it spans */
+        if (ck->overruns > stalls && ck->overruns >= next_warn) {
+            /* Warn about stalls, at most at doubling intervals of the overrun count. */
+            br_warn("main-loop tick %.1f ms late (%llu overruns so far): the host is too busy "
+                    "for real time", (double)ck->stall_late_us / 1000.0,
+                    (unsigned long long)ck->overruns);
+            next_warn *= 2;
         }
         esc_tick(e, now);
         struct esc_status st;
@@ -242,7 +302,7 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, struct 
             sum->worst_error_after_boot = code;
         fflush(stdout);
     }
-    sum->duration_us = mono_us() - t_start;
+    sum->duration_us = (mono_ns() - t_start) / 1000;
     sum->final_error = esc_error_code(e);
     return rt->io_errno ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
@@ -255,6 +315,7 @@ static int run_esc(int argc, char **argv)
         { "bms-port", required_argument, NULL, 'b' },
         { "dash-port", required_argument, NULL, 'd' },
         { "model", required_argument, NULL, 'm' },
+        { "figures", required_argument, NULL, 'F' },
         { "profile", required_argument, NULL, 'p' },
         { "show-params", no_argument, NULL, 'S' },
         { "duration", required_argument, NULL, 't' },
@@ -264,13 +325,18 @@ static int run_esc(int argc, char **argv)
         { "mode", required_argument, NULL, 'M' },
         { "log", required_argument, NULL, 'l' },
         { "strict", no_argument, NULL, 's' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     const char *bms_port = NULL, *dash_port = NULL, *model = "m365", *profile = NULL;
+    const char *figures = NULL;
     const char *log_path = NULL;
     bool show = false, strict = false;
     double duration = 0.0, supply = 36.0, throttle = 0.0, brake = 0.0;
     enum esc_mode mode = ESC_MODE_NORMAL;
+    struct rt_host_options rto;
+    rt_host_options_default(&rto);
+    bool rt_sub = false;
     optind = 1;
     opterr = 0;
     int c;
@@ -279,6 +345,7 @@ static int run_esc(int argc, char **argv)
         case 'b': bms_port = optarg; break;
         case 'd': dash_port = optarg; break;
         case 'm': model = optarg; break;
+        case 'F': figures = optarg; break;
         case 'p': profile = optarg; break;
         case 'S': show = true; break;
         case 's': strict = true; break;
@@ -310,19 +377,34 @@ static int run_esc(int argc, char **argv)
                 return cli_usage_error(&cmd_esc, "--mode: '%s' is not eco, normal or sport",
                                        optarg);
             break;
-        default:
+        default: {
+            int e = cli_rt_option(&cmd_esc, c, optarg, &rto, &rt_sub);
+            if (e > 0)
+                return e;
+            if (e == 0)
+                break;
             return cli_usage_error(&cmd_esc, "unknown or incomplete option '%s'",
                                    argv[optind - 1]);
+        }
         }
     }
     if (optind < argc)
         return cli_usage_error(&cmd_esc, "unexpected argument '%s'", argv[optind]);
+    if (cli_rt_check(&cmd_esc, &rto, rt_sub))
+        return CLI_EXIT_USAGE;
 
     struct esc_params prm;
     enum esc_model m;
     if (esc_model_parse(model, &m) != BMSRIG_OK)
         return cli_usage_error(&cmd_esc, "--model: '%s' is not m365 or pro2", model);
     esc_params_default(&prm, m);
+    if (figures) {
+        enum esc_figures f;
+        if (esc_figures_parse(figures, &f) != BMSRIG_OK)
+            return cli_usage_error(&cmd_esc, "--figures: '%s' is not recorded or emulated",
+                                   figures);
+        esc_params_use_figures(&prm, f);
+    }
     if (profile) {
         int rc = load_profile(profile, &prm);
         if (rc != CLI_EXIT_PASS)
@@ -386,17 +468,29 @@ static int run_esc(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    struct rt_host_state rts;
+    int rc = cli_rt_apply("esc", &rto, &rts);
+    if (rc != CLI_EXIT_PASS) {
+        esc_free(e);
+        if (rt.log)
+            fclose(rt.log);
+        transport_close(&rt.tr[ESC_LINE_BMS]);
+        if (rt.open[ESC_LINE_DASH])
+            transport_close(&rt.tr[ESC_LINE_DASH]);
+        return rc;
+    }
     struct run_summary sum;
-    int rc = run_realtime(e, &rt, duration, &sum);
+    rc = run_realtime(e, &rt, duration, rts.spin_us, &sum);
     struct esc_status st;
     esc_status(e, &st);
     printf("summary: duration=%.3f s handshake=%s polls=%u good=%u misses=%u bad_frames=%u "
            "error=%d worst_error_after_handshake=%d current=%.2f A speed=%.2f km/h "
-           "late_max=%.3f ms overruns=%llu tx_short=%llu\n",
+           "late_max=%.3f ms overruns=%llu late_total=%.3f ms ticks=%llu tx_short=%llu\n",
            (double)sum.duration_us * 1e-6, st.bms_ok ? "done" : (st.boot_gave_up ? "gave-up" : "pending"),
            st.polls, st.good_replies, st.misses, st.bad_frames_in, sum.final_error,
            sum.worst_error_after_boot, esc_battery_current_a(e), esc_speed_kmh(e),
-           (double)sum.max_late_us / 1000.0, (unsigned long long)sum.overruns,
+           (double)sum.pacer.worst_start_us / 1000.0, (unsigned long long)sum.pacer.overruns,
+           (double)sum.pacer.late_total_us / 1000.0, (unsigned long long)sum.pacer.ticks,
            (unsigned long long)rt.write_short);
     fflush(stdout);
     esc_free(e);
@@ -427,17 +521,21 @@ const struct cli_command cmd_esc = {
     .summary = "the virtual controller in real time on a serial port or pty",
     .usage =
         "usage: bmsrig esc --bms-port DEV [--dash-port DEV] [--model m365|pro2] [OPTIONS]\n"
-        "       bmsrig esc --show-params [--model m365|pro2] [--profile FILE]\n"
+        "       bmsrig esc --show-params [--model m365|pro2] [--figures SET] [--profile FILE]\n"
         "\n"
         "Runs the clean-room model of the stock M365 controller in real time: it polls a BMS\n"
         "on DEV (115200 8N1 raw; a tty or the pty of `bmsrig bms --pty`) exactly as the stock\n"
-        "firmware does (boot handshake, 0x30 poll every 209.5 ms, 25-miss rule), evaluates\n"
+        "firmware does (boot handshake, 0x30 poll every 209.5 ms, or 210.0 ms with\n"
+        "--figures emulated; 25-miss rule), evaluates\n"
         "its error codes and prints every change of the error code with its time.\n"
         "\n"
         "options:\n"
         "  --bms-port DEV     the BMS line (required unless --show-params)\n"
         "  --dash-port DEV    the dashboard line: answers reads to 0x20, sends 0x64 frames\n"
         "  --model NAME       m365 (default) or pro2\n"
+        "  --figures SET      recorded (default: the real unit's recordings: 4.98879 ms tick,\n"
+        "                     first request 589 ms after power-on, 501 boot tries) or emulated\n"
+        "                     (the stock firmware under CPU emulation: 5.000 ms, 573 ms, 500)\n"
         "  --profile FILE     parameter overrides, 'name = value' per line (see --show-params)\n"
         "  --show-params      print every parameter with value, unit, grade and source; exit\n"
         "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"
@@ -448,6 +546,11 @@ const struct cli_command cmd_esc = {
         "  --log FILE         write both lines' frames as a capture CSV (bmsrig decode reads it)\n"
         "  --strict           exit 1 if the handshake did not complete, a poll was missed or\n"
         "                     an error code showed after the handshake\n"
+        CLI_RT_USAGE
+        "\n"
+        "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
+        "tick taken more than half a tick late is an overrun, one per stall however many\n"
+        "ticks it spans (late_max: the latest tick start; late_total: the stalls' sum).\n"
         "\n"
         "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error (or the\n"
         "--log file could not be written), 4 interrupted\n",

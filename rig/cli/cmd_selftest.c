@@ -82,14 +82,20 @@ static void check_fault_state(struct rig_hw *hw, const char *name, const char *s
 static int run_selftest(int argc, char **argv)
 {
     const char *rig = NULL;
+    double lock_wait = 0;
     static const struct option opts[] = { { "rig", required_argument, NULL, 'r' },
+                                          { "lock-wait", required_argument, NULL, 'w' },
                                           { NULL, 0, NULL, 0 } };
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "r:", opts, NULL)) != -1) {
         if (c == 'r')
             rig = optarg;
-        else
+        else if (c == 'w') {
+            if (cli_parse_number(&cmd_selftest, "--lock-wait", optarg, 0, CLI_LOCK_WAIT_MAX_S,
+                                 &lock_wait) != 0)
+                return CLI_EXIT_USAGE;
+        } else
             return cli_usage_error(&cmd_selftest, "unknown option");
     }
     if (!rig)
@@ -99,9 +105,11 @@ static int run_selftest(int argc, char **argv)
     rig_hw_signals_install();
     struct rig_hw *hw;
     char err[512];
-    int rc = rig_hw_open_file(&hw, rig, err, sizeof err);
+    int rc = rig_hw_open_file_wait(&hw, rig, lock_wait, err, sizeof err);
     if (rc != BMSRIG_OK) {
         fprintf(stderr, "bmsrig selftest: %s\n", err);
+        if (rig_hw_interrupted(NULL))
+            return CLI_EXIT_INTERRUPTED;
         return rc == BMSRIG_ERR_PARSE ? CLI_EXIT_USAGE : CLI_EXIT_RIG;
     }
     const struct board *b = rig_hw_board(hw);
@@ -138,9 +146,10 @@ static int run_selftest(int argc, char **argv)
 const struct cli_command cmd_selftest = {
     .name = "selftest",
     .summary = "check a bench: every DAC channel (with read-back) and fault relay",
-    .usage = "usage: bmsrig selftest --rig FILE\n"
+    .usage = "usage: bmsrig selftest --rig FILE|NAME [--lock-wait S]\n"
              "\n"
-             "Opens the bench described by FILE (hw/boards/NAME.lua), takes its lock, and walks\n"
+             "Opens the bench described by FILE (or board NAME: NAME.lua in $BMSRIG_BOARDS_DIR,\n"
+             "hw/boards, then the installed boards), takes its lock, and walks\n"
              "every DAC channel through its minimum, middle and maximum, reading the DAC\n"
              "register back over SPI when the description says `readback = true` (AD5676R\n"
              "read-back command, LTC2668 SDO echo). Every relay is switched on and off and every\n"
@@ -149,7 +158,10 @@ const struct cli_command cmd_selftest = {
              "...' line per check.\n"
              "\n"
              "options:\n"
-             "  --rig FILE   the rig description (required)\n"
+             "  --rig FILE     the rig description, or a board name such as 'emulated' (required)\n"
+             "  --lock-wait S  if another run holds the bench, wait up to S seconds for it\n"
+             "                 (a line on stderr every 10 s) instead of failing at once\n"
+             "                 (exit 3); 0..604800, default 0\n"
              "\n"
              "exit: 0 all checks passed, 2 bad description (file:line), 3 rig fault (device\n"
              "missing, bench locked, USB error, a read-back mismatch), 4 interrupted\n",

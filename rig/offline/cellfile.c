@@ -6,11 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rig/util/datadir.h"
 #include "sim/status.h"
-
-#ifndef BMSRIG_FIXTURES_DIR
-#define BMSRIG_FIXTURES_DIR "fixtures"
-#endif
 
 char *cellfile_slurp(const char *path, size_t *len_out)
 {
@@ -75,20 +72,19 @@ int cellfile_load(const char *name_or_path, struct cell_params *out, char *err, 
         return BMSRIG_ERR_ARG;
     if (strchr(name_or_path, '/') || ends_with(name_or_path, ".cell"))
         return load_path(name_or_path, out, err, errlen);
-    const char *env = getenv("BMSRIG_CELLS_DIR");
-    const char *dirs[3] = { env, "fixtures/cells", BMSRIG_FIXTURES_DIR "/cells" };
-    char path[4096];
-    for (size_t i = 0; i < 3; i++) {
-        if (!dirs[i] || !*dirs[i])
-            continue;
-        snprintf(path, sizeof(path), "%s/%s.cell", dirs[i], name_or_path);
-        FILE *f = fopen(path, "rb");
-        if (!f)
-            continue;
-        fclose(f);
-        return load_path(path, out, err, errlen);
+    if (strlen(name_or_path) > 255) {
+        snprintf(err, errlen, "cell set name too long (%zu characters, at most 255)",
+                 strlen(name_or_path));
+        return BMSRIG_ERR_ARG;
     }
-    snprintf(err, errlen, "no cell set '%s' (looked for %s.cell in $BMSRIG_CELLS_DIR, "
-             "fixtures/cells and %s/cells)", name_or_path, name_or_path, BMSRIG_FIXTURES_DIR);
+    char file[300];
+    snprintf(file, sizeof file, "%s.cell", name_or_path);
+    char path[4096];
+    if (datadir_find(DATADIR_CELLS, file, path, sizeof path))
+        return load_path(path, out, err, errlen);
+    char where[2048];
+    datadir_describe(DATADIR_CELLS, where, sizeof where);
+    snprintf(err, errlen, "no cell set '%s' (looked for %s.cell in %s)", name_or_path,
+             name_or_path, where);
     return BMSRIG_ERR_IO;
 }

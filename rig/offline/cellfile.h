@@ -8,8 +8,8 @@
 #include "sim/cellparams.h"
 
 /* Loads `name_or_path`: a path if it contains '/' or ends in ".cell", else a set name looked
- * up as NAME.cell in $BMSRIG_CELLS_DIR, then ./fixtures/cells, then the source tree's
- * fixtures/cells. On failure returns a BMSRIG_ERR_* code with "<file>:<line>: <reason>" (or
+ * up as NAME.cell in $BMSRIG_CELLS_DIR, then ./fixtures/cells, then the data root's
+ * fixtures/cells (rig/util/datadir.h: installed, moved or build tree). On failure returns a BMSRIG_ERR_* code with "<file>:<line>: <reason>" (or
  * the name and the places searched) in err. */
 int cellfile_load(const char *name_or_path, struct cell_params *out, char *err, size_t errlen);
 

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 
 #define ENGINE_NAME_MAX 32
 

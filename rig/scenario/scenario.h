@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 
 struct rig_hw;
 struct dut_serial;

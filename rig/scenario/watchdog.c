@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rig/scenario/clock.h"
+#include "rig/realtime/clock.h"
 
 /* ---- timed waits ------------------------------------------------------------------------- */
 

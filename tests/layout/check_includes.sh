@@ -13,11 +13,13 @@ allowed() {
         fw) echo "util" ;;
         html) echo "" ;;
         offline) echo "util fault" ;;
-        line) echo "util fault" ;;
+        realtime) echo "util" ;;
+        line) echo "util realtime fault" ;;
         dut) echo "util line fw" ;;
         bench) echo "util fault" ;;
-        scenario) echo "util fault offline line dut bench fw" ;;
-        cli) echo "util fault offline line dut bench scenario fw html" ;;
+        scenario) echo "util realtime fault offline line dut bench fw" ;;
+        cli) echo "util realtime fault offline line dut bench scenario fw html" ;;
+        manual) echo "util cli" ;;
         *) return 1 ;;
     esac
 }
