@@ -200,7 +200,7 @@ Test(fault, text_forms_list_every_fault)
     cr_assert_not_null(m);
     fault_print_markdown(m);
     fault_print_list(m);
-    fault_print_help(m, 4);
+    fault_print_help(m, 4, FAULT_HELP_ALL);
     fclose(m);
     for (size_t i = 0; i < fault_count(); i++) {
         char needle[64];
@@ -211,6 +211,21 @@ Test(fault, text_forms_list_every_fault)
     }
     cr_expect(strstr(buf, "(also `series_r`)"), "aliases shown in the markdown");
     cr_expect(strstr(buf, "esc_resistor=OHMS|open|burnt"), "value words shown in the help");
+    free(buf);
+    /* the bench / no-bench halves of the help partition the table */
+    m = open_memstream(&buf, &len);
+    cr_assert_not_null(m);
+    fault_print_help(m, 0, FAULT_HELP_BENCH);
+    fclose(m);
+    cr_expect(strstr(buf, "bms_tx=") && strstr(buf, "esc_resistor=") && !strstr(buf, "stale="),
+              "bench half: %s", buf);
+    free(buf);
+    m = open_memstream(&buf, &len);
+    cr_assert_not_null(m);
+    fault_print_help(m, 0, FAULT_HELP_NO_BENCH);
+    fclose(m);
+    cr_expect(strstr(buf, "stale=") && strstr(buf, "config_invalid=") && !strstr(buf, "bms_tx="),
+              "no-bench half: %s", buf);
     free(buf);
 }
 

@@ -155,7 +155,13 @@ size_t fault_link_owned(const struct fault_def *d, enum fault_id *out, size_t ca
 void fault_print_list(FILE *out);
 /* The docs table (docs/scenarios.md's fault list is this output, checked by a CTest). */
 void fault_print_markdown(FILE *out);
-/* Help lines for a command's --help: "  NAME[=VALUE]  help", indented by `indent`. */
-void fault_print_help(FILE *out, int indent);
+/* Which faults fault_print_help lists. */
+enum fault_help_set {
+    FAULT_HELP_ALL,
+    FAULT_HELP_BENCH,       /* those with a bench line (wire faults) */
+    FAULT_HELP_NO_BENCH,    /* those the fake BMS does on every target */
+};
+/* Help lines for a command's --help: "NAME=VALUE  help", indented by `indent`. */
+void fault_print_help(FILE *out, int indent, enum fault_help_set set);
 
 #endif
