@@ -40,20 +40,29 @@ static int write_page(const char *path, const struct manpage_info *info,
     return 0;
 }
 
-/* What `bmsrig help CMD` prints (cmd != NULL: its usage, more_help and the common options) or
- * `bmsrig --help` prints (cmd NULL), as a string: the very functions --help calls. Owned:
- * free(); NULL when out of memory. */
-static char *help_text(const struct cli_command *cmd)
+/* The top-level help as a string. Owned: free(). */
+static char *main_help_text(void)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
         return NULL;
-    if (cmd)
-        cli_print_usage(cmd, m);
-    else
-        cli_print_main_help(m);
+    cli_print_main_help(m);
+    fclose(m);
+    return buf;
+}
+
+/* What `bmsrig CMD --help` prints: the usage text, any table-made lines after it (the fault
+ * list) and the common options, so the pages and the completion match --help exactly. */
+static char *command_help_text(const struct cli_command *cmd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    cli_print_usage(cmd, m);
     fclose(m);
     return buf;
 }
@@ -87,13 +96,13 @@ int main(int argc, char **argv)
     char names[MAX_COMMANDS][64];
     const char *see_main[] = { "bmsrig" };
     for (size_t i = 0; i < n && rc == 0; i++) {
-        char *text = help_text(cmds[i]);
-        if (!text || helptext_parse(text, &helps[i]) != 0) {
-            free(text);
+        char *text = command_help_text(cmds[i]);
+        int parsed = text ? helptext_parse(text, &helps[i]) : -1;
+        free(text);
+        if (parsed != 0) {
             rc = 1;
             break;
         }
-        free(text);
         snprintf(names[i], sizeof names[i], "bmsrig-%s", cmds[i]->name);
         struct manpage_info info = { .name = names[i], .summary = cmds[i]->summary,
                                      .version = version, .date = date,
@@ -104,7 +113,7 @@ int main(int argc, char **argv)
     }
 
     struct helptext main_help = { 0 };
-    char *main_text = rc == 0 ? help_text(NULL) : NULL;
+    char *main_text = rc == 0 ? main_help_text() : NULL;
     if (rc == 0 && (!main_text || helptext_parse(main_text, &main_help) != 0))
         rc = 1;
     if (rc == 0) {
