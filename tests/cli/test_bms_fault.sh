@@ -83,6 +83,17 @@ check "reply_delay=-1 exits 2 naming the range" \
 "$bin" bms --help >"$tmp/help"
 check "bms --help lists bms_tx=on|off and config_invalid=on|off" \
     sh -c "grep -q '^  bms_tx=on|off ' '$tmp/help' && grep -q '^  config_invalid=on|off ' '$tmp/help'"
+# `bmsrig faults`: a list line per fault, one fault in full by an alias, unknown names exit 2
+"$bin" faults >"$tmp/list"
+check "faults lists $(wc -l <"$tmp/list") faults, bms_tx with its alias" \
+    sh -c "[ \$(wc -l <'$tmp/list') -eq \$('$bin' faults --markdown | grep -c '^| \`') ] &&
+           grep -q '^bms_tx .*(also bms_tx_open)' '$tmp/list'"
+"$bin" faults series_r >"$tmp/one"
+check "faults series_r shows esc_resistor in full" \
+    sh -c "grep -q '^name: *esc_resistor' '$tmp/one' && grep -q '^bench: *bank' '$tmp/one'"
+"$bin" faults confg_invalid >/dev/null 2>"$tmp/e4"
+check "faults confg_invalid exits 2 suggesting config_invalid" \
+    sh -c "[ $? -eq 2 ] && grep -q \"did you mean 'config_invalid'\" '$tmp/e4'"
 # ... and the --help of every command that takes faults lists every fault of the table
 "$bin" run --help >"$tmp/run_help"
 for name in $("$bin" faults --list | awk '{ print $1 }'); do
