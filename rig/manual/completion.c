@@ -27,7 +27,7 @@ static bool seen_add(struct seen *s, const char *w)
 
 static bool option_char(char c) { return isalnum((unsigned char)c) || c == '-'; }
 
-/* Every "-x" or "--word" in `text` that starts a word (after a space, '[', '(', '|' or the
+/* Every "-x", "-xx" or "--word" in `text` that starts a word (after a space, '[', '(', '|' or the
  * start), its value part ("=N") cut. */
 static void options_in(const char *text, struct seen *s, void (*fn)(const char *, void *),
                        void *user)
@@ -43,7 +43,8 @@ static void options_in(const char *text, struct seen *s, void (*fn)(const char *
         while (option_char(*q))
             q++;
         size_t len = (size_t)(q - p);
-        if (p[1] != '-' && len != 2)   /* "-j" yes, "-abc" (a negative number, a range) no */
+        /* "-j" yes, "-vv" (a repeated flag) yes, "-abc" (a negative number, a range) no */
+        if (p[1] != '-' && len != 2 && !(len == 3 && p[1] == p[2]))
             continue;
         if (len >= WORD_MAX || q[-1] == '-')
             continue;
