@@ -80,6 +80,17 @@ check "reply_delay=-1 exits 2 naming the range" \
 "$BMSRIG" bms --help >"$W/help"
 check "bms --help lists bms_tx=on|off and config_invalid=on|off" \
     sh -c "grep -q '^  bms_tx=on|off ' '$W/help' && grep -q '^  config_invalid=on|off ' '$W/help'"
+# `bmsrig faults`: a list line per fault, one fault in full by an alias, unknown names exit 2
+"$BMSRIG" faults >"$W/list"
+check "faults lists $(wc -l <"$W/list") faults, bms_tx with its alias" \
+    sh -c "[ \$(wc -l <'$W/list') -eq \$('$BMSRIG' faults --markdown | grep -c '^| \`') ] &&
+           grep -q '^bms_tx .*(also bms_tx_open)' '$W/list'"
+"$BMSRIG" faults series_r >"$W/one"
+check "faults series_r shows esc_resistor in full" \
+    sh -c "grep -q '^name: *esc_resistor' '$W/one' && grep -q '^bench: *bank' '$W/one'"
+"$BMSRIG" faults confg_invalid >/dev/null 2>"$W/e4"
+check "faults confg_invalid exits 2 suggesting config_invalid" \
+    sh -c "[ $? -eq 2 ] && grep -q \"did you mean 'config_invalid'\" '$W/e4'"
 # ... and the --help of every command that takes faults lists every fault of the table
 "$BMSRIG" run --help >"$W/run_help"
 for name in $("$BMSRIG" faults --list | awk '{ print $1 }'); do
