@@ -27,6 +27,7 @@
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
+#include "rig/bench/board_watch.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/html/html_report.h"
@@ -401,9 +402,20 @@ int run_main(int argc, char **argv)
     int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
-        int hrc = rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s, interrupted_while_waiting,
-                                        err, sizeof(err));
-        if (hrc != BMSRIG_OK) {
+        /* The description's top-level code first, watched like a scenario file's (a pattern
+         * bomb there ignores the instruction budget and every signal): stuck or interrupted,
+         * no bench is opened and the run ends through the normal path below. */
+        int crc = board_check_watched(o.rig_file, o.watchdog_s, interrupted_while_waiting, err,
+                                      sizeof(err));
+        int hrc = crc != BMSRIG_OK ? crc
+                                   : rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s,
+                                                           interrupted_while_waiting, err,
+                                                           sizeof(err));
+        if (crc != BMSRIG_OK) {
+            hw = NULL;
+            snprintf(rig_err, sizeof(rig_err), "%s", err);
+            rig_exit = crc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED : CLI_EXIT_USAGE;
+        } else if (hrc != BMSRIG_OK) {
             hw = NULL;
             snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",
                      err[0] ? err : bmsrig_strerror(hrc));
@@ -551,8 +563,10 @@ int run_main(int argc, char **argv)
 
     pthread_mutex_lock(&st.lock);   /* a stuck worker that comes back takes it: hold it */
     /* Why scenarios were left unstarted: an interrupt, or stuck scenarios (the watchdog). */
-    char stop_reason[160];
-    if (run_interrupted || st.stuck == 0)
+    char stop_reason[360];
+    if (st.bench_lost && !run_interrupted)
+        snprintf(stop_reason, sizeof(stop_reason), "%s", st.bench_lost_reason);
+    else if (run_interrupted || st.stuck == 0)
         snprintf(stop_reason, sizeof(stop_reason), "the run was interrupted");
     else if (st.bench)
         snprintf(stop_reason, sizeof(stop_reason), "a scenario stuck on the bench (watchdog) "
@@ -563,16 +577,18 @@ int run_main(int argc, char **argv)
     size_t unfinished = 0;
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
-            char msg[200];
+            char msg[400];
             snprintf(msg, sizeof(msg), "not run: %s", stop_reason);
             scenario_result_set_message(&st.res[i], msg);
             st.res[i].incomplete = true;
             unfinished++;
         }
     }
-    if (unfinished && !run_interrupted && st.stuck && !rig_err[0])
+    if (unfinished && !run_interrupted && (st.stuck || st.bench_lost) && !rig_err[0])
         st.report.incomplete_reason = stop_reason;   /* TAP and JSON say why, not "interrupted" */
-    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
+    if (st.bench_lost && !run_interrupted && !rig_err[0])
+        st.report.incomplete_reason = stop_reason;   /* incomplete even if it was the last one */
+    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0] && !st.bench_lost;
     bool reports_ok = write_reports(&st);
     if (o.html_dir && !o.list) {
         int pages = html_report_build(o.trace_dir, o.html_dir, stderr);
@@ -606,6 +622,8 @@ int run_main(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
+    if (st.bench_lost && !run_interrupted)
+        exit_code = CLI_EXIT_RIG;   /* the not-run ones are the rig's doing, not an interrupt */
     if (rig_err[0])
         exit_code = rig_exit;   /* the rig's fault (or its description's), not an interrupt */
     if (!reports_ok && exit_code == CLI_EXIT_PASS)

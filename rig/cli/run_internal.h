@@ -105,6 +105,11 @@ struct run_state {
     size_t stuck;               /* workers written off */
     size_t stuck_running;       /* ... whose thread has not come back */
     bool stuck_in_device;       /* one of them is inside an engine tick on a bench */
+    /* A scenario ended in a rig fault on a bench (FTDI unplugged, a serial line gone): the
+     * bench cannot be trusted, so no further scenario starts; they are reported not run and
+     * the run incomplete, with this reason (under lock). */
+    bool bench_lost;
+    char bench_lost_reason[320];
 };
 
 /* run_select.c: file discovery, the --filter/--tags match and the selection. */

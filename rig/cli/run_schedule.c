@@ -2,6 +2,7 @@
  * main thread's supervisor whose watchdog writes off a scenario that stops making progress. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ static void *worker_main(void *arg)
         while (st->next < st->n && !st->sc[st->next])
             st->next++;   /* written off while loading: its result is already final */
         size_t i = st->next;
-        if (i >= st->n || run_interrupted)
+        if (i >= st->n || run_interrupted || st->bench_lost)
             break;
         st->next++;
         w->idx = i;
@@ -48,6 +49,12 @@ static void *worker_main(void *arg)
         }
         w->busy = false;
         st->res[i] = r;
+        if (st->bench && st->res[i].verdict == SCENARIO_RIG_FAULT && !st->bench_lost) {
+            st->bench_lost = true;
+            snprintf(st->bench_lost_reason, sizeof(st->bench_lost_reason),
+                     "the bench failed during %s (rig fault); no scenario started after it",
+                     base_name(st->items[i].path));
+        }
         finish_scenario(st, i);
     }
     w->exited = true;
