@@ -45,4 +45,12 @@ check "-v decode (before the command) is accepted" test $? -eq 0
 check "run -v reaches run's own checks (an empty --list exits 2, not 'unknown option')" test $? -eq 2
 "$bin" run --list -v --filter 'no such scenario' 2>&1 | grep -q "unknown option"
 check "run --list -v is not an unknown option" test $? -ne 0
+# With -v, piped output and diagnostics keep their order: the run's header line (stdout) comes
+# before the scenario's log line (stderr), which comes before its result line (stdout).
+tmpd=$(mktemp -d)
+printf 'return scenario { name = "logs", run = function(t) t:log("hello from the scenario") end }\n' >"$tmpd/lo.lua"
+"$bin" run -v "$tmpd/lo.lua" >"$tmpd/out" 2>&1
+order=$(grep -n -e '^bmsrig run: 1 scenario' -e 'hello from the scenario' -e '^\[  1/1\] pass' "$tmpd/out" | cut -d: -f1 | tr '\n' ' ')
+check "run -v piped: header, log line, result in that order ($order)" sh -c "printf '%s' '$order' | awk '{ exit !(NF == 3 && \$1 < \$2 && \$2 < \$3) }'"
+rm -rf "$tmpd"
 exit $fail
