@@ -75,6 +75,10 @@ struct pack {
     bool vg_now_valid;                       /*   used by pack_group_v until the next step */
     double inv_sumg[PACK_MAX_SERIES];        /* 1 / sum of g (0: the group is open) */
     double inv_sumgs[PACK_MAX_SERIES];       /* 1 / sum of gs, this step */
+    double sense_v[PACK_MAX_SERIES];         /* what the BMS front end reads per group, a
+                                              * cache: recomputed for all groups at the first
+                                              * read after a step or a sense fault */
+    bool sense_stale;
     double drain_g[PACK_MAX_SERIES];         /* bleed + sense leak + moisture conductance */
     bool bleed[PACK_MAX_SERIES];
     double sense_leak_ohm[PACK_MAX_SERIES];
@@ -306,6 +310,7 @@ struct pack *pack_new(const struct pack_config *cfg)
         p->vg[gi] = sum / p->pp;
     }
     p->dirty = true;
+    p->sense_stale = true;
     return p;
 }
 
@@ -472,6 +477,7 @@ void pack_step(struct pack *p, double dt, double load_current_a)
     p->charge_out_c += ia * dt;
     p->t_s += dt;
     p->since_refresh_s += dt;
+    p->sense_stale = true;
 }
 
 double pack_current_for_voltage(const struct pack *p, double dt_s, double v_target)
@@ -637,17 +643,34 @@ static void sense_taps(const struct pack *p, double *tap)
     }
 }
 
-double pack_sense_voltage(const struct pack *p, unsigned group)
+/* The front end's reading of one group from the taps (sense_taps). */
+static double sense_voltage_of(const struct pack *p, const double *tap, unsigned group)
 {
-    if (group >= p->s)
-        return 0.0;
-    double tap[PACK_MAX_SERIES + 1];
-    sense_taps(p, tap);
     double v = tap[group + 1] - tap[group];
     double rl = p->sense_leak_ohm[group];
     if (isfinite(rl))
         v *= rl / (rl + 2.0 * p->cfg.sense_filter_ohm);   /* leaky filter cap divides */
     return v;
+}
+
+/* Recomputes sense_v for every group (once per step that is read, instead of the taps once per
+ * group read, which made the read-out O(S^2) per engine tick). */
+static void update_sense(struct pack *p)
+{
+    double tap[PACK_MAX_SERIES + 1];
+    sense_taps(p, tap);
+    for (unsigned g = 0; g < p->s; g++)
+        p->sense_v[g] = sense_voltage_of(p, tap, g);
+    p->sense_stale = false;
+}
+
+double pack_sense_voltage(const struct pack *p, unsigned group)
+{
+    if (group >= p->s)
+        return 0.0;
+    if (p->sense_stale)
+        update_sense((struct pack *)p);   /* the cache only: the pack's state is unchanged */
+    return p->sense_v[group];
 }
 
 unsigned pack_ntc_count(const struct pack *p)
@@ -778,6 +801,7 @@ int pack_fault_sense_open(struct pack *p, unsigned tap, bool open)
     if (tap < 1 || tap >= p->s)
         return BMSRIG_ERR_ARG;
     p->tap_open[tap] = open;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -787,6 +811,7 @@ int pack_fault_sense_leak(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->sense_leak_ohm[group] = ohms;
     p->dirty = true;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -796,6 +821,7 @@ int pack_fault_moisture(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->moisture_ohm[group] = ohms;
     p->dirty = true;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 

@@ -4,15 +4,9 @@
 # them all, a method a handle lacks names the handle and its methods, and tracebacks leave out
 # the compiled-in prelude's frames.
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC_COMM=$2/scripts/comm
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi
-}
 
 cat >"$W/field.lua" <<'LUA'
 return scenario {
@@ -109,4 +103,4 @@ check "a passing measurement is not listed" sh -c "! grep -q 'soc_pct' '$W/summa
 check "--suppress-faults marks a scenario that injects no fault" \
     grep -q '^a passing scenario without faults .*pass .*(no fault to suppress)$' "$W/suppress.out"
 check "... and not the one that does" sh -c "! grep 'ESC TX cut' '$W/suppress.out' | grep -q 'no fault to suppress'"
-exit $fail
+finish
