@@ -40,6 +40,23 @@ static int write_page(const char *path, const struct manpage_info *info,
     return 0;
 }
 
+/* A command's whole --help text as `bmsrig help CMD` prints it (usage, more_help and the
+ * common options every command takes). Owned: free(); NULL on allocation failure. */
+static char *command_help_text(const struct cli_command *cmd)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    cli_print_usage(cmd, f);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
 /* The top-level help as a string. Owned: free(). */
 static char *main_help_text(void)
 {
@@ -79,10 +96,12 @@ int main(int argc, char **argv)
 
     int rc = 0;
     struct helptext helps[MAX_COMMANDS] = { 0 };
+    char *texts[MAX_COMMANDS] = { 0 };
     char names[MAX_COMMANDS][64];
     const char *see_main[] = { "bmsrig" };
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (helptext_parse(cmds[i]->usage, &helps[i]) != 0) {
+        texts[i] = command_help_text(cmds[i]);
+        if (!texts[i] || helptext_parse(texts[i], &helps[i]) != 0) {
             rc = 1;
             break;
         }
@@ -127,7 +146,9 @@ int main(int argc, char **argv)
     }
     free(main_text);
     helptext_free(&main_help);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         helptext_free(&helps[i]);
+        free(texts[i]);
+    }
     return rc;
 }
