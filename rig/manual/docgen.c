@@ -40,23 +40,6 @@ static int write_page(const char *path, const struct manpage_info *info,
     return 0;
 }
 
-/* A command's whole --help text as `bmsrig help CMD` prints it (usage, more_help and the
- * common options every command takes). Owned: free(); NULL on allocation failure. */
-static char *command_help_text(const struct cli_command *cmd)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    cli_print_usage(cmd, f);
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
-}
-
 /* The top-level help as a string. Owned: free(). */
 static char *main_help_text(void)
 {
@@ -66,6 +49,20 @@ static char *main_help_text(void)
     if (!m)
         return NULL;
     cli_print_main_help(m);
+    fclose(m);
+    return buf;
+}
+
+/* What `bmsrig CMD --help` prints: the usage text, any table-made lines after it (the fault
+ * list) and the common options, so the pages and the completion match --help exactly. */
+static char *command_help_text(const struct cli_command *cmd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    cli_print_usage(cmd, m);
     fclose(m);
     return buf;
 }
@@ -96,12 +93,13 @@ int main(int argc, char **argv)
 
     int rc = 0;
     struct helptext helps[MAX_COMMANDS] = { 0 };
-    char *texts[MAX_COMMANDS] = { 0 };
     char names[MAX_COMMANDS][64];
     const char *see_main[] = { "bmsrig" };
     for (size_t i = 0; i < n && rc == 0; i++) {
-        texts[i] = command_help_text(cmds[i]);
-        if (!texts[i] || helptext_parse(texts[i], &helps[i]) != 0) {
+        char *text = command_help_text(cmds[i]);
+        int parsed = text ? helptext_parse(text, &helps[i]) : -1;
+        free(text);
+        if (parsed != 0) {
             rc = 1;
             break;
         }
@@ -146,9 +144,7 @@ int main(int argc, char **argv)
     }
     free(main_text);
     helptext_free(&main_help);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++)
         helptext_free(&helps[i]);
-        free(texts[i]);
-    }
     return rc;
 }

@@ -2,7 +2,8 @@
 # test_bms_fault.sh BMSRIG POLLER: `bmsrig bms --fault NAME=on|off` over a real pty, seen on the
 # wire by a poller in another process: bms_tx=on (and the bare alias bms_tx_open) silences the
 # BMS, config_invalid=on serves status bit 0 clear (ESC error 22), and a later =off restores
-# each; unknown names and bad values are usage errors with the nearest name.
+# each; unknown names and bad values are usage errors with the nearest name; bms --help and
+# run --help list every fault of the table.
 set -u
 . "$(dirname "$0")/lib.sh"
 lib_init "$1"
@@ -79,4 +80,10 @@ check "reply_delay=-1 exits 2 naming the range" \
 "$BMSRIG" bms --help >"$W/help"
 check "bms --help lists bms_tx=on|off and config_invalid=on|off" \
     sh -c "grep -q '^  bms_tx=on|off ' '$W/help' && grep -q '^  config_invalid=on|off ' '$W/help'"
+# ... and the --help of every command that takes faults lists every fault of the table
+"$BMSRIG" run --help >"$W/run_help"
+for name in $("$BMSRIG" faults --list | awk '{ print $1 }'); do
+    check "bms --help and run --help list $name" \
+        sh -c "grep -q '^  $name=' '$W/help' && grep -q '^    $name=' '$W/run_help'"
+done
 finish
