@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/relpath.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/datadir.h"
@@ -509,6 +510,20 @@ int run_main(int argc, char **argv)
     strftime(st.report.timestamp, sizeof(st.report.timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (gethostname(st.report.hostname, sizeof(st.report.hostname) - 1) != 0)
         snprintf(st.report.hostname, sizeof(st.report.hostname), "localhost");
+    /* --junit with --html: each testcase links its page, relative to the JUnit file */
+    char html_href[4096];
+    if (o.junit && o.html_dir) {
+        char junit_dir[4096];
+        snprintf(junit_dir, sizeof junit_dir, "%s", o.junit);
+        char *slash = strrchr(junit_dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(junit_dir, sizeof junit_dir, ".");
+        if (cli_relative_path(junit_dir[0] ? junit_dir : "/", o.html_dir, html_href,
+                              sizeof html_href) == 0)
+            st.report.html_href = html_href;
+    }
 
     st.wall0 = clock_wall_s();
     if (!o.quiet)
