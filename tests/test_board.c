@@ -132,6 +132,12 @@ static const struct bad_case bad_cases[] = {
       "safe position 'x' is not listed" },
     { 11, "  faults = { bank { name = 'r', pins = { 'ACBUS1' }, safe = 'a', positions = "
           "{ { name = 'a', code = 0 }, { name = 'b', code = 2 } } } },", 11, "'code' must be an integer in 0..1" },
+    /* a line name no fault of the fault table uses (rig/fault/fault.h) */
+    { 11, "  faults = { relay { name = 'bms-tx', pin = 'ACBUS0' } },", 11,
+      "fault line 'bms-tx' is not a bench line of any fault; did you mean 'bms_tx'?" },
+    { 11, "  faults = { bank { name = 'series_resistor', pins = { 'ACBUS1' }, safe = 'a', "
+          "positions = { { name = 'a', code = 0 }, { name = 'b', code = 1 } } } },", 11,
+      "(lines: bms_tx, esc_tx, esc_resistor, series_r, moisture, power)" },
     { 3, "  ftdi = { serial = 'X1', spi_hz = 60000000 },", 1, "'spi_hz' must be an integer" },
     { 1, "return {", 1, "return board { ... }" },
 };

@@ -12,6 +12,7 @@
 
 #include "rig/bench/board_internal.h"
 #include "rig/bench/dac.h"
+#include "rig/fault/fault.h"
 #include "sim/status.h"
 
 /* ---- sections ------------------------------------------------------------------------------ */
@@ -369,6 +370,12 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
         int pin = __builtin_ctz(used & mine);
         return fail(ld, line, "fault '%s': pin %s is already in use", f->name,
                     board_pin_name(pin, pn, sizeof pn));
+    }
+    /* only a line some fault of the fault table (or power) uses can ever be switched */
+    if (!fault_line_known(f->name)) {
+        char msg[512];
+        fault_line_unknown_message(f->name, msg, sizeof msg);
+        return fail(ld, line, "%s", msg);
     }
     f->line = line;
     b->nfaults++;

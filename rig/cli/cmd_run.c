@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/relpath.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/datadir.h"
@@ -60,6 +61,7 @@ int run_main(int argc, char **argv)
         .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
+    bool progress_set = false;   /* --progress or --no-progress given */
     dut_firmware_config_default(&o.fw);
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
@@ -83,6 +85,8 @@ int run_main(int argc, char **argv)
         { "timeout", required_argument, NULL, 'o' },
         { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
+        { "progress", optional_argument, NULL, 'G' },
+        { "no-progress", no_argument, NULL, 'g' },
         { "firmware", required_argument, NULL, 'F' },
         { "firmware-base", required_argument, NULL, 'B' },
         { "esc-serial", required_argument, NULL, 'N' },
@@ -163,6 +167,14 @@ int run_main(int argc, char **argv)
             }
             break;
         case 'q': o.quiet = true; break;
+        case 'G':
+            progress_set = true;
+            o.progress_s = RUN_PROGRESS_DEFAULT_S;
+            if (optarg && (rc = cli_parse_number_above(&cmd_run, "--progress", optarg, 0, 86400,
+                                                       &o.progress_s)))
+                return rc;
+            break;
+        case 'g': progress_set = true; o.progress_s = 0; break;
         case 'F': o.fw.image_path = optarg; o.target = "firmware"; break;
         case 'B': {
             char *end = NULL;
@@ -221,6 +233,9 @@ int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    /* Progress lines by default only for a person watching: stderr a terminal, not -q. */
+    if (!progress_set && !o.quiet && isatty(STDERR_FILENO))
+        o.progress_s = RUN_PROGRESS_DEFAULT_S;
     if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
         /* a real-time run beats once per tick: the limit must span several */
         return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "
@@ -515,6 +530,20 @@ int run_main(int argc, char **argv)
     strftime(st.report.timestamp, sizeof(st.report.timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (gethostname(st.report.hostname, sizeof(st.report.hostname) - 1) != 0)
         snprintf(st.report.hostname, sizeof(st.report.hostname), "localhost");
+    /* --junit with --html: each testcase links its page, relative to the JUnit file */
+    char html_href[4096];
+    if (o.junit && o.html_dir) {
+        char junit_dir[4096];
+        snprintf(junit_dir, sizeof junit_dir, "%s", o.junit);
+        char *slash = strrchr(junit_dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(junit_dir, sizeof junit_dir, ".");
+        if (cli_relative_path(junit_dir[0] ? junit_dir : "/", o.html_dir, html_href,
+                              sizeof html_href) == 0)
+            st.report.html_href = html_href;
+    }
 
     st.wall0 = clock_wall_s();
     if (!o.quiet)

@@ -31,7 +31,10 @@ static void *worker_main(void *arg)
         w->started_s = clock_wall_s();
         w->seen_beats = 0;
         w->seen_s = w->started_s;
+        w->noted_s = w->started_s;
         scenario_progress_reset(&w->prog);
+        if (st->o->progress_s > 0)
+            print_started(st, i);
         pthread_mutex_unlock(&st->lock);
 
         struct scenario_result r;
@@ -132,6 +135,8 @@ void supervise(struct run_state *st)
     double limit = st->o->watchdog_s;
     double poll = limit > 0 ? limit / 20 : 0.5;
     poll = poll < 0.01 ? 0.01 : poll > 0.5 ? 0.5 : poll;
+    if (st->o->progress_s > 0 && poll > st->o->progress_s / 4)
+        poll = st->o->progress_s / 4 < 0.01 ? 0.01 : st->o->progress_s / 4;
     double interrupted_at = 0;
     pthread_mutex_lock(&st->lock);
     while (st->live > 0) {
@@ -143,6 +148,10 @@ void supervise(struct run_state *st)
             struct worker *w = &st->workers[k];
             if (!w->busy || w->abandoned)
                 continue;
+            if (st->o->progress_s > 0 && now - w->noted_s >= st->o->progress_s) {
+                print_running(st, w, now);
+                w->noted_s = now;
+            }
             uint64_t b = atomic_load_explicit(&w->prog.beats, memory_order_relaxed);
             if (b != w->seen_beats) {
                 w->seen_beats = b;
