@@ -53,7 +53,8 @@ static char *main_help_text(void)
     return buf;
 }
 
-/* A command's whole --help text, as `bmsrig CMD --help` prints it (usage and more_help). */
+/* What `bmsrig CMD --help` prints: the usage text, any table-made lines after it (the fault
+ * list) and the common options, so the pages and the completion match --help exactly. */
 static char *command_help_text(const struct cli_command *cmd)
 {
     char *buf = NULL;
@@ -96,9 +97,9 @@ int main(int argc, char **argv)
     const char *see_main[] = { "bmsrig" };
     for (size_t i = 0; i < n && rc == 0; i++) {
         char *text = command_help_text(cmds[i]);
-        int prc = text ? helptext_parse(text, &helps[i]) : -1;
+        int parsed = text ? helptext_parse(text, &helps[i]) : -1;
         free(text);
-        if (prc != 0) {
+        if (parsed != 0) {
             rc = 1;
             break;
         }
