@@ -1,8 +1,9 @@
 /* main.c: bmsrig's own controller firmware: the virtual controller's pure model (sim/esc.c) on
  * the thin HAL. Each pass: bytes the DMA rings received go to the model stamped with the time of
  * the previous pass (they arrived after it, so the model sees them at the same tick as the
- * virtual controller does), the model runs its due ticks, its frames are sent, and the core
- * sleeps (WFI) until the next tick or at most 1 ms. */
+ * virtual controller does), the model runs its due ticks, its frames are queued for the TX DMA
+ * channels, and the core sleeps (WFI) until the next tick or at most 1 ms (a TX interrupt wakes
+ * it early and it sleeps again). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -61,8 +62,6 @@ int main(void)
         esc_set_supply_v(e, adc_pack_volts());
         esc_tick(e, now);
         prev_us = now;
-        if (uart_tx_pump() > 0)
-            continue;           /* bytes still to send: poll TXE instead of sleeping */
         int64_t next = esc_next_tick_us(e);
         if (next - time_now_us() <= 1)
             continue;           /* due within a microsecond: do not sleep past it */
