@@ -39,6 +39,10 @@ static void halt(void)
 int main(void)
 {
     clock_init();
+    /* The time base first: the model's time 0 (its power-on) is then a few microseconds after
+     * reset, as the virtual controller's is at power-on; the millisecond the model takes to be
+     * built below must not shift its schedule. */
+    time_init();
     uart_init();
     adc_init();
 
@@ -51,7 +55,6 @@ int main(void)
         halt();
     esc_set_tx(e, send, NULL);
 
-    time_init();
     esc_set_supply_v(e, adc_pack_volts());
     esc_power_on(e, 0);
     int64_t prev_us = 0;
