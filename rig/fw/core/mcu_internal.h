@@ -51,12 +51,15 @@ struct poll_site {
 #define POLL_SITES 64
 
 struct mcu {
+    /* Hot: read by the per-instruction hook. */
+    uint64_t time_ps;        /* virtual time: the end of the last executed instruction */
+    uint64_t stop_ps;        /* the current chunk ends when time_ps reaches this */
+    uint64_t insns;          /* instructions executed */
+    uint64_t insn_ps;        /* = cfg.insn_ps */
+    int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
     uc_engine *uc;
     struct fw_image img;
     struct mcu_config cfg;
-    uint64_t insns;          /* instructions executed */
-    uint64_t time_ps;        /* virtual time: the end of the last executed instruction */
-    uint64_t stop_ps;        /* the current chunk ends when time_ps reaches this */
     uint64_t target_ps;      /* mcu_run_until's goal */
     uint64_t slept_ps;       /* time skipped while sleeping in WFI */
     uint64_t polled_ps;      /* time skipped in detected polling loops */
@@ -66,7 +69,6 @@ struct mcu {
     enum mcu_stop stop;
     int in_emu;              /* inside uc_emu_start (hooks may end the chunk) */
     int sleeping;            /* WFI: no instruction runs until an exception wakes the core */
-    int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
     uint32_t exc_return;     /* the EXC_RETURN value of a STOP_EXC_RETURN */
     uint32_t watched[3];     /* PRIMASK, BASEPRI, FAULTMASK when watch_masks was set */
     char fault[400];         /* name (<256) + kind + PC */
