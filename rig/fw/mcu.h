@@ -76,6 +76,9 @@ struct mcu_config {
     struct mcu_provision provision;
     uint32_t insn_ps;         /* virtual cost of one instruction in ps; 0 = MCU_DEFAULT_INSN_PS */
     int verbosity;            /* 0 quiet (unknown accesses only counted), 1 log them, 2 notes */
+    int no_poll_skip;         /* 1: run polling loops instead of skipping them (WFI still
+                                 sleeps); the bus timing must not change, which checks the
+                                 skipping */
     mcu_log_fn log;
     void *log_user;
 };

@@ -42,9 +42,12 @@ enum mcu_stop {
 struct poll_site {
     uint32_t addr, pc, value;
     uint64_t insns;          /* executed instructions at the read */
-    uint64_t changes;        /* m->changes at the read */
+    uint64_t effects;        /* m->effects at the read */
+    uint64_t reads_at;       /* m->reads_hash at the read */
+    uint64_t reads_delta;    /* register reads (as a sum) during the last iteration */
     uint64_t period;         /* instructions between the last two matching reads */
     unsigned streak;         /* matching reads in a row with the same period and registers */
+    unsigned backoff, wait;  /* after SRAM differed: matches to ignore before comparing again */
     int regs_valid;
     uint32_t regs[17];
 };
@@ -80,8 +83,11 @@ struct mcu {
     void *dma_state;
     struct nvic nvic;
     struct poll_site poll[POLL_SITES]; /* by PC */
-    uint64_t changes;        /* writes that changed SRAM, register writes, exception frames */
+    uint64_t effects;        /* register writes and exception entries/returns so far */
+    uint64_t reads_hash;     /* sum of a mix of (address, value) of every register read */
+    int poll_armed;          /* poll_snapshot holds SRAM as of that site's last match (+1) */
     uint8_t sram[SRAM_MAP_SIZE]; /* served by the core (Unicorn 2.0.1's RAM stores are slow) */
+    uint8_t poll_snapshot[FW_SRAM_SIZE];
     struct rcc rcc;
     struct flash flash;
     struct systick systick;

@@ -72,7 +72,7 @@ static int periph_access(struct mcu *m, uint32_t addr, unsigned size, int write,
     }
     if (!p->write(p->state, reg, word))
         return 0;
-    m->changes++;
+    m->effects++;
     after_write(m, p);
     return 1;
 }
@@ -126,8 +126,7 @@ static void periph_bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t
         unknown_access(m, word_addr, 4, 1, w);
 }
 
-/* SRAM, served from m->sram: a store that changes a byte counts as a change for the
- * polling-loop detector; every load is a read site it may watch. */
+/* SRAM, served from m->sram; every load is a read site the polling-loop detector may watch. */
 static uint32_t sram_get(const struct mcu *m, uint32_t off, unsigned size)
 {
     uint32_t v = 0;
@@ -138,13 +137,8 @@ static uint32_t sram_get(const struct mcu *m, uint32_t off, unsigned size)
 
 static void sram_put(struct mcu *m, uint32_t off, unsigned size, uint32_t v)
 {
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t b = (uint8_t)(v >> (8 * i));
-        if (m->sram[off + i] != b) {
-            m->sram[off + i] = b;
-            m->changes++;
-        }
-    }
+    for (unsigned i = 0; i < size; i++)
+        m->sram[off + i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t sram_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
@@ -254,7 +248,7 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, vo
     (void)uc;
     struct mcu *m = user;
     uint32_t addr = (uint32_t)(SCS_BASE + off);
-    m->changes++;
+    m->effects++;
     if (addr - SYSTICK_BASE < 0x10u) {
         if (size == 4 && systick_write(&m->systick, m->time_ps, addr - SYSTICK_BASE, (uint32_t)v)) {
             /* A new LOAD/CTRL/VAL moves the next wrap: end the chunk so it is recomputed. */
