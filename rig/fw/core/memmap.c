@@ -61,6 +61,8 @@ static int periph_access(struct mcu *m, uint32_t addr, unsigned size, int write,
         if (!p->read(p->state, reg, &word))
             return 0;
         *v = (word & mask) >> shift;
+        if (p->reads_vary)
+            m->effects++; /* a loop reading it is not a pure polling loop */
         return 1;
     }
     uint32_t word = *v;
@@ -232,6 +234,8 @@ static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
     uint32_t addr = (uint32_t)(SCS_BASE + off), v = 0;
     if (addr - SYSTICK_BASE < 0x10u) {
         if (size == 4 && systick_read(&m->systick, m->time_ps, addr - SYSTICK_BASE, &v)) {
+            if (addr - SYSTICK_BASE == 0x8u)
+                m->effects++; /* VAL counts between wraps: never a pure polling read */
             idle_on_read(m, addr, v);
             return v;
         }
