@@ -302,7 +302,7 @@ int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value)
     for (int p = 0; p < f->npos; p++) {
         double ohms = f->pos[p].ohms;
         double d;
-        if (isinf(value))
+        if (value >= FAULT_RESISTOR_OPEN_OHM)
             d = ohms < 0 ? 0 : INFINITY;
         else if (ohms <= 0 || value <= 0)
             d = INFINITY;
@@ -317,6 +317,31 @@ int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value)
         return BMSRIG_ERR_ARG;
     hw->fault_state[i] = best;
     return BMSRIG_OK;
+}
+
+static bool has_line(void *user, const char *name)
+{
+    return rig_hw_fault_supported(user, name);
+}
+
+const char *rig_hw_fault_line(const struct rig_hw *hw, const struct fault_def *d)
+{
+    return hw ? fault_bench_line(d, has_line, (void *)hw) : NULL;
+}
+
+int rig_hw_fault_named(struct rig_hw *hw, const struct fault_def *d, double value, bool clear,
+                       const char **line)
+{
+    const char *name = rig_hw_fault_line(hw, d);
+    if (line)
+        *line = name;
+    if (!name)
+        return BMSRIG_ERR_STATE;
+    if (clear)
+        return rig_hw_fault(hw, name, NULL);
+    if (d->bench == FAULT_BENCH_BANK)
+        return rig_hw_fault_value(hw, name, value);
+    return rig_hw_fault(hw, name, "on");
 }
 
 int rig_hw_fault_expect(const struct rig_hw *hw, const char *fault, uint16_t *mask,
@@ -468,7 +493,7 @@ static int init_bench(struct rig_hw *hw)
 static bool interrupted_now(void) { return rig_hw_interrupted(NULL); }
 
 static int open_waiting(struct rig_hw **out, const struct board *b, double lock_wait_s,
-                        char *err, size_t errlen)
+                        bool (*stop)(void), char *err, size_t errlen)
 {
     *out = NULL;
     if (errlen)
@@ -492,7 +517,7 @@ static int open_waiting(struct rig_hw **out, const struct board *b, double lock_
         snprintf(key, sizeof key, "%s", b->ftdi.serial);
     else
         snprintf(key, sizeof key, "%04x-%04x", b->ftdi.vid, b->ftdi.pid);
-    int fd = rig_lock_acquire_wait(key, lock_wait_s, interrupted_now, hw->lock_path,
+    int fd = rig_lock_acquire_wait(key, lock_wait_s, stop ? stop : interrupted_now, hw->lock_path,
                                    sizeof hw->lock_path, err, errlen);
     if (fd < 0) {
         free(hw);
@@ -519,16 +544,16 @@ static int open_waiting(struct rig_hw **out, const struct board *b, double lock_
 
 int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen)
 {
-    return open_waiting(out, b, 0, err, errlen);
+    return open_waiting(out, b, 0, NULL, err, errlen);
 }
 
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen)
 {
-    return rig_hw_open_file_wait(out, path, 0, err, errlen);
+    return rig_hw_open_file_wait(out, path, 0, NULL, err, errlen);
 }
 
-int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
-                          size_t errlen)
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s,
+                          bool (*stop)(void), char *err, size_t errlen)
 {
     *out = NULL;
     char located[4096];
@@ -539,7 +564,7 @@ int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wai
     rc = board_load(&b, located, err, errlen);
     if (rc != BMSRIG_OK)   /* an unreadable description is a description error, not a rig fault */
         return rc == BMSRIG_ERR_NOMEM ? rc : BMSRIG_ERR_PARSE;
-    rc = open_waiting(out, b, lock_wait_s, err, errlen);
+    rc = open_waiting(out, b, lock_wait_s, stop, err, errlen);
     if (rc != BMSRIG_OK) {
         board_free(b);
         return rc;

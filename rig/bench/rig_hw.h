@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rig/fault/fault.h"
+
 struct rig_hw;
 struct board;
 
@@ -63,10 +65,11 @@ struct rig_hw_stats {
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen);
 
 /* Same, but a bench locked by another run is waited for, up to lock_wait_s seconds (progress
- * lines on stderr; SIGINT/SIGTERM after rig_hw_signals_install end the wait), before
- * BMSRIG_ERR_STATE. rig_hw_open_file is this with 0. */
-int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
-                          size_t errlen);
+ * lines on stderr), before BMSRIG_ERR_STATE. `stop` is polled while waiting and ends the wait
+ * when it returns true (the caller's SIGINT/SIGTERM flag); NULL = rig_hw_interrupted(), for
+ * callers that use rig_hw_signals_install. rig_hw_open_file is this with 0. */
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s,
+                          bool (*stop)(void), char *err, size_t errlen);
 
 /* Same with an already loaded description. `b` is borrowed: it must outlive the rig_hw. */
 int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen);
@@ -99,10 +102,23 @@ int rig_hw_fault(struct rig_hw *hw, const char *fault, const char *state);
 bool rig_hw_fault_supported(const struct rig_hw *hw, const char *fault);
 
 /* Same with a number, as the engine's faults carry one: a relay is energised for any value but
- * 0; a resistor bank takes the position nearest `value` ohms (log scale), INFINITY = the
- * position without ohms ("open"). BMSRIG_ERR_ARG if the bench has no such fault, or no
- * position fits (NaN). */
+ * 0; a resistor bank takes the position nearest `value` ohms (log scale, positions with ohms),
+ * or at FAULT_RESISTOR_OPEN_OHM and above (INFINITY included) its first position without ohms
+ * ("open"). BMSRIG_ERR_ARG if the bench has no such fault, or no position fits (NaN; an open
+ * value on a bank without an open position). */
 int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value);
+
+/* The description's line for the named fault `d` (rig/fault/fault.h): the first of its bench
+ * lines the description has; NULL if none, or if the fault has no bench mapping (the fake BMS
+ * does it). */
+const char *rig_hw_fault_line(const struct rig_hw *hw, const struct fault_def *d);
+
+/* Switches the named fault `d` on at `value` on its line (a relay energised, a bank at the
+ * position for `value` ohms) or, with clear, back to the line's normal state. *line (may be
+ * NULL) gets the line used. BMSRIG_ERR_STATE if the bench has no line for it, BMSRIG_ERR_ARG
+ * if the bank has no position for the value. Queued until rig_hw_flush. */
+int rig_hw_fault_named(struct rig_hw *hw, const struct fault_def *d, double value, bool clear,
+                       const char **line);
 
 /* Sends every DAC frame and GPIO change queued since the last flush in ONE ftdi_write_data
  * (channels whose code did not change are not resent). BMSRIG_ERR_IO on a USB error: the

@@ -1,6 +1,17 @@
 /* run_help.c: `bmsrig run`'s command entry: its summary and --help text. */
 #include "rig/cli/cli.h"
 #include "rig/cli/run_internal.h"
+#include "rig/fault/fault.h"
+
+/* After the usage: the named faults scenarios use (t:fault), from the fault table. */
+static void run_fault_help(FILE *out)
+{
+    fputs("\nfaults a scenario sets with t:fault(NAME, VALUE) (`bmsrig faults` has their effects):\n"
+          "  wire faults (on a bench they switch its line too, with a real controller only it):\n", out);
+    fault_print_help(out, 4, FAULT_HELP_BENCH);
+    fputs("  the fake BMS's own (every target):\n", out);
+    fault_print_help(out, 4, FAULT_HELP_NO_BENCH);
+}
 
 const struct cli_command cmd_run = {
     .name = "run",
@@ -9,7 +20,8 @@ const struct cli_command cmd_run = {
         "usage: bmsrig run [OPTIONS] [PATH...]\n"
         "\n"
         "Runs scenario files (or every *.lua under each folder, lib/ folders excepted;\n"
-        "default: scripts/) and gives each a verdict: pass, fail (an expectation or a\n"
+        "default: the library, $BMSRIG_SCRIPTS_DIR, else ./scripts, else the installed one:\n"
+        "see 'bmsrig version') and gives each a verdict: pass, fail (an expectation or a\n"
         "measurement failed), error (the script is wrong: file:line and traceback), or skip\n"
         "(the target cannot do what the scenario needs). See docs/scenarios.md.\n"
         "\n"
@@ -17,25 +29,31 @@ const struct cli_command cmd_run = {
         "  --target virtual|rig  what to run against (default virtual: the built-in\n"
         "                        controller model in virtual time; --firmware gives target\n"
         "                        firmware)\n"
-        "  --rig FILE            a hw/boards description (implies --target rig and real\n"
+        "  --rig FILE|NAME       a rig description, or a board name looked up as NAME.lua in\n"
+        "                        $BMSRIG_BOARDS_DIR, ./hw/boards, then the installed boards\n"
+        "                        ('emulated', 'reference-bench'; implies --target rig and real\n"
         "                        time): each tick the models' cell, NTC, pack and charger\n"
         "                        voltages go to the bench's DAC channels and the wire faults\n"
-        "                        (bms_tx, esc_tx, esc_resistor, moisture) switch its fault\n"
-        "                        lines; a fault the bench lacks skips the scenario. If the\n"
-        "                        description names serial lines (serial = { bms =, dash = },\n"
-        "                        \"pty\" = a new pseudo-terminal), the device under test is the\n"
-        "                        controller on them: the BMS model answers its polls and its\n"
-        "                        error and speed are read over the dashboard line; otherwise\n"
-        "                        it is the built-in controller model\n"
+        "                        (below) switch its fault lines; a fault whose line the\n"
+        "                        bench lacks skips the scenario. If the description names\n"
+        "                        serial lines (serial = { bms =, dash = }, \"pty\" = a new\n"
+        "                        pseudo-terminal), the device under test is the controller\n"
+        "                        on them: the BMS model answers its polls and its error and\n"
+        "                        speed are read over the dashboard line; otherwise it is the\n"
+        "                        built-in controller model\n"
+        "  --lock-wait S         if another run holds the bench, wait up to S seconds for it\n"
+        "                        (a line on stderr then every 10 s) instead of failing at once;\n"
+        "                        0..604800, default 0. Still busy after S: exit 3\n"
         "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
         "  --tap                 write TAP to stdout (progress then goes to stderr); TAP 13\n"
         "                        by default, which Debian 12's prove (Test::Harness 3.44)\n"
         "                        reads; the stream uses nothing TAP 14 adds\n"
         "  --tap-version 13|14   the version line to write (implies --tap)\n"
         "  --json FILE           write a JSON report (expectations, measurements, versions)\n"
-        "  --trace DIR           per scenario: DIR/NAME.signals.csv and DIR/NAME.bus.csv (the\n"
-        "                        recording format, readable by 'bmsrig decode'); t:output()\n"
-        "                        files also go to DIR\n"
+        "  --trace DIR           per scenario: DIR/NAME.signals.csv, DIR/NAME.bus.csv (both\n"
+        "                        wires with fault marks, the recording format: 'bmsrig\n"
+        "                        decode') and DIR/NAME.events.tsv (verdict, expectations,\n"
+        "                        measurements, log); t:output() files also go to DIR\n"
         "  --trace-every MS      signals CSV decimation (default 100 ms)\n"
         "  --html DIR            write an HTML report: DIR/index.html and one DIR/NAME.html per\n"
         "                        scenario with time plots and the bus timeline (self-contained,\n"
@@ -52,7 +70,8 @@ const struct cli_command cmd_run = {
         "                        tick overruns are counted and reported\n"
         "  -j N, --jobs N        run N scenarios in parallel (virtual clock only)\n"
         "  --suppress-faults     check switch: accept every fault injection but apply none;\n"
-        "                        every fault scenario must then fail\n"
+        "                        every fault scenario must then fail (the summary marks\n"
+        "                        those that inject none: \"no fault to suppress\")\n"
         "  --tick-ms MS          engine tick (default 1 ms)\n"
         "  --timeout S           scenario-time limit for scenarios that set none (default 600)\n"
         "  --watchdog S          wall-clock watchdog, S >= 0.1 (default 60; 0 = off): a\n"
@@ -90,4 +109,5 @@ const struct cli_command cmd_run = {
         "a scenario still stuck 1 s after SIGINT/SIGTERM is reported as not run, and so is\n"
         "what stuck scenarios (--watchdog) left unstarted)\n",
     .run = run_main,
+    .more_help = run_fault_help,
 };

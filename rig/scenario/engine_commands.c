@@ -10,6 +10,7 @@
 #include "rig/util/log.h"
 #include "rig/bench/board.h"
 #include "rig/bench/rig_hw.h"
+#include "rig/fault/fault.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/link.h"
@@ -32,8 +33,8 @@ static const struct charger_model {
 /* A bench's supply line for the controller, if its description has one. */
 static void bench_power(struct engine *e, bool on)
 {
-    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, "power"))
-        rig_hw_fault(e->cfg.rig, "power", on ? "on" : NULL);
+    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, FAULT_LINE_POWER))
+        rig_hw_fault(e->cfg.rig, FAULT_LINE_POWER, on ? "on" : NULL);
 }
 
 void engine_power_on(struct engine *e)
