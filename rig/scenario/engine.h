@@ -174,6 +174,12 @@ int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned in
 unsigned engine_faults_requested(const struct engine *e);
 unsigned engine_faults_applied(const struct engine *e);
 
+/* The last command the scenario gave the engine (power on/off, fault, clear, charger, replay,
+ * pack fault) as text ("fault bms_tx 1", "power on") and its scenario time; returns how many
+ * commands so far (0: none yet, *text = ""). Borrowed: valid until the next command. */
+#define ENGINE_EVENT_MAX 64
+unsigned engine_last_event(const struct engine *e, const char **text, double *t_s);
+
 /* ---- read-outs the expectations use ------------------------------------------------------ */
 double engine_pack_voltage(const struct engine *e);
 double engine_pack_current(const struct engine *e);   /* + = discharge */

@@ -39,6 +39,7 @@ static void bench_power(struct engine *e, bool on)
 
 void engine_power_on(struct engine *e)
 {
+    engine_event(e, "power on");
     const int64_t now = e->clock.now_us;
     bms_power_on(e->bms, now);
     if (e->cfg.dut) {
@@ -62,6 +63,7 @@ void engine_power_on(struct engine *e)
 
 void engine_power_off(struct engine *e)
 {
+    engine_event(e, "power off");
     if (e->cfg.dut)
         bench_power(e, false);
     if (e->cfg.fw)
@@ -117,6 +119,7 @@ void engine_set_grade(struct engine *e, double grade)
 
 int engine_charger_plug(struct engine *e, const char *model, double volts, double amps)
 {
+    engine_event(e, "charger %s", model ? model : "plugged");
     if (model) {
         size_t i;
         for (i = 0; i < sizeof(chargers) / sizeof(chargers[0]); i++)
@@ -135,12 +138,17 @@ int engine_charger_plug(struct engine *e, const char *model, double volts, doubl
     return BMSRIG_OK;
 }
 
-void engine_charger_unplug(struct engine *e) { e->charger = false; }
+void engine_charger_unplug(struct engine *e)
+{
+    engine_event(e, "charger unplugged");
+    e->charger = false;
+}
 bool engine_charger_present(const struct engine *e) { return e->charger; }
 double engine_charger_v(const struct engine *e) { return e->charger ? e->charger_v : 0.0; }
 
 int engine_replay_load(struct engine *e, const char *path, char *err, size_t errcap)
 {
+    engine_event(e, "replay %s", path);
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errcap, "%s: %s", path, strerror(errno));

@@ -55,6 +55,7 @@ static int link_apply(struct engine *e, const struct fault_def *d, double value)
 
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
 {
+    engine_event(e, "fault %s %g", name, value);
     const struct fault_def *d = fault_find(name);
     if (!d) {
         fault_unknown_message(name, err, errcap);
@@ -95,6 +96,7 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
 
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap)
 {
+    engine_event(e, "clear %s", name);
     const struct fault_def *d = fault_find(name);
     if (!d) {
         fault_unknown_message(name, err, errcap);
@@ -117,6 +119,7 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
 int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
                       double b)
 {
+    engine_event(e, "%s %u (%g, %g)", engine_pack_fault_name(kind), index, a, b);
     e->faults_requested++;
     if (e->cfg.suppress_faults)
         return BMSRIG_OK;

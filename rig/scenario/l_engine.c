@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rig/util/datadir.h"
 #include "rig/fault/fault.h"
+#include "rig/util/datadir.h"
 #include "sim/bms.h"
 #include "sim/esc.h"
 #include "sim/pack.h"
