@@ -679,6 +679,9 @@ int pack_ntc_read(const struct pack *p, unsigned ntc, struct ntc_reading *out)
     case NTC_FAULT_DRIFT:
         r = ntc_r_from_t(&p->cfg.ntc_part, out->true_temp_c + p->ntc_value[ntc]);
         break;
+    case NTC_FAULT_FIXED:
+        r = ntc_r_from_t(&p->cfg.ntc_part, p->ntc_value[ntc]);
+        break;
     case NTC_FAULT_INTERMITTENT: {
         /* Stateless and seeded: the contact is open in a 10 ms window with probability value. */
         uint64_t window = (uint64_t)floor(p->t_s / 0.01);
@@ -802,9 +805,11 @@ int pack_fault_moisture(struct pack *p, unsigned group, double ohms)
 
 int pack_fault_ntc(struct pack *p, unsigned ntc, enum ntc_fault fault, double value)
 {
-    if (ntc >= p->cfg.n_ntc || (int)fault < NTC_FAULT_NONE || fault > NTC_FAULT_INTERMITTENT ||
+    if (ntc >= p->cfg.n_ntc || (int)fault < NTC_FAULT_NONE || fault > NTC_FAULT_FIXED ||
         !isfinite(value))
         return BMSRIG_ERR_ARG;
+    if (fault == NTC_FAULT_FIXED && !(value >= NTC_FIXED_MIN_C && value <= NTC_FIXED_MAX_C))
+        return BMSRIG_ERR_RANGE;
     if (fault == NTC_FAULT_INTERMITTENT && !(value >= 0.0 && value <= 1.0))
         return BMSRIG_ERR_ARG;
     p->ntc_fault[ntc] = fault;

@@ -122,5 +122,10 @@ uint64_t mcu_time_ns(const struct mcu *m);
 uint64_t mcu_instructions(const struct mcu *m);
 uint32_t mcu_pc(const struct mcu *m);
 uint64_t mcu_unknown_accesses(const struct mcu *m); /* register accesses nothing modelled */
+uint64_t mcu_idle_ns(const struct mcu *m);          /* virtual time skipped (WFI, polling) */
+uint64_t mcu_exceptions_taken(const struct mcu *m); /* exception entries (interrupts, SVC) */
+/* Copies n bytes of the MCU's memory (flash, SRAM, system memory) at addr, for tests and
+ * diagnostics (never for scenario verdicts). BMSRIG_ERR_ARG if any byte is not memory. */
+int mcu_read_memory(struct mcu *m, uint32_t addr, void *buf, size_t n);
 
 #endif

@@ -50,6 +50,47 @@ local SCENARIO_KEYS = {
 }
 local scenario_mt = { __name = "bmsrig.scenario" }
 
+-- Edit distance (insertions, deletions, substitutions, swaps of neighbours) between two short
+-- names, for "did you mean" hints.
+local function edit_distance(a, b)
+  local la, lb = #a, #b
+  local d = {}
+  for i = 0, la do d[i] = { [0] = i } end
+  for j = 0, lb do d[0][j] = j end
+  for i = 1, la do
+    for j = 1, lb do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[la][lb]
+end
+
+-- " (did you mean 'tags'?)" for the nearest of `names` to `word`, or "" when none is close:
+-- at most a third of the word's letters wrong (one for short words), or a prefix either way.
+local function did_you_mean(word, names)
+  if type(word) ~= "string" then return "" end
+  local best, best_d
+  for _, n in ipairs(names) do
+    local dist = edit_distance(word:lower(), n)
+    if n:sub(1, #word) == word:lower() or word:lower():sub(1, #n) == n then dist = math.min(dist, 1) end
+    if not best_d or dist < best_d then best, best_d = n, dist end
+  end
+  if best and best_d <= math.max(1, #word // 3) then return fmt(" (did you mean '%s'?)", best) end
+  return ""
+end
+
+local function sorted_keys(t)
+  local names = {}
+  for k in pairs(t) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
+
 -- `return scenario{...}` is a tail call, so the file's own frame is gone by the time we look:
 -- name the line of the declaration's run function instead (the C side fills in "?" otherwise).
 local function decl_where(d)
@@ -83,7 +124,11 @@ function scenario(d)
   d = plain_copy(d, 1, raise)
   for k, v in next, d do
     local want = SCENARIO_KEYS[k]
-    if not want then raise(fmt("scenario: unknown field '%s'", tostring(k))) end
+    if not want then
+      local names = sorted_keys(SCENARIO_KEYS)
+      raise(fmt("scenario: unknown field '%s'%s; the fields are %s", tostring(k),
+                did_you_mean(k, names), table.concat(names, ", ")))
+    end
     if type(v) ~= want then
       raise(fmt("scenario: field '%s' must be a %s, got %s", k, want, type(v)))
     end
@@ -129,10 +174,88 @@ local EPS = 1e-9
 function T:now() return E.now() end
 function T:tick() return E.tick_s() end
 
+-- Periodic hooks (t:every, t:on_tick): run between the engine's ticks while the scenario waits
+-- or expects. Without hooks a wait is one yield of many ticks; with hooks it is cut at each
+-- hook's next due time.
+local hooks = {}        -- { t = the scenario's t, dt = s, next = s, fn = function, live = bool }
+local in_hook = false
+
+local function run_due_hooks()
+  local now = E.now()
+  for _, h in ipairs(hooks) do
+    if h.live and now >= h.next - EPS then
+      -- catch up by whole periods: a hook runs once per due time, never twice in one tick
+      repeat h.next = h.next + h.dt until h.next > now + EPS
+      in_hook = true
+      local keep = h.fn(h.t, now)
+      in_hook = false
+      if keep == false then h.live = false end
+    end
+  end
+  local j = 0
+  for i = 1, #hooks do
+    if hooks[i].live then j = j + 1; hooks[j] = hooks[i] end
+  end
+  for i = j + 1, #hooks do hooks[i] = nil end
+end
+
+-- Advances the engine by `ticks` ticks, running hooks when they fall due.
+local function advance(ticks, api)
+  if in_hook then
+    raise(fmt("%s: a t:every/t:on_tick hook cannot wait or expect (it runs between ticks)", api))
+  end
+  if #hooks == 0 then
+    yield(ticks)
+    return
+  end
+  local tick = E.tick_s()
+  while ticks > 0 do
+    local soonest = huge
+    for _, h in ipairs(hooks) do
+      if h.live and h.next < soonest then soonest = h.next end
+    end
+    local step = ticks
+    if soonest < huge then
+      local until_due = floor((soonest - E.now()) / tick + 0.5)
+      if until_due < 1 then until_due = 1 end
+      if until_due < step then step = until_due end
+    end
+    yield(step)
+    ticks = ticks - step
+    run_due_hooks()
+    if #hooks == 0 and ticks > 0 then
+      yield(ticks)
+      return
+    end
+  end
+end
+
+-- t:every(dt, fn): calls fn(t, now) every dt seconds of scenario time from now + dt, while the
+-- scenario waits or expects; fn returning false stops it, as does the returned function.
+function T:every(dt, fn)
+  if type(dt) ~= "number" or not (dt > 0) or dt > MAX_DURATION_S then
+    raise(fmt("every: period must be a number of seconds in (0, %d]", MAX_DURATION_S))
+  end
+  if type(fn) ~= "function" then raise("every: give a function(t, now) to call") end
+  local tick = E.tick_s()
+  if dt < tick - EPS then
+    raise(fmt("every: period %g s is shorter than the tick (%g s); use t:on_tick(fn)", dt, tick))
+  end
+  local h = { t = self, dt = dt, next = E.now() + dt, fn = fn, live = true }
+  hooks[#hooks + 1] = h
+  return function() h.live = false end
+end
+
+-- t:on_tick(fn): calls fn(t, now) after every tick while the scenario waits or expects.
+function T:on_tick(fn)
+  if type(fn) ~= "function" then raise("on_tick: give a function(t, now) to call") end
+  return self:every(E.tick_s(), fn)
+end
+
 function T:wait(seconds)
   check_duration("wait: seconds", seconds)
   local ticks = floor(seconds / E.tick_s() + 0.5)
-  if ticks > 0 then yield(ticks) end
+  if ticks > 0 then advance(ticks, "wait") end
 end
 
 local function check_opts(name, opts)
@@ -185,13 +308,13 @@ local function expect_core(what, pred, observe, opts, api)
       if within == 0 then failed("false") end
       failed(fmt("still false after %.3f s", within))
     end
-    yield(1)
+    advance(1, api)
   end
   local t_true = E.now() - t0
   if hold and hold > 0 then
     local t1 = E.now()
     while E.now() - t1 < hold - EPS do
-      yield(1)
+      advance(1, api)
       if not pred() then
         failed(fmt("held %.3f s of %.3f s", E.now() - t1, hold))
       end
@@ -304,7 +427,7 @@ function T:expect_silence(line, opts)
       E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m)
       fail(m)
     end
-    yield(1)
+    advance(1, "expect_silence")
   end
   E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "")
   return quiet_since - t0
@@ -402,7 +525,6 @@ end
 -- Pack access: t:group(g), t:cell(g, k), t:ntc(k) (1-based), each a small handle.
 
 local GROUP, CELL, NTC = {}, {}, {}
-GROUP.__index, CELL.__index, NTC.__index = GROUP, CELL, NTC
 GROUP.__name, CELL.__name, NTC.__name = "bmsrig.group", "bmsrig.cell", "bmsrig.ntc"
 
 function T:group(g)
@@ -455,7 +577,8 @@ function CELL:weaken(o)
   E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
 end
 
-local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT = 1, 2, 3, 4
+local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT, NTC_FIXED = 1, 2, 3, 4, 5
+local NTC_FIXED_MIN_C, NTC_FIXED_MAX_C = -40, 125  -- sim/ntc.h NTC_FIXED_*
 function T:ntc(k)
   E.ntc(k)
   return setmetatable({ k = k }, NTC)
@@ -466,7 +589,43 @@ function NTC:open() E.pack_fault("ntc", self.k, nil, NTC_OPEN, 0) end
 function NTC:short() E.pack_fault("ntc", self.k, nil, NTC_SHORT, 0) end
 function NTC:drift(c) E.pack_fault("ntc", self.k, nil, NTC_DRIFT, c) end
 function NTC:intermittent(p) E.pack_fault("ntc", self.k, nil, NTC_INTERMITTENT, p) end
+-- set_c(c): the sensor reads c deg C from now on, whatever the cells do (drift(dc) is relative)
+function NTC:set_c(c)
+  if type(c) ~= "number" or not (c >= NTC_FIXED_MIN_C and c <= NTC_FIXED_MAX_C) then
+    raise(fmt("ntc(%d):set_c: temperature must be a number in %d..%d C", self.k,
+              NTC_FIXED_MIN_C, NTC_FIXED_MAX_C))
+  end
+  E.pack_fault("ntc", self.k, nil, NTC_FIXED, c)
+end
 function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
+
+---------------------------------------------------------------------------------------------------
+-- Handles answer a name they do not have with an error naming the handle and its methods
+-- ("t:group(3) has no method 'offset' (did you mean 'offset_mv'?); its methods: ..."), instead of
+-- Lua's "attempt to call a nil value (method 'offset')".
+
+local function strict_index(methods, describe)
+  local names
+  return function(self, key)
+    local m = methods[key]
+    if m ~= nil then return m end
+    if not names then
+      names = {}
+      for k, v in pairs(methods) do
+        if type(k) == "string" and type(v) == "function" and not match(k, "^__") then
+          names[#names + 1] = k
+        end
+      end
+      table.sort(names)
+    end
+    raise(fmt("%s has no method '%s'%s; its methods: %s", describe(self), tostring(key),
+              did_you_mean(key, names), table.concat(names, ", ")))
+  end
+end
+T.__index = strict_index(T, function() return "t" end)
+GROUP.__index = strict_index(GROUP, function(h) return fmt("t:group(%d)", h.g) end)
+CELL.__index = strict_index(CELL, function(h) return fmt("t:cell(%d, %d)", h.g, h.k) end)
+NTC.__index = strict_index(NTC, function(h) return fmt("t:ntc(%d)", h.k) end)
 
 ---------------------------------------------------------------------------------------------------
 -- The runner the engine starts as a coroutine.

@@ -36,9 +36,11 @@ check "... the longest pause ($longest us) stayed below the reset (34722 us)" \
     test "${longest:-99999999}" -lt 34722
 check "... and no gap reset" grep -q "(0 decode errors, 0 gap resets)" "$tmp/e1"
 
-# 2. pauses of 2-5 ms at 10 characters (868 us): every split poll is dropped as truncated
+# 2. pauses of 20-40 ms at 10 characters (868 us): every split poll is dropped as truncated.
+# The pauses are long enough that no scheduling delay of the reader can hide them (a reader
+# descheduled for longer than a pause would read the frame in one chunk).
 start_bms "$tmp/o2" "$tmp/e2" --gap-reset 10
-"$poller" "$pty" --polls 30 --split-gap-us 2000:5000 --timeout-ms 100 >"$tmp/p2"
+"$poller" "$pty" --polls 30 --split-gap-us 20000:40000 --timeout-ms 100 >"$tmp/p2"
 stop_bms
 cat "$tmp/p2" "$tmp/e2"
 check "pauses above --gap-reset 10: none of 30 answered" grep -q "polls 30 answered 0 " "$tmp/p2"

@@ -77,4 +77,44 @@ check "a directory is reported by name" grep -q "$tmp" "$tmp/dir.err"
 "$bin" decode --csv "$tmp" >/dev/null 2>&1
 check "a directory as --csv exits 2" test $? -eq 2
 
+# A bus log as bmsrig writes it (rig/line/buslog.h): frames lost to a cut wire, one that arrived
+# with flipped bits, a garbage burst, a delayed reply. decode lists each with its fault and the
+# summary counts them; --json carries the same.
+cat >"$tmp/faulted.csv" <<'CSV'
+# bus log with fault marks
+t_s,line,frame_hex,check,note
+1.000000,esc_tx,55aa032201300c9dff,ok,
+1.001000,bms_tx,55aa0e2501300100710e2f0000000a0e2b2b7efe,bms_tx_open,rx=none
+1.210000,esc_tx,55aa032201300c9dff,ok,
+1.211000,bms_tx,55aa0e2501300100710e2f0000000a0e2b2b7efe,bit_errors,rx=55aa0e2501300100710e2f0000000a0e2b2a7efe
+1.420000,esc_tx,55aa032201300c9dff,esc_tx_open,rx=none
+1.630000,bms_tx,0102030405,garbage,
+1.631000,bms_tx,55aa0e2501300100710e2f0000000a0e2b2b7efe,reply_delay,delay_s=0.500000
+CSV
+"$bin" decode "$tmp/faulted.csv" >"$tmp/faulted.txt"
+check "bus log: decode exits 0" test $? -eq 0
+check "bus log: a cut reply is listed as never received" \
+    grep -q '^  1.001000 bms_tx  BMS->ESC  read-reply 0x30 .* \[bms_tx_open: never received\]$' "$tmp/faulted.txt"
+check "bus log: an unheard poll is listed as never received" \
+    grep -q '^  1.420000 esc_tx  ESC->BMS  read 0x30 12 bytes \[esc_tx_open: never received\]$' "$tmp/faulted.txt"
+check "bus log: what arrived instead of a flipped reply is decoded under it" \
+    grep -A1 '1.211000 bms_tx .*\[bit_errors: arrived altered, 20 bytes\]' "$tmp/faulted.txt" | grep -q '^ *received: BAD       checksum 7E FE, expected 7F FE'
+check "bus log: the garbage burst is shown" grep -q '1.630000 bms_tx  GARBAGE   5 bytes: 0102030405 \[garbage\]' "$tmp/faulted.txt"
+check "bus log: the delayed reply says by how much" grep -q '1.631000 .*\[reply_delay +0.500 s\]$' "$tmp/faulted.txt"
+check "bus log: the summary counts the faults" \
+    grep -qx 'faults: 2 never received, 1 arrived altered (1 esc_tx_open, 1 bms_tx_open, 1 garbage, 1 reply_delay, 1 bit_errors)' "$tmp/faulted.txt"
+"$bin" decode --json "$tmp/faulted.csv" >"$tmp/faulted.json"
+check "bus log --json: not_received and received_altered in the summary" \
+    test "$(jq -c '[.summary.not_received, .summary.received_altered, .summary.faults.bms_tx_open]' "$tmp/faulted.json")" = '[2,1,1]'
+check "bus log --json: each frame carries its marks and fate" \
+    test "$(jq -c '[.frames[] | [.marks[0] // "ok", .received]]' "$tmp/faulted.json")" = '[["ok","as_sent"],["bms_tx_open","none"],["ok","as_sent"],["bit_errors","altered"],["esc_tx_open","none"],["garbage","as_sent"],["reply_delay","as_sent"]]'
+check "bus log --json: the altered reply's received bytes" \
+    test "$(jq -r '.frames[3].received_hex' "$tmp/faulted.json")" = 55aa0e2501300100710e2f0000000a0e2b2a7efe
+printf 't_s,line,frame_hex,check,note\n1.0,bms_tx,55aa,bms_tx_open,rx=zz\n' >"$tmp/badnote.csv"
+"$bin" decode "$tmp/badnote.csv" >/dev/null 2>"$tmp/badnote.err"
+check "bus log: a malformed rx= note is bad input (exit 2, file:line)" \
+    sh -c "test $? -eq 2 && grep -q 'badnote.csv:2: note rx=' '$tmp/badnote.err'"
+"$bin" decode --pcap "$tmp/faulted.pcap" --json "$tmp/faulted.csv" >/dev/null 2>&1
+check "--pcap with --json is a usage error" test $? -eq 2
+
 exit $fail

@@ -15,10 +15,30 @@ check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $
 # --show-params: every row of the table, graded, with sources.
 "$bin" esc --show-params >"$tmp/params"; rc=$?
 check "--show-params exits 0" test $rc -eq 0
-rows=$(awk 'NR>3' "$tmp/params" | wc -l)
+rows=$(awk 'NR>4' "$tmp/params" | wc -l)
 check "--show-params lists the parameters ($rows rows)" test "$rows" -ge 50
-bad=$(awk 'NR>3 && $4 !~ /^[SDI]\*?$/' "$tmp/params" | wc -l)
-check "every row has grade S, D or I" test "$bad" -eq 0
+bad=$(awk 'NR>4 && $4 !~ /^[SDIO]\*?$/' "$tmp/params" | wc -l)
+check "every row has grade S, D, O or I" test "$bad" -eq 0
+# where the recording and the emulator differ: both values, the emulator's graded O (issue 16)
+check "tick_us 4988.79 (recorded, 209.5 ms polls) and tick_us:emulated 5000 (210.0 ms), O" \
+    sh -c "grep -q '^tick_us  *4988.79 ' '$tmp/params' && grep -q '^tick_us:emulated  *5000  *us  *O ' '$tmp/params'"
+check "first_req_ms 589 / first_req_ms:emulated 573" \
+    sh -c "grep -q '^first_req_ms  *589 ' '$tmp/params' && grep -q '^first_req_ms:emulated  *573 .* O ' '$tmp/params'"
+check "boot_tries 501 / boot_tries:emulated 500" \
+    sh -c "grep -q '^boot_tries  *501 ' '$tmp/params' && grep -q '^boot_tries:emulated  *500 .* O ' '$tmp/params'"
+"$bin" esc --show-params --figures emulated >"$tmp/params_emu"
+check "--figures emulated: tick_us 5000 (O) in use, tick_us:recorded 4988.79 (D)" \
+    sh -c "grep -q '^tick_us  *5000  *us  *O ' '$tmp/params_emu' && grep -q '^tick_us:recorded  *4988.79  *us  *D ' '$tmp/params_emu'"
+printf 'figures = emulated\nboot_tries = 7\n' >"$tmp/fig.prof"
+"$bin" esc --show-params --profile "$tmp/fig.prof" >"$tmp/params_prof"
+check "a profile chooses with 'figures = emulated'; later names still win" \
+    sh -c "grep -q '^first_req_ms  *573 ' '$tmp/params_prof' && grep -q '^boot_tries  *7  *requests  *O\*' '$tmp/params_prof'"
+printf 'boot_tries = 7\nfigures = emulated\n' >"$tmp/fig2.prof"
+"$bin" esc --show-params --profile "$tmp/fig2.prof" >/dev/null 2>"$tmp/fig2.err"
+check "'figures' after a parameter name: exit 2 with file:line" \
+    sh -c "grep -q 'fig2.prof:2:' '$tmp/fig2.err'"
+"$bin" esc --show-params --figures nominal >/dev/null 2>&1
+check "--figures nominal: exit 2" test $? -eq 2
 grep -q '^miss_limit  *25  *polls  *D ' "$tmp/params"
 check "miss_limit 25 [D]" test $? -eq 0
 "$bin" esc --show-params --model pro2 | grep -q '^motor_rated_w  *300 '
@@ -26,7 +46,7 @@ check "--model pro2 changes the defaults" test $? -eq 0
 
 # docs/controller.md carries every row of the table.
 missing=0
-for name in $(awk 'NR>3 {print $1}' "$tmp/params"); do
+for name in $(awk 'NR>4 {sub(/:.*/, "", $1); print $1}' "$tmp/params"); do
     grep -q "| \`$name\` |" "$srcdir/docs/controller.md" || { echo "# not in docs: $name"; missing=1; }
 done
 check "docs/controller.md lists every parameter" test $missing -eq 0

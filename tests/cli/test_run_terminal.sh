@@ -94,7 +94,7 @@ return scenario {
   end,
 }
 LUA
-timeout -s KILL 20 "$BMSRIG" bms --pty --scenario "$W/bmsfail.lua" >"$W/out" 2>"$W/errout"
+timeout -s KILL 20 "$BMSRIG" bms --pty --dut-wait 0 --scenario "$W/bmsfail.lua" >"$W/out" 2>"$W/errout"
 rc=$?
 check "bms --scenario: exit 1 (got $rc)" test "$rc" -eq 1
 check "bms --scenario: stdout carries no terminal controls" clean "$W/out"
