@@ -4,6 +4,7 @@
 #ifndef BMSRIG_RIG_CLI_RUN_INTERNAL_H
 #define BMSRIG_RIG_CLI_RUN_INTERNAL_H
 
+#include "rig/realtime/rt_host.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -54,6 +55,7 @@ struct run_opts {
     double watchdog_s;      /* 0 = off */
     bool quiet;
     struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
+    struct rt_host_options rt;       /* --rt (real-time runs only) */
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */
