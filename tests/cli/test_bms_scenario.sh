@@ -6,20 +6,13 @@
 # declaration; a bad scenario file is exit 2 with file:line.
 # usage: test_bms_scenario.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 bms_pid=""
 esc_pid=""
-cleanup() {
+at_exit() {
     [ -n "$esc_pid" ] && kill "$esc_pid" 2>/dev/null
     [ -n "$bms_pid" ] && kill "$bms_pid" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
 }
 
 # Starts `bmsrig bms --pty [ARGS]` (output in $W/$tag.*), then `bmsrig esc` on the pty path(s)
@@ -234,5 +227,4 @@ rc=$?
 check "unknown --profile with --scenario: exit 2 naming --profile (got $rc)" \
     sh -c "[ $rc -eq 2 ] && grep -q -- '--profile' '$W/o3.err'"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -9,29 +9,12 @@
 # working watchdog fails, not hangs.
 # usage: test_bms_watchdog.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 # bms WANT_RC MAX_MS DESCRIPTION -- args...: bmsrig bms --pty, killed after 20 s whatever happens
 bms() {
     want=$1; max_ms=$2; desc=$3; shift 4
-    t0=$(now_ms)
-    timeout -s KILL 20 "$BMSRIG" bms --pty "$@" >"$W/out" 2>"$W/err"
-    got=$?
-    el=$(($(now_ms) - t0))
-    if [ "$got" -eq "$want" ] && [ "$el" -le "$max_ms" ]; then
-        echo "ok: $desc (exit $got in $el ms)"
-    else
-        echo "FAILED: $desc: exit $got in $el ms, wanted $want within $max_ms ms"
-        cat "$W/out" "$W/err"
-        fails=$((fails + 1))
-    fi
+    expect_exit_within "$want" "$max_ms" "$desc" timeout -s KILL 20 "$BMSRIG" bms --pty "$@"
 }
 
 cat >"$W/stuck.lua" <<'LUA'
@@ -93,5 +76,4 @@ check "... saying why" grep -q -- "--watchdog: only with --scenario" "$W/err"
 "$BMSRIG" bms --help >"$W/help" 2>&1
 check "bms --help documents --watchdog" grep -q -- "--watchdog S" "$W/help"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

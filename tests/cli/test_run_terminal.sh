@@ -5,15 +5,8 @@
 # descriptions, while the readable rest of the name survives.
 # usage: test_run_terminal.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-not() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 # clean FILE: no ESC, BEL, CR, C1 CSI (C2 9B) or NEL (C2 85) byte anywhere in FILE.
 clean() {
     test "$(tr -d -c '\033\007\015' <"$1" | wc -c)" -eq 0 &&
@@ -105,5 +98,4 @@ check "bms --scenario: neither a measurement's name nor a message can forge a ve
     test "$(grep -c '^scenario ' "$W/out")" -eq 1
 check "bms --scenario: the message is shown, neutralised" grep -qF "bms message ?[31m red   over ?1m" "$W/out"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish
