@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
 #include "rig/cli/relpath.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
@@ -63,6 +64,8 @@ int run_main(int argc, char **argv)
     };
     bool progress_set = false;   /* --progress or --no-progress given */
     dut_firmware_config_default(&o.fw);
+    rt_host_options_default(&o.rt);
+    bool rt_sub = false;
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
         { "rig", required_argument, NULL, 'R' },
@@ -93,6 +96,7 @@ int run_main(int argc, char **argv)
         { "blank-eeprom", no_argument, NULL, 'Z' },
         { "no-uid-copy", no_argument, NULL, 'U' },
         { "firmware-verbose", no_argument, NULL, 'v' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     optind = 1;
@@ -196,11 +200,19 @@ int run_main(int argc, char **argv)
         case 'Z': o.fw.provision.blank = 1; break;
         case 'U': o.fw.provision.copy_uid = 0; break;
         case 'v': o.fw.verbosity = 1; break;
-        default:
+        default: {
+            int e = cli_rt_option(&cmd_run, ch, optarg, &o.rt, &rt_sub);
+            if (e > 0)
+                return e;
+            if (e == 0)
+                break;
             return cli_usage_error(&cmd_run, "unknown option or missing value: '%s'",
                                    argv[optind - 1]);
         }
+        }
     }
+    if (cli_rt_check(&cmd_run, &o.rt, rt_sub))
+        return CLI_EXIT_USAGE;
     if (o.realtime && o.jobs > 1) {
         return cli_usage_error(&cmd_run, "-j: parallel runs need the virtual clock (drop "
                                          "--realtime or use -j 1)");
@@ -233,6 +245,8 @@ int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    if (o.rt.enabled && !o.realtime)
+        return cli_usage_error(&cmd_run, "--rt: only for real-time runs (--realtime or --rig)");
     /* Progress lines by default only for a person watching: stderr a terminal, not -q. */
     if (!progress_set && !o.quiet && isatty(STDERR_FILENO))
         o.progress_s = RUN_PROGRESS_DEFAULT_S;
@@ -272,6 +286,13 @@ int run_main(int argc, char **argv)
         }
     }
 
+    /* --rt before any thread starts (the loader's and the runners' inherit the policy) */
+    struct rt_host_state rts;
+    int rt_rc = cli_rt_apply("run", &o.rt, &rts);
+    if (rt_rc != CLI_EXIT_PASS) {
+        path_list_free(&files);
+        return rt_rc;
+    }
     /* Load and select. A file that fails to load is kept (it reports as an error) unless the
      * filter or tags could not have selected it anyway: it has no name or tags to match. A file
      * whose loading the watchdog wrote off is kept the same way, with sc[i] = NULL and its
@@ -475,6 +496,7 @@ int run_main(int argc, char **argv)
     scenario_run_options_default(&st.ropt);
     st.ropt.clock = o.realtime ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
     st.ropt.tick_us = (int64_t)(o.tick_ms * 1000.0 + 0.5);
+    st.ropt.spin_tail_us = rts.spin_us;
     st.ropt.seed = o.seed;
     st.ropt.suppress_faults = o.suppress_faults;
     st.ropt.trace_dir = o.trace_dir;
