@@ -8,6 +8,7 @@
 const char events_html_style[] =
     "svg .mark.pass{stroke:#080}svg .mark.fail{stroke:#d00;stroke-width:2;opacity:.9}\n"
     "svg .mark.log{stroke:#777;stroke-dasharray:3,3}svg .mark.measure{stroke:#80c}\n"
+    "svg .mark.inject{stroke:#90c;stroke-width:2;opacity:.9}svg .band.inject{fill:#90c;opacity:.12}\n"
     "svg .band{opacity:.10}svg .band.pass{fill:#0a0}svg .band.fail{fill:#d00;opacity:.18}\n"
     ".verdict{font-size:20px;font-weight:bold;padding:4px 10px;display:inline-block}\n"
     ".verdict.pass{background:#dfd;color:#060}.verdict.fail,.verdict.error{background:#fdd;color:#900}\n"
@@ -38,6 +39,46 @@ static void add_mark(struct svg_mark **marks, size_t *n, double t, const char *l
     (*n)++;
 }
 
+/* The row of the same fault before row i, or NULL. */
+static const struct run_event *fault_before(const struct run_events *ev, size_t i)
+{
+    for (size_t j = i; j-- > 0;)
+        if (run_event_same_fault(&ev->ev[j], &ev->ev[i])) return &ev->ev[j];
+    return NULL;
+}
+
+/* The clear row that ends the fault set at row i, or NULL when it stays set to the end. */
+static const struct run_event *fault_clear_after(const struct run_events *ev, size_t i)
+{
+    for (size_t j = i + 1; j < ev->n; j++)
+        if (run_event_same_fault(&ev->ev[j], &ev->ev[i]) && strcmp(ev->ev[j].outcome, "clear") == 0)
+            return &ev->ev[j];
+    return NULL;
+}
+
+static bool is_set(const struct run_event *e) { return e && strcmp(e->outcome, "set") == 0; }
+
+/* A fault's marks: a line where it is set; where a set starts an active stretch, a band to its
+ * clear (with a line there) or to the end of the scenario (without). A clear that ends a band
+ * is drawn by it; a set while already active (a new value) is a line of its own. */
+static void fault_marks(const struct run_events *ev, size_t i, struct svg_mark **marks, size_t *n)
+{
+    const struct run_event *e = &ev->ev[i];
+    bool active = is_set(fault_before(ev, i));
+    if (!is_set(e)) {
+        if (!active) add_mark(marks, n, e->t_s, e->summary, "inject", NAN);  /* nothing to end */
+        return;
+    }
+    add_mark(marks, n, e->t_s, e->summary, "inject", NAN);
+    if (active) return;
+    const struct run_event *c = fault_clear_after(ev, i);
+    double end = c ? c->t_s : ev->verdict ? ev->verdict->t_s : e->t_s;
+    if (end < e->t_s) end = e->t_s;
+    size_t before = *n;
+    add_mark(marks, n, end, c ? c->summary : NULL, "inject", e->t_s);
+    if (*n > before) (*marks)[*n - 1].no_line = c == NULL;
+}
+
 void events_html_marks(const struct run_events *ev, struct svg_mark **marks, size_t *n)
 {
     for (size_t i = 0; i < ev->n; i++) {
@@ -46,6 +87,7 @@ void events_html_marks(const struct run_events *ev, struct svg_mark **marks, siz
         switch (e->kind) {
         case RUN_EV_EXPECT: add_mark(marks, n, e->t_s, e->name, css, e->t_start_s); break;
         case RUN_EV_MEASURE: add_mark(marks, n, e->t_s, e->name, "measure", NAN); break;
+        case RUN_EV_FAULT: fault_marks(ev, i, marks, n); break;
         case RUN_EV_LOG: add_mark(marks, n, e->t_s, e->text, "log", NAN); break;
         case RUN_EV_VERDICT: break;
         }
@@ -82,6 +124,45 @@ static void num_cell(FILE *out, double v)
 {
     if (isfinite(v)) fprintf(out, "<td>%.6g</td>", v);
     else fputs("<td></td>", out);
+}
+
+/* The faults the scenario set and cleared, in call order, each set with the time it lasted to. */
+static void faults_table(FILE *out, const struct run_events *ev)
+{
+    fprintf(out, "<h2>Faults</h2>\n<p>%zu set or cleared by the scenario (purple lines on the "
+                 "plots, a band while active).</p>\n", ev->faults);
+    if (!ev->faults) return;
+    fputs("<table class=\"faults\"><tr><th>t (s)</th><th>action</th><th>fault</th><th>target</th>"
+          "<th>value</th><th>active until (s)</th><th></th></tr>\n", out);
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct run_event *e = &ev->ev[i];
+        if (e->kind != RUN_EV_FAULT) continue;
+        fprintf(out, "<tr class=\"fault-%s\"><td>%.3f</td><td>", is_set(e) ? "set" : "clear",
+                e->t_s);
+        put(out, e->outcome);
+        fputs("</td><td>", out);
+        put(out, e->name);
+        fputs("</td><td>", out);
+        put(out, e->where);
+        fputs("</td><td>", out);
+        put(out, e->text);
+        fputs("</td><td>", out);
+        double end = e->t_s;
+        if (is_set(e)) {
+            const struct run_event *c = fault_clear_after(ev, i);
+            if (c) {
+                fprintf(out, "%.3f", c->t_s);
+                end = c->t_s;
+            } else {
+                fputs("the end", out);
+                if (ev->verdict && ev->verdict->t_s > end) end = ev->verdict->t_s;
+            }
+        }
+        fprintf(out, "</td><td><a href=\"#t=%.6f-%.6f\" data-zoom=\"%.6f\" data-span=\"%.6f\">"
+                     "zoom</a></td></tr>\n",
+                e->t_s - 1, end + 1, (e->t_s + end) / 2, (end - e->t_s) / 2 + 1);
+    }
+    fputs("</table>\n", out);
 }
 
 void events_html_tables(FILE *out, const struct run_events *ev)
@@ -150,6 +231,7 @@ void events_html_tables(FILE *out, const struct run_events *ev)
         }
         fputs("</table>\n", out);
     }
+    faults_table(out, ev);
     fprintf(out, "<h2>Log</h2>\n<p>%zu lines (dotted lines on the plots).</p>\n", ev->logs);
     if (ev->logs) {
         fputs("<table><tr><th>t (s)</th><th>line</th></tr>\n", out);

@@ -1,6 +1,7 @@
 /* events_html.h: a scenario's events (run_events.h) on its HTML page and in the index: the
- * verdict banner, the expectations, measurements and log lines as tables, and their marks on
- * the plots' time axis (expectation windows shaded green or red, log lines dotted). */
+ * verdict banner, the expectations, measurements, faults and log lines as tables, and their
+ * marks on the plots' time axis (expectation windows shaded green or red, faults purple with a
+ * band while active, log lines dotted). */
 #ifndef BMSRIG_RIG_HTML_EVENTS_HTML_H
 #define BMSRIG_RIG_HTML_EVENTS_HTML_H
 
@@ -17,7 +18,7 @@ void events_html_marks(const struct run_events *ev, struct svg_mark **marks, siz
  * left no events file. */
 void events_html_verdict(FILE *out, const struct run_events *ev);
 
-/* The expectations, measurements and log tables. */
+/* The expectations, measurements, faults and log tables. */
 void events_html_tables(FILE *out, const struct run_events *ev);
 
 /* Index row cells: verdict, expectations passed/total, each measurement with its limits. */

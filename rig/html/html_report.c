@@ -274,6 +274,7 @@ static size_t bus_marks(const struct bus_log *log, struct svg_mark **out)
         m[n].label = strcmp(log->ev[i].check, "ok") ? log->ev[i].check : "fault cleared";
         m[n].css = "fault";
         m[n].from_s = NAN;
+        m[n].no_line = false;
         n++;
     }
     return n;
@@ -424,7 +425,8 @@ static int write_scenario_page(const char *path, const char *stem, const struct 
         fputs("</code></p>\n", out);
     }
     fprintf(out, "<p>%zu samples, %.3f s to %.3f s; red lines: where the bus log shows a fault "
-                 "changing frames; green and red bands: expectations met and missed; dotted: log "
+                 "changing frames; purple lines and bands: faults the scenario set, active until "
+                 "cleared; green and red bands: expectations met and missed; dotted: log "
                  "lines (hover any of them). Drag across a plot to zoom every plot to "
                  "that time; double-click for the whole run. <b id=\"zoom-state\">whole run</b></p>\n",
             tb->nrows, t0, t1);

@@ -36,6 +36,27 @@ static char *dup_field(const char *s)
     return d;
 }
 
+/* "cell_short group 4 cell 1 set: 0.5 ohm", "bms_tx cleared", "cell_open group 2 cell 1
+ * cleared (mend)"; NULL when a field is missing or out of memory. */
+static char *fault_summary(const struct run_event *e)
+{
+    if (!e->name || !e->where || !e->text || !e->outcome) return NULL;
+    bool set = strcmp(e->outcome, "set") == 0;
+    bool words = e->text[0] && strcmp(e->text, "clear") != 0;
+    char *s = NULL;
+    if (asprintf(&s, "%s%s%s %s%s%s%s", e->name, e->where[0] ? " " : "", e->where,
+                 set ? "set" : "cleared", !words ? "" : set ? ": " : " (", words ? e->text : "",
+                 words && !set ? ")" : "") < 0)
+        return NULL;
+    return s;
+}
+
+bool run_event_same_fault(const struct run_event *a, const struct run_event *b)
+{
+    return a->kind == RUN_EV_FAULT && b->kind == RUN_EV_FAULT && strcmp(a->name, b->name) == 0 &&
+           strcmp(a->where, b->where) == 0;
+}
+
 bool run_events_read(const char *path, struct run_events *out)
 {
     memset(out, 0, sizeof *out);
@@ -54,6 +75,7 @@ bool run_events_read(const char *path, struct run_events *out)
         if (strcmp(fld[1], "verdict") == 0) kind = RUN_EV_VERDICT;
         else if (strcmp(fld[1], "expect") == 0) kind = RUN_EV_EXPECT;
         else if (strcmp(fld[1], "measure") == 0) kind = RUN_EV_MEASURE;
+        else if (strcmp(fld[1], "fault") == 0) kind = RUN_EV_FAULT;
         else if (strcmp(fld[1], "log") == 0) kind = RUN_EV_LOG;
         else continue;
         if (out->n == cap) {
@@ -70,14 +92,17 @@ bool run_events_read(const char *path, struct run_events *out)
             .value = number_or_nan(fld[6]), .min = number_or_nan(fld[7]),
             .max = number_or_nan(fld[8]), .unit = dup_field(fld[9]), .text = dup_field(fld[10]),
         };
-        if (!e->outcome || !e->name || !e->where || !e->unit || !e->text) {
+        e->summary = kind == RUN_EV_FAULT ? fault_summary(e) : strdup("");
+        if (!e->outcome || !e->name || !e->where || !e->unit || !e->text || !e->summary) {
             free(e->outcome); free(e->name); free(e->where); free(e->unit); free(e->text);
+            free(e->summary);
             break;
         }
         out->n++;
-        bool failed = strcmp(e->outcome, "pass") != 0;
+        bool failed = strcmp(e->outcome, "pass") != 0;   /* expect, measure */
         if (kind == RUN_EV_EXPECT) { out->expects++; out->expects_failed += failed; }
         if (kind == RUN_EV_MEASURE) { out->measures++; out->measures_failed += failed; }
+        if (kind == RUN_EV_FAULT) out->faults++;
         if (kind == RUN_EV_LOG) out->logs++;
     }
     free(line);
@@ -96,6 +121,7 @@ void run_events_free(struct run_events *e)
         free(e->ev[i].where);
         free(e->ev[i].unit);
         free(e->ev[i].text);
+        free(e->ev[i].summary);
     }
     free(e->ev);
     memset(e, 0, sizeof *e);

@@ -138,7 +138,7 @@ size_t svg_plot_write(FILE *out, const char *title, const char *unit,
                 xb - xa < 0.5 ? 0.5 : xb - xa, plot_h);
     }
     for (size_t k = 0; k < nmarks; k++) {
-        if (marks[k].t_s < t0 || marks[k].t_s > t1) continue;
+        if (marks[k].no_line || marks[k].t_s < t0 || marks[k].t_s > t1) continue;
         double x = MARGIN_LEFT + (marks[k].t_s - t0) / span * plot_w;
         fprintf(out, "<line class=\"mark %s\" data-t=\"%.6f\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
                      "y2=\"%.0f\">",

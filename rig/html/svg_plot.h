@@ -3,6 +3,7 @@
 #ifndef BMSRIG_RIG_HTML_SVG_PLOT_H
 #define BMSRIG_RIG_HTML_SVG_PLOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -18,8 +19,11 @@ struct svg_series {
 struct svg_mark {
     double t_s;
     const char *label; /* shown as the marker's tooltip; NULL for none */
-    const char *css;   /* CSS class of the marker line: "fault", "bus", "pass", "fail", "log" */
-    double from_s;     /* finite: also shade the band from_s .. t_s (an expectation's window) */
+    const char *css;   /* CSS class of the marker line: "fault", "bus", "pass", "fail", "log",
+                        * "inject" (a fault the scenario set or cleared) */
+    double from_s;     /* finite: also shade the band from_s .. t_s (an expectation's window,
+                        * a fault's active time) */
+    bool no_line;      /* the band only, no line at t_s (a fault still set at the end) */
 };
 
 /* Plot geometry, in SVG user units. */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "rig/realtime/clock.h"
+#include "rig/scenario/result.h"
 
 #define ENGINE_NAME_MAX 32
 
@@ -71,6 +72,10 @@ struct engine_config {
      * speed), its ADC fed the pack's terminal voltage (0 while the discharge switch is
      * open). Read-outs it cannot give (motor current, drive load, internals) skip. */
     struct dut_firmware *fw;
+    /* the scenario's result (borrowed, NULL = none): every fault the engine applies or clears
+     * is added to it (scenario_result_add_fault) at the scenario time it takes effect, for the
+     * events file and the reports; suppressed faults (suppress_faults) are not. */
+    struct scenario_result *record;
 };
 
 /* Defaults: virtual clock, 1 ms tick, seed 1, 10s3p lg_m26 at 80 % and 25 C, m365_stock BMS,

@@ -13,6 +13,8 @@
 #include "rig/line/link.h"
 #include "sim/status.h"
 
+static double now_s(const struct engine *e) { return (double)e->clock.now_us / 1e6; }
+
 /* ---- named faults (rig/fault/fault.h) ------------------------------------------------------ */
 
 /* On a bench, a fault with a bench line (rig/fault/fault_table.c) switches the first of its
@@ -53,6 +55,16 @@ static int link_apply(struct engine *e, const struct fault_def *d, double value)
     return BMSRIG_OK;
 }
 
+/* The applied named fault in the result's fault list (engine.h: cfg.record). */
+static void record_named(struct engine *e, const struct fault_def *d, double value)
+{
+    if (!e->cfg.record)
+        return;
+    char args[32];
+    snprintf(args, sizeof args, "%g", value);
+    scenario_result_add_fault(e->cfg.record, now_s(e), true, d->name, "", value, args);
+}
+
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
 {
     engine_event(e, "fault %s %g", name, value);
@@ -82,6 +94,7 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
         if (e->cfg.dut) {
             /* a real wire: the relay did it; the link model must not add its own cut */
             e->faults_applied++;
+            record_named(e, d, value);
             return BMSRIG_OK;
         }
     }
@@ -91,6 +104,7 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
         return rc;
     }
     e->faults_applied++;
+    record_named(e, d, value);
     return BMSRIG_OK;
 }
 
@@ -102,6 +116,8 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
         fault_unknown_message(name, err, errcap);
         return BMSRIG_ERR_ARG;
     }
+    if (e->cfg.record && !e->cfg.suppress_faults)
+        scenario_result_add_fault(e->cfg.record, now_s(e), false, d->name, "", NAN, "clear");
     if (e->cfg.rig && d->bench != FAULT_BENCH_NONE) {
         rig_hw_fault_named(e->cfg.rig, d, 0, true, NULL);   /* no line: nothing to release */
         if (e->cfg.dut)
@@ -115,6 +131,72 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
 }
 
 /* ---- pack faults ---------------------------------------------------------------------------- */
+
+/* The applied pack fault in the result's fault list: its cell, group, tap or thermistor
+ * (1-based, as the scenario API counts), its arguments as words, and whether the call set or
+ * removed it (mend, short(1/0), weaken back to 1/1, offset 0, dry, ntc:clear). */
+static void record_pack(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
+                        double b)
+{
+    if (!e->cfg.record)
+        return;
+    unsigned par = pack_parallel(e->pack);
+    char target[48], args[64];
+    bool set;
+    snprintf(target, sizeof target, "group %u", index + 1);
+    snprintf(args, sizeof args, "%g", a);
+    switch (kind) {
+    case ENGINE_PF_CELL_OPEN:
+    case ENGINE_PF_CELL_SHORT:
+    case ENGINE_PF_CELL_WEAK:
+        snprintf(target, sizeof target, "group %u cell %u", index / par + 1, index % par + 1);
+        if (kind == ENGINE_PF_CELL_OPEN) {
+            set = a != 0;
+            snprintf(args, sizeof args, "%s", set ? "open" : "mend");
+        } else if (kind == ENGINE_PF_CELL_SHORT) {
+            set = isfinite(a) && a > 0;
+            snprintf(args, sizeof args, set ? "%g ohm" : "none", a);
+        } else {
+            set = a != 1 || b != 1;
+            snprintf(args, sizeof args, "capacity %g resistance %g", a, b);
+        }
+        break;
+    case ENGINE_PF_SENSE_OPEN:
+        snprintf(target, sizeof target, "group %u top sense wire", index);
+        set = a != 0;
+        snprintf(args, sizeof args, "%s", set ? "open" : "mend");
+        break;
+    case ENGINE_PF_SENSE_LEAK:
+    case ENGINE_PF_MOISTURE:
+        set = isfinite(a) && a > 0;
+        snprintf(args, sizeof args, set ? "%g ohm" : "none", a);
+        break;
+    case ENGINE_PF_GROUP_MV:
+        set = a != 0;
+        snprintf(args, sizeof args, "%g mV", a * 1000);
+        break;
+    case ENGINE_PF_NTC: {
+        static const char *const modes[] = { "clear", "open", "short", "drift", "intermittent",
+                                             "set_c" };
+        int m = (int)a;
+        snprintf(target, sizeof target, "ntc %u", index + 1);
+        set = m != NTC_FAULT_NONE;
+        if (m == NTC_FAULT_OPEN || m == NTC_FAULT_SHORT || m == NTC_FAULT_NONE)
+            snprintf(args, sizeof args, "%s", modes[m]);
+        else if (m > 0 && m < (int)(sizeof modes / sizeof modes[0]))
+            snprintf(args, sizeof args, "%s %g", modes[m], b);
+        else
+            snprintf(args, sizeof args, "%d %g", m, b);
+        a = m == NTC_FAULT_NONE || m == NTC_FAULT_OPEN || m == NTC_FAULT_SHORT ? NAN : b;
+        break;
+    }
+    default:   /* group_soc */
+        set = a != 0;
+        break;
+    }
+    scenario_result_add_fault(e->cfg.record, now_s(e), set, engine_pack_fault_name(kind), target,
+                              a, args);
+}
 
 int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
                       double b)
@@ -141,9 +223,10 @@ int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned in
     case ENGINE_PF_NTC: rc = pack_fault_ntc(e->pack, index, (enum ntc_fault)(int)a, b); break;
     default: rc = BMSRIG_ERR_ARG;
     }
-    if (rc == BMSRIG_OK)
+    if (rc == BMSRIG_OK) {
         e->faults_applied++;
-    else
+        record_pack(e, kind, index, a, b);
+    } else
         e->faults_requested--;  /* a rejected call is a script error, not a fault */
     return rc;
 }

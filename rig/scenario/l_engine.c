@@ -80,9 +80,16 @@ static struct l_engine_ctx *record_ctx(lua_State *L)
 {
     struct l_engine_ctx *c = ctx_of(L);
     if (c->result->record_bytes > SCENARIO_RECORD_MAX)
-        script_error(L, "too much recorded: logs, expectations and measurements exceed %d MiB "
+        script_error(L, "too much recorded: logs, expectations, measurements and faults exceed %d MiB "
                       "per scenario", (int)(SCENARIO_RECORD_MAX >> 20));
     return c;
+}
+
+/* Stops the script when the result is full (faults are recorded in it by the engine). */
+static void record_room(lua_State *L)
+{
+    if (ctx_of(L)->result)
+        record_ctx(L);
 }
 
 /* record_expect(pass, what, where, t_s, observed, message, t_start_s) */
@@ -323,6 +330,7 @@ static int p_ntc(lua_State *L)
 /* pack_fault(kind, g, k|nil, a, b): the group/cell/ntc fault calls (indices 1-based). */
 static int p_pack_fault(lua_State *L)
 {
+    record_room(L);   /* each applied fault is recorded */
     static const char *const kinds[] = { "cell_open", "cell_short", "cell_weak", "group_soc",
                                          "group_mv", "sense_open", "sense_leak", "moisture",
                                          "ntc", NULL };
@@ -529,6 +537,7 @@ static int c_ambient(lua_State *L)
  * "off" = t:clear(name)); rig/fault/fault.h. */
 static int c_fault(lua_State *L)
 {
+    record_room(L);   /* each applied fault is recorded */
     const char *name = luaL_checkstring(L, 2);
     double v = 1.0;
     char err[512];
@@ -559,6 +568,7 @@ static int c_fault(lua_State *L)
 
 static int c_clear(lua_State *L)
 {
+    record_room(L);
     char err[256];
     if (engine_fault_clear(ctx_of(L)->engine, luaL_checkstring(L, 2), err, sizeof(err)) !=
         BMSRIG_OK)

@@ -400,6 +400,24 @@ int report_write_json(FILE *o, const struct report_run *run)
             json_num(o, x->t_s);
             fputs("}", o);
         }
+        fputs("],\n     \"faults\": [", o);
+        for (size_t k = 0; k < r->nfaults; k++) {
+            const struct scenario_fault *f = &r->faults[k];
+            fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
+            json_num(o, f->t_s);
+            fprintf(o, ", \"action\": \"%s\", \"name\": ", f->set ? "set" : "clear");
+            json_str(o, f->name);
+            fputs(", \"target\": ", o);
+            json_str(o, f->target);
+            fputs(", \"value\": ", o);
+            if (f->set && isfinite(f->value))
+                json_num(o, f->value);
+            else
+                fputs("null", o);
+            fputs(", \"args\": ", o);
+            json_str(o, f->args);
+            fputs("}", o);
+        }
         fputs("],\n     \"log\": [", o);
         for (size_t k = 0; k < r->nlogs; k++) {
             fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);

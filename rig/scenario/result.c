@@ -63,6 +63,12 @@ void scenario_result_clear(struct scenario_result *r)
     }
     for (size_t i = 0; i < r->nlogs; i++)
         free(r->logs[i].text);
+    for (size_t i = 0; i < r->nfaults; i++) {
+        free(r->faults[i].name);
+        free(r->faults[i].target);
+        free(r->faults[i].args);
+    }
+    free(r->faults);
     free(r->expects);
     free(r->measures);
     free(r->logs);
@@ -99,6 +105,18 @@ void scenario_result_add_measure(struct scenario_result *r, const char *name, do
     };
     const struct scenario_measure *m = &r->measures[r->nmeasures - 1];
     r->record_bytes += sizeof(*m) + strlen(m->name) + strlen(m->unit) + strlen(m->where) + 3;
+}
+
+void scenario_result_add_fault(struct scenario_result *r, double t_s, bool set, const char *name,
+                               const char *target, double value, const char *args)
+{
+    r->faults = grow(r->faults, &r->cap_faults, r->nfaults, sizeof(*r->faults));
+    r->faults[r->nfaults++] = (struct scenario_fault){
+        .t_s = t_s, .set = set, .name = xstrdup(name), .target = xstrdup(target),
+        .value = value, .args = xstrdup(args),
+    };
+    const struct scenario_fault *f = &r->faults[r->nfaults - 1];
+    r->record_bytes += sizeof(*f) + strlen(f->name) + strlen(f->target) + strlen(f->args) + 3;
 }
 
 void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text)

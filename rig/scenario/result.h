@@ -50,6 +50,16 @@ struct scenario_log {
     char *text;
 };
 
+/* One fault the engine applied or cleared (rig/scenario/engine_faults.c), in call order. */
+struct scenario_fault {
+    double t_s;
+    bool set;           /* false: cleared (t:clear, "off", mend, short(1/0), ntc:clear ...) */
+    char *name;         /* the fault table's name ("bms_tx") or the pack fault's ("cell_short") */
+    char *target;       /* pack faults: "group 4 cell 1", "ntc 1", "tap 3"; "" for named ones */
+    double value;       /* the value set (NAN for a clear of a named fault) */
+    char *args;         /* the call's arguments as text ("0.5", "open", "capacity 0.5 ...") */
+};
+
 /* Bytes of log lines, expectations and measurements one scenario may record [I: far above
  * any real scenario's few kilobytes, far below the machine's memory]. */
 #define SCENARIO_RECORD_MAX (64u << 20)
@@ -75,7 +85,9 @@ struct scenario_result {
     size_t nmeasures, cap_measures;
     struct scenario_log *logs;
     size_t nlogs, cap_logs;
-    size_t record_bytes;    /* C memory held by expects, measures and logs (outside the Lua
+    struct scenario_fault *faults;  /* every fault applied or cleared (not with --suppress-faults) */
+    size_t nfaults, cap_faults;
+    size_t record_bytes;    /* C memory held by expects, measures, logs and faults (outside the Lua
                              * memory cap; the script is stopped past SCENARIO_RECORD_MAX) */
     char *trace_signals;    /* paths of the trace files written, or NULL */
     char *trace_bus;
@@ -96,6 +108,8 @@ void scenario_result_add_measure(struct scenario_result *r, const char *name, do
                                  const double *min, const double *max, const char *unit,
                                  bool pass, const char *where, double t_s);
 void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text);
+void scenario_result_add_fault(struct scenario_result *r, double t_s, bool set, const char *name,
+                               const char *target, double value, const char *args);
 void scenario_result_set_message(struct scenario_result *r, const char *msg);
 
 #endif

@@ -295,6 +295,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.trace_title = s->path;
     cfg.rig = opt->rig;
     cfg.dut = opt->dut;
+    cfg.record = res;   /* the faults the engine applies and clears */
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
     lua_rawgeti(L, LUA_REGISTRYINDEX, s->decl_ref);

@@ -63,6 +63,18 @@ int trace_events_write(FILE *out, const char *name, const struct scenario_result
         field(out, m->unit);
         fputs("\t\n", out);
     }
+    for (size_t i = 0; i < res->nfaults; i++) {
+        const struct scenario_fault *f = &res->faults[i];
+        fprintf(out, "%.6f\tfault\t%s\t\t", f->t_s, f->set ? "set" : "clear");
+        field(out, f->name);
+        fputc('\t', out);
+        field(out, f->target);
+        fputc('\t', out);
+        number(out, f->set, f->value);
+        fputs("\t\t\t\t", out);
+        field(out, f->args);
+        fputc('\n', out);
+    }
     for (size_t i = 0; i < res->nlogs; i++) {
         fprintf(out, "%.6f\tlog\t\t\t\t\t\t\t\t\t", res->logs[i].t_s);
         field(out, res->logs[i].text);

@@ -2,8 +2,8 @@
 # test_run_traces.sh BMSRIG SOURCE_DIR: what `bmsrig run --trace` leaves per scenario tells the
 # truth: the bus log shows the replies a cut wire kept from the controller (and decode counts
 # them), the signals CSV ends at the scenario's last instant (not up to 100 ms before it), and
-# the events file holds the verdict, every expectation with its window, the measurements and
-# the log lines the HTML pages are built from.
+# the events file holds the verdict, every expectation with its window, the measurements, the
+# faults set and cleared and the log lines the HTML pages are built from (faults also in --json).
 set -u
 BMSRIG=$1
 SRC=$2
@@ -79,4 +79,46 @@ check "its failed measurement is there" \
     awk -F'\t' '$2 == "measure" && $3 == "fail" && $5 == "pack_v" { found = 1 } END { exit !found }' "$ev2"
 check "its log line is there" awk -F'\t' '$2 == "log" && $11 == "powered on" { found = 1 } END { exit !found }' "$ev2"
 check "its verdict is fail" awk -F'\t' '$2 == "verdict" && $3 == "fail" { found = 1 } END { exit !found }' "$ev2"
+
+# 5. Faults set and cleared: a pack fault and a line fault, each a `fault` row at the time the
+# engine applied it, with the fault's name, target and arguments; the same list in the JSON.
+cat >"$W/faults.lua" <<'LUA'
+return scenario {
+  name = "faults set and cleared on the time axis",
+  run = function(t)
+    t:power_on()
+    t:wait(1)
+    t:cell(4, 1):short(0.5)
+    t:wait(0.5)
+    t:fault("bms_tx", "open")
+    t:wait(1)
+    t:clear("bms_tx")
+    t:wait(0.5)
+    t:cell(4, 1):short(1/0)
+    t:ntc(1):open()
+    t:wait(1)
+  end,
+}
+LUA
+"$BMSRIG" run -q --trace "$W/tr3" --json "$W/faults.json" "$W/faults.lua" >/dev/null
+check "the fault scenario passes" test $? -eq 0
+ev3="$W/tr3/faults.events.tsv"
+awk -F'\t' '$2 == "fault" { printf "%.3f %s %s|%s|%s|%s\n", $1, $3, $5, $6, $7, $11 }' "$ev3" >"$W/faults.rows"
+cat >"$W/faults.want" <<'ROWS'
+1.000 set cell_short|group 4 cell 1|0.5|0.5 ohm
+1.500 set bms_tx||1|1
+2.500 clear bms_tx|||clear
+3.000 clear cell_short|group 4 cell 1||none
+3.000 set ntc|ntc 1||open
+ROWS
+check "the fault rows: times, set/clear, names, targets, values, arguments" \
+    cmp -s "$W/faults.rows" "$W/faults.want"
+cmp -s "$W/faults.rows" "$W/faults.want" || diff "$W/faults.want" "$W/faults.rows"
+check "the JSON report lists the same faults" \
+    test "$(jq -c '[.scenarios[0].faults[] | [.t_s, .action, .name, .target]]' "$W/faults.json")" = \
+    '[[1,"set","cell_short","group 4 cell 1"],[1.5,"set","bms_tx",""],[2.5,"clear","bms_tx",""],[3,"clear","cell_short","group 4 cell 1"],[3,"set","ntc","ntc 1"]]'
+"$BMSRIG" run -q --suppress-faults --trace "$W/tr4" "$W/faults.lua" >/dev/null
+check "with --suppress-faults no fault is applied, so none is recorded" \
+    test "$(awk -F'\t' '$2 == "fault"' "$W/tr4/faults.events.tsv" | wc -l)" -eq 0
+check "... and the events file is still written" grep -q "$(printf '\tverdict\t')" "$W/tr4/faults.events.tsv"
 exit $fail

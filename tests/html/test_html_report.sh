@@ -1,5 +1,6 @@
 #!/bin/sh
-# test_html_report.sh: `bmsrig run --html` on the wire-cut demo scenario, then the page rendered
+# test_html_report.sh: `bmsrig run --html` on the wire-cut demo scenario (and on one that sets and
+# clears faults: their bands, lines and table), then the page rendered
 # in headless Chromium: it must load with no console error, its DOM must hold the plots, and the
 # screenshot must show content in every band of the page (non-grey pixels: the plot lines).
 # usage: test_html_report.sh BMSRIG SOURCE_DIR
@@ -39,6 +40,58 @@ grep -q 'class="band pass"' "$page" || fail "no expectation window drawn on the 
 grep -q '>BMS TX cut while riding: error 21 in 5.1-5.4 s, cleared on reconnect</a></td><td class="pass">pass</td><td>3/3</td>' "$dir/html/index.html" \
     || fail "the index lacks the full name, verdict or expectations"
 grep -q 'error21_after_s = 5\.[0-9]* s \[5.1 .. 5.4\] pass' "$dir/html/index.html" || fail "the index lacks the measurement"
+# the demo's own fault (bms_tx open at 14 s, cleared at the reconnect) is drawn as set by the
+# scenario: a purple band from its set to its clear on every plot, and a row of the Faults table
+grep -q '<h2>Faults</h2>' "$page" || fail "no Faults table on the demo page"
+grep -Eq '<rect class="band inject" data-t0="14\.[0-9]*" data-t1="19\.[0-9]*"' "$page" \
+    || fail "no band for the demo's bms_tx fault from its set to its clear"
+
+# A scenario that sets and clears a pack fault and a line fault, and leaves one set at the end.
+cat >"$dir/faults.lua" <<'LUA'
+return scenario {
+  name = "faults set and cleared on the time axis",
+  run = function(t)
+    t:power_on()
+    t:wait(1)
+    t:cell(4, 1):short(0.5)
+    t:wait(0.5)
+    t:fault("bms_tx", "open")
+    t:wait(1)
+    t:clear("bms_tx")
+    t:wait(0.5)
+    t:cell(4, 1):short(1/0)
+    t:ntc(1):open()
+    t:wait(1)
+  end,
+}
+LUA
+"$BMSRIG" run -q --html "$dir/fhtml" "$dir/faults.lua" || fail "run --html of the fault scenario exited $?"
+fpage="$dir/fhtml/faults.html"
+grep -q '<p>5 set or cleared by the scenario' "$fpage" || fail "the Faults table does not count 5 rows"
+for row in \
+    '<tr class="fault-set"><td>1.000</td><td>set</td><td>cell_short</td><td>group 4 cell 1</td><td>0.5 ohm</td><td>3.000</td>' \
+    '<tr class="fault-set"><td>1.500</td><td>set</td><td>bms_tx</td><td></td><td>1</td><td>2.500</td>' \
+    '<tr class="fault-clear"><td>2.500</td><td>clear</td><td>bms_tx</td>' \
+    '<tr class="fault-clear"><td>3.000</td><td>clear</td><td>cell_short</td><td>group 4 cell 1</td><td>none</td>' \
+    '<tr class="fault-set"><td>3.000</td><td>set</td><td>ntc</td><td>ntc 1</td><td>open</td><td>the end</td>'; do
+    grep -qF "$row" "$fpage" || fail "Faults table row missing: $row"
+done
+# every plot with marks (all but the bus timeline) carries each fault's band and lines
+fplots=$(grep -c '<svg class="plot' "$fpage")
+for band in 'data-t0="1.000000" data-t1="3.000000"' 'data-t0="1.500000" data-t1="2.500000"' \
+            'data-t0="3.000000" data-t1="4.000000"'; do
+    nb=$(grep -c "<rect class=\"band inject\" $band" "$fpage")
+    [ "$nb" -eq $((fplots - 1)) ] || fail "band $band on $nb plots, expected $((fplots - 1))"
+done
+nl=$(grep -o '<line class="mark inject" data-t="[0-9.]*"' "$fpage" | wc -l)
+[ "$nl" -eq $((5 * (fplots - 1))) ] || fail "$nl fault lines, expected 5 on each of $((fplots - 1)) plots"
+grep -q '<title>1.500 s: bms_tx set: 1</title>' "$fpage" || fail "no hover label on the bms_tx line"
+grep -q '<title>3.000 s: cell_short group 4 cell 1 cleared (none)</title>' "$fpage" \
+    || fail "no hover label where the short is mended"
+if grep -q '<line class="mark inject" data-t="4.000000"' "$fpage"; then
+    fail "a line at the end for the fault still set (it has only a band)"
+fi
+
 # `report DIR` rebuilds the same pages from the traces
 cp "$page" "$dir/first.html"
 "$BMSRIG" report "$dir/html" >/dev/null || fail "report exited $?"
