@@ -661,6 +661,8 @@ struct esc *esc_new(const struct esc_params *p)
     if (!e)
         return NULL;
     e->p = *p;
+    /* "none yet" before the first power-on, as after it (esc_status says -1) */
+    e->reply_t_us = e->last_good_us = e->e21_since_us = -1;
     const double *v = p->v;
     e->tick_ns = (int64_t)llround(v[ESC_P_TICK_US] * 1000.0);
     e->boot_call_ticks = (uint64_t)v[ESC_P_BOOT_CALL_TICKS];

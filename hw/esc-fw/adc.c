@@ -1,16 +1,18 @@
-/* adc.c: the pack voltage on ADC1 (channel 9, PB1), converted continuously into a DMA1 channel 1
- * word; V[10 mV] = raw x 11305 >> 13 as the stock controller scales it [O]. */
+/* adc.c: the pack voltage on ADC1 (channel 2, PA2, as on the M365 board: the stock image
+ * converts it first in its regular group [O]), converted continuously into a DMA1 channel 1 word;
+ * V[10 mV] = raw x 11305 >> 13 as the stock controller scales it [O]. */
 #include "hal.h"
 #include "stm32f103.h"
 
-#define ADC_CHANNEL 9u
+#define ADC_CHANNEL 2u
 #define FIRST_SAMPLE_SPINS 20000u
 
 static volatile uint16_t sample;
 
 void adc_init(void)
 {
-    GPIO_CRL(GPIOB_BASE) = (GPIO_CRL(GPIOB_BASE) & ~(0xFu << 4)) | (GPIO_MODE_ANALOG << 4);
+    GPIO_CRL(GPIOA_BASE) = (GPIO_CRL(GPIOA_BASE) & ~(0xFu << (4u * ADC_CHANNEL))) |
+                           (GPIO_MODE_ANALOG << (4u * ADC_CHANNEL));
     DMA1_CCR(1) = 0;
     DMA1_CPAR(1) = ADC1_DR_ADDR;
     DMA1_CMAR(1) = (uint32_t)(uintptr_t)&sample;

@@ -20,13 +20,10 @@
 #include <unistd.h>
 
 #include "rig/bench/board_internal.h"
+#include "rig/util/datadir.h"
 #include "sim/status.h"
 
 #define BOARD_INSTR_BUDGET 20000000   /* Lua VM instructions a description may run */
-
-#ifndef BMSRIG_BOARDS_DIR
-#define BMSRIG_BOARDS_DIR "hw/boards"
-#endif
 
 int fail(struct loader *ld, int line, const char *fmt, ...)
 {
@@ -133,7 +130,8 @@ static bool readable(const char *path) { return access(path, R_OK) == 0; }
 
 /* The file `ext` (a board name or a path) names, seen from description `from`: a path (has a
  * '/' or ends in .lua) is relative to from's folder; a name is NAME.lua in from's folder, then
- * in $BMSRIG_BOARDS_DIR, hw/boards and the source tree's hw/boards. */
+ * in the boards folders of rig/util/datadir.h ($BMSRIG_BOARDS_DIR, ./hw/boards, the data
+ * root's boards/: installed, moved or the build tree's link to the source). */
 static bool resolve_base(const char *from, const char *ext, char *out, size_t outlen)
 {
     char dir[512];
@@ -150,15 +148,12 @@ static bool resolve_base(const char *from, const char *ext, char *out, size_t ou
             snprintf(out, outlen, "%s/%s", dir, ext);
         return readable(out);
     }
-    const char *dirs[] = { dir, getenv("BMSRIG_BOARDS_DIR"), "hw/boards", BMSRIG_BOARDS_DIR };
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-        if (!dirs[i] || !dirs[i][0])
-            continue;
-        snprintf(out, outlen, "%s/%s.lua", dirs[i], ext);
-        if (readable(out))
-            return true;
-    }
-    return false;
+    snprintf(out, outlen, "%s/%s.lua", dir, ext);
+    if (readable(out))
+        return true;
+    char file[300];
+    snprintf(file, sizeof file, "%s.lua", ext);
+    return datadir_find(DATADIR_BOARDS, file, out, outlen);
 }
 
 /* If the board table at the top has `extends`, loads the base (recursively), and replaces the
@@ -195,8 +190,10 @@ static int apply_extends(struct loader *ld, int depth)
     if (!resolve_base(dfile, ext, base, sizeof base)) {
         if (strchr(ext, '/') || strstr(ext, ".lua"))
             return fail(ld, dline, "board: extends '%s': no rig description %s", ext, base);
-        return fail(ld, dline, "board: extends '%s': no rig description %s.lua next to it, in "
-                    "$BMSRIG_BOARDS_DIR, hw/boards or %s", ext, ext, BMSRIG_BOARDS_DIR);
+        char where[2048];
+        datadir_describe(DATADIR_BOARDS, where, sizeof where);
+        return fail(ld, dline, "board: extends '%s': no rig description %s.lua next to it or "
+                    "in %s", ext, ext, where);
     }
     char *real = realpath(base, NULL);
     if (!real)

@@ -4,6 +4,7 @@
 
 #include "rig/cli/bench.h"
 #include "rig/cli/bench_bms.h"
+#include "rig/cli/bench_engine.h"
 #include "rig/cli/bench_mpsse.h"
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
@@ -16,12 +17,13 @@ static const struct {
     { "sim", bench_sim_run },
     { "bms", bench_bms_run },
     { "mpsse", bench_mpsse_run },
+    { "engine", bench_engine_run },
 };
 
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse)");
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse, engine)");
     for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
         if (strcmp(argv[1], targets[i].name) == 0)
             return targets[i].run(argc - 1, argv + 1);
@@ -30,7 +32,7 @@ static int run(int argc, char **argv)
 
 const struct cli_command cmd_bench = {
     .name = "bench",
-    .summary = "benchmarks with JSON output (sim, bms, mpsse)",
+    .summary = "benchmarks with JSON output (sim, bms, mpsse, engine)",
     .usage =
         "usage: bmsrig bench TARGET [OPTIONS]\n"
         "\n"
@@ -64,6 +66,14 @@ const struct cli_command cmd_bench = {
         "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
         "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
         "      USB error), 4 interrupted (the bench is put in its safe state).\n\n"
+        "  engine [--repeat N] [FILE...]\n"
+        "      the scenario engine in virtual time on the virtual controller, in-process on\n"
+        "      the thread CPU clock: scenario seconds per CPU second (realtime_factor, goal\n"
+        "      2000 at the 1 ms tick) and CPU us per tick, the fastest of N runs (default 3)\n"
+        "      of each FILE (default: scripts/pack/aged_group_short_range.lua and one each of\n"
+        "      scripts/controller, comm, thermal; run from the source tree). Exit 1 if a\n"
+        "      scenario did not pass.\n"
+        "\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

@@ -12,6 +12,7 @@ static const char report_usage[] =
     "usage: bmsrig report html DIR [OUT]\n"
     "       bmsrig report DIR [OUT]\n"
     "       bmsrig report merge OUT IN...\n"
+    "       bmsrig report merge [--junit FILE] [--json FILE] [--tap FILE] IN...\n"
     "\n"
     "Subcommands:\n"
     "  html DIR [OUT]   write OUT/index.html and one OUT/NAME.html per scenario from the traces\n"
@@ -26,6 +27,8 @@ static const char report_usage[] =
     "                   The inputs must share seed, target, clock and --suppress-faults; a\n"
     "                   scenario in two inputs is refused. JUnit inputs are not read: merge\n"
     "                   the JSON and write the JUnit from it.\n"
+    "                   --junit FILE, --json FILE, --tap FILE: write those (any of the three,\n"
+    "                   each once) instead of one OUT; all the arguments after them are INs.\n"
     "\n"
     "Exit status: 0 pages or report written, 2 bad input (no such folder, no trace in it,\n"
     "unwritable; a report that does not read, shards of different runs, a duplicate).\n";

@@ -23,6 +23,7 @@
 #include "rig/cli/cli.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
+#include "rig/util/datadir.h"
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
@@ -42,6 +43,9 @@
 
 volatile sig_atomic_t run_interrupted;
 
+/* --lock-wait's stop condition: SIGINT/SIGTERM while waiting for a busy bench. */
+static bool interrupted_while_waiting(void) { return run_interrupted != 0; }
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -59,6 +63,7 @@ int run_main(int argc, char **argv)
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
         { "rig", required_argument, NULL, 'R' },
+        { "lock-wait", required_argument, NULL, 'L' },
         { "junit", required_argument, NULL, 'J' },
         { "tap", no_argument, NULL, 'P' },
         { "tap-version", required_argument, NULL, 'V' },
@@ -99,6 +104,11 @@ int run_main(int argc, char **argv)
             o.target = optarg;
             break;
         case 'R': o.rig_file = optarg; o.target = "rig"; break;
+        case 'L':
+            if ((rc = cli_parse_number(&cmd_run, "--lock-wait", optarg, 0, CLI_LOCK_WAIT_MAX_S,
+                                       &o.lock_wait_s)))
+                return rc;
+            break;
         case 'J': o.junit = optarg; break;
         case 'P': o.tap = true; break;
         case 'V':
@@ -196,6 +206,8 @@ int run_main(int argc, char **argv)
         return cli_usage_error(&cmd_run, "--target rig needs --rig FILE (a hw/boards "
                                          "description)");
     }
+    if (o.lock_wait_s > 0 && !o.rig_file)
+        return cli_usage_error(&cmd_run, "--lock-wait: only a bench (--rig) has a lock to wait for");
     if (o.fw.image_path && o.rig_file)
         return cli_usage_error(&cmd_run, "--firmware and --rig: one device under test at a time");
     if (o.fw.image_path && o.realtime)
@@ -225,7 +237,15 @@ int run_main(int argc, char **argv)
     /* Scenario files. */
     struct path_list files = { 0 };
     int nargs = argc - optind;
-    char *default_path[] = { (char *)"scripts" };
+    /* No PATH: the library, $BMSRIG_SCRIPTS_DIR, ./scripts or the installed one (datadir.h). */
+    char library[4096];
+    char *default_path[] = { library };
+    if (nargs <= 0 && !datadir_find(DATADIR_SCRIPTS, "", library, sizeof library)) {
+        char where[2048];
+        datadir_describe(DATADIR_SCRIPTS, where, sizeof where);
+        return cli_usage_error(&cmd_run, "no PATH given and no scenario library found (looked "
+                                         "in %s)", where);
+    }
     char **paths = nargs > 0 ? argv + optind : default_path;
     if (nargs <= 0)
         nargs = 1;
@@ -384,7 +404,8 @@ int run_main(int argc, char **argv)
     int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
-        int hrc = rig_hw_open_file(&hw, o.rig_file, err, sizeof(err));
+        int hrc = rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s, interrupted_while_waiting,
+                                        err, sizeof(err));
         if (hrc != BMSRIG_OK) {
             hw = NULL;
             snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",

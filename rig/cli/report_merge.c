@@ -1,4 +1,4 @@
-/* report_merge.c: `bmsrig report merge OUT IN...`: joins the JSON reports of a run's shards
+/* report_merge.c: `bmsrig report merge OUT IN...` (or --junit/--json/--tap FILE IN...): joins the JSON reports of a run's shards
  * (`bmsrig run --shard K/N --json`) into one report of the whole run, written as JSON, JUnit or
  * TAP by the writers a single run uses. Counts add up; a scenario in two inputs is refused. */
 #include "rig/cli/report_merge.h"
@@ -36,18 +36,47 @@ static bool same_str(const char *a, const char *b)
     return (a == NULL && b == NULL) || (a && b && strcmp(a, b) == 0);
 }
 
+/* What to write: --junit/--json/--tap FILE, or one OUT whose ending says which. */
+struct merge_out {
+    const char *path;
+    int (*writer)(FILE *, const struct report_run *);
+};
+#define MERGE_OUTS_MAX 3
+
 int report_merge(int argc, char **argv)
 {
-    if (argc < 3)
-        return cli_usage_error(&cmd_report, "merge: expected OUT IN... (OUT ends in .json, "
-                                            ".xml or .tap; each IN is a run's --json report)");
-    const char *out = argv[1];
-    int (*writer)(FILE *, const struct report_run *) =
-        ends_with(out, ".json") ? report_write_json : ends_with(out, ".xml") ? report_write_junit
-        : ends_with(out, ".tap") ? tap13 : NULL;
-    if (!writer)
-        return cli_usage_error(&cmd_report, "merge: %s: OUT must end in .json (JSON), .xml "
-                                            "(JUnit) or .tap (TAP 13)", out);
+    struct merge_out outs[MERGE_OUTS_MAX];
+    int nouts = 0, a = 1;
+    for (; a + 1 < argc && nouts < MERGE_OUTS_MAX; a += 2) {
+        int (*w)(FILE *, const struct report_run *) =
+            strcmp(argv[a], "--junit") == 0 ? report_write_junit
+            : strcmp(argv[a], "--json") == 0 ? report_write_json
+            : strcmp(argv[a], "--tap") == 0 ? tap13 : NULL;
+        if (!w)
+            break;
+        outs[nouts++] = (struct merge_out){ .path = argv[a + 1], .writer = w };
+    }
+    if (a < argc && argv[a][0] == '-' && argv[a][1])
+        return cli_usage_error(&cmd_report, "merge: unknown option or missing value: '%s'",
+                               argv[a]);
+    if (nouts == 0) {
+        if (a >= argc)
+            return cli_usage_error(&cmd_report, "merge: expected OUT IN... or --junit/--json/"
+                                                "--tap FILE IN...");
+        const char *out = argv[a++];
+        int (*w)(FILE *, const struct report_run *) =
+            ends_with(out, ".json") ? report_write_json : ends_with(out, ".xml")
+            ? report_write_junit : ends_with(out, ".tap") ? tap13 : NULL;
+        if (!w)
+            return cli_usage_error(&cmd_report, "merge: %s: OUT must end in .json (JSON), .xml "
+                                                "(JUnit) or .tap (TAP 13)", out);
+        outs[nouts++] = (struct merge_out){ .path = out, .writer = w };
+    }
+    if (a >= argc)
+        return cli_usage_error(&cmd_report, "merge: no input report (each IN is a run's --json "
+                                            "report)");
+    argv += a - 2;   /* the inputs are argv[2..] below */
+    argc -= a - 2;
     int nin = argc - 2;
     struct report_doc **docs = calloc((size_t)nin, sizeof(*docs));
     if (!docs)
@@ -68,9 +97,9 @@ int report_merge(int argc, char **argv)
             rc = CLI_EXIT_USAGE;
             break;
         }
-        const struct report_run *a = &docs[0]->run, *b = &docs[i]->run;
-        if (a->seed != b->seed || !same_str(a->target, b->target) ||
-            !same_str(a->clock, b->clock) || a->suppress_faults != b->suppress_faults) {
+        const struct report_run *first = &docs[0]->run, *b = &docs[i]->run;
+        if (first->seed != b->seed || !same_str(first->target, b->target) ||
+            !same_str(first->clock, b->clock) || first->suppress_faults != b->suppress_faults) {
             fprintf(stderr, "bmsrig report merge: %s and %s are not shards of one run (seed, "
                             "target, clock or --suppress-faults differ)\n", argv[2], in);
             rc = CLI_EXIT_USAGE;
@@ -134,15 +163,17 @@ int report_merge(int argc, char **argv)
         }
         run.sources = src;
         run.nsources = src ? (size_t)nin : 0;
-        if (report_write_file(out, writer, &run) != BMSRIG_OK) {
-            fprintf(stderr, "bmsrig report merge: cannot write %s\n", out);
-            rc = CLI_EXIT_USAGE;
-        } else {
+        for (int o = 0; o < nouts && rc == CLI_EXIT_PASS; o++) {
+            if (report_write_file(outs[o].path, outs[o].writer, &run) != BMSRIG_OK) {
+                fprintf(stderr, "bmsrig report merge: cannot write %s\n", outs[o].path);
+                rc = CLI_EXIT_USAGE;
+                continue;
+            }
             struct report_counts c;
             report_count(&run, &c);
             printf("%s: %zu scenarios from %d reports: %zu passed, %zu failed, %zu errors, "
-                   "%zu skipped, %zu rig faults, %zu not run\n", out, n, nin, c.pass, c.fail,
-                   c.error, c.skip, c.rig_fault, c.not_run);
+                   "%zu skipped, %zu rig faults, %zu not run\n", outs[o].path, n, nin, c.pass,
+                   c.fail, c.error, c.skip, c.rig_fault, c.not_run);
         }
         free(src);
     }

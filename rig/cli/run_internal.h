@@ -35,6 +35,7 @@ struct path_list {
 struct run_opts {
     const char *target;
     const char *rig_file;
+    double lock_wait_s;     /* --lock-wait: how long to wait for a bench another run holds */
     const char *junit;
     bool tap;
     int tap_version;        /* 13 (default: what Test::Harness 3.44 accepts) or 14 */

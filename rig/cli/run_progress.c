@@ -59,24 +59,108 @@ void finish_scenario(struct run_state *st, size_t i)
 }
 
 
+/* Display columns of s (UTF-8 code points; malformed bytes count one each, as the '?' they
+ * become) and the byte length of its first `cols` columns. */
+static size_t text_columns(const char *s)
+{
+    size_t n = 0;
+    for (; s && *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static size_t prefix_bytes(const char *s, size_t cols)
+{
+    size_t b = 0, c = 0;
+    while (s[b] && (c < cols || ((unsigned char)s[b] & 0xC0) == 0x80)) {
+        if (((unsigned char)s[b] & 0xC0) != 0x80)
+            c++;
+        if (c > cols)
+            break;
+        b++;
+    }
+    return b;
+}
+
+/* The summary's name column: as wide as the longest name, up to SUMMARY_NAME_MAX columns;
+ * longer names wrap onto lines of their own below their row. */
+#define SUMMARY_NAME_MAX 100
+
+/* Under a failed or errored row: every failed expectation and measurement, each on its line. */
+static void print_failures(FILE *o, const struct scenario_result *r)
+{
+    for (size_t k = 0; k < r->nexpects; k++) {
+        const struct scenario_expect *x = &r->expects[k];
+        if (x->pass)
+            continue;
+        fputs("    expectation failed: ", o);
+        report_put_safe(o, x->message && x->message[0] ? x->message : x->what, SIZE_MAX, false);
+        fputc('\n', o);
+    }
+    for (size_t k = 0; k < r->nmeasures; k++) {
+        const struct scenario_measure *m = &r->measures[k];
+        if (m->pass)
+            continue;
+        fputs("    measurement outside its limits: ", o);
+        report_put_safe(o, m->name, SIZE_MAX, false);
+        fprintf(o, " = %g", m->value);
+        if (m->unit && m->unit[0]) {
+            fputc(' ', o);
+            report_put_safe(o, m->unit, SIZE_MAX, false);
+        }
+        if (m->has_min && m->has_max)
+            fprintf(o, ", limits [%g, %g]", m->min, m->max);
+        else if (m->has_min)
+            fprintf(o, ", limit >= %g", m->min);
+        else if (m->has_max)
+            fprintf(o, ", limit <= %g", m->max);
+        fputs(" (", o);
+        report_put_safe(o, m->where, SIZE_MAX, false);
+        fputs(")\n", o);
+    }
+}
+
 void print_summary(struct run_state *st)
 {
     FILE *o = st->progress;
     struct report_counts c;
     report_count(&st->report, &c);
-    fputs("\nscenario                                                    verdict    sim s  "
-          "expect measure\n", o);
+    size_t width = 8;
+    for (size_t i = 0; i < st->n; i++) {
+        size_t w = text_columns(st->items[i].name);
+        width = w > width ? w : width;
+    }
+    width = width < SUMMARY_NAME_MAX ? width : SUMMARY_NAME_MAX;
+    fprintf(o, "\n%-*s verdict    sim s  expect measure\n", (int)width, "scenario");
     for (size_t i = 0; i < st->n; i++) {
         const struct scenario_result *r = &st->res[i];
+        const char *name = st->items[i].name;
         size_t xp = 0, mp = 0;
         for (size_t k = 0; k < r->nexpects; k++)
             xp += r->expects[k].pass;
         for (size_t k = 0; k < r->nmeasures; k++)
             mp += r->measures[k].pass;
-        size_t w = report_put_safe(o, st->items[i].name, 60, false);
-        fprintf(o, "%*s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu\n", w < 60 ? (int)(60 - w) : 0, "",
+        size_t first = prefix_bytes(name, width);
+        report_put_safe(o, name, first, false);
+        size_t w = text_columns(name) < width ? text_columns(name) : width;
+        fprintf(o, "%*s %-9s %7.2f  %3zu/%-3zu %3zu/%-3zu", (int)(width - w), "",
                 scenario_verdict_name(r->verdict), r->sim_time_s, xp, r->nexpects, mp,
                 r->nmeasures);
+        /* --suppress-faults proves a scenario depends on its fault; one that injects none
+         * (its cause is the pack, the temperature, the charger) cannot be caught that way */
+        if (st->o->suppress_faults && r->faults_requested == 0 && r->verdict != SCENARIO_SKIP &&
+            r->verdict != SCENARIO_NOT_RUN)
+            fputs("  (no fault to suppress)", o);
+        fputc('\n', o);
+        for (const char *rest = name + first; *rest;) {
+            size_t b = prefix_bytes(rest, width - 2);
+            fputs("  ", o);
+            report_put_safe(o, rest, b, false);
+            fputc('\n', o);
+            rest += b;
+        }
+        if (r->verdict == SCENARIO_FAIL || r->verdict == SCENARIO_ERROR)
+            print_failures(o, r);
     }
     double sim = 0;
     uint64_t overruns = 0;

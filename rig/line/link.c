@@ -102,8 +102,6 @@ struct link {
     size_t cur_popped, cur_nrx;
 
     struct link_stats stats;
-    link_frame_fn hook;
-    void *hook_user;
     link_wire_fn wire_hook;
     void *wire_hook_user;
 };
@@ -214,12 +212,6 @@ const struct link_stats *link_stats(const struct link *l)
     return &l->stats;
 }
 
-void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user)
-{
-    l->hook = fn;
-    l->hook_user = user;
-}
-
 void link_set_wire_hook(struct link *l, link_wire_fn fn, void *user)
 {
     l->wire_hook = fn;
@@ -263,11 +255,6 @@ static void emit_wire(struct link *l, const struct link_wire_frame *f)
 {
     if (l->wire_hook)
         l->wire_hook(l->wire_hook_user, f);
-    if (l->hook) {
-        char check[160];
-        l->hook(l->hook_user, f->t_us, f->line, f->sent, f->nsent,
-                link_marks_format(f->marks, check, sizeof(check)));
-    }
 }
 
 /* ---- replies -------------------------------------------------------------------------------- */

@@ -209,11 +209,5 @@ struct link_wire_frame {
 typedef void (*link_wire_fn)(void *user, const struct link_wire_frame *f);
 void link_set_wire_hook(struct link *l, link_wire_fn fn, void *user);
 
-/* The same calls as the wire hook, flattened for callers that write only sent bytes and the
- * check field (marks formatted by link_marks_format). Kept for the scenario engine until it
- * moves to the wire hook. `bytes` borrowed for the call. */
-typedef void (*link_frame_fn)(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
-                              size_t n, const char *check);
-void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rig/line/buslog.h"
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/line/dut_serial.h"
@@ -41,12 +42,11 @@ void engine_config_default(struct engine_config *cfg)
 
 /* ---- traces ------------------------------------------------------------------------------- */
 
-static void on_link_frame(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
-                          size_t n, const char *check)
+static void on_wire_frame(void *user, const struct link_wire_frame *f)
 {
     struct engine *e = user;
     if (e->cfg.trace_bus)
-        capture_write_row(e->cfg.trace_bus, (double)t_us / 1e6, line, bytes, n, check, "");
+        buslog_write_row(e->cfg.trace_bus, f);
 }
 
 static void trace_header(struct engine *e)
@@ -64,8 +64,10 @@ static void trace_header(struct engine *e)
         snprintf(title, sizeof(title), "bmsrig run trace: %s (virtual target, seed %llu)",
                  e->cfg.trace_title ? e->cfg.trace_title : "scenario",
                  (unsigned long long)e->cfg.seed);
-        const char *comments[] = { title, "lines as the BMS sees them: esc_tx = frames it heard, "
-                                          "bms_tx = replies it sent (check = fault applied)" };
+        const char *comments[] = { title, "rows: every frame on both wires as sent (esc_tx = "
+                                          "controller to BMS, bms_tx = BMS to controller); check = "
+                                          "the faults that changed it, note = what the receiver "
+                                          "got (rx=none, rx=HEX; docs/buslog.md)" };
         capture_write_header(e->cfg.trace_bus, comments, 2);
     }
 }
@@ -192,7 +194,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         rc = BMSRIG_ERR_NOMEM;
         goto fail;
     }
-    link_set_frame_hook(e->link, on_link_frame, e);
+    link_set_wire_hook(e->link, on_wire_frame, e);
 
     /* controller */
     enum esc_model model;
@@ -237,6 +239,8 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         e->hw_charger = rig_hw_signal_find(cfg->rig, "charger.v");
     }
     trace_header(e);
+    e->last_trace_us = -1;
+    e->traced = true;
     *out = e;
     return BMSRIG_OK;
 fail:
@@ -248,6 +252,9 @@ void engine_free(struct engine *e)
 {
     if (!e)
         return;
+    /* the scenario's last instant, however short of the next decimated row it ended */
+    if (e->traced && e->cfg.trace_signals && e->clock.now_us != e->last_trace_us)
+        trace_row(e);
     if (e->cfg.trace_signals)
         fflush(e->cfg.trace_signals);
     if (e->cfg.trace_bus)
@@ -407,6 +414,7 @@ bench:
     /* 7. traces */
     if (e->cfg.trace_signals && now >= e->next_trace_us) {
         trace_row(e);
+        e->last_trace_us = now;
         e->next_trace_us = now + e->cfg.trace_every_us;
     }
     return BMSRIG_OK;

@@ -48,6 +48,8 @@ struct engine {
     uint64_t esc_tx_bytes;
     uint64_t bms_rx_bytes;
     int64_t next_trace_us;
+    int64_t last_trace_us;  /* time of the last signals row written; -1 before the first */
+    bool traced;            /* trace headers written: rows may be written until engine_free */
     /* bench channels (-1 = not driven by this bench) */
     int hw_cell[PACK_MAX_SERIES];
     int hw_ntc[PACK_MAX_NTC];

@@ -8,6 +8,17 @@ local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
 -- Scripts can rewrite the shared string table: checks use the original functions.
 local match, type, next, setmetatable = string.match, type, next, setmetatable
+local select = select
+
+-- Every object this API hands out has a metatable the script cannot reach: getmetatable()
+-- returns PROTECTED instead, setmetatable() on it fails, and the methods live in a table of
+-- their own (obj.__index is nil). So no script can add a __gc finalizer to a metatable that
+-- engine-made objects share (a finalizer runs outside the instruction budget) nor rewrite
+-- another object's behaviour. tests/scenarios: sandbox_gc_*.
+local PROTECTED = "bmsrig: protected metatable"
+local function object_mt(name, methods)
+  return { __index = methods, __name = name, __metatable = PROTECTED }
+end
 
 -- The first stack level that is not this prelude nor C: the script line a call came from.
 local function where(start)
@@ -48,7 +59,7 @@ local SCENARIO_KEYS = {
   esc = "string", timeout = "number", run = "function", needs = "table",
   ambient_c = "number", tick_ms = "number",
 }
-local scenario_mt = { __name = "bmsrig.scenario" }
+local scenario_mt = { __name = "bmsrig.scenario", __metatable = PROTECTED }
 
 -- Edit distance (insertions, deletions, substitutions, swaps of neighbours) between two short
 -- names, for "did you mean" hints.
@@ -166,8 +177,7 @@ end
 -- that many ticks.
 
 local T = {}
-T.__index = T
-T.__name = "bmsrig.t"
+local T_mt = object_mt("bmsrig.t", T)
 
 local EPS = 1e-9
 
@@ -292,7 +302,7 @@ local function expect_core(what, pred, observe, opts, api)
     local o = obs()
     local m = o ~= "" and fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
               or fmt("%s: %s: %s (t=%.3f s)", loc, what, msg, E.now())
-    E.record_expect(false, what, loc, E.now(), o, m)
+    E.record_expect(false, what, loc, E.now(), o, m, t0)
     fail(m)
   end
   while true do
@@ -320,7 +330,7 @@ local function expect_core(what, pred, observe, opts, api)
       end
     end
   end
-  E.record_expect(true, what, loc, E.now(), obs(), "")
+  E.record_expect(true, what, loc, E.now(), obs(), "", t0)
   return t_true
 end
 
@@ -424,12 +434,12 @@ function T:expect_silence(line, opts)
     if quiet_since - t0 > within + EPS then
       local m = fmt("%s: %s: a byte at %.3f s after the start, later than %.3f s (t=%.3f s, observed %d bytes)",
                     loc, what, quiet_since - t0, within, E.now(), count)
-      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m)
+      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m, t0)
       fail(m)
     end
     advance(1, "expect_silence")
   end
-  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "")
+  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "", t0)
   return quiet_since - t0
 end
 
@@ -467,6 +477,31 @@ function T:fail(message)
   fail(m)
 end
 
+-- t:output() hands out a proxy, not the io library's file handle: the handle's metatable (shared
+-- by every open file, with its own __gc) must stay out of reach. The proxy keeps the methods a
+-- writer needs; the handle sits in a weak table only the prelude sees, and is closed by its own
+-- finalizer once the proxy is gone.
+local OUTPUT = {}
+local OUTPUT_mt = object_mt("bmsrig.output", OUTPUT)
+local output_file = setmetatable({}, { __mode = "k", __metatable = PROTECTED })
+local function out_file(self)
+  local f = output_file[self]
+  if not f then raise("output: not an output file handle") end
+  return f
+end
+-- A file method's results, the proxy in place of the handle (so f:write(a):write(b) chains).
+local function proxied(self, f, ...)
+  if select("#", ...) >= 1 and select(1, ...) == f then return self, select(2, ...) end
+  return ...
+end
+function OUTPUT:write(...) local f = out_file(self) return proxied(self, f, f:write(...)) end
+function OUTPUT:flush() local f = out_file(self) return proxied(self, f, f:flush()) end
+function OUTPUT:close() return out_file(self):close() end
+function OUTPUT:seek(...) return out_file(self):seek(...) end
+function OUTPUT:setvbuf(...) return out_file(self):setvbuf(...) end
+OUTPUT_mt.__close = function(self) local f = output_file[self] if f then f:close() end end
+OUTPUT_mt.__tostring = function(self) return "bmsrig output " .. tostring(output_file[self]) end
+
 function T:output(name)
   if type(name) ~= "string" or not match(name, "^[%w_%-][%w_%.%-]*$") then
     raise("output: name must be a plain file name (letters, digits, _ . -)")
@@ -475,7 +510,9 @@ function T:output(name)
   if not dir then raise("output: this run has no output folder (use --trace DIR)") end
   local f, err = io_open(dir .. "/" .. name, "w")
   if not f then raise("output: " .. tostring(err)) end
-  return f
+  local h = setmetatable({}, OUTPUT_mt)
+  output_file[h] = f
+  return h
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -498,6 +535,9 @@ function T:power_cycle(off_s)
 end
 
 function T:stop() self:ride { throttle = 0, brake = 0 } end
+
+-- t:last_good_reply(): scenario time (s) of the last BMS reply the controller counted, or nil
+function T:last_good_reply() return self:esc().last_good_reply_s end
 
 function T:expect_powered(want, opts)
   if want == nil then want = true end
@@ -525,11 +565,13 @@ end
 -- Pack access: t:group(g), t:cell(g, k), t:ntc(k) (1-based), each a small handle.
 
 local GROUP, CELL, NTC = {}, {}, {}
-GROUP.__name, CELL.__name, NTC.__name = "bmsrig.group", "bmsrig.cell", "bmsrig.ntc"
+local GROUP_mt = object_mt("bmsrig.group", GROUP)
+local CELL_mt = object_mt("bmsrig.cell", CELL)
+local NTC_mt = object_mt("bmsrig.ntc", NTC)
 
 function T:group(g)
   E.group(g)  -- checks the index
-  return setmetatable({ g = g, t = self }, GROUP)
+  return setmetatable({ g = g, t = self }, GROUP_mt)
 end
 function GROUP:voltage() return E.group(self.g).v end
 function GROUP:sense_voltage() return E.group(self.g).sense_v end
@@ -563,7 +605,7 @@ function GROUP:top_up(ah) E.group_charge(self.g, ah) end
 
 function T:cell(g, k)
   E.cell(g, k)
-  return setmetatable({ g = g, k = k }, CELL)
+  return setmetatable({ g = g, k = k }, CELL_mt)
 end
 function CELL:soc() return E.cell(self.g, self.k).soc end
 function CELL:temp() return E.cell(self.g, self.k).temp_c end
@@ -581,7 +623,7 @@ local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT, NTC_FIXED = 1, 2, 3, 4, 
 local NTC_FIXED_MIN_C, NTC_FIXED_MAX_C = -40, 125  -- sim/ntc.h NTC_FIXED_*
 function T:ntc(k)
   E.ntc(k)
-  return setmetatable({ k = k }, NTC)
+  return setmetatable({ k = k }, NTC_mt)
 end
 function NTC:temp() return E.ntc(self.k).temp_c end
 function NTC:true_temp() return E.ntc(self.k).true_temp_c end
@@ -622,16 +664,17 @@ local function strict_index(methods, describe)
               did_you_mean(key, names), table.concat(names, ", ")))
   end
 end
-T.__index = strict_index(T, function() return "t" end)
-GROUP.__index = strict_index(GROUP, function(h) return fmt("t:group(%d)", h.g) end)
-CELL.__index = strict_index(CELL, function(h) return fmt("t:cell(%d, %d)", h.g, h.k) end)
-NTC.__index = strict_index(NTC, function(h) return fmt("t:ntc(%d)", h.k) end)
+-- (on the protected metatables: the method tables themselves stay plain tables)
+T_mt.__index = strict_index(T, function() return "t" end)
+GROUP_mt.__index = strict_index(GROUP, function(h) return fmt("t:group(%d)", h.g) end)
+CELL_mt.__index = strict_index(CELL, function(h) return fmt("t:cell(%d, %d)", h.g, h.k) end)
+NTC_mt.__index = strict_index(NTC, function(h) return fmt("t:ntc(%d)", h.k) end)
 
 ---------------------------------------------------------------------------------------------------
 -- The runner the engine starts as a coroutine.
 
 local function run(decl)
-  local t = setmetatable({ name = decl.name }, T)
+  local t = setmetatable({ name = decl.name }, T_mt)
   decl.run(t)
 end
 

@@ -556,7 +556,8 @@ static void map_scenario(struct mapper *m, const struct jv *sj, size_t i)
         const char *xo = get_str(m, x, "observed", false, w);
         double t = get_num(m, x, "t_s", true, w);
         if (!m->failed)
-            scenario_result_add_expect(r, v && strcmp(v, "pass") == 0, xw, xwh, t, xo, xm);
+            scenario_result_add_expect(r, v && strcmp(v, "pass") == 0, xw, xwh, t, xo, xm,
+                                       NAN);   /* the JSON does not carry the window start */
     }
     const struct jv *ms = get_arr(m, sj, "measurements", what);
     for (size_t k = 0; ms && k < ms->n && !m->failed; k++) {

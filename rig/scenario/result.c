@@ -74,11 +74,12 @@ void scenario_result_clear(struct scenario_result *r)
 
 void scenario_result_add_expect(struct scenario_result *r, bool pass, const char *what,
                                 const char *where, double t_s, const char *observed,
-                                const char *message)
+                                const char *message, double t_start_s)
 {
     r->expects = grow(r->expects, &r->cap_expects, r->nexpects, sizeof(*r->expects));
     r->expects[r->nexpects++] = (struct scenario_expect){
-        .what = xstrdup(what), .where = xstrdup(where), .t_s = t_s, .pass = pass,
+        .what = xstrdup(what), .where = xstrdup(where), .t_s = t_s, .t_start_s = t_start_s,
+        .pass = pass,
         .observed = xstrdup(observed), .message = xstrdup(message),
     };
     const struct scenario_expect *x = &r->expects[r->nexpects - 1];

@@ -28,6 +28,7 @@ struct scenario_expect {
     char *what;         /* "error 21", "battery current in [0, 1] A" ... */
     char *where;        /* "scripts/x.lua:12" */
     double t_s;         /* scenario time when it was decided */
+    double t_start_s;   /* when its window opened (the call); NAN when not known */
     bool pass;
     char *observed;     /* the observed value as text */
     char *message;      /* failure message ("" when passed) */
@@ -90,7 +91,7 @@ void scenario_result_clear(struct scenario_result *r);  /* frees contents; NULL-
 /* Result helpers the Lua binding uses (copy their strings). */
 void scenario_result_add_expect(struct scenario_result *r, bool pass, const char *what,
                                 const char *where, double t_s, const char *observed,
-                                const char *message);
+                                const char *message, double t_start_s);
 void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
                                  const double *min, const double *max, const char *unit,
                                  bool pass, const char *where, double t_s);

@@ -229,7 +229,9 @@ static const char seal_lua[] =
     " (they run outside the instruction budget)', 2)\n"
     "  end\n"
     "  return rawsetmt(t, mt)\n"
-    "end\n";
+    "end\n"
+    /* The strings' shared metatable stays out of reach too (its __index is string.*). */
+    "getmetatable('').__metatable = 'bmsrig: protected metatable'\n";
 
 lua_State *sandbox_new(const struct sandbox_limits *lim)
 {

@@ -20,6 +20,7 @@
 #include "rig/scenario/l_engine.h"
 #include "rig/scenario/sandbox.h"
 #include "rig/scenario/scenario_internal.h"
+#include "rig/scenario/trace_events.h"
 #include "rig/scenario/xalloc.h"
 #include "sim/status.h"
 
@@ -150,7 +151,7 @@ static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scen
     if (!msg)
         msg = lua_pushfstring(co, "(error object is a %s value)", luaL_typename(co, -1));
     msg = place_in_script(co, msg);
-    luaL_traceback(L, co, msg, 0);
+    sandbox_traceback(L, co, msg, 0);
     scenario_result_set_message(res, lua_tostring(L, -1));
     lua_pop(L, 1);
     return SCENARIO_ERROR;
@@ -360,7 +361,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         if (st == LUA_ERRMEM) {
             /* Lua's memory error carries no position: name the file and the limit, and keep
              * the traceback (which has the line). */
-            luaL_traceback(L, co, "not enough memory", 0);
+            sandbox_traceback(L, co, "not enough memory", 0);
             char *m = xprintf("%s: not enough memory (the limit is %u MiB per scenario)\n%s",
                               s->path, (unsigned)(SANDBOX_MEM_DEFAULT >> 20),
                               lua_tostring(L, -1));
@@ -491,7 +492,17 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     if (bus)
         fclose(bus);
     res->wall_s = clock_wall_s() - wall0;
+    res->verdict = v;
+    if (opt->trace_dir) {
+        /* beside the traces: the verdict, expectations, measurements and log for the pages */
+        char *stem = trace_stem(s->path);
+        char *path = xprintf("%s/%s.events.tsv", opt->trace_dir, stem);
+        if (trace_events_write_file(path, s->name, res) != BMSRIG_OK)
+            br_warn("cannot write %s: %s", path, strerror(errno));
+        free(path);
+        free(stem);
+    }
     if (prog)
         atomic_store_explicit(&prog->phase, SCENARIO_PHASE_DONE, memory_order_relaxed);
-    return res->verdict = v;
+    return v;
 }

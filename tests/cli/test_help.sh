@@ -31,4 +31,17 @@ rm -f "${TMPDIR:-/tmp}/bmsrig_help_$$"
 ver=$("$BMSRIG" version)
 check "version names libftdi1" sh -c "printf '%s' \"\$1\" | grep -q '^libftdi1 1\.'" _ "$ver"
 check "version names lua 5.4" sh -c "printf '%s' \"\$1\" | grep -q '^lua 5\.4'" _ "$ver"
+# -v works after the command name as before it, and every command's help lists it.
+"$BMSRIG" help run | grep -q '^  -v, -vv      more diagnostics on stderr'
+check "help run lists -v" test $? -eq 0
+"$BMSRIG" decode --help | grep -q '^  -v, -vv'
+check "decode --help lists -v" test $? -eq 0
+printf '55AA0322011010B9FF\n' | "$BMSRIG" decode -v - >/dev/null 2>&1
+check "decode -v (after the command) is accepted" test $? -eq 0
+printf '55AA0322011010B9FF\n' | "$BMSRIG" -v decode - >/dev/null 2>&1
+check "-v decode (before the command) is accepted" test $? -eq 0
+"$BMSRIG" run -v --list --filter 'no such scenario' >/dev/null 2>&1
+check "run -v reaches run's own checks (an empty --list exits 2, not 'unknown option')" test $? -eq 2
+"$BMSRIG" run --list -v --filter 'no such scenario' 2>&1 | grep -q "unknown option"
+check "run --list -v is not an unknown option" test $? -ne 0
 finish

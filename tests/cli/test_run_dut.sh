@@ -53,7 +53,8 @@ done
 bms=$(sed -n 's/.*controller BMS line on \([^,]*\), dashboard line on \(.*\)$/\1/p' "$W/err")
 dash=$(sed -n 's/.*controller BMS line on \([^,]*\), dashboard line on \(.*\)$/\2/p' "$W/err")
 check "the run names the two pty lines ($bms, $dash)" test -n "$bms" -a -n "$dash"
-"$BMSRIG" esc --bms-port "$bms" --dash-port "$dash" --duration 60 >"$W/esc.out" 2>&1 &
+# --rt: SCHED_FIFO where permitted (root in CI); see tests/cli/test_esc.sh for why.
+"$BMSRIG" esc --bms-port "$bms" --dash-port "$dash" --duration 60 --rt >"$W/esc.out" 2>&1 &
 esc_pid=$!
 wait "$run_pid"
 rc=$?

@@ -48,6 +48,14 @@ expect_usage "bad --dt" "--dt" --load 1 --duration 1 --dt 0 --out "$W/x.csv"
 expect_usage "bad --fault" "unknown fault" --load 1 --duration 1 --fault melt:1 --out "$W/x.csv"
 expect_usage "--fault value the pack refuses" "--fault short:0:-5" --load 1 --duration 1 --fault short:0:-5 --out "$W/x.csv"
 expect_usage "--fault value refused at its time" "--fault weak:0:-1:1@0.5" --load 1 --duration 1 --fault weak:0:-1:1@0.5 --out "$W/x.csv"
+# ... refused before the first row (issue 16): nothing on standard output, no --out file
+for spec in short:0:-1 weak:0:0:0 'weak:0:-1:1@0.5'; do
+    rows=$("$BMSRIG" sim --load 1 --duration 1 --fault "$spec" --out - 2>/dev/null | wc -l)
+    check "--fault $spec: no row written to stdout ($rows lines)" test "$rows" -eq 0
+    rm -f "$W/none.csv"
+    "$BMSRIG" sim --load 1 --duration 1 --fault "$spec" --out "$W/none.csv" 2>/dev/null
+    check "--fault $spec: no --out file created" test ! -e "$W/none.csv"
+done
 expect_usage "empty --fault field" "--fault 'weak:0::1:2': field 3 (CAP_FACTOR) is empty" --load 1 --duration 1 --fault weak:0::1:2 --out "$W/x.csv"
 expect_usage "empty --fault index" "--fault 'short::50': field 2 (CELL) is empty" --load 1 --duration 1 --fault short::50 --out "$W/x.csv"
 expect_usage "trailing empty --fault field" "--fault 'ntc_open:0:': field 3 is empty" --load 1 --duration 1 --fault ntc_open:0: --out "$W/x.csv"

@@ -91,6 +91,13 @@ check "merge to JUnit: one testsuite per scenario" \
 "$BMSRIG" report merge "$W/merged.tap" "$W/s1.json" "$W/s2.json" "$W/s3.json" >/dev/null
 check "merge to TAP: the plan covers every scenario" \
     grep -qx "1..$(jq .counts.total "$W/full.json")" "$W/merged.tap"
+"$BMSRIG" report merge --junit "$W/o.xml" --json "$W/o.json" --tap "$W/o.tap" \
+    "$W/s1.json" "$W/s2.json" "$W/s3.json" >/dev/null
+check "merge --junit/--json/--tap: the same reports as the OUT form (JUnit from inputs in another order)" \
+    sh -c "cmp -s '$W/o.xml' '$W/merged.xml' && cmp -s '$W/o.tap' '$W/merged.tap' &&
+           test \"\$(jq -S 'del(.merged_from)' '$W/o.json')\" = \"\$(jq -S 'del(.merged_from)' '$W/merged.json')\""
+expect_exit 2 "merge: an unknown option is refused" "$BMSRIG" report merge --xml "$W/x.xml" "$W/s1.json"
+expect_exit 2 "merge: --junit FILE without an input is refused" "$BMSRIG" report merge --junit "$W/x.xml"
 # failures survive a merge
 cat >"$W/one/zz_fails.lua" <<'LUA'
 return scenario { name = "zz fails",
@@ -119,7 +126,7 @@ expect_exit 2 "merge: a scenario without its seed is refused" "$BMSRIG" report m
 check "... naming the key" has "scenarios\[0\].seed" "$W/err"
 expect_exit 2 "merge: OUT must be .json, .xml or .tap" "$BMSRIG" report merge "$W/x.txt" "$W/s1.json"
 expect_exit 2 "merge: no input" "$BMSRIG" report merge "$W/x.json"
-check "merge: nothing written on refusal" test ! -e "$W/x.json"
+check "merge: nothing written on refusal" sh -c "test ! -e '$W/x.json' && test ! -e '$W/x.xml'"
 "$BMSRIG" report --help >"$W/rhelp"
 check "report --help documents merge" has "merge OUT IN" "$W/rhelp"
 finish

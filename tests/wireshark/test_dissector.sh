@@ -62,7 +62,7 @@ check "corrupt_checksums: tshark finds all $want corrupted checksums bad" \
     grep -q "bad_checksum=$want " "$W/corrupt_checksums.cmp"
 check "corrupt_checksums: there were corrupted checksums to find" test "$want" -gt 10
 check "bms_tx_cut_riding: the cut replies carry bms_tx_open" \
-    sh -c "'$TSHARK' -X lua_script:'$LUA' -r '$W/bms_tx_cut_riding.pcap' -Y 'bmsrig_bus.marks.bms_tx_open == 1' 2>/dev/null | grep -c 'bms_tx_open' | grep -qx 25"
+    sh -c "'$TSHARK' -X lua_script:'$LUA' -r '$W/bms_tx_cut_riding.pcap' -Y 'bmsrig_bus.marks.bms_tx_open == 1' 2>/dev/null | grep -c 'never received' | grep -qx 25"
 
 # 4. A checksum corrupted in the pcap file itself (the first BMS reply's last byte) is Bad.
 python3 - "$W/bms_tx_cut_riding.pcap" "$W/flipped.pcap" <<'PY' >"$W/flipped.no"
