@@ -8,16 +8,9 @@
 # t:replay and pack.cell cannot read files outside the scenario's folder and the shipped data,
 # nor quote a foreign file's content.
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC_DIR=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # 1. every object: getmetatable gives the protection string, setmetatable fails, no __index
 cat >"$W/objects.lua" <<'LUA'
@@ -114,6 +107,13 @@ LUA
 rc=$?
 check "pack.cell = '../../etc/passwd': a script error (exit $rc)" test $rc -eq 2
 check "... that quotes nothing of the file" sh -c "! grep -q 'root:' '$W/cell.json' '$W/out'"
+check "... and says a cell set is a name, not a path" grep -q "not a cell set name" "$W/cell.json"
+printf 'name evil\n' >"$W/evil.cell"
+cat >"$W/cell2.lua" <<'LUA'
+return scenario { name = "cell path", pack = { cell = "evil.cell" }, run = function(t) end }
+LUA
+(cd "$W" && "$BMSRIG" run --json "$W/cell2.json" "$W/cell2.lua" >/dev/null 2>&1)
+check "pack.cell = 'evil.cell' (a path by its suffix) is refused too (exit $?)" \
+    grep -q "not a cell set name" "$W/cell2.json"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -5,15 +5,9 @@
 # the events file holds the verdict, every expectation with its window, the measurements and
 # the log lines the HTML pages are built from.
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi
-}
 
 "$BMSRIG" run -q --trace "$W/tr" --json "$W/run.json" "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
     "$SRC/scripts/comm/esc_tx_cut.lua" >/dev/null
@@ -79,4 +73,4 @@ check "its failed measurement is there" \
     awk -F'\t' '$2 == "measure" && $3 == "fail" && $5 == "pack_v" { found = 1 } END { exit !found }' "$ev2"
 check "its log line is there" awk -F'\t' '$2 == "log" && $11 == "powered on" { found = 1 } END { exit !found }' "$ev2"
 check "its verdict is fail" awk -F'\t' '$2 == "verdict" && $3 == "fail" { found = 1 } END { exit !found }' "$ev2"
-exit $fail
+finish
