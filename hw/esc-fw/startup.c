@@ -3,6 +3,7 @@
  * image's start (0x08001000, after the 4 KiB bootloader) and VTOR is pointed at it. */
 #include <stdint.h>
 
+#include "hal.h"
 #include "stm32f103.h"
 
 extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss, _estack;
@@ -40,5 +41,10 @@ static const uintptr_t vectors[CORE_VECTORS + IRQ_VECTORS] = {
     [1] = (uintptr_t)Reset_Handler,
     [2 ... 14] = (uintptr_t)Default_Handler,
     [15] = (uintptr_t)SysTick_Handler,
-    [CORE_VECTORS ... CORE_VECTORS + IRQ_VECTORS - 1] = (uintptr_t)Default_Handler,
+    [CORE_VECTORS ... CORE_VECTORS + DMA1_CHANNEL_IRQ(2) - 1] = (uintptr_t)Default_Handler,
+    [CORE_VECTORS + DMA1_CHANNEL_IRQ(2)] = (uintptr_t)DMA1_Channel2_IRQHandler,
+    [CORE_VECTORS + DMA1_CHANNEL_IRQ(3)] = (uintptr_t)Default_Handler,
+    [CORE_VECTORS + DMA1_CHANNEL_IRQ(4)] = (uintptr_t)DMA1_Channel4_IRQHandler,
+    [CORE_VECTORS + DMA1_CHANNEL_IRQ(5) ... CORE_VECTORS + IRQ_VECTORS - 1] =
+        (uintptr_t)Default_Handler,
 };

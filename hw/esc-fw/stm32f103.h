@@ -60,20 +60,26 @@
 #define USART_CR1_TE (1u << 3)
 #define USART_CR1_UE (1u << 13)
 #define USART_CR3_DMAR (1u << 6)
+#define USART_CR3_DMAT (1u << 7)
 
 /* DMA1, RM0008 section 13.4: channel n (1..7) registers at 0x08 + 20 (n - 1) */
 #define DMA1_BASE 0x40020000u
 #define DMA1_ISR REG32(DMA1_BASE + 0x00u)
+#define DMA1_IFCR REG32(DMA1_BASE + 0x04u)
 #define DMA1_CCR(n) REG32(DMA1_BASE + 0x08u + 20u * ((n) - 1u))
 #define DMA1_CNDTR(n) REG32(DMA1_BASE + 0x0Cu + 20u * ((n) - 1u))
 #define DMA1_CPAR(n) REG32(DMA1_BASE + 0x10u + 20u * ((n) - 1u))
 #define DMA1_CMAR(n) REG32(DMA1_BASE + 0x14u + 20u * ((n) - 1u))
 #define DMA_CCR_EN (1u << 0)
+#define DMA_CCR_TCIE (1u << 1)
+#define DMA_CCR_DIR (1u << 4)               /* memory to peripheral */
 #define DMA_CCR_CIRC (1u << 5)
 #define DMA_CCR_MINC (1u << 7)
 #define DMA_CCR_PSIZE16 (1u << 8)
 #define DMA_CCR_MSIZE16 (1u << 10)
 #define DMA1_ISR_TCIF(n) (1u << (4u * ((n) - 1u) + 1u))
+#define DMA1_IFCR_CGIF(n) (1u << (4u * ((n) - 1u)))
+#define DMA1_CHANNEL_IRQ(n) (10u + (n))     /* DMA1 channel 1 = IRQ 11 [S] table 63 */
 
 /* ADC1, RM0008 section 11.12 */
 #define ADC1_BASE 0x40012400u
@@ -94,6 +100,7 @@
 #define SYST_CSR_TICKINT (1u << 1)
 #define SYST_CSR_CLKSOURCE (1u << 2)        /* processor clock (HCLK) */
 #define SCB_VTOR REG32(0xE000ED08u)
+#define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
 
 #define HCLK_HZ 64000000u                   /* HSI / 2 x 16 */
 #define PCLK1_HZ (HCLK_HZ / 2u)

@@ -121,6 +121,7 @@ struct bms_scenario_args {
     double watchdog_s;             /* 0 = off */
     double dut_wait_s;             /* wait for the controller's first request; 0 = don't */
     struct scenario_overrides ov;
+    struct rt_host_options rt;     /* --rt */
 };
 
 /* Scenario text on standard output, sanitised as in `bmsrig run` (report_put_safe): a name or
@@ -191,6 +192,11 @@ static void print_result(const char *name, const struct scenario_result *r)
  * pack faults act on this fake BMS, and the verdict is the exit code. */
 static int run_scenario(const struct bms_scenario_args *a)
 {
+    /* --rt before any thread starts (the loader's and the scenario's inherit the policy) */
+    struct rt_host_state rts;
+    int rt_rc = cli_rt_apply("bms", &a->rt, &rts);
+    if (rt_rc != CLI_EXIT_PASS)
+        return rt_rc;
     /* Loading runs the file's top-level code: watched like the run itself (rig/scenario/watchdog.h). */
     bool load_stuck = false;
     struct scenario *sc = watchdog_load(a->path, a->watchdog_s, &load_stuck);
@@ -214,6 +220,7 @@ static int run_scenario(const struct bms_scenario_args *a)
     struct scenario_run_options ro;
     scenario_run_options_default(&ro);
     ro.clock = CLOCK_KIND_REALTIME;
+    ro.spin_tail_us = rts.spin_us;
     ro.seed = a->seed;
     ro.target = "serial";
     ro.overrides = &a->ov;
@@ -453,9 +460,6 @@ static int run_bms(int argc, char **argv)
         return cli_usage_error(&cmd_bms, "unexpected argument '%s'", argv[optind]);
     if ((e = cli_rt_check(&cmd_bms, &rto, rt_sub)))
         return e;
-    if (scenario_path && rto.enabled)
-        return cli_usage_error(&cmd_bms, "--rt: not with --scenario yet (the scenario engine's "
-                                         "clock takes no busy-wait tail)");
     if (!!port == use_pty)
         return cli_usage_error(&cmd_bms, "give exactly one of --port DEV or --pty");
     if (dash_port && !scenario_path)
@@ -528,6 +532,7 @@ static int run_bms(int argc, char **argv)
             .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
                     .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
                     .temp_c = set_temp ? temp : NAN },
+            .rt = rto,
         };
         return run_scenario(&a);
     }
@@ -772,7 +777,7 @@ const struct cli_command cmd_bms = {
         "                    for it (default 30; 0 = start at once). None in time: rig fault,\n"
         "                    exit 3, the scenario not started; SIGINT/SIGTERM meanwhile: exit 4\n"
         "\n"
-        "real time (not with --scenario yet):\n"
+        "real time (with --scenario too: the engine's tick clock gets the tail):\n"
         CLI_RT_USAGE
         "\n"
         "output:\n"

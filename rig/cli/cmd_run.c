@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/cli/relpath.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/datadir.h"
@@ -62,6 +64,8 @@ int run_main(int argc, char **argv)
     };
     bool progress_set = false;   /* --progress or --no-progress given */
     dut_firmware_config_default(&o.fw);
+    rt_host_options_default(&o.rt);
+    bool rt_sub = false;
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
         { "rig", required_argument, NULL, 'R' },
@@ -93,6 +97,7 @@ int run_main(int argc, char **argv)
         { "blank-eeprom", no_argument, NULL, 'Z' },
         { "no-uid-copy", no_argument, NULL, 'U' },
         { "firmware-verbose", no_argument, NULL, 'v' },
+        CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
     optind = 1;
@@ -202,11 +207,19 @@ int run_main(int argc, char **argv)
         case 'Z': o.fw.provision.blank = 1; break;
         case 'U': o.fw.provision.copy_uid = 0; break;
         case 'v': o.fw.verbosity = 1; break;
-        default:
+        default: {
+            int e = cli_rt_option(&cmd_run, ch, optarg, &o.rt, &rt_sub);
+            if (e > 0)
+                return e;
+            if (e == 0)
+                break;
             return cli_usage_error(&cmd_run, "unknown option or missing value: '%s'",
                                    argv[optind - 1]);
         }
+        }
     }
+    if (cli_rt_check(&cmd_run, &o.rt, rt_sub))
+        return CLI_EXIT_USAGE;
     if (o.realtime && o.jobs > 1) {
         return cli_usage_error(&cmd_run, "-j: parallel runs need the virtual clock (drop "
                                          "--realtime or use -j 1)");
@@ -239,6 +252,8 @@ int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    if (o.rt.enabled && !o.realtime)
+        return cli_usage_error(&cmd_run, "--rt: only for real-time runs (--realtime or --rig)");
     /* Progress lines by default only for a person watching: stderr a terminal, not -q. */
     if (!progress_set && !o.quiet && isatty(STDERR_FILENO))
         o.progress_s = RUN_PROGRESS_DEFAULT_S;
@@ -278,16 +293,49 @@ int run_main(int argc, char **argv)
         }
     }
 
+    /* --rt before any thread starts (the loader's and the runners' inherit the policy) */
+    struct rt_host_state rts;
+    int rt_rc = cli_rt_apply("run", &o.rt, &rts);
+    if (rt_rc != CLI_EXIT_PASS) {
+        path_list_free(&files);
+        return rt_rc;
+    }
     /* Load and select. A file that fails to load is kept (it reports as an error) unless the
      * filter or tags could not have selected it anyway: it has no name or tags to match. A file
      * whose loading the watchdog wrote off is kept the same way, with sc[i] = NULL and its
      * path in stuck[i]. */
+    /* SIGINT/SIGTERM only set a flag from here on: a file's top-level code can be stuck in
+     * one C call while it loads, and a signal then still ends the run through the normal path
+     * below, with reports (the file being loaded and the rest reported not run). Early returns
+     * before the run leave the flag handlers in place: the process ends with the command. */
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    struct sigaction old_int, old_term;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+
     struct scenario **sc = calloc(files.n ? files.n : 1, sizeof(*sc));
     char **stuck = calloc(files.n ? files.n : 1, sizeof(*stuck));
     size_t n = 0;
+    size_t load_cut = SIZE_MAX;   /* entries from here on: interrupted while loading */
     for (size_t i = 0; sc && stuck && i < files.n; i++) {
         bool load_stuck = false;
-        struct scenario *s = watchdog_load(files.v[i], o.watchdog_s, &load_stuck);
+        struct scenario *s = watchdog_load_until(files.v[i], o.watchdog_s, &run_interrupted,
+                                                 &load_stuck);
+        if (load_stuck && run_interrupted) {
+            /* this file and the ones not loaded yet: kept as not run where the filter could
+             * select them by name (their tags are unknown) */
+            load_cut = n;
+            for (size_t k = i; k < files.n; k++) {
+                if (filter_match_names(NULL, files.v[k], o.filter) && o.tags == NULL) {
+                    stuck[n] = files.v[k];
+                    files.v[k] = NULL;
+                    sc[n++] = NULL;
+                }
+            }
+            break;
+        }
         if (load_stuck) {
             /* a path found in a directory is the file's own name: sanitised */
             fputs("bmsrig run: watchdog: ", stderr);
@@ -398,16 +446,10 @@ int run_main(int argc, char **argv)
         }
     }
 
-    /* SIGINT/SIGTERM only set a flag from here on, before the bench is opened: a signal while
-     * opening (USB enumeration, bench initialisation) then ends the run through the normal
-     * path below (no scenario runs, reports marked incomplete, safe state in rig_hw_close)
-     * instead of killing the process with the outputs in whatever state they were. */
-    struct sigaction sa = { 0 };
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_int, old_term;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    /* (SIGINT/SIGTERM set a flag since the loading above.) A signal while the bench opens (USB
+     * enumeration, bench initialisation) then ends the run through the normal path below (no
+     * scenario runs, reports marked incomplete, safe state in rig_hw_close) instead of killing
+     * the process with the outputs in whatever state they were. */
 
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
      * scenarios (engine_free) and at the end (rig_hw_close). If it (or the controller's serial
@@ -471,6 +513,7 @@ int run_main(int argc, char **argv)
     scenario_run_options_default(&st.ropt);
     st.ropt.clock = o.realtime ? CLOCK_KIND_REALTIME : CLOCK_KIND_VIRTUAL;
     st.ropt.tick_us = (int64_t)(o.tick_ms * 1000.0 + 0.5);
+    st.ropt.spin_tail_us = rts.spin_us;
     st.ropt.seed = o.seed;
     st.ropt.suppress_faults = o.suppress_faults;
     st.ropt.trace_dir = o.trace_dir;
@@ -532,6 +575,20 @@ int run_main(int argc, char **argv)
     strftime(st.report.timestamp, sizeof(st.report.timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (gethostname(st.report.hostname, sizeof(st.report.hostname) - 1) != 0)
         snprintf(st.report.hostname, sizeof(st.report.hostname), "localhost");
+    /* --junit with --html: each testcase links its page, relative to the JUnit file */
+    char html_href[4096];
+    if (o.junit && o.html_dir) {
+        char junit_dir[4096];
+        snprintf(junit_dir, sizeof junit_dir, "%s", o.junit);
+        char *slash = strrchr(junit_dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(junit_dir, sizeof junit_dir, ".");
+        if (cli_relative_path(junit_dir[0] ? junit_dir : "/", o.html_dir, html_href,
+                              sizeof html_href) == 0)
+            st.report.html_href = html_href;
+    }
 
     st.wall0 = clock_wall_s();
     if (!o.quiet)
@@ -543,6 +600,16 @@ int run_main(int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (sc[i])
             continue;
+        if (i >= load_cut) {
+            /* interrupted while the files loaded: not run, like the loaded ones */
+            scenario_result_set_message(&st.res[i], "not run: interrupted while the scenario "
+                                                    "files were loading");
+            st.res[i].verdict = SCENARIO_NOT_RUN;
+            st.res[i].seed = scenario_seed(o.seed, stuck[i]);
+            st.res[i].incomplete = true;
+            finish_scenario(&st, i);
+            continue;
+        }
         char msg[WATCHDOG_MESSAGE_CAP];
         watchdog_load_message(msg, sizeof(msg), stuck[i], o.watchdog_s);
         scenario_result_set_message(&st.res[i], msg);

@@ -4,6 +4,7 @@
 #ifndef BMSRIG_RIG_CLI_RUN_INTERNAL_H
 #define BMSRIG_RIG_CLI_RUN_INTERNAL_H
 
+#include "rig/realtime/rt_host.h"
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -62,6 +63,7 @@ struct run_opts {
     double progress_s;      /* --progress: start lines, and every progress_s a line per running
                                scenario (scenario time, last command); 0 = off */
     struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
+    struct rt_host_options rt;       /* --rt (real-time runs only) */
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */

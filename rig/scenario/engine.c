@@ -122,6 +122,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         snprintf(err, errcap, "tick: %s", bmsrig_strerror(rc));
         goto fail;
     }
+    e->clock.spin_tail_ns = cfg->spin_tail_us > 0 ? cfg->spin_tail_us * 1000 : 0;
 
     /* pack */
     struct cell_params cp;

@@ -37,6 +37,8 @@ struct dut_firmware;
 struct engine_config {
     enum clock_kind clock;
     int64_t tick_us;                  /* > 0 */
+    int64_t spin_tail_us;             /* real time: busy-wait this last part of each tick's
+                                         sleep (`--rt`); 0 = sleep all of it */
     uint64_t seed;                    /* everything random derives from it */
     bool suppress_faults;             /* accept fault calls but apply none (check switch) */
     /* the models (names as in the scenario declaration) */

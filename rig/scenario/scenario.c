@@ -288,6 +288,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     engine_config_default(&cfg);
     cfg.clock = opt->clock;
     cfg.tick_us = opt->tick_us > 0 ? opt->tick_us : CLOCK_TICK_US_DEFAULT;
+    cfg.spin_tail_us = opt->spin_tail_us;
     cfg.seed = res->seed;
     cfg.suppress_faults = opt->suppress_faults;
     cfg.trace_every_us = opt->trace_every_us;

@@ -73,6 +73,7 @@ void scenario_progress_reset(struct scenario_progress *p);
 struct scenario_run_options {
     enum clock_kind clock;
     int64_t tick_us;             /* default CLOCK_TICK_US_DEFAULT */
+    int64_t spin_tail_us;        /* real time: the clock's busy-wait tail (`--rt`), 0 = none */
     uint64_t seed;               /* run seed */
     bool suppress_faults;
     const char *trace_dir;       /* NULL: no traces */

@@ -101,8 +101,14 @@ static void *loader_main(void *arg)
  * C cannot be cancelled). Otherwise as scenario_load. */
 struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck)
 {
+    return watchdog_load_until(path, limit_s, NULL, stuck);
+}
+
+struct scenario *watchdog_load_until(const char *path, double limit_s,
+                                     volatile sig_atomic_t *stop, bool *stuck)
+{
     *stuck = false;
-    if (!(limit_s > 0))
+    if (!(limit_s > 0) && !stop)
         return scenario_load(path);
     struct loader *l = calloc(1, sizeof(*l));
     char *p = strdup(path);
@@ -120,13 +126,15 @@ struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck)
         loader_release(l);
         return scenario_load(path);
     }
-    double deadline = clock_wall_s() + limit_s;
+    double deadline = limit_s > 0 ? clock_wall_s() + limit_s : 0;
     pthread_mutex_lock(&l->lock);
     for (;;) {
-        double left = deadline - clock_wall_s();
-        if (l->done || left <= 0)
+        double left = limit_s > 0 ? deadline - clock_wall_s() : 0.05;
+        if (l->done || left <= 0 || (stop && *stop))
             break;
-        watchdog_cond_wait_s(&l->cond, &l->lock, left < 0.5 ? left : 0.5);
+        /* short waits with a stop flag: a signal handler cannot wake the condition */
+        double cap = stop ? 0.05 : 0.5;
+        watchdog_cond_wait_s(&l->cond, &l->lock, left < cap ? left : cap);
     }
     struct scenario *s = l->s;
     if (!l->done) {

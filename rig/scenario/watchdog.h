@@ -11,6 +11,7 @@
 #define BMSRIG_RIG_WATCHDOG_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,6 +38,12 @@ void watchdog_cond_wait_s(pthread_cond_t *c, pthread_mutex_t *m, double wait_s);
  * returns NULL with *stuck set; the loading thread is left to itself (it frees what it loaded
  * if it ever comes back). Otherwise as scenario_load. Owned: free with scenario_free. */
 struct scenario *watchdog_load(const char *path, double limit_s, bool *stuck);
+
+/* The same, also given up as soon as *stop becomes non-zero (a SIGINT/SIGTERM flag; with stop
+ * the file loads in its own thread even when limit_s is 0): NULL with *stuck set, the caller
+ * tells the two apart by *stop. */
+struct scenario *watchdog_load_until(const char *path, double limit_s,
+                                     volatile sig_atomic_t *stop, bool *stuck);
 
 /* The limit that applies to a running scenario: limit_s, raised to 10 of the scenario's own
  * real-time ticks (a real-time scenario beats once per tick, and its declaration may set a

@@ -1,7 +1,7 @@
 #!/bin/sh
-# test_rig_load_watchdog.sh BMSRIG: a rig description whose top-level code is stuck inside one C
-# call (a string pattern that backtracks without end: no instruction budget stops it, and it
-# ignored SIGTERM and SIGINT) is watched like a scenario file (issue 16, red team 1):
+# test_rig_load_watchdog.sh BMSRIG: a rig description (or a scenario file) whose top-level code
+# is stuck inside one C call (a string pattern that backtracks without end: no instruction
+# budget stops it, and it ignored SIGTERM and SIGINT) is watched (issue 16, red team 1):
 # `run --rig` gives up after --watchdog S or on a signal and still writes complete reports
 # (every scenario not run, with the reason; complete: false), `selftest --rig` stops on a
 # signal. Every command runs under `timeout -s KILL`: a bmsrig without the watchdog fails here
@@ -61,6 +61,32 @@ for sig in TERM INT; do
         sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
 done
 check "... saying so" has "interrupted while the rig description was loading" "$W/err3"
+
+# 5. the same for a scenario file stuck while it loads: SIGTERM gives complete reports (the
+# file and the ones after it not run), exit 4; it used to kill the run without any report
+cat >"$W/sbomb.lua" <<'LUA'
+local _ = string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
+return scenario { name = "never loads", run = function(t) end }
+LUA
+cp "$W/s.lua" "$W/s2.lua"
+timeout -s KILL 30 "$BMSRIG" run --json "$W/r5.json" --junit "$W/r5.xml" "$W/s.lua" \
+    "$W/sbomb.lua" "$W/s2.lua" >"$W/out5" 2>"$W/err5" &
+bg=$!
+sleep 1
+t0=$(now_ms)
+kill -TERM "$bg"
+wait "$bg"; rc=$?
+bg=""
+el=$(($(now_ms) - t0))
+check "run: SIGTERM while a scenario file loads: exit 4 (got $rc in $el ms)" \
+    sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
+check "... JSON lists all three, none run, complete: false" \
+    jqe '.complete == false and (.scenarios | length) == 3 and ([.scenarios[].verdict] | all(. == "not-run"))' \
+    "$W/r5.json"
+check "... the stuck file and the one after it: interrupted while loading" \
+    jqe '[.scenarios[] | select(.message | test("interrupted while the scenario files were loading"))] | length == 2' \
+    "$W/r5.json"
+check "... JUnit written" has "never loads\|sbomb" "$W/r5.xml"
 
 # 4. a description that loads normally is not slowed down or changed (its own errors too)
 printf 'return board { name = "x",\n  bogus = 1 }\n' >"$W/bad.lua"

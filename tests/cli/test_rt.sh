@@ -1,5 +1,6 @@
 #!/bin/sh
-# test_rt.sh BMSRIG: `--rt` (issue 14) on `bmsrig bms`, `bmsrig esc` and `bmsrig bench bms`:
+# test_rt.sh BMSRIG: `--rt` (issue 14) on `bmsrig bms`, `bmsrig esc`, `bmsrig run` and
+# `bmsrig bench bms`:
 # where the host refuses SCHED_FIFO (RLIMIT_RTPRIO 0, and for root CAP_SYS_NICE dropped, since
 # root ignores the rlimit) one warning line and the run goes on, --rt=strict exits 3; where it
 # is permitted the kernel shows the process SCHED_FIFO at the asked priority, memory locked and
@@ -56,6 +57,18 @@ check "bench bms --rt refused: exit 0" test $rc -eq 0
 check "bench bms --rt refused: JSON rt.fifo false with the reason" \
     grep -q '"rt":{"asked":true,"fifo":false,.*"refused":"SCHED_FIFO priority 50 refused' "$W/json"
 
+# run: real time only; refused it warns and the scenario still runs
+cat >"$W/wait.lua" <<'LUA'
+return scenario { name = "half a second of real time", run = function(t) t:wait(0.5) end }
+LUA
+refused "$BMSRIG" run --realtime --rt "$W/wait.lua" >"$W/out" 2>"$W/err"; rc=$?
+check "run --realtime --rt refused: exit 0 (scenario passed)" test $rc -eq 0
+check "run --realtime --rt refused: the warning" grep -qF "bmsrig run: $want" "$W/err"
+check "run --realtime --rt refused: the scenario ran" grep -q '1 passed' "$W/out"
+"$BMSRIG" run --rt "$W/wait.lua" >/dev/null 2>"$W/err"; rc=$?
+check "run --rt in virtual time: exit 2" test $rc -eq 2
+check "run --rt in virtual time: says why" grep -q -- '--rt: only for real-time runs' "$W/err"
+
 # usage errors
 "$BMSRIG" bms --pty --rt=maybe 2>"$W/err"; rc=$?
 check "--rt=maybe: exit 2" test $rc -eq 2
@@ -66,11 +79,11 @@ check "--rt-priority 100: exit 2" test $rc -eq 2
 
 # Permitted (root in CI): the kernel's view of the running process.
 if chrt -f 1 true 2>/dev/null; then
-    "$BMSRIG" bms --pty --duration 3 --rt --rt-priority 20 --rt-cpu 0 >"$W/out" 2>"$W/err" &
+    "$BMSRIG" bms --pty --duration 3 --rt --rt-priority 20 --rt-cpu 0 >"$W/fifo.out" 2>"$W/err" &
     bpid=$!
     pids="$pids $bpid"
-    i=0
-    while [ ! -s "$W/out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    i=0   # the pty path is printed once --rt is applied
+    while [ ! -s "$W/fifo.out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
     chrt -p "$bpid" >"$W/policy" 2>&1
     sed 's/^/# /' "$W/policy"
     check "permitted: SCHED_FIFO" grep -q 'policy: SCHED_FIFO' "$W/policy"
@@ -85,6 +98,10 @@ if chrt -f 1 true 2>/dev/null; then
     check "permitted: no refusal" test "$(grep -c 'refused' "$W/err")" -eq 0
     check "permitted: reports what it got" \
         grep -q -- '--rt: SCHED_FIFO priority 20, memory locked, CPU 0, spin tail 100 us' "$W/err"
+    "$BMSRIG" run --realtime --rt "$W/wait.lua" >"$W/out" 2>"$W/err"; rc=$?
+    check "permitted: run --realtime --rt passes" test $rc -eq 0
+    check "permitted: run reports SCHED_FIFO" \
+        grep -q -- '--rt: SCHED_FIFO priority 50, memory locked, spin tail 100 us' "$W/err"
 else
     echo "# skip: this host refuses SCHED_FIFO to this user (chrt -f 1 fails): the permitted case cannot run here"
 fi

@@ -43,7 +43,7 @@ return scenario { name = "needs the virtual controller", needs = { "virtual_cont
   run = function(t) t:fail("must be skipped") end }
 LUA
 
-"$BMSRIG" run --rig "$SRC/tests/data/emulated_pty.lua" "$W/dut.lua" "$W/virt.lua" \
+"$BMSRIG" run --rig "$SRC/tests/data/emulated_pty.lua" --rt "$W/dut.lua" "$W/virt.lua" \
     --json "$W/r.json" --trace "$W/tr" >"$W/out" 2>"$W/err" &
 run_pid=$!
 i=0

@@ -3,6 +3,7 @@
  * sequences, DMA rings and CNDTR, ADC conversion timing, lazy settling and injected offsets,
  * pin levels and EXTI edges, each against RM0008's rules. */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "fw/fake_core.h"
 #include "periph/adc.h"
@@ -61,6 +62,13 @@ static unsigned adc_ring(void *user)
     return (c->ccr & CCR_EN) && (c->ccr & CCR_CIRC) ? c->reload : 0;
 }
 
+static void dma_enabled(void *user, unsigned ch)
+{
+    (void)user;
+    if (ch == USART3_DMA_TX)
+        usart_dma_kick(&u3);
+}
+
 static void setup(void)
 {
     fake_reset(HCLK_PS);
@@ -72,6 +80,7 @@ static void setup(void)
     dma_init(&dma, &fake_mcu, &p);
     fake_add(&p);
     mcu_set_dma_handler(&fake_mcu, dma_handle_request, &dma);
+    dma_set_hooks(&dma, dma_enabled, NULL, NULL);
     adc_irq = 0;
     const struct adc_wiring a = {.name = "ADC1", .base = ADC1_BASE,
                                  .dma_channel = ADC1_DMA_CHANNEL, .adcclk_ps = adcclk,
@@ -407,4 +416,27 @@ Test(fw_periph, tim_lazy_flags_without_consumers)
     cr_assert_eq(p.next_event_ps(p.state, fake_mcu.now), (uint64_t)1001000u * HCLK_PS);
     fake_run_to((uint64_t)1001000u * HCLK_PS);
     cr_assert_eq(fake_mcu.irq_level[TIM2_IRQ], 1);
+}
+
+Test(fw_periph, usart_tx_dma_sends_each_byte_once_back_to_back)
+{
+    const uint8_t frame[4] = {0x55, 0xAA, 0x03, 0x22};
+    memcpy(fake_sram(0x20000500u), frame, 4);
+    fake_write(U3_BRR, 0x116);
+    fake_write(U3_CR1, CR1_UE | CR1_TE);
+    fake_run_to(FRAME_PS); /* after the idle preamble */
+    fake_write(U3_CR3, 1u << 7); /* DMAT */
+    fake_write(DMA_CPAR(2), U3_DR);
+    fake_write(DMA_CMAR(2), 0x20000500u);
+    fake_write(DMA_CNDTR(2), 4);
+    fake_write(DMA_CCR(2), CCR_EN | CCR_MINC | (1u << 4)); /* memory to peripheral */
+    fake_run_to(6u * FRAME_PS);
+    uint8_t b[8];
+    uint64_t t[8];
+    cr_assert_eq(usart_tx_take(&u3, b, 8, t), 4u);
+    for (unsigned i = 0; i < 4; i++) {
+        cr_assert_eq(b[i], frame[i], "byte %u", i);
+        cr_assert_eq(t[i], (2u + i) * (uint64_t)FRAME_PS, "byte %u back to back", i);
+    }
+    cr_assert_eq(fake_read(DMA_CNDTR(2)), 0u);
 }

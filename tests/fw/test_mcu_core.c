@@ -167,3 +167,31 @@ Test(mcu_core, runs_are_deterministic)
     cr_expect_eq(t[0], t[1]);
     cr_expect_eq(n[0], n[1]);
 }
+
+/* Skipping a polling loop must not change when the firmware acts: the same power-off time and
+ * interrupts with the loop run instruction by instruction (no_poll_skip). */
+Test(mcu_core, polling_skip_changes_no_timing)
+{
+    uint64_t t[2], exc[2], insns[2];
+    for (int skip_off = 0; skip_off < 2; skip_off++) {
+        struct mcu_config cfg;
+        mcu_config_defaults(&cfg);
+        cfg.image = image_ramflag;
+        cfg.image_len = sizeof image_ramflag;
+        cfg.image_name = "ramflag";
+        cfg.no_poll_skip = skip_off;
+        struct mcu *m;
+        char err[512];
+        cr_assert_eq(mcu_new(&cfg, &m, err, sizeof err), BMSRIG_OK, "%s", err);
+        run_to_power_off(m, 100000000);
+        t[skip_off] = mcu_time_ns(m);
+        exc[skip_off] = mcu_exceptions_taken(m);
+        insns[skip_off] = mcu_instructions(m);
+        mcu_free(m);
+    }
+    cr_expect_eq(t[0], t[1], "power-off at %llu ns skipping, %llu ns running the loop",
+                 (unsigned long long)t[0], (unsigned long long)t[1]);
+    cr_expect_eq(exc[0], exc[1]);
+    cr_expect_lt(insns[0] * 100, insns[1], "skipping executed %llu of %llu instructions",
+                 (unsigned long long)insns[0], (unsigned long long)insns[1]);
+}

@@ -96,7 +96,7 @@ static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
     set_reg(m, UC_ARM_REG_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
     set_reg(m, UC_ARM_REG_PC, vector);
     nvic_activate(&m->nvic, exc);
-    m->changes++;
+    m->effects++;
     m->sleeping = 0;
     m->exceptions++;
     return 0;
@@ -155,7 +155,7 @@ int exception_return(struct mcu *m)
     set_reg(m, UC_ARM_REG_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
     set_reg(m, UC_ARM_REG_PC, w[6] | 1u);
     nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
-    m->changes++;
+    m->effects++;
     /* SLEEPONEXIT: back in thread mode the core sleeps again at once. [S] */
     if (returning_to == 0 && (m->nvic.scr & 2u))
         m->sleeping = 1;

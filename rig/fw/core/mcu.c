@@ -85,7 +85,7 @@ static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             return;
         }
     }
-    m->time_ps += m->cfg.insn_ps;
+    m->time_ps += m->insn_ps;
     m->insns++;
 }
 
@@ -97,12 +97,14 @@ static void default_uid(uint8_t uid[12])
     memcpy(uid, id, 12);
 }
 
-static void provision(struct mcu *m, const char *serial)
+static void provision(struct mcu *m, const struct mcu_provision *p)
 {
-    const struct mcu_provision *p = &m->cfg.provision;
     uint8_t *page = m->flash.window + (MCU_EEPROM_PAGE - FLASH_EEPROM_WINDOW);
+    const char *serial = p->serial;
     if (p->blank)
         return;
+    if (p->eeprom)
+        memcpy(page, p->eeprom, p->eeprom_len < MCU_EEPROM_LEN ? p->eeprom_len : MCU_EEPROM_LEN);
     if (p->copy_uid)
         memcpy(page + MCU_EEPROM_UID_OFFSET, m->uid, 12);
     if (!serial)
@@ -123,6 +125,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         m->cfg.base = MCU_DEFAULT_BASE;
     if (!m->cfg.insn_ps)
         m->cfg.insn_ps = MCU_DEFAULT_INSN_PS;
+    m->insn_ps = m->cfg.insn_ps;
     static const uint8_t zero[12];
     if (memcmp(cfg->provision.uid, zero, 12) == 0)
         default_uid(m->uid);
@@ -138,6 +141,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     m->cfg.image = NULL;
     m->cfg.image_name = NULL;
     m->cfg.provision.serial = NULL;
+    m->cfg.provision.eeprom = NULL;
     uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
     if (e) {
         snprintf(err, errcap, "firmware emulator: open Unicorn: %s", uc_strerror(e));
@@ -166,7 +170,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         mcu_free(m);
         return rc;
     }
-    provision(m, cfg->provision.serial);
+    provision(m, &cfg->provision);
     uint32_t sp = m->img.initial_sp, pc = m->img.reset_vector & ~1u;
     uc_reg_write(m->uc, UC_ARM_REG_SP, &sp);
     uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);

@@ -42,21 +42,27 @@ enum mcu_stop {
 struct poll_site {
     uint32_t addr, pc, value;
     uint64_t insns;          /* executed instructions at the read */
-    uint64_t changes;        /* m->changes at the read */
+    uint64_t effects;        /* m->effects at the read */
+    uint64_t reads_at;       /* m->reads_hash at the read */
+    uint64_t reads_delta;    /* register reads (as a sum) during the last iteration */
     uint64_t period;         /* instructions between the last two matching reads */
     unsigned streak;         /* matching reads in a row with the same period and registers */
+    unsigned backoff, wait;  /* after SRAM differed: matches to ignore before comparing again */
     int regs_valid;
     uint32_t regs[17];
 };
 #define POLL_SITES 64
 
 struct mcu {
+    /* Hot: read by the per-instruction hook. */
+    uint64_t time_ps;        /* virtual time: the end of the last executed instruction */
+    uint64_t stop_ps;        /* the current chunk ends when time_ps reaches this */
+    uint64_t insns;          /* instructions executed */
+    uint64_t insn_ps;        /* = cfg.insn_ps */
+    int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
     uc_engine *uc;
     struct fw_image img;
     struct mcu_config cfg;
-    uint64_t insns;          /* instructions executed */
-    uint64_t time_ps;        /* virtual time: the end of the last executed instruction */
-    uint64_t stop_ps;        /* the current chunk ends when time_ps reaches this */
     uint64_t target_ps;      /* mcu_run_until's goal */
     uint64_t slept_ps;       /* time skipped while sleeping in WFI */
     uint64_t polled_ps;      /* time skipped in detected polling loops */
@@ -66,7 +72,6 @@ struct mcu {
     enum mcu_stop stop;
     int in_emu;              /* inside uc_emu_start (hooks may end the chunk) */
     int sleeping;            /* WFI: no instruction runs until an exception wakes the core */
-    int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
     uint32_t exc_return;     /* the EXC_RETURN value of a STOP_EXC_RETURN */
     uint32_t watched[3];     /* PRIMASK, BASEPRI, FAULTMASK when watch_masks was set */
     char fault[400];         /* name (<256) + kind + PC */
@@ -78,8 +83,11 @@ struct mcu {
     void *dma_state;
     struct nvic nvic;
     struct poll_site poll[POLL_SITES]; /* by PC */
-    uint64_t changes;        /* writes that changed SRAM, register writes, exception frames */
+    uint64_t effects;        /* register writes and exception entries/returns so far */
+    uint64_t reads_hash;     /* sum of a mix of (address, value) of every register read */
+    int poll_armed;          /* poll_snapshot holds SRAM as of that site's last match (+1) */
     uint8_t sram[SRAM_MAP_SIZE]; /* served by the core (Unicorn 2.0.1's RAM stores are slow) */
+    uint8_t poll_snapshot[FW_SRAM_SIZE];
     struct rcc rcc;
     struct flash flash;
     struct systick systick;

@@ -61,6 +61,8 @@ static int periph_access(struct mcu *m, uint32_t addr, unsigned size, int write,
         if (!p->read(p->state, reg, &word))
             return 0;
         *v = (word & mask) >> shift;
+        if (p->reads_vary)
+            m->effects++; /* a loop reading it is not a pure polling loop */
         return 1;
     }
     uint32_t word = *v;
@@ -72,7 +74,7 @@ static int periph_access(struct mcu *m, uint32_t addr, unsigned size, int write,
     }
     if (!p->write(p->state, reg, word))
         return 0;
-    m->changes++;
+    m->effects++;
     after_write(m, p);
     return 1;
 }
@@ -126,8 +128,7 @@ static void periph_bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t
         unknown_access(m, word_addr, 4, 1, w);
 }
 
-/* SRAM, served from m->sram: a store that changes a byte counts as a change for the
- * polling-loop detector; every load is a read site it may watch. */
+/* SRAM, served from m->sram; every load is a read site the polling-loop detector may watch. */
 static uint32_t sram_get(const struct mcu *m, uint32_t off, unsigned size)
 {
     uint32_t v = 0;
@@ -138,13 +139,8 @@ static uint32_t sram_get(const struct mcu *m, uint32_t off, unsigned size)
 
 static void sram_put(struct mcu *m, uint32_t off, unsigned size, uint32_t v)
 {
-    for (unsigned i = 0; i < size; i++) {
-        uint8_t b = (uint8_t)(v >> (8 * i));
-        if (m->sram[off + i] != b) {
-            m->sram[off + i] = b;
-            m->changes++;
-        }
-    }
+    for (unsigned i = 0; i < size; i++)
+        m->sram[off + i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t sram_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
@@ -238,6 +234,8 @@ static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
     uint32_t addr = (uint32_t)(SCS_BASE + off), v = 0;
     if (addr - SYSTICK_BASE < 0x10u) {
         if (size == 4 && systick_read(&m->systick, m->time_ps, addr - SYSTICK_BASE, &v)) {
+            if (addr - SYSTICK_BASE == 0x8u)
+                m->effects++; /* VAL counts between wraps: never a pure polling read */
             idle_on_read(m, addr, v);
             return v;
         }
@@ -254,7 +252,7 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, vo
     (void)uc;
     struct mcu *m = user;
     uint32_t addr = (uint32_t)(SCS_BASE + off);
-    m->changes++;
+    m->effects++;
     if (addr - SYSTICK_BASE < 0x10u) {
         if (size == 4 && systick_write(&m->systick, m->time_ps, addr - SYSTICK_BASE, (uint32_t)v)) {
             /* A new LOAD/CTRL/VAL moves the next wrap: end the chunk so it is recomputed. */

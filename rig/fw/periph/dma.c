@@ -99,7 +99,20 @@ int dma_handle_request(void *state, unsigned ch)
     struct dma_channel *c = &d->ch[ch - 1];
     if (c->ccr & CCR_MEM2MEM)
         return 0; /* not driven by peripheral requests */
-    return transfer(d, ch);
+    if (c->busy) {
+        /* the item being written asked for the next (a USART's TXE rising as its TDR moved
+         * on): served once this one is accounted */
+        c->pending = 1;
+        return 0;
+    }
+    c->busy = 1;
+    int moved = transfer(d, ch);
+    while (c->pending) {
+        c->pending = 0;
+        transfer(d, ch);
+    }
+    c->busy = 0;
+    return moved;
 }
 
 int dma_channel_interrupts(const struct dma *d, unsigned ch)

@@ -28,6 +28,8 @@ typedef void (*dma_sync_fn)(void *user);
 struct dma_channel {
     uint32_t ccr, cndtr, cpar, cmar;
     uint32_t reload;         /* CNDTR as written: the length of one cycle */
+    int busy;                /* an item is moving (its write may request the next one) */
+    int pending;             /* a request arrived meanwhile: served when the item is done */
 };
 
 struct dma {
