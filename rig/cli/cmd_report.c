@@ -1,6 +1,7 @@
 /* cmd_report.c: `bmsrig report`, a registry of report subcommands; `report html DIR` (and the
  * short `report DIR`) rebuilds the HTML report from a run's trace folder. */
 #include "rig/cli/cli.h"
+#include "rig/cli/report_merge.h"
 #include "rig/html/html_report.h"
 
 #include <stdio.h>
@@ -10,6 +11,8 @@
 static const char report_usage[] =
     "usage: bmsrig report html DIR [OUT]\n"
     "       bmsrig report DIR [OUT]\n"
+    "       bmsrig report merge OUT IN...\n"
+    "       bmsrig report merge [--junit FILE] [--json FILE] [--tap FILE] IN...\n"
     "\n"
     "Subcommands:\n"
     "  html DIR [OUT]   write OUT/index.html and one OUT/NAME.html per scenario from the traces\n"
@@ -17,8 +20,18 @@ static const char report_usage[] =
     "                   or a `run --html` folder (its traces/ subfolder). OUT defaults to DIR\n"
     "                   for a --html folder, DIR/html otherwise. The pages are self-contained\n"
     "                   (inline SVG and CSS, no network fetches). A bare DIR means `html DIR`.\n"
+    "  merge OUT IN...  join the JSON reports of a run's shards (run --shard K/N --json) into\n"
+    "                   one report of the whole run: OUT ending in .json is JSON, .xml JUnit,\n"
+    "                   .tap TAP 13, written as one run writes them (scenarios in path\n"
+    "                   order, counts added up, the inputs listed in the JSON's merged_from).\n"
+    "                   The inputs must share seed, target, clock and --suppress-faults; a\n"
+    "                   scenario in two inputs is refused. JUnit inputs are not read: merge\n"
+    "                   the JSON and write the JUnit from it.\n"
+    "                   --junit FILE, --json FILE, --tap FILE: write those (any of the three,\n"
+    "                   each once) instead of one OUT; all the arguments after them are INs.\n"
     "\n"
-    "Exit status: 0 pages written, 2 bad input (no such folder, no trace in it, unwritable).\n";
+    "Exit status: 0 pages or report written, 2 bad input (no such folder, no trace in it,\n"
+    "unwritable; a report that does not read, shards of different runs, a duplicate).\n";
 
 static int is_dir(const char *path)
 {
@@ -52,9 +65,10 @@ struct report_subcommand {
     int (*run)(int argc, char **argv);
 };
 
-/* The report subcommands; `report merge` (issue 13) joins this table. */
+/* The report subcommands. */
 static const struct report_subcommand report_subcommands[] = {
     { "html", report_html },
+    { "merge", report_merge },
 };
 
 static int report_run(int argc, char **argv)
@@ -71,7 +85,7 @@ static int report_run(int argc, char **argv)
 
 const struct cli_command cmd_report = {
     .name = "report",
-    .summary = "rebuild a run's HTML report from its traces",
+    .summary = "rebuild a run's HTML report from its traces; merge shards' reports",
     .usage = report_usage,
     .run = report_run,
 };

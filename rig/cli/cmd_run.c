@@ -88,6 +88,7 @@ int run_main(int argc, char **argv)
         { "timeout", required_argument, NULL, 'o' },
         { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
+        { "shard", required_argument, NULL, 'K' },
         { "progress", optional_argument, NULL, 'G' },
         { "no-progress", no_argument, NULL, 'g' },
         { "firmware", required_argument, NULL, 'F' },
@@ -171,6 +172,12 @@ int run_main(int argc, char **argv)
             }
             break;
         case 'q': o.quiet = true; break;
+        case 'K':
+            if (!shard_parse(optarg, &o.shard_k, &o.shard_n))
+                return cli_usage_error(&cmd_run, "--shard: '%s' is not K/N with 1 <= K <= N <= "
+                                       "%u (e.g. 2/4: the second of four shards)", optarg,
+                                       SHARD_MAX);
+            break;
         case 'G':
             progress_set = true;
             o.progress_s = RUN_PROGRESS_DEFAULT_S;
@@ -358,6 +365,16 @@ int run_main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
 
+    /* --shard K/N: this bench's part of the selection. */
+    size_t selected = n;
+    if (o.shard_n)
+        n = shard_select(sc, stuck, n, o.shard_k, o.shard_n);
+    if (o.shard_n && n == 0 && selected > 0) {
+        selection_free(sc, stuck, n);
+        fprintf(stderr, "bmsrig run: --shard %u/%u: no scenario in this shard (%zu selected "
+                        "for %u shards)\n", o.shard_k, o.shard_n, selected, o.shard_n);
+        return CLI_EXIT_USAGE;
+    }
     /* An empty selection is bad input for --list as for a run (exit 2). */
     if (n == 0) {
         selection_free(sc, stuck, n);
@@ -545,7 +562,13 @@ int run_main(int argc, char **argv)
         .libftdi_version = fv.version_str, .target = o.target,
         .clock = o.realtime ? "realtime" : "virtual", .seed = o.seed,
         .suppress_faults = o.suppress_faults, .complete = false, .items = st.items, .n = n,
+        .dut_firmware_image = o.fw.image_path, .shard_k = o.shard_k, .shard_n = o.shard_n,
     };
+    if (hw) {
+        const struct board *b = rig_hw_board(hw);
+        st.report.bench_name = b->name[0] ? b->name : NULL;
+        st.report.ftdi_serial = b->ftdi.serial[0] ? b->ftdi.serial : NULL;
+    }
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

@@ -59,6 +59,7 @@ struct run_opts {
     double timeout_s;
     double watchdog_s;      /* 0 = off */
     bool quiet;
+    unsigned shard_k, shard_n;       /* --shard K/N (1-based); 0/0 = no sharding */
     double progress_s;      /* --progress: start lines, and every progress_s a line per running
                                scenario (scenario time, last command); 0 = off */
     struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
@@ -124,6 +125,15 @@ bool filter_match_names(const char *name, const char *path, const char *glob);
 bool filter_match(const struct scenario *s, const char *glob);
 const char *sel_path(struct scenario *const *sc, char *const *stuck, size_t i);
 void selection_free(struct scenario **sc, char **stuck, size_t n);
+/* --shard K/N: parses "K/N" (decimal, 1 <= K <= N <= SHARD_MAX); false if it is not that. */
+#define SHARD_MAX 10000u
+bool shard_parse(const char *s, unsigned *k, unsigned *n);
+/* Keeps shard k of nshards of the n selected files (sc[i], or stuck[i] for a file written off
+ * while loading), in their run order, frees the others, and returns how many it kept. The
+ * partition: the selection sorted by scenario name (a file written off while loading by its
+ * file name), ties by path; the i-th (from 0) belongs to shard (i mod nshards) + 1. It depends
+ * only on the names and paths selected, so every bench of a fleet computes the same split. */
+size_t shard_select(struct scenario **sc, char **stuck, size_t n, unsigned k, unsigned nshards);
 
 /* run_progress.c: reports, progress lines and the summary. */
 bool write_reports(struct run_state *st);

@@ -141,3 +141,77 @@ void selection_free(struct scenario **sc, char **stuck, size_t n)
     free(sc);
     free(stuck);
 }
+
+bool shard_parse(const char *s, unsigned *k, unsigned *n)
+{
+    unsigned long v[2];
+    const char *p = s;
+    for (int part = 0; part < 2; part++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v[part] = 0;
+        while (*p >= '0' && *p <= '9') {
+            v[part] = v[part] * 10 + (unsigned long)(*p++ - '0');
+            if (v[part] > SHARD_MAX)
+                return false;
+        }
+        if (part == 0 && *p++ != '/')
+            return false;
+    }
+    if (*p || v[0] < 1 || v[1] < 1 || v[0] > v[1])
+        return false;
+    *k = (unsigned)v[0];
+    *n = (unsigned)v[1];
+    return true;
+}
+
+/* The selection's order for sharding: by name, then path (qsort over indices). */
+struct shard_key {
+    const char *name;
+    const char *path;
+    size_t idx;
+};
+
+static int shard_key_cmp(const void *a, const void *b)
+{
+    const struct shard_key *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    if (c == 0)
+        c = strcmp(x->path, y->path);
+    return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+size_t shard_select(struct scenario **sc, char **stuck, size_t n, unsigned k, unsigned nshards)
+{
+    struct shard_key *keys = calloc(n ? n : 1, sizeof(*keys));
+    bool *keep = calloc(n ? n : 1, sizeof(*keep));
+    if (!keys || !keep) {
+        free(keys);
+        free(keep);
+        selection_free(sc, stuck, n);   /* nothing runs: the caller reports an empty shard */
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *path = sel_path(sc, stuck, i);
+        keys[i] = (struct shard_key){
+            .name = sc[i] ? scenario_name(sc[i]) : base_name(path), .path = path, .idx = i,
+        };
+    }
+    qsort(keys, n, sizeof(*keys), shard_key_cmp);
+    for (size_t r = 0; r < n; r++)
+        keep[keys[r].idx] = r % nshards == k - 1;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (keep[i]) {
+            sc[m] = sc[i];
+            stuck[m] = stuck[i];
+            m++;
+        } else {
+            scenario_free(sc[i]);
+            free(stuck[i]);
+        }
+    }
+    free(keys);
+    free(keep);
+    return m;
+}

@@ -73,6 +73,60 @@ static void measure_text(char *buf, size_t cap, const struct scenario_measure *m
 
 /* ---- JUnit -------------------------------------------------------------------------------- */
 
+static void junit_property(FILE *o, const char *name, const char *suffix, const char *value)
+{
+    fputs("      <property name=\"", o);
+    xml_esc(o, name);
+    xml_esc(o, suffix);
+    fputs("\" value=\"", o);
+    xml_esc(o, value);
+    fputs("\"/>\n", o);
+}
+
+/* The run's metadata on every suite (one suite per scenario: a CI engine that shows one suite
+ * still sees where and with what it ran). What is not known is left out. */
+static void junit_run_properties(FILE *o, const struct report_run *run)
+{
+    char buf[64];
+    junit_property(o, "bmsrig_version", "", run->bmsrig_version);
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)run->seed);
+    junit_property(o, "run_seed", "", buf);
+    junit_property(o, "start_time", "", run->timestamp);
+    junit_property(o, "host", "", run->hostname);
+    if (run->bench_name)
+        junit_property(o, "bench", "", run->bench_name);
+    if (run->ftdi_serial)
+        junit_property(o, "ftdi_serial", "", run->ftdi_serial);
+    if (run->dut_firmware_version)
+        junit_property(o, "dut_firmware_version", "", run->dut_firmware_version);
+    if (run->dut_firmware_image)
+        junit_property(o, "dut_firmware_image", "", run->dut_firmware_image);
+    if (run->shard_n) {
+        snprintf(buf, sizeof(buf), "%u/%u", run->shard_k, run->shard_n);
+        junit_property(o, "shard", "", buf);
+    }
+}
+
+/* One measurement as numbers a trend plugin can chart: measure.NAME.value (and .unit, .min,
+ * .max, .pass), besides the measure.NAME text. */
+static void junit_measure_properties(FILE *o, const struct scenario_measure *m)
+{
+    char name[320], buf[64];
+    snprintf(name, sizeof(name), "measure.%s", m->name);
+    snprintf(buf, sizeof(buf), "%.9g", m->value);
+    junit_property(o, name, ".value", buf);
+    junit_property(o, name, ".unit", m->unit);
+    if (m->has_min) {
+        snprintf(buf, sizeof(buf), "%.9g", m->min);
+        junit_property(o, name, ".min", buf);
+    }
+    if (m->has_max) {
+        snprintf(buf, sizeof(buf), "%.9g", m->max);
+        junit_property(o, name, ".max", buf);
+    }
+    junit_property(o, name, ".pass", m->pass ? "true" : "false");
+}
+
 /* The scenario's HTML page as seen from the JUnit file: HREF/STEM.html, STEM its traces' stem
  * (the pages are named after them: rig/html/html_report.h). Empty without --html or traces. */
 static void html_page_of(char *out, size_t cap, const char *href, const char *trace_signals)
@@ -122,6 +176,7 @@ int report_write_junit(FILE *o, const struct report_run *run)
         fputs("\">\n    <properties>\n", o);
         fprintf(o, "      <property name=\"seed\" value=\"%llu\"/>\n",
                 (unsigned long long)r->seed);
+        junit_run_properties(o, run);
         fprintf(o, "      <property name=\"target\" value=\"%s\"/>\n", run->target);
         fprintf(o, "      <property name=\"sim_time_s\" value=\"%.3f\"/>\n", r->sim_time_s);
         if (r->overruns) {
@@ -148,6 +203,7 @@ int report_write_junit(FILE *o, const struct report_run *run)
             fputs("\" value=\"", o);
             xml_esc(o, buf);
             fputs("\"/>\n", o);
+            junit_measure_properties(o, &r->measures[m]);
         }
         char page[1024] = "";
         html_page_of(page, sizeof page, run->html_href, r->trace_signals);
@@ -301,6 +357,63 @@ int report_write_json(FILE *o, const struct report_run *run)
         fputs("null", o);
     fputs(",\n  \"timestamp\": ", o);
     json_str(o, run->timestamp);
+    fputs(",\n  \"host\": ", o);
+    json_str(o, run->hostname);
+    if (run->bench_name || run->ftdi_serial) {
+        fputs(",\n  \"bench\": {", o);
+        const char *sep = "";
+        if (run->bench_name) {
+            fputs("\"name\": ", o);
+            json_str(o, run->bench_name);
+            sep = ", ";
+        }
+        if (run->ftdi_serial) {
+            fprintf(o, "%s\"ftdi_serial\": ", sep);
+            json_str(o, run->ftdi_serial);
+        }
+        fputs("}", o);
+    }
+    if (run->dut_firmware_version || run->dut_firmware_image) {
+        fputs(",\n  \"dut\": {", o);
+        const char *sep = "";
+        if (run->dut_firmware_version) {
+            fputs("\"firmware_version\": ", o);
+            json_str(o, run->dut_firmware_version);
+            sep = ", ";
+        }
+        if (run->dut_firmware_image) {
+            fprintf(o, "%s\"firmware_image\": ", sep);
+            json_str(o, run->dut_firmware_image);
+        }
+        fputs("}", o);
+    }
+    if (run->shard_n)
+        fprintf(o, ",\n  \"shard\": {\"k\": %u, \"n\": %u}", run->shard_k, run->shard_n);
+    if (run->nsources) {
+        fputs(",\n  \"merged_from\": [", o);
+        for (size_t i = 0; i < run->nsources; i++) {
+            const struct report_source *src = &run->sources[i];
+            fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", o);
+            json_str(o, src->file);
+            fputs(", \"timestamp\": ", o);
+            json_str(o, src->timestamp);
+            fputs(", \"host\": ", o);
+            json_str(o, src->host);
+            fprintf(o, ", \"total\": %zu", src->total);
+            if (src->shard_n)
+                fprintf(o, ", \"shard\": \"%u/%u\"", src->shard_k, src->shard_n);
+            if (src->bench) {
+                fputs(", \"bench\": ", o);
+                json_str(o, src->bench);
+            }
+            if (src->ftdi_serial) {
+                fputs(", \"ftdi_serial\": ", o);
+                json_str(o, src->ftdi_serial);
+            }
+            fputs("}", o);
+        }
+        fputs("\n  ]", o);
+    }
     fputs(",\n  \"wall_s\": ", o);
     json_num(o, run->wall_s);
     fprintf(o, ",\n  \"counts\": {\"total\": %zu, \"pass\": %zu, \"fail\": %zu, \"error\": %zu, "

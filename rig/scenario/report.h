@@ -23,6 +23,17 @@ struct report_item {
     const struct scenario_result *res;  /* borrowed */
 };
 
+/* One input of a merged report (JSON "merged_from"). Strings borrowed; NULL = not known. */
+struct report_source {
+    const char *file;
+    const char *timestamp;
+    const char *host;
+    size_t total;
+    unsigned shard_k, shard_n;
+    const char *bench;
+    const char *ftdi_serial;
+};
+
 struct report_run {
     const char *bmsrig_version;
     const char *lua_version;
@@ -38,6 +49,15 @@ struct report_run {
     double wall_s;
     char timestamp[32];               /* ISO 8601 UTC, start of the run */
     char hostname[128];
+    /* Run metadata (issue 13), each NULL when not known: never invented. Borrowed. */
+    const char *bench_name;           /* the bench description's name (--rig) */
+    const char *ftdi_serial;          /* its FTDI serial, when the description names one */
+    const char *dut_firmware_version; /* the device under test's firmware version, as read
+                                         from it */
+    const char *dut_firmware_image;   /* --firmware IMAGE */
+    unsigned shard_k, shard_n;        /* --shard K/N; 0/0 = the whole selection */
+    const struct report_source *sources;  /* bmsrig report merge: the inputs; else NULL */
+    size_t nsources;
     const struct report_item *items;
     size_t n;
     const char *html_href;            /* `run --html`: the pages' folder as seen from the JUnit

@@ -6,14 +6,8 @@
 # are exit 2.
 # usage: test_run_progress.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 cat >"$W/long.lua" <<'LUA'
 return scenario { name = "long real-time: a cut at 1 s", tags = { "x" },
   run = function(t) t:power_on(); t:wait(1); t:fault("bms_tx", "open"); t:wait(1.6) end }
@@ -56,8 +50,4 @@ check "--progress=0 is bad input" test $? -eq 2
 "$BMSRIG" run --progress=soon "$W/quick.lua" >/dev/null 2>&1
 check "--progress=soon is bad input" test $? -eq 2
 
-if [ "$fails" -ne 0 ]; then
-    echo "$fails check(s) failed"
-    exit 1
-fi
-echo "all progress checks passed"
+finish

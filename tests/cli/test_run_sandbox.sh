@@ -8,16 +8,9 @@
 # t:replay and pack.cell cannot read files outside the scenario's folder and the shipped data,
 # nor quote a foreign file's content.
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC_DIR=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # 1. every object: getmetatable gives the protection string, setmetatable fails, no __index
 cat >"$W/objects.lua" <<'LUA'
@@ -123,5 +116,4 @@ LUA
 check "pack.cell = 'evil.cell' (a path by its suffix) is refused too (exit $?)" \
     grep -q "not a cell set name" "$W/cell2.json"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -5,15 +5,9 @@
 # the events file holds the verdict, every expectation with its window, the measurements, the
 # faults set and cleared and the log lines the HTML pages are built from (faults also in --json).
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fail=0
-check() { # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi
-}
 
 "$BMSRIG" run -q --trace "$W/tr" --json "$W/run.json" "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
     "$SRC/scripts/comm/esc_tx_cut.lua" >/dev/null
@@ -121,4 +115,4 @@ check "the JSON report lists the same faults" \
 check "with --suppress-faults no fault is applied, so none is recorded" \
     test "$(awk -F'\t' '$2 == "fault"' "$W/tr4/faults.events.tsv" | wc -l)" -eq 0
 check "... and the events file is still written" grep -q "$(printf '\tverdict\t')" "$W/tr4/faults.events.tsv"
-exit $fail
+finish
