@@ -11,6 +11,10 @@
 #include "sim/status.h"
 
 #define DUT_FW_ALIVE_NS 1000000000LL   /* a dashboard reply within 1 s: the controller answers */
+/* Until the controller first answers the dashboard, while it boots, the dashboard shows no
+ * error; a controller silent this long after power-on is not answering (error -1). DRV134
+ * answers its first read 0.55 s after reset, our image 0.59 s [O]; 1.5 s leaves room [I]. */
+#define DUT_FW_BOOT_GRACE_NS 1500000000LL
 #define DUT_FW_IO_CHUNK 256
 
 struct dut_firmware {
@@ -114,14 +118,15 @@ static uint64_t mcu_ns(const struct dut_firmware *d, int64_t t_us)
     return (uint64_t)(t_us - d->on_us) * 1000u;
 }
 
-/* BMS bytes that reached the controller's RX pin by t_us, into USART3 at their times. */
+/* BMS bytes that reach the controller's RX pin by t_us, into USART3 at their times. The link
+ * was advanced to the previous step's end: every reply starting before t_us is on the wire
+ * (t_us is never past the link's next event). */
 static void bms_to_mcu(struct dut_firmware *d, struct link *l, int64_t t_us)
 {
     uint8_t buf[DUT_FW_IO_CHUNK];
     int64_t arrive[DUT_FW_IO_CHUNK];
     const int64_t byte_us = (int64_t)(link_byte_us(l) + 0.5);
     size_t n;
-    link_advance(l, t_us);
     while ((n = link_esc_recv(l, t_us, buf, arrive, sizeof(buf))) > 0) {
         d->bms_in += n;
         if (d->powered) {
@@ -158,7 +163,8 @@ int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, do
                       double throttle, double brake)
 {
     if (!d->powered) {
-        bms_to_mcu(d, l, now_us);   /* the wire still moves; nobody listens */
+        link_advance(l, now_us);   /* the wire still moves; nobody listens */
+        bms_to_mcu(d, l, now_us);
         d->t_us = now_us;
         return BMSRIG_OK;
     }
@@ -179,7 +185,10 @@ int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, do
             mcu_uart_rx(d->mcu, MCU_USART1, mcu_ns(d, t), out, n);
         }
         int rc = mcu_run_until(d->mcu, mcu_ns(d, t), d->msg, sizeof(d->msg));
+        /* the bytes the firmware sent up to t go on the wire before the wire moves to t, so
+         * the BMS receiver sees each frame whole (not a gap at every step boundary) */
         mcu_to_buses(d, l);
+        link_advance(l, t);
         d->t_us = t;
         if (rc == MCU_POWERED_OFF) {
             d->powered = false;
@@ -198,7 +207,11 @@ const char *dut_firmware_message(const struct dut_firmware *d) { return d->msg; 
 int dut_firmware_error(const struct dut_firmware *d)
 {
     const struct dash_observation *o = dash_observe(&d->dash);
-    return d->powered && o->have_error ? o->error_code : -1;
+    if (!d->powered)
+        return -1;
+    if (o->have_error)
+        return o->error_code;
+    return (int64_t)mcu_ns(d, d->t_us) < DUT_FW_BOOT_GRACE_NS ? 0 : -1;
 }
 
 double dut_firmware_speed_kmh(const struct dut_firmware *d)

@@ -59,7 +59,9 @@ int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, do
 /* The last fault or power-on failure ("" if none). Borrowed. */
 const char *dut_firmware_message(const struct dut_firmware *d);
 
-/* The error word the dashboard model last read (-1 before any reply, or after power-off). */
+/* The error word the dashboard model last read; before the first reply 0 while the controller
+ * boots (up to DUT_FW_BOOT_GRACE_NS after power-on: a dashboard shows no error then), -1 after
+ * that and after power-off. */
 int dut_firmware_error(const struct dut_firmware *d);
 /* The speed word 0xB5 in km/h (0 before any reply). */
 double dut_firmware_speed_kmh(const struct dut_firmware *d);
