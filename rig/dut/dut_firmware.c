@@ -209,8 +209,9 @@ int dut_firmware_error(const struct dut_firmware *d)
     const struct dash_observation *o = dash_observe(&d->dash);
     if (!d->powered)
         return -1;
-    if (o->have_error)
-        return o->error_code;
+    if (o->have_error) /* a controller that stopped answering the dashboard shows nothing */
+        return (int64_t)mcu_ns(d, d->t_us) - o->last_reply_ns <= DUT_FW_ALIVE_NS ? o->error_code
+                                                                                 : -1;
     return (int64_t)mcu_ns(d, d->t_us) < DUT_FW_BOOT_GRACE_NS ? 0 : -1;
 }
 

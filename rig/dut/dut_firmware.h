@@ -61,7 +61,8 @@ const char *dut_firmware_message(const struct dut_firmware *d);
 
 /* The error word the dashboard model last read; before the first reply 0 while the controller
  * boots (up to DUT_FW_BOOT_GRACE_NS after power-on: a dashboard shows no error then), -1 after
- * that and after power-off. */
+ * that, after power-off, and once the controller has not answered the dashboard for 1 s (a hung
+ * firmware is not "no error"). */
 int dut_firmware_error(const struct dut_firmware *d);
 /* The speed word 0xB5 in km/h (0 before any reply). */
 double dut_firmware_speed_kmh(const struct dut_firmware *d);
