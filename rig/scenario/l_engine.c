@@ -463,6 +463,10 @@ static int c_replay(lua_State *L)
 {
     struct l_engine_ctx *c = ctx_of(L);
     const char *path = luaL_checkstring(L, 2);
+    if (engine_dut_firmware(c->engine))
+        return raise_skip(L, "replay: the firmware target has no motor or vehicle model (a ride "
+                             "log's levers would reach the image's dashboard bus but draw no "
+                             "current)");
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     if (path[0] != '/' && c->script_dir) {
