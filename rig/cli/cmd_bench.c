@@ -4,6 +4,7 @@
 
 #include "rig/cli/bench.h"
 #include "rig/cli/bench_bms.h"
+#include "rig/cli/bench_firmware.h"
 #include "rig/cli/bench_mpsse.h"
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
@@ -16,12 +17,13 @@ static const struct {
     { "sim", bench_sim_run },
     { "bms", bench_bms_run },
     { "mpsse", bench_mpsse_run },
+    { "firmware", bench_firmware_run },
 };
 
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse)");
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse, firmware)");
     for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
         if (strcmp(argv[1], targets[i].name) == 0)
             return targets[i].run(argc - 1, argv + 1);
@@ -30,7 +32,7 @@ static int run(int argc, char **argv)
 
 const struct cli_command cmd_bench = {
     .name = "bench",
-    .summary = "benchmarks with JSON output (sim, bms, mpsse)",
+    .summary = "benchmarks with JSON output (sim, bms, mpsse, firmware)",
     .usage =
         "usage: bmsrig bench TARGET [OPTIONS]\n"
         "\n"
@@ -64,6 +66,12 @@ const struct cli_command cmd_bench = {
         "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
         "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
         "      USB error), 4 interrupted (the bench is put in its safe state).\n\n"
+        "  firmware [IMAGE] [--seconds S]\n"
+        "      the emulated STM32F103 running IMAGE (default our image, build/hw/esc-fw/\n"
+        "      bmsrig-esc.bin) with the dashboard model on USART1 and a silent BMS line for S\n"
+        "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
+        "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
+        "      idle, exceptions, the first BMS byte's time. Exit 1 if the image faulted.\n\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

@@ -27,6 +27,7 @@
 #define MCU_DEFAULT_INSN_PS 15625u
 /* The emulated flash-EEPROM page holding the register-file image. [O] */
 #define MCU_EEPROM_PAGE 0x0800F800u
+#define MCU_EEPROM_LEN 0x800u          /* its two 1 KiB pages [O] */
 #define MCU_EEPROM_UID_OFFSET 0x1B4u    /* copy of the 96-bit unique ID (else error 27) [O] */
 #define MCU_EEPROM_SERIAL_OFFSET 0x20u  /* ESC serial, 14 ASCII chars (else error 35) [O] */
 #define MCU_SERIAL_LEN 14
@@ -57,6 +58,12 @@ struct mcu_provision {
                             default MCU_DEFAULT_ESC_SERIAL; "" = leave unwritten */
     uint8_t uid[12];     /* the 96-bit unique ID the part reports at 0x1FFFF7E8 (and copies);
                             all zero = a fixed default ID */
+    /* Starting contents of the EEPROM pages from MCU_EEPROM_PAGE (up to MCU_EEPROM_LEN bytes,
+     * copied), before the UID and serial are patched in; NULL = erased. For a stock image,
+     * whose boot replaces a page without its own header by its defaults: boot once with
+     * `blank`, read the programmed pages (mcu_read_memory), start again from them. */
+    const uint8_t *eeprom;
+    size_t eeprom_len;
 };
 
 struct mcu_config {
@@ -69,6 +76,9 @@ struct mcu_config {
     struct mcu_provision provision;
     uint32_t insn_ps;         /* virtual cost of one instruction in ps; 0 = MCU_DEFAULT_INSN_PS */
     int verbosity;            /* 0 quiet (unknown accesses only counted), 1 log them, 2 notes */
+    int no_poll_skip;         /* 1: run polling loops instead of skipping them (WFI still
+                                 sleeps); the bus timing must not change, which checks the
+                                 skipping */
     mcu_log_fn log;
     void *log_user;
 };
@@ -122,5 +132,10 @@ uint64_t mcu_time_ns(const struct mcu *m);
 uint64_t mcu_instructions(const struct mcu *m);
 uint32_t mcu_pc(const struct mcu *m);
 uint64_t mcu_unknown_accesses(const struct mcu *m); /* register accesses nothing modelled */
+uint64_t mcu_idle_ns(const struct mcu *m);          /* virtual time skipped (WFI, polling) */
+uint64_t mcu_exceptions_taken(const struct mcu *m); /* exception entries (interrupts, SVC) */
+/* Copies n bytes of the MCU's memory (flash, SRAM, system memory) at addr, for tests and
+ * diagnostics (never for scenario verdicts). BMSRIG_ERR_ARG if any byte is not memory. */
+int mcu_read_memory(struct mcu *m, uint32_t addr, void *buf, size_t n);
 
 #endif

@@ -1,54 +1,15 @@
-/* mcu.c: the Cortex-M3 core over Unicorn 2: memory map, image load, the chunked run loop in
- * virtual time, fault reporting, and the register-access dispatch to rig/fw/periph/. */
-#include "rig/fw/mcu.h"
-
+/* mcu.c: the emulated STM32F103's life cycle and its run loop in virtual time: every executed
+ * instruction costs insn_ps; a run chunk ends exactly at the next peripheral or SysTick event
+ * (the per-instruction hook compares the time with the chunk's end), where the models are
+ * advanced and a pending exception is taken; WFI sleeps until the next event that wakes the
+ * core. Memory map and dispatch: memmap.c; exceptions: exception.c; polling loops: idle.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unicorn/unicorn.h>
 
-#include "image.h"
+#include "mcu_internal.h"
 #include "board/board.h"
-#include "periph/periph.h"
-#include "periph/rcc.h"
-#include "periph/flash.h"
-#include "periph/systick.h"
-
-#define SYSMEM_PAGE 0x1FFFF000u
-#define PERIPH_BASE 0x40000000u
-#define PERIPH_SIZE 0x30000u
-#define SCS_BASE 0xE000E000u
-#define SCS_SIZE 0x1000u
-#define SRAM_MAP_SIZE 0x10000u     /* 64 KiB mapped: more than the part's 20, harmless [I] */
-#define RUN_CHUNK 4096u            /* instructions per uc_emu_start when nothing is due */
-#define AIRCR 0xE000ED0Cu
-#define MAX_PERIPHS 24
-#define NUM_IRQS 68                /* external interrupts of the STM32F103 [S] RM0008 */
-
-enum mcu_halt { HALT_NONE, HALT_POWERED_OFF, HALT_FAULT };
-
-struct mcu {
-    uc_engine *uc;
-    struct fw_image img;
-    struct mcu_config cfg;
-    uint64_t insns;
-    uint64_t time_ps;
-    uint64_t unknown;
-    enum mcu_halt halt;
-    char fault[400]; /* name (<256) + kind + PC */
-    uint8_t uid[12];
-    struct periph periphs[MAX_PERIPHS]; /* dispatch table: core blocks, then the board's */
-    unsigned nperiphs;
-    struct fw_board *board;
-    mcu_dma_fn dma_fn;
-    void *dma_state;
-    uint32_t irq_level[3];   /* NVIC inputs as driven by the peripherals */
-    uint32_t irq_pending[3]; /* latched pending state */
-    struct rcc rcc;
-    struct flash flash;
-    struct systick systick;
-};
 
 void mcu_config_defaults(struct mcu_config *cfg)
 {
@@ -58,10 +19,7 @@ void mcu_config_defaults(struct mcu_config *cfg)
     cfg->provision.copy_uid = 1;
 }
 
-static void mcu_log(struct mcu *m, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void mcu_log(struct mcu *m, int level, const char *fmt, ...)
+void mcu_log(struct mcu *m, int level, const char *fmt, ...)
 {
     if (m->cfg.verbosity < level)
         return;
@@ -76,129 +34,59 @@ static void mcu_log(struct mcu *m, int level, const char *fmt, ...)
         fprintf(stderr, "%s\n", line);
 }
 
-static uint32_t current_pc(const struct mcu *m)
+uint32_t mcu_current_pc(const struct mcu *m)
 {
     uint32_t pc = 0;
     uc_reg_read(m->uc, UC_ARM_REG_PC, &pc);
     return pc;
 }
 
-/* A register nothing models: counted, logged with address and PC at -v, reads as 0. */
-static void unknown_access(struct mcu *m, uint32_t addr, unsigned size, int write, uint64_t v)
+/* The first fault stops the MCU for good; its message is what every later run returns. */
+void mcu_set_fault(struct mcu *m, const char *fmt, ...)
 {
-    m->unknown++;
-    if (write)
-        mcu_log(m, 1, "%s: unmodelled register write 0x%08x (%u bytes) = 0x%llx at PC 0x%08x",
-                m->img.name, (unsigned)addr, size, (unsigned long long)v,
-                (unsigned)current_pc(m));
-    else
-        mcu_log(m, 1, "%s: unmodelled register read 0x%08x (%u bytes) at PC 0x%08x",
-                m->img.name, (unsigned)addr, size, (unsigned)current_pc(m));
-}
-
-/* The block serving addr, brought up to the access time (its advance hook). */
-static const struct periph *find_periph(struct mcu *m, uint32_t addr)
-{
-    for (unsigned i = 0; i < m->nperiphs; i++) {
-        const struct periph *p = &m->periphs[i];
-        if (addr - p->base < p->size) {
-            if (p->advance)
-                p->advance(p->state, m->time_ps);
-            return p;
-        }
-    }
-    return NULL;
-}
-
-/* Byte and half-word accesses reach a model as its 32-bit register, shifted and masked. */
-static uint64_t periph_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
-{
-    (void)uc;
-    struct mcu *m = user;
-    uint32_t addr = (uint32_t)(PERIPH_BASE + off);
-    const struct periph *p = find_periph(m, addr);
-    uint32_t word = 0, shift = (addr & 3u) * 8;
-    if (p && size <= 4 && (addr & 3u) + size <= 4 &&
-        p->read(p->state, (addr & ~3u) - p->base, &word))
-        return size == 4 ? word : (word >> shift) & ((1u << (8 * size)) - 1u);
-    unknown_access(m, addr, size, 0, 0);
-    return 0;
-}
-
-static void periph_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
-{
-    (void)uc;
-    struct mcu *m = user;
-    uint32_t addr = (uint32_t)(PERIPH_BASE + off);
-    const struct periph *p = find_periph(m, addr);
-    if (p && size <= 4 && (addr & 3u) + size <= 4) {
-        uint32_t reg = (addr & ~3u) - p->base, word = (uint32_t)v;
-        if (size < 4) {
-            uint32_t shift = (addr & 3u) * 8, mask = ((1u << (8 * size)) - 1u) << shift;
-            uint32_t old = 0;
-            if (!p->read(p->state, reg, &old))
-                old = 0;
-            word = (old & ~mask) | (((uint32_t)v << shift) & mask);
-        }
-        if (p->write(p->state, reg, word))
-            return;
-    }
-    unknown_access(m, addr, size, 1, v);
-}
-
-static uint64_t eeprom_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
-{
-    (void)uc;
-    struct mcu *m = user;
-    return flash_window_read(&m->flash, (uint32_t)off, size);
-}
-
-static void eeprom_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
-{
-    struct mcu *m = user;
-    if (flash_window_write(&m->flash, (uint32_t)off, size, (uint32_t)v))
+    if (m->halt != HALT_NONE)
         return;
-    snprintf(m->fault, sizeof m->fault, "%s: bad memory access (write to flash 0x%08x without "
-             "FLASH_CR.PG, or not a half-word) at PC 0x%08x", m->img.name,
-             (unsigned)(FLASH_EEPROM_WINDOW + off), (unsigned)current_pc(m));
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->fault, sizeof m->fault, fmt, ap);
+    va_end(ap);
     m->halt = HALT_FAULT;
-    uc_emu_stop(uc);
+    m->stop = STOP_HALT;
+    if (m->in_emu)
+        uc_emu_stop(m->uc);
 }
 
-static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+void mcu_reschedule(struct mcu *m)
 {
-    (void)uc;
-    struct mcu *m = user;
-    uint32_t addr = (uint32_t)(SCS_BASE + off), v = 0;
-    if (addr - SYSTICK_BASE < 0x10u && size == 4 &&
-        systick_read(&m->systick, m->time_ps, addr - SYSTICK_BASE, &v))
-        return v;
-    unknown_access(m, addr, size, 0, 0);
-    return 0;
+    if (m->in_emu)
+        m->stop_ps = 0;
 }
 
-static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+/* Every instruction: end the chunk at its time, or when a mask register that held back a
+ * pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. */
+static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
+    (void)addr; (void)size;
     struct mcu *m = user;
-    uint32_t addr = (uint32_t)(SCS_BASE + off);
-    if (addr == AIRCR && size == 4) {
-        /* VECTKEY 0x05FA with SYSRESETREQ (bit 2): the M365 powering itself off. [S] */
-        if ((v >> 16) == 0x05FAu && (v & 4u)) {
-            m->halt = HALT_POWERED_OFF;
-            uc_emu_stop(uc);
-        }
+    if (m->time_ps >= m->stop_ps) {
+        if (m->stop == STOP_NONE)
+            m->stop = STOP_TIME;
+        uc_emu_stop(uc);
         return;
     }
-    if (addr - SYSTICK_BASE < 0x10u && size == 4 &&
-        systick_write(&m->systick, m->time_ps, addr - SYSTICK_BASE, (uint32_t)v))
-        return;
-    unknown_access(m, addr, size, 1, v);
-}
-
-static int uc_fail(const char *what, uc_err e, char *err, size_t errcap)
-{
-    snprintf(err, errcap, "firmware emulator: %s: %s", what, uc_strerror(e));
-    return BMSRIG_ERR_IO;
+    if (m->watch_masks) {
+        uint32_t primask = 0, basepri = 0, faultmask = 0;
+        uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
+        uc_reg_read(uc, UC_ARM_REG_BASEPRI, &basepri);
+        uc_reg_read(uc, UC_ARM_REG_FAULTMASK, &faultmask);
+        if (primask != m->watched[0] || basepri != m->watched[1] || faultmask != m->watched[2]) {
+            m->stop = STOP_EXCEPTION;
+            uc_emu_stop(uc);
+            return;
+        }
+    }
+    m->time_ps += m->insn_ps;
+    m->insns++;
 }
 
 static void default_uid(uint8_t uid[12])
@@ -209,53 +97,14 @@ static void default_uid(uint8_t uid[12])
     memcpy(uid, id, 12);
 }
 
-static int map_memory(struct mcu *m, char *err, size_t errcap)
+static void provision(struct mcu *m, const struct mcu_provision *p)
 {
-    uc_err e;
-    uint32_t win = FLASH_EEPROM_WINDOW, win_end = win + FLASH_EEPROM_WINDOW_SIZE;
-    if ((e = uc_mem_map(m->uc, FW_FLASH_BASE, win - FW_FLASH_BASE, UC_PROT_READ | UC_PROT_EXEC)))
-        return uc_fail("map flash", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, win, FLASH_EEPROM_WINDOW_SIZE, eeprom_read, m, eeprom_write, m)))
-        return uc_fail("map flash-EEPROM pages", e, err, errcap);
-    if ((e = uc_mem_map(m->uc, win_end, FW_FLASH_BASE + FW_FLASH_SIZE - win_end,
-                        UC_PROT_READ | UC_PROT_EXEC)))
-        return uc_fail("map flash", e, err, errcap);
-    if ((e = uc_mem_map(m->uc, FW_SRAM_BASE, SRAM_MAP_SIZE, UC_PROT_ALL)))
-        return uc_fail("map SRAM", e, err, errcap);
-    if ((e = uc_mem_map(m->uc, SYSMEM_PAGE, 0x1000, UC_PROT_READ)))
-        return uc_fail("map system memory", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, PERIPH_BASE, PERIPH_SIZE, periph_read, m, periph_write, m)))
-        return uc_fail("map peripherals", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, SCS_BASE, SCS_SIZE, scs_read, m, scs_write, m)))
-        return uc_fail("map system control space", e, err, errcap);
-    /* Erased flash reads 0xFF; then the image; then the system memory words. */
-    uint8_t *ff = malloc(FW_FLASH_SIZE);
-    if (!ff)
-        return BMSRIG_ERR_NOMEM;
-    memset(ff, 0xFF, FW_FLASH_SIZE);
-    memcpy(ff + (m->img.base - FW_FLASH_BASE), m->img.bytes, m->img.len);
-    e = uc_mem_write(m->uc, FW_FLASH_BASE, ff, win - FW_FLASH_BASE);
-    if (!e)
-        e = uc_mem_write(m->uc, win_end, ff + (win_end - FW_FLASH_BASE),
-                         FW_FLASH_BASE + FW_FLASH_SIZE - win_end);
-    memcpy(m->flash.window, ff + (win - FW_FLASH_BASE), FLASH_EEPROM_WINDOW_SIZE);
-    free(ff);
-    if (e)
-        return uc_fail("load image", e, err, errcap);
-    uint8_t flash_kib[2] = {64, 0}; /* F_SIZE as DRV134 reads it [O] */
-    uc_mem_write(m->uc, 0x1FFFF7E0u, flash_kib, 2);
-    uc_mem_write(m->uc, 0x1FFFF7E8u, m->uid, 12);
-    return BMSRIG_OK;
-}
-
-/* EEPROM provisioning (docs/firmware.md): the UID copy at 0x1B4 and the ESC serial at 0x20 of
- * the page at MCU_EEPROM_PAGE, unless the configuration asks for blank pages. */
-static void provision(struct mcu *m, const char *serial)
-{
-    const struct mcu_provision *p = &m->cfg.provision;
     uint8_t *page = m->flash.window + (MCU_EEPROM_PAGE - FLASH_EEPROM_WINDOW);
+    const char *serial = p->serial;
     if (p->blank)
         return;
+    if (p->eeprom)
+        memcpy(page, p->eeprom, p->eeprom_len < MCU_EEPROM_LEN ? p->eeprom_len : MCU_EEPROM_LEN);
     if (p->copy_uid)
         memcpy(page + MCU_EEPROM_UID_OFFSET, m->uid, 12);
     if (!serial)
@@ -276,6 +125,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         m->cfg.base = MCU_DEFAULT_BASE;
     if (!m->cfg.insn_ps)
         m->cfg.insn_ps = MCU_DEFAULT_INSN_PS;
+    m->insn_ps = m->cfg.insn_ps;
     static const uint8_t zero[12];
     if (memcmp(cfg->provision.uid, zero, 12) == 0)
         default_uid(m->uid);
@@ -291,11 +141,12 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     m->cfg.image = NULL;
     m->cfg.image_name = NULL;
     m->cfg.provision.serial = NULL;
+    m->cfg.provision.eeprom = NULL;
     uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
     if (e) {
-        rc = uc_fail("open Unicorn", e, err, errcap);
+        snprintf(err, errcap, "firmware emulator: open Unicorn: %s", uc_strerror(e));
         mcu_free(m);
-        return rc;
+        return BMSRIG_ERR_IO;
     }
     uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
     struct periph blk;
@@ -304,17 +155,22 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     flash_init(&m->flash, &blk);
     mcu_add_periph(m, &blk);
     systick_init(&m->systick, m->cfg.insn_ps);
+    /* VTOR as the (absent) bootloader leaves it: at the image. [I] */
+    nvic_reset(&m->nvic, m->img.base);
     rc = fw_board_new(m, &m->board, err, errcap);
+    if (rc == BMSRIG_OK)
+        rc = memmap_map(m, err, errcap);
+    if (rc == BMSRIG_OK &&
+        (uc_hook_add(m->uc, &m->hook_code, UC_HOOK_CODE, (void *)on_insn, m, 1, 0) ||
+         exception_install(m) < 0)) {
+        snprintf(err, errcap, "firmware emulator: cannot install the core's hooks");
+        rc = BMSRIG_ERR_IO;
+    }
     if (rc != BMSRIG_OK) {
         mcu_free(m);
         return rc;
     }
-    rc = map_memory(m, err, errcap);
-    if (rc != BMSRIG_OK) {
-        mcu_free(m);
-        return rc;
-    }
-    provision(m, cfg->provision.serial);
+    provision(m, &cfg->provision);
     uint32_t sp = m->img.initial_sp, pc = m->img.reset_vector & ~1u;
     uc_reg_write(m->uc, UC_ARM_REG_SP, &sp);
     uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);
@@ -358,85 +214,107 @@ static int halted(const struct mcu *m, char *err, size_t errcap)
     return BMSRIG_ERR_STATE;
 }
 
-/* The earliest event of SysTick and of every block with a time hook. */
-static uint64_t next_event_ps(struct mcu *m)
-{
-    uint64_t next = systick_next_wrap_ps(&m->systick, m->time_ps);
-    for (unsigned i = 0; i < m->nperiphs; i++) {
-        const struct periph *p = &m->periphs[i];
-        if (p->next_event_ps) {
-            uint64_t t = p->next_event_ps(p->state, m->time_ps);
-            if (t < next)
-                next = t;
-        }
-    }
-    return next;
-}
-
-/* Lets every timed block apply the events due by now. */
-static void advance_periphs(struct mcu *m)
+/* The models catch up with the time: due events, the SysTick exception. */
+static void service(struct mcu *m)
 {
     for (unsigned i = 0; i < m->nperiphs; i++)
         if (m->periphs[i].advance)
             m->periphs[i].advance(m->periphs[i].state, m->time_ps);
+    if (systick_take_irq(&m->systick, m->time_ps))
+        nvic_pend(&m->nvic, EXC_SYSTICK);
+}
+
+/* 1 if the instruction before pc was WFI (16- or 32-bit encoding). */
+static int after_wfi(struct mcu *m, uint32_t pc)
+{
+    uint8_t b[4];
+    if (uc_mem_read(m->uc, pc - 2, b, 2) == UC_ERR_OK && (b[0] | b[1] << 8) == 0xBF30)
+        return 1;
+    return uc_mem_read(m->uc, pc - 4, b, 4) == UC_ERR_OK &&
+           (b[0] | b[1] << 8) == 0xF3AF && (b[2] | b[3] << 8) == 0x8003;
 }
 
 int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
 {
     if (m->halt != HALT_NONE)
         return halted(m, err, errcap);
-    uint64_t target_ps = t_ns * 1000u;
-    while (m->time_ps < target_ps) {
-        uint64_t left = (target_ps - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
-        /* A chunk ends at the next SysTick wrap, so a poll of COUNTFLAG sees it on time
-         * (peripherals see the time at the start of the chunk). */
-        uint64_t next = next_event_ps(m);
-        if (next != PERIPH_NO_EVENT && next > m->time_ps) {
-            uint64_t to_next = (next - m->time_ps + m->cfg.insn_ps - 1) / m->cfg.insn_ps;
-            if (to_next < left)
-                left = to_next;
+    uint64_t target = t_ns * 1000u;
+    m->target_ps = target;
+    while (m->time_ps < target) {
+        service(m);
+        if (exception_take_pending(m) < 0)
+            return halted(m, err, errcap);
+        uint64_t next = idle_next_event_ps(m, 0);
+        if (next > target)
+            next = target;
+        if (m->sleeping) {
+            if (exception_wakes(m)) {
+                m->sleeping = 0; /* woken, but the exception waits for PRIMASK */
+            } else {
+                if (next > m->time_ps) {
+                    m->slept_ps += next - m->time_ps;
+                    m->time_ps = next;
+                }
+                continue;
+            }
         }
-        size_t count = left < RUN_CHUNK ? (size_t)left : RUN_CHUNK;
-        uint32_t pc = current_pc(m);
-        uc_err e = uc_emu_start(m->uc, pc | 1u, 0xFFFFFFFFu, 0, count);
-        /* Instructions always cost time, so a spinning image still reaches t_ns. */
-        m->insns += count;
-        m->time_ps += (uint64_t)count * m->cfg.insn_ps;
-        advance_periphs(m);
+        m->stop_ps = next > m->time_ps ? next : m->time_ps + 1u; /* at least one instruction */
+        if (m->watch_masks) {
+            uc_reg_read(m->uc, UC_ARM_REG_PRIMASK, &m->watched[0]);
+            uc_reg_read(m->uc, UC_ARM_REG_BASEPRI, &m->watched[1]);
+            uc_reg_read(m->uc, UC_ARM_REG_FAULTMASK, &m->watched[2]);
+        }
+        m->stop = STOP_NONE;
+        uint64_t insns_before = m->insns;
+        m->in_emu = 1;
+        uc_err e = uc_emu_start(m->uc, mcu_current_pc(m) | 1u, 0, 0, 0);
+        m->in_emu = 0;
         if (m->halt != HALT_NONE)
             return halted(m, err, errcap);
         if (e != UC_ERR_OK) {
-            snprintf(m->fault, sizeof m->fault, "%s: %s at PC 0x%08x", m->img.name,
-                     fault_kind(e), (unsigned)current_pc(m));
-            m->halt = HALT_FAULT;
+            mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, fault_kind(e),
+                          (unsigned)mcu_current_pc(m));
             return halted(m, err, errcap);
+        }
+        if (m->stop == STOP_EXC_RETURN) {
+            if (exception_return(m) < 0)
+                return halted(m, err, errcap);
+        } else if (m->stop == STOP_NONE) {
+            /* Not stopped by the core's hooks: the CPU halted in WFI. */
+            if (after_wfi(m, mcu_current_pc(m)))
+                m->sleeping = 1;
+            else if (m->insns == insns_before) {
+                mcu_set_fault(m, "%s: emulation stopped without progress at PC 0x%08x",
+                              m->img.name, (unsigned)mcu_current_pc(m));
+                return halted(m, err, errcap);
+            }
         }
     }
     return BMSRIG_OK;
 }
 
+/* ---- read-outs ---- */
+
 uint64_t mcu_time_ns(const struct mcu *m) { return m->time_ps / 1000u; }
 uint64_t mcu_instructions(const struct mcu *m) { return m->insns; }
-uint32_t mcu_pc(const struct mcu *m) { return current_pc(m); }
+uint32_t mcu_pc(const struct mcu *m) { return mcu_current_pc(m); }
 uint64_t mcu_unknown_accesses(const struct mcu *m) { return m->unknown; }
+uint64_t mcu_idle_ns(const struct mcu *m) { return (m->slept_ps + m->polled_ps) / 1000u; }
+uint64_t mcu_exceptions_taken(const struct mcu *m) { return m->exceptions; }
 
-/* ---- services for peripheral models (periph/periph.h, board/board.h) ---- */
-
-int mcu_add_periph(struct mcu *m, const struct periph *p)
+int mcu_read_memory(struct mcu *m, uint32_t addr, void *buf, size_t n)
 {
-    if (p->size == 0 || p->base < PERIPH_BASE || p->base - PERIPH_BASE > PERIPH_SIZE - p->size ||
-        !p->read || !p->write)
-        return BMSRIG_ERR_ARG;
-    for (unsigned i = 0; i < m->nperiphs; i++) {
-        const struct periph *q = &m->periphs[i];
-        if (p->base < q->base + q->size && q->base < p->base + p->size)
+    uint8_t *out = buf;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        if (mcu_bus_read(m, addr + (uint32_t)i, 1, &v) != BMSRIG_OK || addr + i >= PERIPH_BASE)
             return BMSRIG_ERR_ARG;
+        out[i] = (uint8_t)v;
     }
-    if (m->nperiphs == MAX_PERIPHS)
-        return BMSRIG_ERR_RANGE;
-    m->periphs[m->nperiphs++] = *p;
     return BMSRIG_OK;
 }
+
+/* ---- services for peripheral models (periph/periph.h, board/board.h) ---- */
 
 uint64_t mcu_now_ps(const struct mcu *m) { return m->time_ps; }
 uint32_t mcu_hclk_ps(const struct mcu *m) { return m->cfg.insn_ps; }
@@ -444,16 +322,8 @@ struct fw_board *mcu_board(const struct mcu *m) { return m->board; }
 
 void mcu_irq_set(struct mcu *m, unsigned irq, int level)
 {
-    if (irq >= NUM_IRQS)
-        return;
-    uint32_t bit = 1u << (irq % 32);
-    unsigned w = irq / 32;
-    if (level && !(m->irq_level[w] & bit))
-        m->irq_pending[w] |= bit;
-    if (level)
-        m->irq_level[w] |= bit;
-    else
-        m->irq_level[w] &= ~bit;
+    if (nvic_set_line(&m->nvic, irq, level))
+        mcu_reschedule(m);
 }
 
 void mcu_set_dma_handler(struct mcu *m, mcu_dma_fn fn, void *state)
@@ -469,63 +339,8 @@ int mcu_dma_request(struct mcu *m, unsigned channel)
     return m->dma_fn(m->dma_state, channel);
 }
 
-static int bus_ok(uint32_t addr, unsigned size)
-{
-    return (size == 1 || size == 2 || size == 4) && (addr & (size - 1)) == 0;
-}
-
-int mcu_bus_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *value)
-{
-    *value = 0;
-    if (!bus_ok(addr, size))
-        return BMSRIG_ERR_ARG;
-    if (addr - PERIPH_BASE < PERIPH_SIZE) {
-        const struct periph *p = find_periph(m, addr);
-        uint32_t word;
-        if (!p || !p->read(p->state, (addr & ~3u) - p->base, &word))
-            return BMSRIG_ERR_ARG;
-        uint32_t shift = (addr & 3u) * 8;
-        *value = size == 4 ? word : (word >> shift) & ((1u << (8 * size)) - 1u);
-        return BMSRIG_OK;
-    }
-    if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE || addr - FW_FLASH_BASE < FW_FLASH_SIZE) {
-        uint8_t b[4];
-        if (uc_mem_read(m->uc, addr, b, size))
-            return BMSRIG_ERR_ARG;
-        for (unsigned i = 0; i < size; i++)
-            *value |= (uint32_t)b[i] << (8 * i);
-        return BMSRIG_OK;
-    }
-    return BMSRIG_ERR_ARG;
-}
-
-int mcu_bus_write(struct mcu *m, uint32_t addr, unsigned size, uint32_t value)
-{
-    if (!bus_ok(addr, size))
-        return BMSRIG_ERR_ARG;
-    if (addr - PERIPH_BASE < PERIPH_SIZE) {
-        const struct periph *p = find_periph(m, addr);
-        if (!p)
-            return BMSRIG_ERR_ARG;
-        uint32_t reg = (addr & ~3u) - p->base, word = value;
-        if (size < 4) {
-            uint32_t shift = (addr & 3u) * 8, mask = ((1u << (8 * size)) - 1u) << shift, old;
-            if (!p->read(p->state, reg, &old))
-                old = 0;
-            word = (old & ~mask) | ((value << shift) & mask);
-        }
-        return p->write(p->state, reg, word) ? BMSRIG_OK : BMSRIG_ERR_ARG;
-    }
-    if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE) {
-        uint8_t b[4];
-        for (unsigned i = 0; i < size; i++)
-            b[i] = (uint8_t)(value >> (8 * i));
-        return uc_mem_write(m->uc, addr, b, size) ? BMSRIG_ERR_ARG : BMSRIG_OK;
-    }
-    return BMSRIG_ERR_ARG;
-}
-
 void mcu_events_changed(struct mcu *m)
 {
-    (void)m; /* next_event_ps is asked again before every run chunk */
+    /* next_event_ps is asked again before every chunk; inside one, end it now. */
+    mcu_reschedule(m);
 }

@@ -35,6 +35,11 @@ struct periph {
     void *state;
     uint64_t (*next_event_ps)(void *state, uint64_t now_ps);
     void (*advance)(void *state, uint64_t now_ps);
+    /* 1 if a register's value can change between the events next_event_ps names (a running
+     * counter such as TIMx_CNT, flags computed lazily from the time): a polling loop that
+     * reads this block is then never skipped, since skipping relies on reads that repeat
+     * until the next event. 0 (the default) for blocks whose state changes only at events. */
+    int reads_vary;
 };
 
 /* Core services (implemented in rig/fw/core/). Callable from init code and from any hook. */

@@ -1,0 +1,206 @@
+/* exception.c: Cortex-M3 exception entry and return done by the core (Unicorn 2.0.1 has no
+ * NVIC): the 8-word frame pushed on the active stack (8-byte aligned when CCR.STKALIGN, xPSR
+ * bit 9 recording the padding), EXC_RETURN in LR, the handler from the vector table at VTOR;
+ * a branch to 0xFFFFFFF1/F9/FD (Unicorn reports it as an exception-exit interrupt) pops the frame
+ * and tail-chains into the next pending exception before any thread instruction runs. SVC and
+ * the CPU's own faults arrive through Unicorn's interrupt hook. [S] ARMv7-M B1.5.6-B1.5.8 */
+#include <stdio.h>
+
+#include "mcu_internal.h"
+
+/* Unicorn's (QEMU's) ARM exception numbers as passed to UC_HOOK_INTR. [S] target/arm/cpu.h */
+enum {
+    QEXCP_UDEF = 1, QEXCP_SWI = 2, QEXCP_PREFETCH_ABORT = 3, QEXCP_DATA_ABORT = 4,
+    QEXCP_BKPT = 7, QEXCP_EXCEPTION_EXIT = 8, QEXCP_NOCP = 17, QEXCP_INVSTATE = 18,
+    QEXCP_UNALIGNED = 22
+};
+
+#define XPSR_T (1u << 24)
+#define XPSR_ALIGN (1u << 9)
+#define XPSR_STACKED_MASK 0xFF00FC00u   /* NZCVQ, IT/ICI, T (the IPSR field is ours) */
+#define CONTROL_SPSEL 2u
+#define FRAME_WORDS 8
+
+static uint32_t reg(const struct mcu *m, int id)
+{
+    uint32_t v = 0;
+    uc_reg_read(m->uc, id, &v);
+    return v;
+}
+
+static void set_reg(struct mcu *m, int id, uint32_t v)
+{
+    uc_reg_write(m->uc, id, &v);
+}
+
+static int exec_priority(const struct mcu *m)
+{
+    return nvic_exec_priority(&m->nvic, reg(m, UC_ARM_REG_PRIMASK), reg(m, UC_ARM_REG_FAULTMASK),
+                              reg(m, UC_ARM_REG_BASEPRI));
+}
+
+int exception_wakes(const struct mcu *m)
+{
+    int group;
+    unsigned exc = nvic_next_pending(&m->nvic, &group);
+    /* WFI wakes for an exception of higher priority than the active ones, even if PRIMASK
+     * keeps it from being taken. [S] B1.5.19 */
+    return exc && group < nvic_exec_priority(&m->nvic, 0, 0, 0);
+}
+
+void exception_update_watch(struct mcu *m)
+{
+    int group;
+    unsigned exc = nvic_next_pending(&m->nvic, &group);
+    m->watch_masks = exc && group < nvic_exec_priority(&m->nvic, 0, 0, 0) &&
+                     group >= exec_priority(m);
+}
+
+/* Pushes the frame for the context at `return_pc` and enters the handler of `exc`. */
+static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
+{
+    int handler_mode = m->nvic.ipsr != 0;
+    uint32_t control = reg(m, UC_ARM_REG_CONTROL);
+    int on_psp = !handler_mode && (control & CONTROL_SPSEL);
+    uint32_t sp = reg(m, UC_ARM_REG_SP);
+    uint32_t xpsr = (reg(m, UC_ARM_REG_XPSR) & XPSR_STACKED_MASK) | (m->nvic.ipsr & 0x1FFu);
+    uint32_t frame = sp - 4 * FRAME_WORDS;
+    if ((m->nvic.ccr & (1u << 9)) && (frame & 4u)) {
+        frame &= ~7u;
+        xpsr |= XPSR_ALIGN;
+    }
+    uint32_t words[FRAME_WORDS] = {
+        reg(m, UC_ARM_REG_R0), reg(m, UC_ARM_REG_R1), reg(m, UC_ARM_REG_R2),
+        reg(m, UC_ARM_REG_R3), reg(m, UC_ARM_REG_R12), reg(m, UC_ARM_REG_LR),
+        return_pc & ~1u, xpsr};
+    if (!memmap_write_words(m, frame, words, FRAME_WORDS)) {
+        mcu_set_fault(m, "%s: hard fault (exception %u: stacking to 0x%08x failed) at PC 0x%08x",
+                      m->img.name, exc, (unsigned)frame, (unsigned)return_pc);
+        return -1;
+    }
+    uint32_t vector;
+    if (!memmap_read_words(m, m->nvic.vtor + 4u * exc, &vector, 1) || !(vector & 1u)) {
+        mcu_set_fault(m, "%s: hard fault (exception %u: vector at 0x%08x is not a Thumb "
+                      "address) at PC 0x%08x", m->img.name, exc,
+                      (unsigned)(m->nvic.vtor + 4u * exc), (unsigned)return_pc);
+        return -1;
+    }
+    if (on_psp) {
+        set_reg(m, UC_ARM_REG_PSP, frame);
+        set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_SPSEL); /* the handler runs on MSP */
+    } else {
+        set_reg(m, UC_ARM_REG_SP, frame);
+    }
+    uint32_t exc_return = handler_mode ? 0xFFFFFFF1u : on_psp ? 0xFFFFFFFDu : 0xFFFFFFF9u;
+    set_reg(m, UC_ARM_REG_LR, exc_return);
+    set_reg(m, UC_ARM_REG_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
+    set_reg(m, UC_ARM_REG_PC, vector);
+    nvic_activate(&m->nvic, exc);
+    m->effects++;
+    m->sleeping = 0;
+    m->exceptions++;
+    return 0;
+}
+
+int exception_take_pending(struct mcu *m)
+{
+    int group;
+    unsigned exc = nvic_next_pending(&m->nvic, &group);
+    if (!exc || group >= exec_priority(m)) {
+        exception_update_watch(m);
+        return 0;
+    }
+    m->watch_masks = 0;
+    if (enter(m, exc, mcu_current_pc(m)) < 0)
+        return -1;
+    return 1;
+}
+
+int exception_return(struct mcu *m)
+{
+    uint32_t e = m->exc_return;
+    unsigned kind = e & 0xFu;
+    if (m->nvic.ipsr == 0 || (e >> 4) != 0x0FFFFFFFu || (kind != 1 && kind != 9 && kind != 0xD)) {
+        mcu_set_fault(m, "%s: hard fault (bad exception return 0x%08x in %s) at PC 0x%08x",
+                      m->img.name, (unsigned)e, m->nvic.ipsr ? "a handler" : "thread mode",
+                      (unsigned)e);
+        return -1;
+    }
+    int to_psp = kind == 0xD;
+    uint32_t sp = to_psp ? reg(m, UC_ARM_REG_PSP) : reg(m, UC_ARM_REG_SP);
+    uint32_t w[FRAME_WORDS];
+    if (!memmap_read_words(m, sp, w, FRAME_WORDS)) {
+        mcu_set_fault(m, "%s: hard fault (unstacking from 0x%08x failed) at PC 0x%08x",
+                      m->img.name, (unsigned)sp, (unsigned)e);
+        return -1;
+    }
+    unsigned returning_to = w[7] & 0x1FFu;
+    if ((kind == 1) != (returning_to != 0)) {
+        mcu_set_fault(m, "%s: hard fault (exception return 0x%08x to %s, the frame says "
+                      "exception %u) at PC 0x%08x", m->img.name, (unsigned)e,
+                      kind == 1 ? "handler mode" : "thread mode", returning_to, (unsigned)e);
+        return -1;
+    }
+    sp += 4 * FRAME_WORDS + ((w[7] & XPSR_ALIGN) ? 4u : 0u);
+    static const int ids[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
+                               UC_ARM_REG_R12, UC_ARM_REG_LR};
+    for (int i = 0; i < 6; i++)
+        set_reg(m, ids[i], w[i]);
+    if (to_psp) {
+        set_reg(m, UC_ARM_REG_PSP, sp);
+        set_reg(m, UC_ARM_REG_CONTROL, reg(m, UC_ARM_REG_CONTROL) | CONTROL_SPSEL);
+    } else {
+        set_reg(m, UC_ARM_REG_SP, sp);
+    }
+    set_reg(m, UC_ARM_REG_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
+    set_reg(m, UC_ARM_REG_PC, w[6] | 1u);
+    nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
+    m->effects++;
+    /* SLEEPONEXIT: back in thread mode the core sleeps again at once. [S] */
+    if (returning_to == 0 && (m->nvic.scr & 2u))
+        m->sleeping = 1;
+    return 0;
+}
+
+/* SVC, the exception-exit branch and the CPU's faults. */
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
+{
+    struct mcu *m = user;
+    uint32_t pc = mcu_current_pc(m);
+    const char *kind = NULL;
+    switch (intno) {
+    case QEXCP_EXCEPTION_EXIT:
+        m->exc_return = pc | 1u; /* PC holds the EXC_RETURN value without its bit 0 */
+        m->stop = STOP_EXC_RETURN;
+        uc_emu_stop(uc);
+        return;
+    case QEXCP_SWI:
+        nvic_pend(&m->nvic, EXC_SVCALL);
+        {
+            int group;
+            if (nvic_next_pending(&m->nvic, &group) == EXC_SVCALL && group >= exec_priority(m)) {
+                mcu_set_fault(m, "%s: hard fault (SVC at a priority that cannot take it) at PC "
+                              "0x%08x", m->img.name, (unsigned)(pc - 2));
+                return;
+            }
+        }
+        m->stop = STOP_EXCEPTION;
+        uc_emu_stop(uc);
+        return;
+    case QEXCP_UDEF: case QEXCP_NOCP: kind = "undefined instruction"; break;
+    case QEXCP_INVSTATE: kind = "hard fault (invalid state: branch to an ARM address)"; break;
+    case QEXCP_PREFETCH_ABORT: kind = "bad memory access (instruction fetch from non-executable "
+                                      "memory)"; break;
+    case QEXCP_DATA_ABORT: kind = "bad memory access (data abort)"; break;
+    case QEXCP_UNALIGNED: kind = "unaligned memory access"; break;
+    case QEXCP_BKPT: kind = "breakpoint instruction (BKPT)"; break;
+    default: kind = "hard fault (CPU exception)"; break;
+    }
+    mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, kind, (unsigned)pc);
+}
+
+int exception_install(struct mcu *m)
+{
+    return uc_hook_add(m->uc, &m->hook_intr, UC_HOOK_INTR, (void *)on_interrupt, m, 1, 0) ==
+                   UC_ERR_OK ? 0 : -1;
+}

@@ -1,0 +1,26 @@
+@ ramflag.S: the thread spins on a RAM counter that the SysTick handler (every 1 ms) increments,
+@ and powers off when it reaches 5: a polling loop on SRAM rather than a register.
+    .include "common.inc"
+    .thumb_func
+reset:
+    ldr r0, =0xE000E010
+    ldr r1, =63999
+    str r1, [r0, #4]
+    movs r1, #0
+    str r1, [r0, #8]
+    movs r1, #7
+    str r1, [r0]
+    ldr r4, =0x20000000
+1:  ldr r1, [r4]
+    cmp r1, #5
+    blt 1b
+    power_off
+    .thumb_func
+systick_handler:
+    ldr r0, =0x20000000
+    ldr r1, [r0]
+    adds r1, #1
+    str r1, [r0]
+    bx lr
+    .ltorg
+    .include "vectors.inc"
