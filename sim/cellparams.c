@@ -288,6 +288,13 @@ int cell_params_parse(const char *text, size_t len, const char *source, struct c
         if (nt > MAX_TOKENS)
             return fail(BMSRIG_ERR_PARSE, err, errlen, where, "too many fields");
         const char *key = tok[0];
+        /* A cell file names its set first. Until it has, nothing of the text is quoted back:
+         * a file of another kind (a path given by mistake, or on purpose: /etc/passwd) must not
+         * have its content copied into a message, a report or the terminal. */
+        if (!out->name[0] && strcmp(key, "name") != 0)
+            return fail(BMSRIG_ERR_PARSE, err, errlen, where,
+                        "not a cell parameter file: its first setting must be 'name NAME' "
+                        "(sim/cellparams.h)");
 
         if (strcmp(key, "name") == 0) {
             if (nt != 2)

@@ -78,6 +78,17 @@ struct esc {
     int64_t reply_t_us;
     int64_t last_good_us;
 
+    /* What the error evaluator has of the BMS: taken at each running poll check that found a
+     * reply, not from every reply (the stock firmware raises 22/23 one poll check after the
+     * handshake, not at it; firmware.md section 5 [O]). Error 39 reads `chk` at the check
+     * itself; 22, 23 and the limp rule read `chk_seen`, the same one tick later, which puts
+     * 39 one tick (~5 ms) before 22/23 as observed. */
+    struct checked_bms {
+        bool config_invalid;    /* status bit 0 clear */
+        bool serial_default;    /* words 0x10-0x16 are the default serial */
+        bool temps_bad;         /* T1/T2 fail the range test */
+    } chk, chk_seen;
+
     /* Errors. */
     bool eval_started;
     bool supply_sampled, supply_bad;
@@ -210,6 +221,12 @@ static void handle_bms_frame(struct esc *e, const struct pending *pf)
     if (f->addr != FRAME_ADDR_FROM_BMS || f->cmd != FRAME_CMD_READ)
         return;
     e->frames_in++;
+    /* Boot step 2 (the 0x30 step) is done by any reply that arrives after it began, a late
+     * reply to an earlier 0x10 request too: with every reply 150 ms late the stock firmware
+     * completes it that way (firmware.md section 5 [O]; the mechanism, a "reply received" flag
+     * set by any reply, is our reading [I]). */
+    if (!e->bms_ok && e->boot_phase == 1)
+        e->got30 = true;
     if ((unsigned)f->arg + f->payload_len / 2u < 0x80u)
         memcpy(e->mirror + 2u * f->arg, f->payload, f->payload_len);
     const uint8_t *d = f->payload;
@@ -229,8 +246,6 @@ static void handle_bms_frame(struct esc *e, const struct pending *pf)
         e->view.t1_c = (int)d[10] - 20;
         e->view.t2_c = (int)d[11] - 20;
         e->view.have_status = true;
-        if (!e->bms_ok && e->boot_phase == 1)
-            e->got30 = true;
         if (e->bms_ok) {
             e->reply_flag = true;
             e->reply_t_us = pf->t_us;
@@ -289,6 +304,16 @@ static void boot_call(struct esc *e)
     e->last_boot_req_k = e->k;
 }
 
+static bool serial_is_default(const struct esc *e);
+
+/* The running check found a reply: what the error evaluator will see of the BMS. */
+static void take_checked(struct esc *e)
+{
+    e->chk.config_invalid = e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID);
+    e->chk.serial_default = serial_is_default(e);
+    e->chk.temps_bad = e->view.have_status && temps_bad(e, e->view.t1_c, e->view.t2_c);
+}
+
 static void bms_task(struct esc *e)
 {
     if (!e->bms_ok) {
@@ -304,6 +329,7 @@ static void bms_task(struct esc *e)
         e->polls++;
         e->reply_flag = false;
     } else if (e->reply_flag) {
+        take_checked(e);
         e->good++;
         e->last_good_us = e->reply_t_us;
         e->miss_run = 0;
@@ -325,10 +351,10 @@ static bool serial_is_default(const struct esc *e)
            memcmp(e->view.serial, REGMAP_BMS_DEFAULT_SERIAL, REGMAP_BMS_SERIAL_LEN) == 0;
 }
 
+/* Config invalid or default serial, as the evaluator has seen them (limp rule). */
 static bool bms_invalid(const struct esc *e)
 {
-    return (e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID)) ||
-           serial_is_default(e);
+    return e->chk_seen.config_invalid || e->chk_seen.serial_default;
 }
 
 static void evaluate_errors(struct esc *e)
@@ -346,16 +372,17 @@ static void evaluate_errors(struct esc *e)
     unsigned a = 0;
     if (e->comm_lost || !e->bms_ok)
         a |= code_bit(21);
-    if (e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID))
+    if (e->chk_seen.config_invalid)
         a |= code_bit(22);
-    if (serial_is_default(e))
+    if (e->chk_seen.serial_default)
         a |= code_bit(23);
     if (e->supply_bad)
         a |= code_bit(24);
     if (e->p.v[ESC_P_ESC_ACTIVATED] == 0.0)
         a |= code_bit(35);
-    if (e->view.have_status && temps_bad(e, e->view.t1_c, e->view.t2_c))
+    if (e->chk.temps_bad)
         a |= code_bit(39);
+    e->chk_seen = e->chk;   /* 22/23 see this check from the next tick on */
     e->active = a;
     int shown = 0;
     if (e->eval_started) {
@@ -634,6 +661,8 @@ struct esc *esc_new(const struct esc_params *p)
     if (!e)
         return NULL;
     e->p = *p;
+    /* "none yet" before the first power-on, as after it (esc_status says -1) */
+    e->reply_t_us = e->last_good_us = e->e21_since_us = -1;
     const double *v = p->v;
     e->tick_ns = (int64_t)llround(v[ESC_P_TICK_US] * 1000.0);
     e->boot_call_ticks = (uint64_t)v[ESC_P_BOOT_CALL_TICKS];
@@ -691,6 +720,8 @@ void esc_power_on(struct esc *e, int64_t now_us)
     e->e21_since_us = -1;
     memset(e->mirror, 0, sizeof(e->mirror));
     memset(&e->view, 0, sizeof(e->view));
+    memset(&e->chk, 0, sizeof(e->chk));
+    memset(&e->chk_seen, 0, sizeof(e->chk_seen));
     e->dist_m = e->trip_m = 0.0;
     e->i_batt_a = 0.0;
     e->limit_a = 0.0;

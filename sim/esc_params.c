@@ -17,6 +17,18 @@
 static const struct esc_param_info table[ESC_P_COUNT] = { ESC_PARAM_TABLE(ESC_PARAM_ROW_) };
 #undef ESC_PARAM_ROW_
 
+/* The emulated figures, by row. */
+struct emulated_cell {
+    bool has;
+    double value;
+    const char *source;
+};
+#define ESC_PARAM_EMU_(id, v, src) [ESC_P_##id] = { true, (v), src },
+static const struct emulated_cell emulated[ESC_P_COUNT] = { ESC_PARAM_EMULATED_TABLE(ESC_PARAM_EMU_) };
+#undef ESC_PARAM_EMU_
+
+static const char *const figures_names[] = { "recorded", "emulated" };
+
 static const char *const model_names[ESC_MODEL_COUNT] = { "m365", "pro2" };
 
 const struct esc_param_info *esc_param_info(int id)
@@ -24,6 +36,45 @@ const struct esc_param_info *esc_param_info(int id)
     if (id < 0 || id >= ESC_P_COUNT)
         return NULL;
     return &table[id];
+}
+
+bool esc_param_emulated(int id, double *value, const char **source)
+{
+    if (id < 0 || id >= ESC_P_COUNT || !emulated[id].has)
+        return false;
+    if (value)
+        *value = emulated[id].value;
+    if (source)
+        *source = emulated[id].source;
+    return true;
+}
+
+const char *esc_figures_name(enum esc_figures f)
+{
+    return (unsigned)f < 2 ? figures_names[f] : "?";
+}
+
+int esc_figures_parse(const char *name, enum esc_figures *out)
+{
+    for (int i = 0; name && i < 2; i++) {
+        if (strcmp(figures_names[i], name) == 0) {
+            *out = (enum esc_figures)i;
+            return BMSRIG_OK;
+        }
+    }
+    return BMSRIG_ERR_ARG;
+}
+
+void esc_params_use_figures(struct esc_params *p, enum esc_figures f)
+{
+    if ((unsigned)f >= 2)
+        return;
+    p->figures = f;
+    for (int i = 0; i < ESC_P_COUNT; i++) {
+        if (!emulated[i].has || p->overridden[i])
+            continue;
+        p->v[i] = f == ESC_FIGURES_EMULATED ? emulated[i].value : table[i].value[p->model];
+    }
 }
 
 int esc_param_find(const char *name)
@@ -143,7 +194,7 @@ int esc_params_apply_text(struct esc_params *p, const char *text, size_t len, un
                           char *err, size_t errcap)
 {
     unsigned lineno = 0;
-    bool seen_key = false;
+    bool seen_key = false, seen_param = false;
     size_t pos = 0;
     while (pos < len) {
         size_t end = pos;
@@ -192,7 +243,20 @@ int esc_params_apply_text(struct esc_params *p, const char *text, size_t len, un
             seen_key = true;
             continue;
         }
+        if (strcmp(kbuf, "figures") == 0) {
+            enum esc_figures f;
+            if (seen_param)
+                return fail(lineno, err_line, err, errcap, BMSRIG_ERR_PARSE,
+                            "'figures' must come before any parameter name", NULL, NULL);
+            if (esc_figures_parse(vbuf, &f) != BMSRIG_OK)
+                return fail(lineno, err_line, err, errcap, BMSRIG_ERR_ARG,
+                            "unknown figures", vbuf, " (recorded or emulated)");
+            esc_params_use_figures(p, f);
+            seen_key = true;
+            continue;
+        }
         seen_key = true;
+        seen_param = true;
         int id = esc_param_find(kbuf);
         if (id < 0)
             return fail(lineno, err_line, err, errcap, BMSRIG_ERR_ARG,

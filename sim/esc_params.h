@@ -2,12 +2,20 @@
  * variant, unit, grade, source), and the pure text parser for profile files that override them.
  *
  * Grades: 'S' a cited public source says so; 'D' derived from the two real bus recordings or
- * the stock firmware (protocol.md section 4); 'I' our inference, to be confirmed on a bench.
+ * the stock firmware (protocol.md section 4); 'O' observed running the stock firmware 1.3.4
+ * under CPU emulation (firmware.md section 5); 'I' our inference, to be confirmed on a bench.
+ *
+ * Two figure sets. Where the real unit's recording and the stock firmware under emulation
+ * disagree, the table's value is the recording's (ESC_FIGURES_RECORDED, the default: a real
+ * unit's RC oscillator runs slightly fast) and ESC_PARAM_EMULATED_TABLE gives the emulator's
+ * (ESC_FIGURES_EMULATED: ideal 64 MHz clock). Both show in `bmsrig esc --show-params`; a
+ * profile chooses with `figures = emulated`.
  * The Pro 2 column is less documented than the M365 one: where a Pro 2 value is only carried
  * over from the M365 its grade is 'I'. `bmsrig esc --show-params` prints this table. */
 #ifndef BMSRIG_SIM_ESC_PARAMS_H
 #define BMSRIG_SIM_ESC_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The controller variants. */
@@ -22,18 +30,18 @@ enum esc_model {
     /* ---- timing of the main loop and the BMS task ---------------------------------------- */ \
     X(TICK_US, "tick_us", "us", 4988.79, 'D', 4988.79, 'I', \
       "main-loop tick: firmware SysTick 5 ms nominal (LOAD 39999 at 8 MHz); 4988.79 us is the" \
-      " fit of the two-way recording (2118 ticks in 10.566 s); the RC oscillator runs 0.2 % " \
-      "fast") \
+      " fit of the two-way recording (2118 ticks in 10.566 s; poll period 42 ticks = 209.5 " \
+      "ms); the RC oscillator runs 0.2 % fast") \
     X(FIRST_REQ_MS, "first_req_ms", "ms", 589.0, 'D', 589.0, 'I', \
-      "power-on to first BMS request: two-way recording 1.2936 -> 1.8823 s; CPU emulation 573" \
-      " ms; the main loop (tick 0) starts here") \
+      "power-on to first BMS request: two-way recording 1.2936 -> 1.8823 s; the main loop " \
+      "(tick 0) starts here") \
     X(BOOT_CALL_TICKS, "boot_call_ticks", "ticks", 3, 'D', 3, 'I', \
       "boot handshake routine runs every 3rd tick (DRV134 0x08003ADC); recording: 14.97 ms " \
       "between retries") \
     X(BOOT_TRIES, "boot_tries", "requests", 501, 'D', 501, 'I', \
       "boot requests before giving up for good: 501 per protocol.md (esc-side recording 2.833" \
       " -> 10.331 s counted at 15.0 ms); at its measured 14.967 ms cadence that span holds " \
-      "502 slots; firmware counter 5000 in steps of 10 and the CPU emulation give 500") \
+      "502 slots") \
     X(POLL_HALF_TICKS, "poll_half_ticks", "ticks", 21, 'D', 21, 'I', \
       "running BMS task body every 21 ticks, alternating send / check: poll period 42 ticks " \
       "(209.5 ms recorded), reply window 21 ticks (~105 ms)") \
@@ -161,6 +169,25 @@ enum esc_model {
     X(ESC_FW, "esc_fw", "hex", 0x0134, 'S', 0x0250, 'I', \
       "ESC firmware version in word 0x1A (1.3.4 for the M365 model)")
 
+/* The emulator's figures where they differ from the recording's (both models, grade 'O').
+ * X(ID, value, source) */
+#define ESC_PARAM_EMULATED_TABLE(X) \
+    X(TICK_US, 5000.0, \
+      "stock firmware 1.3.4 under CPU emulation, ideal clock: SysTick LOAD 39999 = 5.000 ms; " \
+      "poll period 42 ticks = 210.0 ms (firmware.md sections 4, 5)") \
+    X(FIRST_REQ_MS, 573.0, \
+      "CPU emulation: first 55 AA 03 22 01 10 10 B9 FF 573 ms after reset (firmware.md " \
+      "section 5)") \
+    X(BOOT_TRIES, 500, \
+      "CPU emulation: 500 requests 15.00 ms apart, then silence; firmware counter 5000 in " \
+      "steps of 10 (firmware.md section 5)")
+
+/* Which figures a parameter set starts from (see the top of this file). */
+enum esc_figures {
+    ESC_FIGURES_RECORDED = 0,   /* the real unit's recordings (default) */
+    ESC_FIGURES_EMULATED = 1,   /* the stock firmware under CPU emulation */
+};
+
 #define ESC_PARAM_ENUM_(id, name, unit, v0, g0, v1, g1, src) ESC_P_##id,
 enum esc_param_id { ESC_PARAM_TABLE(ESC_PARAM_ENUM_) ESC_P_COUNT };
 #undef ESC_PARAM_ENUM_
@@ -177,12 +204,16 @@ struct esc_param_info {
 /* A full parameter set: the variant and one value per table row. Plain data, copy freely. */
 struct esc_params {
     enum esc_model model;
+    enum esc_figures figures;
     double v[ESC_P_COUNT];
     char overridden[ESC_P_COUNT];   /* 1 where a profile or caller changed the default */
 };
 
 /* Row `id` (0 .. ESC_P_COUNT-1), or NULL. */
 const struct esc_param_info *esc_param_info(int id);
+
+/* Whether row `id` has an emulated figure (grade 'O'); if so its value and source (static). */
+bool esc_param_emulated(int id, double *value, const char **source);
 
 /* Index of the row named `name`, or -1. */
 int esc_param_find(const char *name);
@@ -191,8 +222,15 @@ int esc_param_find(const char *name);
 const char *esc_model_name(enum esc_model m);
 int esc_model_parse(const char *name, enum esc_model *out);
 
-/* Fills `p` with the defaults of model `m`. */
+/* Fills `p` with the defaults of model `m` (recorded figures). */
 void esc_params_default(struct esc_params *p, enum esc_model m);
+
+/* Switches the rows that have an emulated figure to figure set `f` (other rows and values a
+ * caller set are kept). "recorded" / "emulated"; esc_figures_parse returns BMSRIG_ERR_ARG for
+ * another name. */
+void esc_params_use_figures(struct esc_params *p, enum esc_figures f);
+const char *esc_figures_name(enum esc_figures f);
+int esc_figures_parse(const char *name, enum esc_figures *out);
 
 /* Sets one value by name. BMSRIG_ERR_ARG for an unknown name, BMSRIG_ERR_RANGE for a value
  * the model cannot run with (non-finite, a tick of 0, ...). */
@@ -201,6 +239,7 @@ int esc_params_set(struct esc_params *p, const char *name, double value);
 /* Applies a profile text (a caller-supplied buffer, not a file: sim/ does no I/O):
  *     # comment
  *     model = pro2          (optional; only before any other key; resets to that model's defaults)
+ *     figures = emulated    (optional; recorded or emulated; only before parameter names)
  *     normal_batt_a = 20    (any table name; number, optionally followed by a # comment)
  * On failure returns BMSRIG_ERR_PARSE / _ARG / _RANGE, stores the 1-based line in *err_line and
  * a reason in err[0..errcap); `p` may then be partly updated. */

@@ -45,7 +45,12 @@ enum ntc_fault {
     NTC_FAULT_SHORT,         /* leads touching: R -> 0 */
     NTC_FAULT_DRIFT,         /* reads `value` deg C off (resistance of T + value) */
     NTC_FAULT_INTERMITTENT,  /* open with probability `value` in each 10 ms window (seeded) */
+    NTC_FAULT_FIXED,         /* reads `value` deg C whatever the cells' temperature (the
+                                resistance of that temperature: a sensor forced or replaced) */
 };
+/* The temperatures NTC_FAULT_FIXED accepts: the part's -40..125 C characterised range [I]. */
+#define NTC_FIXED_MIN_C (-40.0)
+#define NTC_FIXED_MAX_C 125.0
 
 /* Resistance an open / shorted NTC presents (what the divider sees) [I]. */
 #define NTC_OPEN_OHM 1.0e12

@@ -71,8 +71,14 @@ struct pack {
 
     /* groups */
     double vg[PACK_MAX_SERIES];              /* common terminal voltage of the group's cells */
+    double vg_now[PACK_MAX_SERIES];          /* read-out after a fault between steps: */
+    bool vg_now_valid;                       /*   used by pack_group_v until the next step */
     double inv_sumg[PACK_MAX_SERIES];        /* 1 / sum of g (0: the group is open) */
     double inv_sumgs[PACK_MAX_SERIES];       /* 1 / sum of gs, this step */
+    double sense_v[PACK_MAX_SERIES];         /* what the BMS front end reads per group, a
+                                              * cache: recomputed for all groups at the first
+                                              * read after a step or a sense fault */
+    bool sense_stale;
     double drain_g[PACK_MAX_SERIES];         /* bleed + sense leak + moisture conductance */
     bool bleed[PACK_MAX_SERIES];
     double sense_leak_ohm[PACK_MAX_SERIES];
@@ -304,6 +310,7 @@ struct pack *pack_new(const struct pack_config *cfg)
         p->vg[gi] = sum / p->pp;
     }
     p->dirty = true;
+    p->sense_stale = true;
     return p;
 }
 
@@ -466,9 +473,11 @@ void pack_step(struct pack *p, double dt, double load_current_a)
         solve_groups(p, s, par, ia);
     step_cells(p, n, dt, ta);
     p->i_act = ia;
+    p->vg_now_valid = false;
     p->charge_out_c += ia * dt;
     p->t_s += dt;
     p->since_refresh_s += dt;
+    p->sense_stale = true;
 }
 
 double pack_current_for_voltage(const struct pack *p, double dt_s, double v_target)
@@ -529,7 +538,39 @@ double pack_group_v(const struct pack *p, unsigned group)
 {
     if (group >= p->s || p->inv_sumg[group] == 0.0)
         return 0.0;
-    return p->vg[group] - p->i_act * p->cfg.interconnect_ohm;
+    double v = p->vg_now_valid ? p->vg_now[group] : p->vg[group];
+    return v - p->i_act * p->cfg.interconnect_ohm;
+}
+
+/* After a fault that moves a group's state of charge between two steps, the group voltages a
+ * read-out gives are solved again from the new state at the last step's current and
+ * coefficients, so `t:pack()` right after `t:group(g):offset_mv(dv)` shows the offset. The
+ * model's own state (vg feeds the next step's drain term) is left alone: the trajectory is the
+ * same as without the read-out. */
+static void settle_readout(struct pack *p)
+{
+    const double ia = p->string_open ? 0.0 : p->i_act;
+    const double dt = p->coeff_dt > 0.0 ? p->coeff_dt : 1e-3;
+    for (unsigned gi = 0; gi < p->s; gi++) {
+        double sum_eg = 0.0, sum_g = 0.0;
+        for (unsigned k = 0; k < p->pp; k++) {
+            unsigned c = k * p->s + gi;
+            /* the cell's coefficients at its new state of charge (the step's own are for the
+             * old one: their linear OCV is off by 10 % for a 150 mV offset) */
+            struct cell_health h = { .cap_factor = p->capf[c], .r_factor = p->rf[c] };
+            struct cell_coeffs cc;
+            cell_coeffs_compute(&p->cfg.cell, &h, p->soc[c], p->temp[c], dt, &cc);
+            double e = cc.ocv0_v + cc.ocv_slope * (p->soc[c] - cc.soc_ref) - cc.a1 * p->v1[c] -
+                       cc.a2 * p->v2[c] - (p->has_ct ? p->eoff[c] : 0.0);
+            double g = p->open[c] ? 0.0 : 1.0 / cc.z_ohm;
+            if (p->has_ct)
+                g = g / (1.0 + g * p->rct[c]);
+            sum_eg += e * g;
+            sum_g += g;
+        }
+        p->vg_now[gi] = sum_g > 0.0 ? (sum_eg - (ia + p->drain_g[gi] * p->vg[gi])) / sum_g : 0.0;
+    }
+    p->vg_now_valid = true;
 }
 
 double pack_terminal_v(const struct pack *p)
@@ -602,17 +643,34 @@ static void sense_taps(const struct pack *p, double *tap)
     }
 }
 
-double pack_sense_voltage(const struct pack *p, unsigned group)
+/* The front end's reading of one group from the taps (sense_taps). */
+static double sense_voltage_of(const struct pack *p, const double *tap, unsigned group)
 {
-    if (group >= p->s)
-        return 0.0;
-    double tap[PACK_MAX_SERIES + 1];
-    sense_taps(p, tap);
     double v = tap[group + 1] - tap[group];
     double rl = p->sense_leak_ohm[group];
     if (isfinite(rl))
         v *= rl / (rl + 2.0 * p->cfg.sense_filter_ohm);   /* leaky filter cap divides */
     return v;
+}
+
+/* Recomputes sense_v for every group (once per step that is read, instead of the taps once per
+ * group read, which made the read-out O(S^2) per engine tick). */
+static void update_sense(struct pack *p)
+{
+    double tap[PACK_MAX_SERIES + 1];
+    sense_taps(p, tap);
+    for (unsigned g = 0; g < p->s; g++)
+        p->sense_v[g] = sense_voltage_of(p, tap, g);
+    p->sense_stale = false;
+}
+
+double pack_sense_voltage(const struct pack *p, unsigned group)
+{
+    if (group >= p->s)
+        return 0.0;
+    if (p->sense_stale)
+        update_sense((struct pack *)p);   /* the cache only: the pack's state is unchanged */
+    return p->sense_v[group];
 }
 
 unsigned pack_ntc_count(const struct pack *p)
@@ -641,6 +699,9 @@ int pack_ntc_read(const struct pack *p, unsigned ntc, struct ntc_reading *out)
         break;
     case NTC_FAULT_DRIFT:
         r = ntc_r_from_t(&p->cfg.ntc_part, out->true_temp_c + p->ntc_value[ntc]);
+        break;
+    case NTC_FAULT_FIXED:
+        r = ntc_r_from_t(&p->cfg.ntc_part, p->ntc_value[ntc]);
         break;
     case NTC_FAULT_INTERMITTENT: {
         /* Stateless and seeded: the contact is open in a 10 ms window with probability value. */
@@ -717,6 +778,7 @@ int pack_fault_group_soc_offset(struct pack *p, unsigned group, double dsoc)
     for (unsigned k = 0; k < p->pp; k++)
         p->soc[k * p->s + group] += dsoc;
     p->dirty = true;
+    settle_readout(p);
     return BMSRIG_OK;
 }
 
@@ -739,6 +801,7 @@ int pack_fault_sense_open(struct pack *p, unsigned tap, bool open)
     if (tap < 1 || tap >= p->s)
         return BMSRIG_ERR_ARG;
     p->tap_open[tap] = open;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -748,6 +811,7 @@ int pack_fault_sense_leak(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->sense_leak_ohm[group] = ohms;
     p->dirty = true;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
@@ -757,14 +821,17 @@ int pack_fault_moisture(struct pack *p, unsigned group, double ohms)
         return BMSRIG_ERR_ARG;
     p->moisture_ohm[group] = ohms;
     p->dirty = true;
+    p->sense_stale = true;
     return BMSRIG_OK;
 }
 
 int pack_fault_ntc(struct pack *p, unsigned ntc, enum ntc_fault fault, double value)
 {
-    if (ntc >= p->cfg.n_ntc || (int)fault < NTC_FAULT_NONE || fault > NTC_FAULT_INTERMITTENT ||
+    if (ntc >= p->cfg.n_ntc || (int)fault < NTC_FAULT_NONE || fault > NTC_FAULT_FIXED ||
         !isfinite(value))
         return BMSRIG_ERR_ARG;
+    if (fault == NTC_FAULT_FIXED && !(value >= NTC_FIXED_MIN_C && value <= NTC_FIXED_MAX_C))
+        return BMSRIG_ERR_RANGE;
     if (fault == NTC_FAULT_INTERMITTENT && !(value >= 0.0 && value <= 1.0))
         return BMSRIG_ERR_ARG;
     p->ntc_fault[ntc] = fault;

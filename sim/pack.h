@@ -99,7 +99,9 @@ double pack_ambient_c(const struct pack *p);
 bool pack_bleed_on(const struct pack *p, unsigned group);
 
 /* What a BMS's measurement input for `group` reads (the voltage between its two sense pins
- * after the filter), including sense-wire-open, leaky-capacitor and moisture faults. */
+ * after the filter), including sense-wire-open, leaky-capacitor and moisture faults. The first
+ * read after a step or a sense fault computes every group's reading into a cache inside the
+ * pack (reading all groups is O(S)): not to be called on one pack from two threads at once. */
 double pack_sense_voltage(const struct pack *p, unsigned group);
 
 /* One NTC as the BMS sees it (with its fault). Returns BMSRIG_ERR_ARG for a bad index. */

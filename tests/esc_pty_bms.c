@@ -1,10 +1,12 @@
 /* esc_pty_bms.c: a minimal canned-reply BMS on a new pty, for the real-time tests of
  * `bmsrig esc` (no BMS model: a fixed healthy register image, the recording's values).
  *
- *   esc_pty_bms [--silent] [--duration S] [--latency-ms MS]
- *   esc_pty_bms --dash [--duration S]
+ *   esc_pty_bms [--silent] [--duration S] [--latency-ms MS] [--rt]
+ *   esc_pty_bms --dash [--duration S] [--rt]
+ * --rt: SCHED_FIFO priority 50 where the host permits it (as `bmsrig esc --rt`), so that a loaded
+ * test host does not stall the peer past the controller's reply window; silently not otherwise.
  * Prints the pty slave path on the first stdout line, then answers 55 AA reads to 0x22 until
- * the duration ends; prints "requests=N replies=N" at the end. With --dash it plays a
+ * the duration ends or SIGTERM comes; prints "requests=N replies=N" at the end. With --dash it plays a
  * dashboard instead: reads 32 bytes at ESC word 0xB0 every 100 ms and prints
  * "reads=N replies=N heads=N reply_error=E head_error=E" (the last error code seen in the
  * 0x23 replies and in byte 11 of the 55 AA 08 21 64 frames). */
@@ -12,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +91,14 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static volatile sig_atomic_t g_term;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    g_term = 1;
+}
+
 int main(int argc, char **argv)
 {
     struct peer p = { .master = -1 };
@@ -96,6 +108,10 @@ int main(int argc, char **argv)
             p.silent = 1;
         else if (strcmp(argv[i], "--dash") == 0)
             p.dash = 1;
+        else if (strcmp(argv[i], "--rt") == 0) {
+            struct sched_param sp = { .sched_priority = 50 };
+            sched_setscheduler(0, SCHED_FIFO, &sp);   /* best effort, as documented */
+        }
         else if (strcmp(argv[i], "--duration") == 0 && i + 1 < argc)
             duration = atof(argv[++i]);
         else if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc)
@@ -139,9 +155,13 @@ int main(int argc, char **argv)
 
     struct frame_decoder d;
     frame_decoder_init(&d, on_event, &p);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
     double end = now_s() + duration;
     double next_read = now_s() + 0.1;
-    while (now_s() < end) {
+    while (now_s() < end && !g_term) {
         if (p.dash && now_s() >= next_read) {
             static const uint8_t rd[] = { 0x55, 0xAA, 0x03, 0x20, 0x01, 0xB0, 0x20, 0x0B, 0xFF };
             if (write(p.master, rd, sizeof(rd)) == (ssize_t)sizeof(rd))

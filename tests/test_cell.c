@@ -390,3 +390,21 @@ Test(cell, fast_asinh_matches_libm)
     cr_expect(fast_asinh(1e300) == fast_asinh(FAST_ASINH_MAX_ARG));
     cr_expect(isfinite(fast_asinh(-1e300)) && fast_asinh(-1e300) < -345.0);
 }
+
+/* Issue 16: a file that is not a cell parameter file (a path given as a cell set, /etc/passwd)
+ * is refused without quoting any of its content into the message. */
+Test(cell, foreign_file_content_is_never_quoted)
+{
+    const char *foreign = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/bin/sh\n";
+    struct cell_params cp;
+    char err[512] = "";
+    cr_assert_neq(cell_params_parse(foreign, strlen(foreign), "passwd", &cp, err, sizeof(err)),
+                  BMSRIG_OK);
+    cr_expect(strncmp(err, "passwd:1: not a cell parameter file", 35) == 0, "%s", err);
+    cr_expect(strstr(err, "root") == NULL && strstr(err, "/bin") == NULL, "quoted: %s", err);
+    /* a cell file with a mistake after its name still says what is wrong, with the key */
+    const char *typo = "name t\nrated_ah two [S] t\n";
+    cr_assert_neq(cell_params_parse(typo, strlen(typo), "t.cell", &cp, err, sizeof(err)),
+                  BMSRIG_OK);
+    cr_expect(strstr(err, "t.cell:2: 'rated_ah': 'two' is not a number") != NULL, "%s", err);
+}

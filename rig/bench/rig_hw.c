@@ -468,7 +468,7 @@ static int init_bench(struct rig_hw *hw)
 static bool interrupted_now(void) { return rig_hw_interrupted(NULL); }
 
 static int open_waiting(struct rig_hw **out, const struct board *b, double lock_wait_s,
-                        char *err, size_t errlen)
+                        bool (*stop)(void), char *err, size_t errlen)
 {
     *out = NULL;
     if (errlen)
@@ -492,7 +492,7 @@ static int open_waiting(struct rig_hw **out, const struct board *b, double lock_
         snprintf(key, sizeof key, "%s", b->ftdi.serial);
     else
         snprintf(key, sizeof key, "%04x-%04x", b->ftdi.vid, b->ftdi.pid);
-    int fd = rig_lock_acquire_wait(key, lock_wait_s, interrupted_now, hw->lock_path,
+    int fd = rig_lock_acquire_wait(key, lock_wait_s, stop ? stop : interrupted_now, hw->lock_path,
                                    sizeof hw->lock_path, err, errlen);
     if (fd < 0) {
         free(hw);
@@ -519,16 +519,16 @@ static int open_waiting(struct rig_hw **out, const struct board *b, double lock_
 
 int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen)
 {
-    return open_waiting(out, b, 0, err, errlen);
+    return open_waiting(out, b, 0, NULL, err, errlen);
 }
 
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen)
 {
-    return rig_hw_open_file_wait(out, path, 0, err, errlen);
+    return rig_hw_open_file_wait(out, path, 0, NULL, err, errlen);
 }
 
-int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
-                          size_t errlen)
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s,
+                          bool (*stop)(void), char *err, size_t errlen)
 {
     *out = NULL;
     char located[4096];
@@ -539,7 +539,7 @@ int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wai
     rc = board_load(&b, located, err, errlen);
     if (rc != BMSRIG_OK)   /* an unreadable description is a description error, not a rig fault */
         return rc == BMSRIG_ERR_NOMEM ? rc : BMSRIG_ERR_PARSE;
-    rc = open_waiting(out, b, lock_wait_s, err, errlen);
+    rc = open_waiting(out, b, lock_wait_s, stop, err, errlen);
     if (rc != BMSRIG_OK) {
         board_free(b);
         return rc;

@@ -63,10 +63,11 @@ struct rig_hw_stats {
 int rig_hw_open_file(struct rig_hw **out, const char *path, char *err, size_t errlen);
 
 /* Same, but a bench locked by another run is waited for, up to lock_wait_s seconds (progress
- * lines on stderr; SIGINT/SIGTERM after rig_hw_signals_install end the wait), before
- * BMSRIG_ERR_STATE. rig_hw_open_file is this with 0. */
-int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s, char *err,
-                          size_t errlen);
+ * lines on stderr), before BMSRIG_ERR_STATE. `stop` is polled while waiting and ends the wait
+ * when it returns true (the caller's SIGINT/SIGTERM flag); NULL = rig_hw_interrupted(), for
+ * callers that use rig_hw_signals_install. rig_hw_open_file is this with 0. */
+int rig_hw_open_file_wait(struct rig_hw **out, const char *path, double lock_wait_s,
+                          bool (*stop)(void), char *err, size_t errlen);
 
 /* Same with an already loaded description. `b` is borrowed: it must outlive the rig_hw. */
 int rig_hw_open(struct rig_hw **out, const struct board *b, char *err, size_t errlen);

@@ -3,7 +3,9 @@
  * Measures cell-steps per second and ns per cell-step on the thread CPU clock (one core), the
  * real-time factor of a 10S3P pack at a 1 ms step, and instructions per cell-step by running
  * this same binary under callgrind (counting only inside bench_sim_loop) when valgrind is
- * installed; hardware counters are not used (often unavailable in VMs). */
+ * installed; hardware counters are not used (often unavailable in VMs). Each pack is also run
+ * on a straightforward reference kernel (rig/cli/bench_sim_ref.h) in the same run on the same
+ * clock, and the ratio printed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include <unistd.h>
 
 #include "rig/cli/bench.h"
+#include "rig/cli/bench_sim_ref.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
 #include "sim/pack.h"
@@ -60,8 +63,17 @@ static void fill_load(double *load, double scale)
         load[i] = scale * (7.0 + 5.0 * sin(2.0 * M_PI * i / NLOAD) + (i % 200 < 10 ? 10.0 : 0.0));
 }
 
+/* The reference kernel's loop (rig/cli/bench_sim_ref.h), measured the same way. */
+__attribute__((noinline)) static void bench_sim_ref_loop(struct sim_ref *r, long steps, double dt,
+                                                         const double *load)
+{
+    for (long s = 0; s < steps; s++)
+        sim_ref_step(r, dt, load[s & (NLOAD - 1)]);
+}
+
 struct result {
     const char *preset;
+    double ref_ns_per_cell_step;   /* the reference kernel, same pack, same clock */
     unsigned cells;
     long steps;
     double cpu_s;
@@ -98,6 +110,26 @@ static int measure(const char *preset, const struct cell_params *cp, double dt, 
     r->ns_per_cell_step = 1e9 * t / ((double)steps * n);
     r->realtime_factor = (double)steps * dt / t;
     pack_free(p);
+
+    struct pack_config cfg;
+    if (pack_config_preset(&cfg, preset, cp) != BMSRIG_OK)
+        return -1;
+    cfg.soc0 = 0.95;
+    struct sim_ref *ref = sim_ref_new(&cfg);
+    if (!ref)
+        return -1;
+    bench_sim_ref_loop(ref, 20000, dt, load);      /* warm up */
+    long rsteps = 10000;
+    for (;;) {
+        double t0 = cpu_now();
+        bench_sim_ref_loop(ref, rsteps, dt, load);
+        t = cpu_now() - t0;
+        if (t >= min_s || rsteps > (1L << 40))
+            break;
+        rsteps = (long)((double)rsteps * (t > 0.0 ? fmin(10.0, 1.2 * min_s / t) : 10.0)) + 1;
+    }
+    r->ref_ns_per_cell_step = 1e9 * t / ((double)rsteps * n);
+    sim_ref_free(ref);
     return 0;
 }
 
@@ -124,7 +156,7 @@ static double callgrind_instructions(const char *preset, long steps, const char 
     snprintf(outarg, sizeof(outarg), "--callgrind-out-file=%s", out);
     snprintf(stepsarg, sizeof(stepsarg), "%ld", steps);
     char *argv[] = { "valgrind", "--tool=callgrind", "--quiet", outarg, "--collect-atstart=no",
-                     "--toggle-collect=bench_sim_loop", self, "bench", "sim", "--inner-steps",
+                     "--toggle-collect=bench_sim_loop*", self, "bench", "sim", "--inner-steps",
                      stepsarg, "--pack", (char *)preset, "--cell", (char *)cell, NULL };
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -243,13 +275,16 @@ int bench_sim_run(int argc, char **argv)
         }
     printf("{\n  \"bench\": \"sim\",\n  \"cell\": \"%s\",\n  \"dt_s\": %g,\n"
            "  \"clock\": \"CLOCK_THREAD_CPUTIME_ID (one core)\",\n  \"goal_cell_steps_per_s\": 2e8,\n"
+           "  \"reference\": \"rig/cli/bench_sim_ref.c: one struct and loop per cell, libm\",\n"
            "  \"results\": [\n", cp.name, dt);
     for (size_t i = 0; i < nres; i++) {
         printf("    {\"pack\": \"%s\", \"cells\": %u, \"steps\": %ld, \"cpu_s\": %.4f, "
                "\"cell_steps_per_s\": %.4g, \"ns_per_cell_step\": %.3f, "
-               "\"realtime_factor\": %.1f, \"instructions_per_cell_step\": ",
+               "\"realtime_factor\": %.1f, \"reference_ns_per_cell_step\": %.3f, "
+               "\"speedup_vs_reference\": %.2f, \"instructions_per_cell_step\": ",
                res[i].preset, res[i].cells, res[i].steps, res[i].cpu_s, res[i].cell_steps_per_s,
-               res[i].ns_per_cell_step, res[i].realtime_factor);
+               res[i].ns_per_cell_step, res[i].realtime_factor, res[i].ref_ns_per_cell_step,
+               res[i].ref_ns_per_cell_step / res[i].ns_per_cell_step);
         if (ipcs[i] > 0)
             printf("%.2f", ipcs[i]);
         else

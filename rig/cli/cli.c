@@ -124,6 +124,20 @@ void cli_print_usage(const struct cli_command *cmd, FILE *out)
     fputs(cmd->usage, out);
     if (cmd->more_help)
         cmd->more_help(out);
+    fputs("\ncommon options (before or after the command name):\n"
+          "  -v, -vv      more diagnostics on stderr (info, debug); standard output is then\n"
+          "               line-buffered so that piped output and diagnostics stay in order\n",
+          out);
+}
+
+/* The diagnostics options every command takes: "-v" (+1), "-vv" (+2), "--verbose" (+1). */
+static int verbosity_of(const char *arg)
+{
+    if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0)
+        return 1;
+    if (strcmp(arg, "-vv") == 0)
+        return 2;
+    return 0;
 }
 
 int cli_main(int argc, char **argv)
@@ -131,10 +145,8 @@ int cli_main(int argc, char **argv)
     int verbosity = 0;
     int i = 1;
     while (i < argc && argv[i][0] == '-') {
-        if (strcmp(argv[i], "-v") == 0) {
-            verbosity++;
-        } else if (strcmp(argv[i], "-vv") == 0) {
-            verbosity += 2;
+        if (verbosity_of(argv[i]) > 0) {
+            verbosity += verbosity_of(argv[i]);
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             cli_print_main_help(stdout);
             return CLI_EXIT_PASS;
@@ -147,8 +159,28 @@ int cli_main(int argc, char **argv)
         }
         i++;
     }
-    if (verbosity > 0)
+    /* -v after the command name counts the same (up to a "--" that ends the options); it is
+     * taken out so the command's own parser never sees it */
+    int kept = i + 1;
+    bool options_done = false;
+    for (int k = i + 1; k < argc; k++) {
+        if (!options_done && strcmp(argv[k], "--") == 0)
+            options_done = true;
+        if (!options_done && i + 1 < argc && strcmp(argv[i], "help") != 0 &&
+            verbosity_of(argv[k]) > 0) {
+            verbosity += verbosity_of(argv[k]);
+            continue;
+        }
+        argv[kept++] = argv[k];
+    }
+    if (i < argc) {
+        argc = kept;
+        argv[argc] = NULL;
+    }
+    if (verbosity > 0) {
         log_set_level(verbosity >= 2 ? LOG_DBG : LOG_INFO);
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    }
     if (i >= argc) {
         cli_print_main_help(stderr);
         return CLI_EXIT_USAGE;

@@ -5,6 +5,7 @@
 #include "rig/cli/bench.h"
 #include "rig/cli/bench_bms.h"
 #include "rig/cli/bench_firmware.h"
+#include "rig/cli/bench_engine.h"
 #include "rig/cli/bench_mpsse.h"
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
@@ -18,12 +19,14 @@ static const struct {
     { "bms", bench_bms_run },
     { "mpsse", bench_mpsse_run },
     { "firmware", bench_firmware_run },
+    { "engine", bench_engine_run },
 };
 
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse, firmware)");
+        return cli_usage_error(&cmd_bench,
+                               "which benchmark? (sim, bms, mpsse, engine, firmware)");
     for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
         if (strcmp(argv[1], targets[i].name) == 0)
             return targets[i].run(argc - 1, argv + 1);
@@ -32,7 +35,7 @@ static int run(int argc, char **argv)
 
 const struct cli_command cmd_bench = {
     .name = "bench",
-    .summary = "benchmarks with JSON output (sim, bms, mpsse, firmware)",
+    .summary = "benchmarks with JSON output (sim, bms, mpsse, engine, firmware)",
     .usage =
         "usage: bmsrig bench TARGET [OPTIONS]\n"
         "\n"
@@ -72,6 +75,14 @@ const struct cli_command cmd_bench = {
         "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
         "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
         "      idle, exceptions, the first BMS byte's time. Exit 1 if the image faulted.\n\n"
+        "  engine [--repeat N] [FILE...]\n"
+        "      the scenario engine in virtual time on the virtual controller, in-process on\n"
+        "      the thread CPU clock: scenario seconds per CPU second (realtime_factor, goal\n"
+        "      2000 at the 1 ms tick) and CPU us per tick, the fastest of N runs (default 3)\n"
+        "      of each FILE (default: scripts/pack/aged_group_short_range.lua and one each of\n"
+        "      scripts/controller, comm, thermal; run from the source tree). Exit 1 if a\n"
+        "      scenario did not pass.\n"
+        "\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

@@ -119,6 +119,7 @@ struct bms_scenario_args {
     const char *log_path;
     uint64_t seed;
     double watchdog_s;             /* 0 = off */
+    double dut_wait_s;             /* wait for the controller's first request; 0 = don't */
     struct scenario_overrides ov;
 };
 
@@ -251,6 +252,41 @@ static int run_scenario(const struct bms_scenario_args *a)
             dut_serial_bms_path(dut),
             dut_serial_dash_path(dut)[0] ? dut_serial_dash_path(dut) : "(none)");
 
+    /* Scenario time starts with the controller: its first request on the BMS line (kept for
+     * the fake BMS, which hears it at t = 0). Without a controller a script's first
+     * expectation would read an unknown error word (-1) at once. */
+    if (a->dut_wait_s > 0) {
+        int wrc = dut_serial_wait_request(dut, a->dut_wait_s, &g_stop, err, sizeof(err));
+        if (wrc != BMSRIG_OK) {
+            /* reported as a scenario that did not run (interrupted: exit 4; no controller or
+             * a failed line: rig fault, exit 3); the bus log holds its header only */
+            struct scenario_result nr;
+            scenario_result_init(&nr);
+            nr.verdict = wrc == BMSRIG_ERR_STATE ? SCENARIO_NOT_RUN : SCENARIO_RIG_FAULT;
+            scenario_result_set_message(&nr, wrc == BMSRIG_ERR_STATE
+                                                 ? "interrupted while waiting for the "
+                                                   "controller's first request"
+                                                 : err);
+            print_result(scenario_name(sc), &nr);
+            int code = wrc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED
+                                               : scenario_verdict_exit(nr.verdict);
+            scenario_result_clear(&nr);
+            FILE *log = a->log_path ? fopen(a->log_path, "w") : NULL;
+            if (log) {
+                const char *comments[] = { "source: bmsrig bms --scenario (fake BMS); the "
+                                           "scenario did not start: no controller request" };
+                capture_write_header(log, comments, 1);
+                fclose(log);
+            }
+            sigaction(SIGINT, &old_int, NULL);
+            sigaction(SIGTERM, &old_term, NULL);
+            dut_serial_close(dut);
+            scenario_free(sc);
+            return code;
+        }
+        fprintf(stderr, "bmsrig bms: the controller's first request heard; scenario time "
+                        "starts\n");
+    }
     ro.dut = dut;
     struct scenario_result r;
     scenario_result_init(&r);
@@ -311,6 +347,7 @@ static int run_bms(int argc, char **argv)
         { "dash-pty", no_argument, NULL, 'Y' },
         { "watchdog", required_argument, NULL, 'W' },
         { "gap-reset", required_argument, NULL, 'G' },
+        { "dut-wait", required_argument, NULL, 'U' },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -320,6 +357,8 @@ static int run_bms(int argc, char **argv)
     double soc = 50.0, cell = NAN, temp = 25.0, current = 0.0, duration = 0.0, wake_ms = NAN;
     double baud = 115200, seed = 1, watchdog_s = WATCHDOG_DEFAULT_S;
     double gap_chars = LINK_GAP_CHARS_DEFAULT;
+    double dut_wait_s = 30.0;
+    bool set_dut_wait = false;
     bool set_watchdog = false;
     const char *faults[32];
     size_t nfaults = 0;
@@ -383,6 +422,11 @@ static int run_bms(int argc, char **argv)
                                                  "watchdog off)", watchdog_s, WATCHDOG_MIN_S);
             set_watchdog = true;
             break;
+        case 'U':
+            if ((e = cli_parse_number(&cmd_bms, "--dut-wait", optarg, 0, 1e6, &dut_wait_s)))
+                return e;
+            set_dut_wait = true;
+            break;
         case 'G':
             if ((e = cli_parse_number(&cmd_bms, "--gap-reset", optarg, LINK_GAP_CHARS_MIN,
                                       LINK_GAP_CHARS_MAX, &gap_chars)))
@@ -418,6 +462,9 @@ static int run_bms(int argc, char **argv)
         return cli_usage_error(&cmd_bms, "--dash-port/--dash-pty: only with --scenario (the "
                                          "dashboard line is read for the scenario's "
                                          "expectations)");
+    if (set_dut_wait && !scenario_path)
+        return cli_usage_error(&cmd_bms, "--dut-wait: only with --scenario (it delays the "
+                                         "scenario's start)");
     if (set_watchdog && !scenario_path)
         return cli_usage_error(&cmd_bms, "--watchdog: only with --scenario (it watches the "
                                          "scenario's script)");
@@ -477,7 +524,7 @@ static int run_bms(int argc, char **argv)
                                    pack_name);
         struct bms_scenario_args a = {
             .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
-            .seed = (uint64_t)seed, .watchdog_s = watchdog_s,
+            .seed = (uint64_t)seed, .watchdog_s = watchdog_s, .dut_wait_s = dut_wait_s,
             .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
                     .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
                     .temp_c = set_temp ? temp : NAN },
@@ -656,7 +703,7 @@ const struct cli_command cmd_bms = {
         "                  [--fault NAME[=VALUE]]... [--log FILE] [--duration S] [--seed N]\n"
         "       bmsrig bms (--port DEV | --pty) --scenario FILE [--dash-port DEV | --dash-pty]\n"
         "                  [--profile NAME] [--cell NAME] [--pack SxPp] [--soc PCT] [--temp C]\n"
-        "                  [--log FILE] [--seed N] [--watchdog S]\n"
+        "                  [--log FILE] [--seed N] [--watchdog S] [--dut-wait S]\n"
         "\n"
         "Answers a controller's polls on the BMS data line (55 AA frames, 115200 8N1) from the\n"
         "BMS model, in real time, until SIGINT/SIGTERM (or --duration). The BMS reads the pack\n"
@@ -720,6 +767,10 @@ const struct cli_command cmd_bms = {
         "                    without it, a scenario still stuck 1 s after SIGINT/SIGTERM is\n"
         "                    not run (exit 4). A stuck thread cannot be cancelled: once the\n"
         "                    verdict is printed the process exits without cleanup (_exit)\n"
+        "  --dut-wait S      scenario time starts with the controller's first request on the\n"
+        "                    BMS line (the fake BMS hears it at t = 0): wait up to S seconds\n"
+        "                    for it (default 30; 0 = start at once). None in time: rig fault,\n"
+        "                    exit 3, the scenario not started; SIGINT/SIGTERM meanwhile: exit 4\n"
         "\n"
         "real time (not with --scenario yet):\n"
         CLI_RT_USAGE

@@ -74,21 +74,44 @@ static int load_profile(const char *path, struct esc_params *p)
     return CLI_EXIT_PASS;
 }
 
+static void format_value(char *buf, size_t cap, const char *unit, double v)
+{
+    if (strcmp(unit, "hex") == 0)
+        snprintf(buf, cap, "0x%04X", (unsigned)v);
+    else
+        snprintf(buf, cap, "%.6g", v);
+}
+
 static void show_params(FILE *out, const struct esc_params *p)
 {
-    fprintf(out, "# bmsrig esc parameters, model %s\n", esc_model_name(p->model));
-    fprintf(out, "# grade: S sourced, D derived (recordings, stock firmware), I inferred; "
-                 "* = changed by the profile\n");
+    fprintf(out, "# bmsrig esc parameters, model %s, %s figures\n", esc_model_name(p->model),
+            esc_figures_name(p->figures));
+    fprintf(out, "# grade: S sourced, D derived (recordings, stock firmware), O observed (stock "
+                 "firmware under CPU emulation), I inferred; * = changed by the profile\n");
+    fprintf(out, "# where the recording and the emulator differ, NAME is the value in use and "
+                 "NAME:recorded or NAME:emulated the other one ('figures = recorded|emulated' in "
+                 "a profile, or --figures, chooses)\n");
     fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "name", "value", "unit", "grade", "source");
     for (int i = 0; i < ESC_P_COUNT; i++) {
         const struct esc_param_info *pi = esc_param_info(i);
-        char grade[3] = { pi->grade[p->model], p->overridden[i] ? '*' : ' ', '\0' };
+        double emu;
+        const char *emu_src;
+        bool has_emu = esc_param_emulated(i, &emu, &emu_src);
+        bool use_emu = has_emu && p->figures == ESC_FIGURES_EMULATED;
+        char grade[3] = { use_emu ? 'O' : pi->grade[p->model], p->overridden[i] ? '*' : ' ',
+                          '\0' };
         char val[32];
-        if (strcmp(pi->unit, "hex") == 0)
-            snprintf(val, sizeof(val), "0x%04X", (unsigned)p->v[i]);
-        else
-            snprintf(val, sizeof(val), "%.6g", p->v[i]);
-        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade, pi->source);
+        format_value(val, sizeof(val), pi->unit, p->v[i]);
+        fprintf(out, "%-18s %12s  %-8s %-5s %s\n", pi->name, val, pi->unit, grade,
+                use_emu ? emu_src : pi->source);
+        if (has_emu) {
+            /* the other figure set's value, with its grade and source */
+            char other[32], name[64];
+            format_value(other, sizeof(other), pi->unit, use_emu ? pi->value[p->model] : emu);
+            snprintf(name, sizeof(name), "%s:%s", pi->name, use_emu ? "recorded" : "emulated");
+            fprintf(out, "%-18s %12s  %-8s %-5c %s\n", name, other, pi->unit,
+                    use_emu ? pi->grade[p->model] : 'O', use_emu ? pi->source : emu_src);
+        }
     }
     fprintf(out, "%-18s %12s  %-8s %-5s %s\n", "bms_default_serial", "3GA0016A1A0001", "text",
             "D", "BMS serial that raises error 23 (string in DRV130-143)");
@@ -293,6 +316,7 @@ static int run_esc(int argc, char **argv)
         { "bms-port", required_argument, NULL, 'b' },
         { "dash-port", required_argument, NULL, 'd' },
         { "model", required_argument, NULL, 'm' },
+        { "figures", required_argument, NULL, 'F' },
         { "profile", required_argument, NULL, 'p' },
         { "show-params", no_argument, NULL, 'S' },
         { "duration", required_argument, NULL, 't' },
@@ -302,7 +326,7 @@ static int run_esc(int argc, char **argv)
         { "mode", required_argument, NULL, 'M' },
         { "log", required_argument, NULL, 'l' },
         { "strict", no_argument, NULL, 's' },
-        { "firmware", required_argument, NULL, 'F' },
+        { "firmware", required_argument, NULL, 'W' },
         { "firmware-base", required_argument, NULL, 'A' },
         { "bms-pty", no_argument, NULL, 'P' },
         { "esc-serial", required_argument, NULL, 'N' },
@@ -313,6 +337,7 @@ static int run_esc(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *bms_port = NULL, *dash_port = NULL, *model = "m365", *profile = NULL;
+    const char *figures = NULL;
     const char *log_path = NULL;
     bool show = false, strict = false;
     double duration = 0.0, supply = 36.0, throttle = 0.0, brake = 0.0;
@@ -334,7 +359,7 @@ static int run_esc(int argc, char **argv)
         case 'b': bms_port = optarg; break;
         case 'd': dash_port = optarg; break;
         case 'm': model = optarg; model_given = true; break;
-        case 'F': fw.image = optarg; break;
+        case 'W': fw.image = optarg; break;
         case 'A': {
             char *end = NULL;
             errno = 0;
@@ -356,6 +381,7 @@ static int run_esc(int argc, char **argv)
         case 'U': fw.provision.copy_uid = 0; break;
         case 'Z': fw.provision.blank = 1; break;
         case 'V': fw.verbosity = 1; break;
+        case 'F': figures = optarg; break;
         case 'p': profile = optarg; break;
         case 'S': show = true; break;
         case 's': strict = true; break;
@@ -404,11 +430,11 @@ static int run_esc(int argc, char **argv)
     if (cli_rt_check(&cmd_esc, &rto, rt_sub))
         return CLI_EXIT_USAGE;
     if (fw.image) {
-        if (show || profile || model_given || mode_given || dash_port || log_path || strict ||
-            rt_sub)
+        if (show || profile || figures || model_given || mode_given || dash_port || log_path ||
+            strict || rt_sub)
             return cli_usage_error(&cmd_esc, "--firmware: the image is the controller (no "
-                                             "--show-params, --profile, --model, --mode, "
-                                             "--dash-port, --log, --strict or --rt)");
+                                             "--show-params, --profile, --figures, --model, "
+                                             "--mode, --dash-port, --log, --strict or --rt)");
         if (!!bms_port == bms_pty)
             return cli_usage_error(&cmd_esc, "--firmware: give exactly one of --bms-port DEV "
                                              "or --bms-pty");
@@ -429,6 +455,13 @@ static int run_esc(int argc, char **argv)
     if (esc_model_parse(model, &m) != BMSRIG_OK)
         return cli_usage_error(&cmd_esc, "--model: '%s' is not m365 or pro2", model);
     esc_params_default(&prm, m);
+    if (figures) {
+        enum esc_figures f;
+        if (esc_figures_parse(figures, &f) != BMSRIG_OK)
+            return cli_usage_error(&cmd_esc, "--figures: '%s' is not recorded or emulated",
+                                   figures);
+        esc_params_use_figures(&prm, f);
+    }
     if (profile) {
         int rc = load_profile(profile, &prm);
         if (rc != CLI_EXIT_PASS)
@@ -545,18 +578,22 @@ const struct cli_command cmd_esc = {
     .summary = "the virtual controller in real time on a serial port or pty",
     .usage =
         "usage: bmsrig esc --bms-port DEV [--dash-port DEV] [--model m365|pro2] [OPTIONS]\n"
-        "       bmsrig esc --show-params [--model m365|pro2] [--profile FILE]\n"
+        "       bmsrig esc --show-params [--model m365|pro2] [--figures SET] [--profile FILE]\n"
         "       bmsrig esc --firmware IMAGE --bms-port DEV|--bms-pty [FIRMWARE OPTIONS]\n"
         "\n"
         "Runs the clean-room model of the stock M365 controller in real time: it polls a BMS\n"
         "on DEV (115200 8N1 raw; a tty or the pty of `bmsrig bms --pty`) exactly as the stock\n"
-        "firmware does (boot handshake, 0x30 poll every 209.5 ms, 25-miss rule), evaluates\n"
+        "firmware does (boot handshake, 0x30 poll every 209.5 ms, or 210.0 ms with\n"
+        "--figures emulated; 25-miss rule), evaluates\n"
         "its error codes and prints every change of the error code with its time.\n"
         "\n"
         "options:\n"
         "  --bms-port DEV     the BMS line (required unless --show-params)\n"
         "  --dash-port DEV    the dashboard line: answers reads to 0x20, sends 0x64 frames\n"
         "  --model NAME       m365 (default) or pro2\n"
+        "  --figures SET      recorded (default: the real unit's recordings: 4.98879 ms tick,\n"
+        "                     first request 589 ms after power-on, 501 boot tries) or emulated\n"
+        "                     (the stock firmware under CPU emulation: 5.000 ms, 573 ms, 500)\n"
         "  --profile FILE     parameter overrides, 'name = value' per line (see --show-params)\n"
         "  --show-params      print every parameter with value, unit, grade and source; exit\n"
         "  --duration S       stop after S seconds (default: until SIGINT/SIGTERM)\n"

@@ -105,7 +105,7 @@ static int run_selftest(int argc, char **argv)
     rig_hw_signals_install();
     struct rig_hw *hw;
     char err[512];
-    int rc = rig_hw_open_file_wait(&hw, rig, lock_wait, err, sizeof err);
+    int rc = rig_hw_open_file_wait(&hw, rig, lock_wait, NULL, err, sizeof err);
     if (rc != BMSRIG_OK) {
         fprintf(stderr, "bmsrig selftest: %s\n", err);
         if (rig_hw_interrupted(NULL))

@@ -186,6 +186,18 @@ static int run(int argc, char **argv)
         if (simfault_parse(fault_specs[i], cfg.series, cfg.parallel, cfg.n_ntc, &faults[i], err,
                            sizeof(err)) != BMSRIG_OK)
             return cli_usage_error(&cmd_sim, "--fault %s", err);
+    /* Values the pack model refuses (a negative short, a zero weak factor ...) are refused
+     * here, before the output is opened: a dry run of every fault on a scratch pack of the
+     * same shape, so the pack model's own rules decide and no row is written for a bad spec. */
+    struct pack *probe = nfault > 0 ? pack_new(&cfg) : NULL;
+    for (int i = 0; probe && i < nfault; i++) {
+        if (simfault_apply(probe, &faults[i]) != BMSRIG_OK) {
+            pack_free(probe);
+            return cli_usage_error(&cmd_sim, "--fault %s: value out of range for the pack model",
+                                   fault_specs[i]);
+        }
+    }
+    pack_free(probe);
 
     struct profile prof = { 0 };
     if (profile_path && profile_load(profile_path, &prof, err, sizeof(err)) != BMSRIG_OK) {

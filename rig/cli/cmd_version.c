@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "rig/cli/cli.h"
+#include "rig/util/datadir.h"
 
 #ifndef BMSRIG_VERSION
 #define BMSRIG_VERSION "unknown"
@@ -25,6 +26,9 @@ static int run_version(int argc, char **argv)
     printf("bmsrig %s\n", BMSRIG_VERSION);
     printf("libftdi1 %s\n", fv.version_str);
     printf("lua %d.%d (%s)\n", (int)lua_num / 100, (int)lua_num % 100, LUA_RELEASE);
+    char root[4096];
+    bool found = datadir_root(root, sizeof root);
+    printf("data %s%s\n", root[0] ? root : "(none)", found ? "" : " (missing)");
     return CLI_EXIT_PASS;
 }
 
@@ -34,6 +38,7 @@ const struct cli_command cmd_version = {
     .usage = "usage: bmsrig version\n"
              "\n"
              "Prints the bmsrig version (git describe, or the project version) and the versions\n"
-             "of libftdi1 and Lua it runs with.\n",
+             "of libftdi1 and Lua it runs with, and the data folder it reads cell sets, boards\n"
+             "and the scenario library from (docs/install.md).\n",
     .run = run_version,
 };

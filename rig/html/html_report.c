@@ -1,5 +1,7 @@
 /* html_report.c: the HTML report's pages: reads trace CSVs, lays out the plots and tables. */
 #include "rig/html/html_report.h"
+#include "rig/html/events_html.h"
+#include "rig/html/page_script.h"
 #include "rig/html/svg_plot.h"
 
 #include <dirent.h>
@@ -120,6 +122,8 @@ static void bus_read(const char *path, struct bus_log *log)
             if (k && !log->source[0]) {
                 snprintf(log->source, sizeof log->source, "%s", k + 7);
                 log->source[strcspn(log->source, "(")] = '\0';
+                for (size_t end = strlen(log->source); end > 0 && log->source[end - 1] == ' ';)
+                    log->source[--end] = '\0';
             }
             continue;
         }
@@ -167,6 +171,7 @@ static const char page_style[] =
     "svg text{font:11px sans-serif}svg .title{font-weight:bold}svg .axis{fill:#555}\n"
     "svg .mark{stroke-width:1;opacity:.6}svg .mark.fault{stroke:#d00}svg .mark.bus{stroke:#f90}\n"
     "svg .req{fill:#1f77b4}svg .rep{fill:#2ca02c}svg .bad{fill:#d00}\n"
+    "svg.plot{cursor:crosshair}svg .sel{fill:#48f;opacity:.2}\n"
     ".ok{color:#080}.fault{color:#c00}\n"
     "</style>\n";
 
@@ -176,14 +181,16 @@ static void page_head(FILE *out, const char *title)
     svg_put_escaped(out, title);
     fputs("</title>\n", out);
     fputs(page_style, out);
-    fputs("</head><body>\n", out);
+    fputs("<style>\n", out);
+    fputs(events_html_style, out);
+    fputs("</style>\n</head><body>\n", out);
 }
 
 /* The bus timeline: requests on the upper lane, replies on the lower, faulted frames in red. */
 static void bus_timeline(FILE *out, const struct bus_log *log, double t0, double t1)
 {
     const double left = 60, width = SVG_PLOT_WIDTH - 70, span = t1 > t0 ? t1 - t0 : 1;
-    fprintf(out, "<svg class=\"plot bus\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 80\">\n",
+    fprintf(out, "<svg class=\"plot bus\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 82\">\n",
             SVG_PLOT_WIDTH);
     fputs("<text class=\"title\" x=\"4\" y=\"12\">bus: requests (esc_tx), replies (bms_tx); red = "
           "changed by a fault</text>\n",
@@ -192,6 +199,10 @@ static void bus_timeline(FILE *out, const struct bus_log *log, double t0, double
     fputs("<text class=\"axis\" x=\"56\" y=\"34\" text-anchor=\"end\">esc_tx</text>\n"
           "<text class=\"axis\" x=\"56\" y=\"60\" text-anchor=\"end\">bms_tx</text>\n",
           out);
+    fprintf(out, "<text class=\"axis tlo\" x=\"60\" y=\"78\">%.3f s</text>\n"
+                 "<text class=\"axis thi\" x=\"%.0f\" y=\"78\" text-anchor=\"end\">%.3f s</text>\n",
+            t0, left + width, t1);
+    fputs("<g class=\"frames\">\n", out);
     /* one tick per pixel column and lane at most, a faulted frame wins its column */
     size_t columns = (size_t)width + 1;
     unsigned char *lane[2] = { calloc(columns, 1), calloc(columns, 1) };
@@ -213,7 +224,7 @@ static void bus_timeline(FILE *out, const struct bus_log *log, double t0, double
 done:
     free(lane[0]);
     free(lane[1]);
-    fputs("</svg>\n", out);
+    fputs("</g>\n</svg>\n", out);
 }
 
 /* The bus rows around each fault change: the first faulted frame of a run of them, and the
@@ -226,7 +237,8 @@ static void bus_events_table(FILE *out, const struct bus_log *log)
         return;
     }
     fprintf(out, "<p>%zu frames, %zu changed by a fault.</p>\n", log->n, log->faulted);
-    fputs("<table><tr><th>t (s)</th><th>wire</th><th>frame</th><th>check</th></tr>\n", out);
+    fputs("<table><tr><th>t (s)</th><th>wire</th><th>frame</th><th>check</th><th></th></tr>\n",
+          out);
     size_t shown_until = 0;
     for (size_t i = 0; i < log->n; i++) {
         if (!bus_edge(log, i)) continue;
@@ -239,7 +251,9 @@ static void bus_events_table(FILE *out, const struct bus_log *log)
             svg_put_escaped(out, e->frame);
             fprintf(out, "</code></td><td class=\"%s\">", strcmp(e->check, "ok") ? "fault" : "ok");
             svg_put_escaped(out, e->check);
-            fputs("</td></tr>\n", out);
+            fprintf(out, "</td><td><a href=\"#t=%.6f-%.6f\" data-zoom=\"%.6f\" data-span=\"1\">"
+                         "zoom</a></td></tr>\n",
+                    e->t_s - 1, e->t_s + 1, e->t_s);
         }
         shown_until = to;
     }
@@ -259,6 +273,7 @@ static size_t bus_marks(const struct bus_log *log, struct svg_mark **out)
         m[n].t_s = log->ev[i].t_s;
         m[n].label = strcmp(log->ev[i].check, "ok") ? log->ev[i].check : "fault cleared";
         m[n].css = "fault";
+        m[n].from_s = NAN;
         n++;
     }
     return n;
@@ -297,8 +312,94 @@ static void plot_groups(FILE *out, const struct table *tb, const struct svg_mark
     plot_columns(out, tb, "group voltages", "V", names, marks, nmarks, t0, t1);
 }
 
+/* The zoom script's samples: at most ZOOM_BUCKETS per column (min/max per bucket beyond), and
+ * the bus frames (all of them up to ZOOM_BUS_MAX, else only the faulted ones), so a 12 h run's
+ * page stays within a few MB. */
+enum { ZOOM_BUCKETS = 4096, ZOOM_BUS_MAX = 50000 };
+
+static void json_num(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, "%.6g", v);
+    else
+        fputs("null", out);
+}
+
+static void page_data(FILE *out, const struct table *tb, const struct bus_log *log, double t0,
+                      double t1)
+{
+    static const char *const fixed[] = { "pack_v", "pack_i_a", "t1_c", "t2_c", "bms_soc_pct",
+                                         "esc_error", "speed_kmh", "esc_limit_a", "throttle",
+                                         "brake" };
+    const double *t = table_col(tb, "t_s");
+    size_t n = t ? tb->nrows : 0;
+    int bucketed = n > ZOOM_BUCKETS;
+    size_t nb = bucketed ? ZOOM_BUCKETS : n;
+    fprintf(out, "<script type=\"application/json\" id=\"bmsrig-data\">{\"t0\":%.6f,\"t1\":%.6f,"
+                 "\"b\":%s,\"t\":[", t0, t1, bucketed ? "true" : "false");
+    for (size_t i = 0; i < nb; i++) {
+        if (i) fputc(',', out);
+        fprintf(out, "%.4f", t[bucketed ? i * n / nb : i]);
+    }
+    fputs("],\"cols\":{", out);
+    int first = 1;
+    for (size_t c = 0; c < tb->ncols && n; c++) {
+        const char *name = tb->names[c];
+        int wanted = 0;
+        for (size_t k = 0; k < sizeof fixed / sizeof *fixed; k++)
+            wanted |= strcmp(name, fixed[k]) == 0;
+        wanted |= name[0] == 'g' && name[1] >= '1' && name[1] <= '9' && strstr(name, "_v") != NULL;
+        if (!wanted) continue;
+        const double *y = tb->cols[c];
+        fprintf(out, "%s\"", first ? "" : ",");
+        svg_put_escaped(out, name);
+        fputs("\":", out);
+        first = 0;
+        if (!bucketed) {
+            fputc('[', out);
+            for (size_t i = 0; i < n; i++) {
+                if (i) fputc(',', out);
+                json_num(out, y[i]);
+            }
+            fputc(']', out);
+            continue;
+        }
+        for (int pass = 0; pass < 2; pass++) {
+            fputs(pass ? ",[" : "[[", out);
+            for (size_t b = 0; b < nb; b++) {
+                double v = NAN;
+                for (size_t i = b * n / nb; i < (b + 1) * n / nb; i++)
+                    if (isfinite(y[i]) && (!isfinite(v) || (pass ? y[i] > v : y[i] < v))) v = y[i];
+                if (b) fputc(',', out);
+                json_num(out, v);
+            }
+            fputc(']', out);
+        }
+        fputc(']', out);
+    }
+    int all = log->n <= ZOOM_BUS_MAX;
+    fputs("},\"bus\":{\"t\":[", out);
+    size_t k = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        int bad = strcmp(log->ev[i].check, "ok") != 0;
+        if (!all && !bad) continue;
+        fprintf(out, "%s%.6f", k++ ? "," : "", log->ev[i].t_s);
+    }
+    fputs("],\"c\":[", out);
+    k = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        int bad = strcmp(log->ev[i].check, "ok") != 0;
+        if (!all && !bad) continue;
+        fprintf(out, "%s%d", k++ ? "," : "", log->ev[i].from_bms | (bad ? 2 : 0));
+    }
+    fputs("]}}</script>\n", out);
+    if (!all)
+        fprintf(out, "<p>The bus log has %zu frames: zoomed bus timelines show only the faulted "
+                     "ones.</p>\n", log->n);
+}
+
 static int write_scenario_page(const char *path, const char *stem, const struct table *tb,
-                               const struct bus_log *log)
+                               const struct bus_log *log, const struct run_events *ev)
 {
     FILE *out = fopen(path, "w");
     if (!out) return -1;
@@ -310,18 +411,22 @@ static int write_scenario_page(const char *path, const char *stem, const struct 
     }
     struct svg_mark *marks;
     size_t nmarks = bus_marks(log, &marks);
+    events_html_marks(ev, &marks, &nmarks);
 
     page_head(out, stem);
     fputs("<p><a href=\"index.html\">all scenarios</a></p>\n<h1>", out);
     svg_put_escaped(out, stem);
     fputs("</h1>\n", out);
+    events_html_verdict(out, ev);
     if (log->source[0]) {
         fputs("<p>scenario file: <code>", out);
         svg_put_escaped(out, log->source);
         fputs("</code></p>\n", out);
     }
     fprintf(out, "<p>%zu samples, %.3f s to %.3f s; red lines: where the bus log shows a fault "
-                 "changing frames (hover for the fault)</p>\n",
+                 "changing frames; green and red bands: expectations met and missed; dotted: log "
+                 "lines (hover any of them). Drag across a plot to zoom every plot to "
+                 "that time; double-click for the whole run. <b id=\"zoom-state\">whole run</b></p>\n",
             tb->nrows, t0, t1);
     static const char *const pack_v[] = { "pack_v", NULL }, *const pack_i[] = { "pack_i_a", NULL },
                              *const temps[] = { "t1_c", "t2_c", NULL },
@@ -338,8 +443,12 @@ static int write_scenario_page(const char *path, const char *stem, const struct 
     plot_columns(out, tb, "speed", "km/h", speed, marks, nmarks, t0, t1);
     plot_columns(out, tb, "controller limit and rider inputs", "", limit, marks, nmarks, t0, t1);
     bus_timeline(out, log, t0, t1);
+    events_html_tables(out, ev);
     bus_events_table(out, log);
-    fputs("</body></html>\n", out);
+    page_data(out, tb, log, t0, t1);
+    fputs("<script>\n", out);
+    fputs(html_page_script, out);
+    fputs("</script>\n</body></html>\n", out);
     free(marks);
     return fclose(out) == 0 ? 0 : -1;
 }
@@ -385,7 +494,8 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         goto out;
     }
     page_head(index, "bmsrig run report");
-    fputs("<h1>bmsrig run report</h1>\n<table><tr><th>scenario</th><th>file</th><th>samples</th>"
+    fputs("<h1>bmsrig run report</h1>\n<table><tr><th>scenario</th><th>verdict</th>"
+          "<th>expectations met</th><th>measurements</th><th>file</th><th>samples</th>"
           "<th>sim s</th><th>bus frames</th><th>changed by a fault</th></tr>\n",
           index);
     for (size_t i = 0; i < nstems; i++) {
@@ -398,8 +508,11 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         }
         snprintf(path, sizeof path, "%s/%s.bus.csv", trace_dir, stems[i]);
         bus_read(path, &log);
+        struct run_events ev;
+        snprintf(path, sizeof path, "%s/%s.events.tsv", trace_dir, stems[i]);
+        run_events_read(path, &ev);
         snprintf(path, sizeof path, "%s/%s.html", out_dir, stems[i]);
-        if (write_scenario_page(path, stems[i], &tb, &log) != 0) {
+        if (write_scenario_page(path, stems[i], &tb, &log, &ev) != 0) {
             fprintf(err, "report: cannot write %s: %s\n", path, strerror(errno));
             pages = -1;
         } else if (pages >= 0) {
@@ -409,12 +522,16 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         fputs("<tr><td><a href=\"", index);
         svg_put_escaped(index, stems[i]);
         fputs(".html\">", index);
-        svg_put_escaped(index, stems[i]);
-        fputs("</a></td><td><code>", index);
+        /* the scenario's whole name when the events give it, else the file's stem */
+        svg_put_escaped(index, ev.verdict && ev.verdict->name[0] ? ev.verdict->name : stems[i]);
+        fputs("</a></td>", index);
+        events_html_index_cells(index, &ev);
+        fputs("<td><code>", index);
         svg_put_escaped(index, log.source);
         fprintf(index, "</code></td><td>%zu</td><td>%.3f</td><td>%zu</td><td>%zu</td></tr>\n",
                 tb.nrows, t && tb.nrows ? t[tb.nrows - 1] : 0.0, log.n, log.faulted);
         free(log.ev);
+        run_events_free(&ev);
         table_free(&tb);
     }
     fputs("</table>\n</body></html>\n", index);

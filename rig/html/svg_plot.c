@@ -63,7 +63,9 @@ static size_t write_envelope(FILE *out, const struct svg_series *s, const char *
     double cmin = 0, cmax = 0, cfirst = 0, clast = 0;
     int have = 0;
 
-    fprintf(out, "<path class=\"series\" stroke=\"%s\" d=\"", colour);
+    fprintf(out, "<path class=\"series\" stroke=\"%s\" data-col=\"", colour);
+    svg_put_escaped(out, s->label);
+    fputs("\" d=\"", out);
     for (size_t i = 0; i <= s->n; i++) {
         long col = -1;
         double v = 0;
@@ -108,8 +110,13 @@ size_t svg_plot_write(FILE *out, const char *title, const char *unit,
 
     value_range(series, nseries, t0, t1, &lo, &hi);
     fprintf(out, "<svg class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-                 "data-t0=\"%.6f\" data-t1=\"%.6f\">\n",
+                 "data-t0=\"%.6f\" data-t1=\"%.6f\" data-cols=\"",
             SVG_PLOT_WIDTH, SVG_PLOT_HEIGHT, t0, t1);
+    for (size_t k = 0; k < nseries; k++) {
+        if (k) fputc(',', out);
+        svg_put_escaped(out, series[k].label);
+    }
+    fputs("\">\n", out);
     fputs("<text class=\"title\" x=\"4\" y=\"12\">", out);
     svg_put_escaped(out, title);
     if (unit && *unit) {
@@ -121,10 +128,22 @@ size_t svg_plot_write(FILE *out, const char *title, const char *unit,
     fprintf(out, "<rect class=\"area\" x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\"/>\n",
             MARGIN_LEFT, MARGIN_TOP, plot_w, plot_h);
     for (size_t k = 0; k < nmarks; k++) {
+        double a = marks[k].from_s;
+        if (!isfinite(a) || a > marks[k].t_s || marks[k].t_s < t0 || a > t1) continue;
+        double xa = MARGIN_LEFT + ((a < t0 ? t0 : a) - t0) / span * plot_w;
+        double xb = MARGIN_LEFT + ((marks[k].t_s > t1 ? t1 : marks[k].t_s) - t0) / span * plot_w;
+        fprintf(out, "<rect class=\"band %s\" data-t0=\"%.6f\" data-t1=\"%.6f\" x=\"%.1f\" "
+                     "y=\"%d\" width=\"%.1f\" height=\"%.0f\"/>\n",
+                marks[k].css ? marks[k].css : "bus", a, marks[k].t_s, xa, MARGIN_TOP,
+                xb - xa < 0.5 ? 0.5 : xb - xa, plot_h);
+    }
+    for (size_t k = 0; k < nmarks; k++) {
         if (marks[k].t_s < t0 || marks[k].t_s > t1) continue;
         double x = MARGIN_LEFT + (marks[k].t_s - t0) / span * plot_w;
-        fprintf(out, "<line class=\"mark %s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.0f\">",
-                marks[k].css ? marks[k].css : "bus", x, x, MARGIN_TOP, MARGIN_TOP + plot_h);
+        fprintf(out, "<line class=\"mark %s\" data-t=\"%.6f\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" "
+                     "y2=\"%.0f\">",
+                marks[k].css ? marks[k].css : "bus", marks[k].t_s, x, x, MARGIN_TOP,
+                MARGIN_TOP + plot_h);
         if (marks[k].label) {
             fprintf(out, "<title>%.3f s: ", marks[k].t_s);
             svg_put_escaped(out, marks[k].label);
@@ -141,13 +160,13 @@ size_t svg_plot_write(FILE *out, const char *title, const char *unit,
         const char *colour = series_colours[k % (sizeof series_colours / sizeof *series_colours)];
         points += write_envelope(out, &series[k], colour, t0, t1, lo, hi);
     }
-    fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%.4g</text>\n",
+    fprintf(out, "<text class=\"axis yhi\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%.4g</text>\n",
             MARGIN_LEFT - 4, MARGIN_TOP + 8, hi);
-    fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.4g</text>\n",
+    fprintf(out, "<text class=\"axis ylo\" x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%.4g</text>\n",
             MARGIN_LEFT - 4, MARGIN_TOP + plot_h, lo);
-    fprintf(out, "<text class=\"axis\" x=\"%d\" y=\"%d\">%.3f s</text>\n", MARGIN_LEFT,
+    fprintf(out, "<text class=\"axis tlo\" x=\"%d\" y=\"%d\">%.3f s</text>\n", MARGIN_LEFT,
             SVG_PLOT_HEIGHT - 4, t0);
-    fprintf(out, "<text class=\"axis\" x=\"%.0f\" y=\"%d\" text-anchor=\"end\">%.3f s</text>\n",
+    fprintf(out, "<text class=\"axis thi\" x=\"%.0f\" y=\"%d\" text-anchor=\"end\">%.3f s</text>\n",
             MARGIN_LEFT + plot_w, SVG_PLOT_HEIGHT - 4, t1);
     /* the legend: one entry per series, up to the palette's size */
     double lx = MARGIN_LEFT + 200;

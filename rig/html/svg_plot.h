@@ -19,6 +19,7 @@ struct svg_mark {
     double t_s;
     const char *label; /* shown as the marker's tooltip; NULL for none */
     const char *css;   /* CSS class of the marker line: "fault", "bus", "pass", "fail", "log" */
+    double from_s;     /* finite: also shade the band from_s .. t_s (an expectation's window) */
 };
 
 /* Plot geometry, in SVG user units. */

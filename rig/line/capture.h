@@ -15,6 +15,8 @@
 
 #define CAPTURE_HEADER "t_s,line,frame_hex,check,note"
 #define CAPTURE_FIELD_MAX 64
+/* A note can carry a frame in hex (bus logs write "rx=HEX" there: rig/line/buslog.h). */
+#define CAPTURE_NOTE_MAX (2 * FRAME_BYTES_MAX + CAPTURE_FIELD_MAX)
 
 /* One row. Strings are NUL-terminated copies, cut to fit. */
 struct capture_row {
@@ -23,7 +25,7 @@ struct capture_row {
     uint8_t bytes[FRAME_BYTES_MAX];
     size_t nbytes;
     char check[CAPTURE_FIELD_MAX];  /* "ok", "bad_checksum", ... as recorded */
-    char note[CAPTURE_FIELD_MAX];
+    char note[CAPTURE_NOTE_MAX];
     unsigned lineno;                /* 1-based line in the file */
 };
 

@@ -123,9 +123,9 @@ static void print_prefix(FILE *out, const struct decode_meta *m)
         fprintf(out, "%-7s ", m->line);
 }
 
-void decode_print_text(FILE *out, const struct frame_event *ev, const struct decode_meta *m)
+/* The event itself: direction and content, or what is wrong with it. */
+static void print_event_body(FILE *out, const struct frame_event *ev)
 {
-    print_prefix(out, m);
     switch (ev->kind) {
     case FRAME_EV_FRAME:
         fprintf(out, "%-9s ", decode_direction(ev->frame->addr));
@@ -146,6 +146,48 @@ void decode_print_text(FILE *out, const struct frame_event *ev, const struct dec
         print_hex(out, ev->raw, ev->raw_len);
         break;
     }
+}
+
+/* " [bms_tx_open: never received]", " [bit_errors: arrived altered, 20 bytes]",
+ * " [reply_delay +0.500 s]" */
+static void print_fate(FILE *out, const struct buslog_fate *fate)
+{
+    unsigned faults = fate ? fate->marks & BUSLOG_FAULT_MARKS : 0;
+    if (!fate || (faults == 0 && !fate->lost && !fate->altered))
+        return;
+    char names[160];
+    fprintf(out, " [%s", faults ? link_marks_format(faults, names, sizeof(names)) : "fault");
+    if (fate->marks & LINK_MARK_DELAY)
+        fprintf(out, " +%.3f s", fate->delay_s);
+    if (fate->lost)
+        fputs(": never received", out);
+    else if (fate->altered)
+        fprintf(out, ": arrived altered, %zu bytes", fate->nrx);
+    fputc(']', out);
+}
+
+void decode_print_text(FILE *out, const struct frame_event *ev, const struct decode_meta *m)
+{
+    print_prefix(out, m);
+    print_event_body(out, ev);
+    print_fate(out, m ? m->fate : NULL);
+    fputc('\n', out);
+}
+
+void decode_print_received_text(FILE *out, const struct frame_event *ev)
+{
+    fputs("                   received: ", out);
+    print_event_body(out, ev);
+    fputc('\n', out);
+}
+
+void decode_print_garbage_text(FILE *out, const uint8_t *bytes, size_t n,
+                               const struct decode_meta *m)
+{
+    print_prefix(out, m);
+    fprintf(out, "GARBAGE   %zu bytes: ", n);
+    print_hex(out, bytes, n);
+    print_fate(out, m ? m->fate : NULL);
     fputc('\n', out);
 }
 
@@ -201,9 +243,8 @@ static void json_field(void *user, const struct regmap_field *fld, const uint8_t
     fputc('}', j->out);
 }
 
-void decode_print_json(FILE *out, const struct frame_event *ev, const struct decode_meta *m)
+static void json_prefix(FILE *out, const struct decode_meta *m, const uint8_t *raw, size_t n)
 {
-    fputc('{', out);
     if (m && m->has_time)
         fprintf(out, "\"t_s\":%.6f,", m->t_s);
     if (m && m->line) {
@@ -214,8 +255,36 @@ void decode_print_json(FILE *out, const struct frame_event *ev, const struct dec
     if (m && m->lineno)
         fprintf(out, "\"input_line\":%u,", m->lineno);
     fputs("\"hex\":\"", out);
-    print_hex(out, ev->raw, ev->raw_len);
+    print_hex(out, raw, n);
     fputs("\",", out);
+}
+
+/* ,"marks":[...],"received":"...",... for a bus log row (nothing without one). */
+static void json_fate(FILE *out, const struct buslog_fate *fate)
+{
+    if (!fate)
+        return;
+    fputs(",\"marks\":[", out);
+    int k = 0;
+    for (unsigned bit = 0; bit < LINK_MARK_COUNT; bit++)
+        if (fate->marks & (1u << bit))
+            fprintf(out, "%s\"%s\"", k++ ? "," : "", link_mark_name(bit));
+    fprintf(out, "],\"received\":\"%s\"",
+            fate->lost ? "none" : fate->altered ? "altered" : "as_sent");
+    if (fate->altered) {
+        fputs(",\"received_hex\":\"", out);
+        print_hex(out, fate->rx, fate->nrx);
+        fputc('"', out);
+    }
+    if (fate->marks & LINK_MARK_DELAY)
+        fprintf(out, ",\"delay_s\":%.6f", fate->delay_s);
+}
+
+void decode_print_json(FILE *out, const struct frame_event *ev, const struct decode_meta *m)
+{
+    fputc('{', out);
+    json_prefix(out, m, ev->raw, ev->raw_len);
+    const struct buslog_fate *fate = m ? m->fate : NULL;
     if (ev->kind != FRAME_EV_FRAME) {
         const char *what = ev->kind == FRAME_EV_BAD_CHECKSUM ? "bad_checksum"
                            : ev->kind == FRAME_EV_BAD_LENGTH ? "bad_length"
@@ -225,6 +294,7 @@ void decode_print_json(FILE *out, const struct frame_event *ev, const struct dec
             fprintf(out, ",\"checksum_found\":\"%02x%02x\",\"checksum_expected\":\"%02x%02x\"",
                     ev->checksum_found & 0xFF, ev->checksum_found >> 8,
                     ev->checksum_expected & 0xFF, ev->checksum_expected >> 8);
+        json_fate(out, fate);
         fputc('}', out);
         return;
     }
@@ -237,5 +307,17 @@ void decode_print_json(FILE *out, const struct frame_event *ev, const struct dec
     fputs(",\"fields\":{", out);
     struct json_fields j = { out, 0 };
     foreach_field(f, json_field, &j);
-    fputs("}}", out);
+    fputc('}', out);
+    json_fate(out, fate);
+    fputc('}', out);
+}
+
+void decode_print_garbage_json(FILE *out, const uint8_t *bytes, size_t n,
+                               const struct decode_meta *m)
+{
+    fputc('{', out);
+    json_prefix(out, m, bytes, n);
+    fputs("\"ok\":false,\"error\":\"garbage\"", out);
+    json_fate(out, m ? m->fate : NULL);
+    fputc('}', out);
 }

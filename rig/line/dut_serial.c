@@ -2,9 +2,12 @@
 #define LOG_PREFIX "dut"
 #include "rig/line/dut_serial.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rig/line/link.h"
 #include "rig/util/log.h"
@@ -31,6 +34,9 @@ struct dut_serial {
     uint64_t bytes_in, bytes_out;
     uint8_t pending[IO_CHUNK];   /* link bytes not yet accepted by the BMS line */
     size_t npending;
+    uint8_t held[IO_CHUNK];      /* controller bytes read while waiting for its first request */
+    size_t nheld;
+    bool saw_request;            /* set by the wait's decoder callback */
 };
 
 static int open_port(struct transport *t, const char *port, char *err, size_t errcap)
@@ -121,10 +127,75 @@ static int send_dash_poll(struct dut_serial *d)
     return w < 0 ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
+static void on_bms_request(void *user, const struct frame_event *ev)
+{
+    struct dut_serial *d = user;
+    if (ev->kind == FRAME_EV_FRAME && ev->frame->addr == FRAME_ADDR_TO_BMS)
+        d->saw_request = true;
+}
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+int dut_serial_wait_request(struct dut_serial *d, double timeout_s, volatile sig_atomic_t *stop,
+                            char *err, size_t errcap)
+{
+    struct frame_decoder dec;
+    frame_decoder_init(&dec, on_bms_request, d);
+    d->saw_request = false;
+    const double end = mono_s() + timeout_s;
+    while (!d->saw_request) {
+        if (stop && *stop)
+            return BMSRIG_ERR_STATE;
+        double left = end - mono_s();
+        if (left <= 0) {
+            snprintf(err, errcap, "no request from the controller on %s within %g s (is it "
+                     "connected and powered? --dut-wait S waits longer, 0 starts at once)",
+                     d->bms.path, timeout_s);
+            return BMSRIG_ERR_TIMEOUT;
+        }
+        struct pollfd p = { .fd = d->bms.fd, .events = POLLIN };
+        int ms = left > 0.1 ? 100 : (int)(left * 1000) + 1;
+        int pr = poll(&p, 1, ms);
+        if (pr < 0 && errno != EINTR) {
+            snprintf(err, errcap, "%s: %s", d->bms.path, strerror(errno));
+            return BMSRIG_ERR_IO;
+        }
+        if (pr <= 0)
+            continue;
+        if (d->nheld == sizeof(d->held)) {
+            /* a full buffer without a request: keep the newest half (the request, when it
+             * comes, is what the link must hear) */
+            memmove(d->held, d->held + sizeof(d->held) / 2, sizeof(d->held) / 2);
+            d->nheld = sizeof(d->held) / 2;
+        }
+        ssize_t n = transport_read(&d->bms, d->held + d->nheld, sizeof(d->held) - d->nheld);
+        if (n < 0) {
+            snprintf(err, errcap, "%s: %s", d->bms.path, strerror(errno));
+            return BMSRIG_ERR_IO;
+        }
+        if (n > 0) {
+            frame_decoder_feed(&dec, d->held + d->nheld, (size_t)n);
+            d->nheld += (size_t)n;
+            d->bytes_in += (uint64_t)n;
+        }
+    }
+    return BMSRIG_OK;
+}
+
 int dut_serial_tick(struct dut_serial *d, struct link *l, int64_t now_us)
 {
     uint8_t buf[IO_CHUNK];
     ssize_t n;
+    if (d->nheld) {
+        /* what the wait for the first request read: heard now */
+        link_bms_rx(l, now_us, d->held, d->nheld);
+        d->nheld = 0;
+    }
     /* controller -> fake BMS */
     while ((n = transport_read(&d->bms, buf, sizeof(buf))) > 0) {
         d->bytes_in += (uint64_t)n;

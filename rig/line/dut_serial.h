@@ -6,6 +6,7 @@
 #ifndef BMSRIG_RIG_DUT_SERIAL_H
 #define BMSRIG_RIG_DUT_SERIAL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,15 @@ void dut_serial_close(struct dut_serial *d);   /* NULL-safe */
 /* Borrowed: the device paths (the pty slave for "pty"), "" if none. */
 const char *dut_serial_bms_path(const struct dut_serial *d);
 const char *dut_serial_dash_path(const struct dut_serial *d);
+
+/* Waits up to timeout_s (wall clock) for the controller's first request on the BMS line: a
+ * valid frame addressed to the BMS. The bytes read meanwhile are kept and handed to the link on
+ * the first dut_serial_tick, as if they had just arrived, so the request is not lost (the fake
+ * BMS's power-up then starts with it). Returns BMSRIG_OK once seen; BMSRIG_ERR_TIMEOUT with
+ * the reason in err; BMSRIG_ERR_STATE if *stop became non-zero (a signal); BMSRIG_ERR_IO if
+ * the line failed. */
+int dut_serial_wait_request(struct dut_serial *d, double timeout_s, volatile sig_atomic_t *stop,
+                            char *err, size_t errcap);
 
 /* One tick at now_us: bytes from the controller into the link, the link's replies out, the
  * dashboard poll and its replies. BMSRIG_ERR_IO if a line failed. */

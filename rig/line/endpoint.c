@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "rig/line/capture.h"
+#include "rig/line/buslog.h"
 #include "sim/status.h"
 
 #define LOG_PREFIX "endpoint"
@@ -50,16 +50,15 @@ struct log_ctx {
     struct endpoint_stats *stats;
 };
 
-static void log_frame(void *user, int64_t t_us, const char *line, const uint8_t *bytes, size_t n,
-                      const char *check)
+static void log_frame(void *user, const struct link_wire_frame *f)
 {
     struct log_ctx *c = user;
-    if (strcmp(line, "esc_tx") == 0)
+    if (strcmp(f->line, "esc_tx") == 0)
         c->stats->frames_in++;
     else
         c->stats->frames_out++;
     if (c->f)
-        capture_write_row(c->f, (double)t_us / 1e6, line, bytes, n, check, "");
+        buslog_write_row(c->f, f);
 }
 
 /* Writes all of buf, waiting briefly for room; returns BMSRIG_OK or BMSRIG_ERR_IO. */
@@ -95,7 +94,7 @@ int endpoint_run(const struct endpoint_config *cfg, struct transport *t, struct 
     if (!cfg || !t || !b || !l || !in || cfg->tick_s <= 0)
         return BMSRIG_ERR_ARG;
     struct log_ctx lc = { .f = cfg->log, .stats = stats };
-    link_set_frame_hook(l, log_frame, &lc);
+    link_set_wire_hook(l, log_frame, &lc);
 
     const int64_t tick_us = (int64_t)(cfg->tick_s * 1e6);
     struct clock *ck = &stats->pacer;
@@ -175,7 +174,7 @@ int endpoint_run(const struct endpoint_config *cfg, struct transport *t, struct 
         link_bms_idle(l, (mono_ns() - t0) / 1000);
     }
     stats->overruns = ck->overruns;
-    link_set_frame_hook(l, NULL, NULL);
+    link_set_wire_hook(l, NULL, NULL);
     if (cfg->log)
         fflush(cfg->log);
     return rc;

@@ -3,6 +3,7 @@
 #include "rig/line/link.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,13 @@
 #define LAT_LATE_MAX_US 35300.0
 
 #define GARBAGE_MAX 16
+
+/* The controller's bytes remembered for the bus log, by stream position: enough for the
+ * longest frame the wire decoder can be holding. */
+#define WIRE_HIST 512u
+/* Frames (replies and garbage bursts) queued for sending, for the bus log; a reply is at least
+ * FRAME_OVERHEAD + 2 bytes, so RING_CAP / 4 records never run out before the byte ring does. */
+#define TXREC_CAP (RING_CAP / 4u)
 
 struct ring {
     uint8_t b[RING_CAP];
@@ -46,6 +54,14 @@ static void ring_pop(struct ring *r)
     r->count--;
 }
 
+/* One frame waiting in the BMS transmit queue: what the log says about it once sent. */
+struct txrec {
+    int64_t t_us;
+    size_t n;              /* its bytes in the transmit queue */
+    unsigned marks;
+    double delay_s;
+};
+
 struct link {
     struct link_config cfg;
     struct bms *bms;
@@ -68,9 +84,26 @@ struct link {
     struct ring bms_to_esc;           /* t = arrival at the ESC */
     double bms_wire_free;             /* us; double so byte times do not drift */
 
+    /* bus log, controller -> BMS: the bytes as they arrived at the BMS side before the esc_tx
+     * cut and bit errors, decoded on their own, with what the BMS receiver got of each */
+    struct frame_decoder wire_dec;
+    uint64_t wire_fed;                /* bytes fed to wire_dec */
+    uint8_t wire_rx[WIRE_HIST];       /* by position % WIRE_HIST: the byte the BMS got */
+    bool wire_got[WIRE_HIST];         /* false: lost to the esc_tx cut */
+    int64_t wire_t[WIRE_HIST];        /* arrival time of the byte's stop bit */
+    bool wire_have;
+    int64_t wire_last_us;
+
+    /* bus log, BMS -> controller: one record per queued frame, and the head one's bytes so far */
+    struct txrec txrec[TXREC_CAP];
+    size_t txrec_head, txrec_count;
+    uint8_t cur_sent[FRAME_BYTES_MAX];
+    uint8_t cur_rx[FRAME_BYTES_MAX];
+    size_t cur_popped, cur_nrx;
+
     struct link_stats stats;
-    link_frame_fn hook;
-    void *hook_user;
+    link_wire_fn wire_hook;
+    void *wire_hook_user;
 };
 
 /* ---- randomness ----------------------------------------------------------------------------- */
@@ -179,10 +212,49 @@ const struct link_stats *link_stats(const struct link *l)
     return &l->stats;
 }
 
-void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user)
+void link_set_wire_hook(struct link *l, link_wire_fn fn, void *user)
 {
-    l->hook = fn;
-    l->hook_user = user;
+    l->wire_hook = fn;
+    l->wire_hook_user = user;
+}
+
+/* ---- bus log marks -------------------------------------------------------------------------- */
+
+static const char *const mark_names[LINK_MARK_COUNT] = {
+    "esc_tx_open", "bms_tx_open", "corrupt_checksum", "truncate", "garbage",
+    "reply_delay", "bit_errors", "bad_checksum", "bad_length", "truncated",
+};
+
+const char *link_mark_name(unsigned bit)
+{
+    return bit < LINK_MARK_COUNT ? mark_names[bit] : NULL;
+}
+
+const char *link_marks_format(unsigned marks, char *buf, size_t cap)
+{
+    if (cap == 0)
+        return buf;
+    buf[0] = '\0';
+    if (marks == 0) {
+        snprintf(buf, cap, "ok");
+        return buf;
+    }
+    size_t used = 0;
+    for (unsigned bit = 0; bit < LINK_MARK_COUNT; bit++) {
+        if (!(marks & (1u << bit)))
+            continue;
+        int w = snprintf(buf + used, cap - used, "%s%s", used ? "+" : "", mark_names[bit]);
+        if (w < 0 || (size_t)w >= cap - used)
+            break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+static void emit_wire(struct link *l, const struct link_wire_frame *f)
+{
+    if (l->wire_hook)
+        l->wire_hook(l->wire_hook_user, f);
 }
 
 /* ---- replies -------------------------------------------------------------------------------- */
@@ -214,14 +286,24 @@ int64_t link_draw_latency_us(struct link *l)
     return draw_latency_us(l);
 }
 
-static void queue_bytes(struct link *l, int64_t start_us, const uint8_t *b, size_t n)
+/* Queues n bytes starting at start_us as one logged frame; returns false (nothing queued) when
+ * the transmit queue is full. */
+static bool queue_frame(struct link *l, int64_t start_us, const uint8_t *b, size_t n,
+                        unsigned marks, double delay_s)
 {
+    if (n == 0 || l->txq.count + n > RING_CAP || l->txrec_count == TXREC_CAP) {
+        l->stats.tx_queue_full++;
+        return false;
+    }
     for (size_t i = 0; i < n; i++)
-        if (!ring_push(&l->txq, b[i], start_us))
-            break;
+        ring_push(&l->txq, b[i], start_us);
+    struct txrec *r = &l->txrec[(l->txrec_head + l->txrec_count) % TXREC_CAP];
+    *r = (struct txrec){ .t_us = start_us, .n = n, .marks = marks, .delay_s = delay_s };
+    l->txrec_count++;
     /* Only the order is kept here: the in-process wire serialises bytes at the byte time and a
      * real UART paces itself, while a pty passes a whole reply at once. */
     l->tx_busy_until = start_us;
+    return true;
 }
 
 static void schedule_reply(struct link *l, int64_t now_us, const struct frame *rep)
@@ -231,11 +313,15 @@ static void schedule_reply(struct link *l, int64_t now_us, const struct frame *r
     if (frame_encode(rep, out, sizeof(out), &n) != BMSRIG_OK)
         return;
     int64_t start = now_us + draw_latency_us(l);
-    if (l->active[LINK_FAULT_REPLY_DELAY])
-        start += (int64_t)llround(l->value[LINK_FAULT_REPLY_DELAY] * 1e6);
+    unsigned marks = 0;
+    double delay_s = 0.0;
+    if (l->active[LINK_FAULT_REPLY_DELAY]) {
+        delay_s = l->value[LINK_FAULT_REPLY_DELAY];
+        start += (int64_t)llround(delay_s * 1e6);
+        marks |= LINK_MARK_DELAY;
+    }
     if (start < l->tx_busy_until)
         start = l->tx_busy_until;
-    const char *check = "ok";
     if (l->active[LINK_FAULT_GARBAGE] && chance(l, l->value[LINK_FAULT_GARBAGE])) {
         uint8_t junk[GARBAGE_MAX];
         size_t k = 1 + (size_t)(rnd(l) % GARBAGE_MAX);
@@ -246,59 +332,99 @@ static void schedule_reply(struct link *l, int64_t now_us, const struct frame *r
             while (v == FRAME_SYNC0);      /* garbage never starts a frame of its own */
             junk[i] = v;
         }
-        if (l->hook)
-            l->hook(l->hook_user, start, "bms_tx", junk, k, "garbage");
-        queue_bytes(l, start, junk, k);
+        queue_frame(l, start, junk, k, LINK_MARK_GARBAGE, 0.0);
         start = l->tx_busy_until;
         l->stats.garbage_bursts++;
     }
     if (l->active[LINK_FAULT_CORRUPT_CHECKSUM] && chance(l, l->value[LINK_FAULT_CORRUPT_CHECKSUM])) {
         out[n - 2] ^= (uint8_t)(1 + rnd(l) % 255);
-        check = "corrupt_checksum";
+        marks |= LINK_MARK_CORRUPT;
         l->stats.corrupted++;
     }
     if (l->active[LINK_FAULT_TRUNCATE] && chance(l, l->value[LINK_FAULT_TRUNCATE])) {
         n = 1 + (size_t)(rnd(l) % (n - 1));
-        check = "truncate";
+        marks |= LINK_MARK_TRUNCATE;
         l->stats.truncated++;
     }
-    if (l->active[LINK_FAULT_BMS_TX])
-        check = "bms_tx_open";
-    if (l->hook)
-        l->hook(l->hook_user, start, "bms_tx", out, n, check);
-    queue_bytes(l, start, out, n);
-    l->stats.replies++;
+    if (queue_frame(l, start, out, n, marks, delay_s))
+        l->stats.replies++;
+}
+
+/* Called for each byte leaving the transmit queue (b as sent; rx the byte the controller gets,
+ * NULL when lost): logs the head frame once all of its bytes are out. */
+static void tx_log_byte(struct link *l, uint8_t b, const uint8_t *rx)
+{
+    if (l->txrec_count == 0)
+        return;
+    struct txrec *r = &l->txrec[l->txrec_head];
+    l->cur_sent[l->cur_popped++] = b;
+    if (!rx)
+        r->marks |= LINK_MARK_BMS_TX_OPEN;
+    else {
+        l->cur_rx[l->cur_nrx++] = *rx;
+        if (*rx != b)
+            r->marks |= LINK_MARK_BIT_ERRORS;
+    }
+    if (l->cur_popped < r->n)
+        return;
+    struct link_wire_frame f = { .t_us = r->t_us, .line = "bms_tx", .sent = l->cur_sent,
+                                 .nsent = l->cur_popped, .received = l->cur_rx,
+                                 .nreceived = l->cur_nrx, .marks = r->marks,
+                                 .delay_s = r->delay_s };
+    emit_wire(l, &f);
+    l->txrec_head = (l->txrec_head + 1) % TXREC_CAP;
+    l->txrec_count--;
+    l->cur_popped = l->cur_nrx = 0;
 }
 
 /* ---- receiver ------------------------------------------------------------------------------- */
 
-/* Start bit of a frame of n bytes whose last byte arrived now (the recordings' t_s). */
-static int64_t frame_start_us(const struct link *l, size_t n)
-{
-    return l->rx_now_us - (int64_t)llround((double)n * l->byte_us);
-}
-
+/* The BMS receiver's decoder: requests go to the BMS model; errors are counted (the bus log
+ * reports frames from the wire decoder below, which sees them as sent). */
 static void on_event(void *user, const struct frame_event *ev)
 {
     struct link *l = user;
     if (ev->kind != FRAME_EV_FRAME) {
         l->stats.decode_errors++;
-        if (l->hook) {
-            const char *why = ev->kind == FRAME_EV_BAD_CHECKSUM ? "bad_checksum"
-                              : ev->kind == FRAME_EV_BAD_LENGTH ? "bad_length"
-                                                                : "truncated";
-            l->hook(l->hook_user, frame_start_us(l, ev->raw_len), "esc_tx", ev->raw,
-                    ev->raw_len, why);
-        }
         return;
     }
     l->stats.frames_heard++;
-    if (l->hook)
-        l->hook(l->hook_user, frame_start_us(l, ev->raw_len), "esc_tx", ev->raw, ev->raw_len,
-                "ok");
     struct frame rep;
     if (bms_handle_request(l->bms, l->rx_now_us, ev->frame, &rep) == BMS_REQ_REPLY)
         schedule_reply(l, l->rx_now_us, &rep);
+}
+
+/* The wire decoder's events: one frame (or bad frame) as the controller sent it. Its bytes are
+ * the last wire_dec.fill fed, so their positions give what the BMS receiver got of each. */
+static void on_wire_event(void *user, const struct frame_event *ev)
+{
+    struct link *l = user;
+    uint64_t first = l->wire_fed - l->wire_dec.fill;
+    uint8_t rx[FRAME_BYTES_MAX];
+    size_t nrx = 0;
+    unsigned marks = 0;
+    for (size_t i = 0; i < ev->raw_len; i++) {
+        size_t slot = (size_t)((first + i) % WIRE_HIST);
+        if (!l->wire_got[slot]) {
+            marks |= LINK_MARK_ESC_TX_OPEN;
+            continue;
+        }
+        rx[nrx++] = l->wire_rx[slot];
+        if (l->wire_rx[slot] != ev->raw[i])
+            marks |= LINK_MARK_BIT_ERRORS;
+    }
+    if (ev->kind == FRAME_EV_BAD_CHECKSUM)
+        marks |= LINK_MARK_BAD_CHECKSUM;
+    else if (ev->kind == FRAME_EV_BAD_LENGTH)
+        marks |= LINK_MARK_BAD_LENGTH;
+    else if (ev->kind == FRAME_EV_TRUNCATED)
+        marks |= LINK_MARK_TRUNCATED;
+    /* the first byte's start bit: its stop bit's time less one byte time */
+    int64_t t0 = l->wire_t[first % WIRE_HIST] - (int64_t)llround(l->byte_us);
+    struct link_wire_frame f = { .t_us = t0, .line = "esc_tx", .sent = ev->raw,
+                                 .nsent = ev->raw_len, .received = rx, .nreceived = nrx,
+                                 .marks = marks };
+    emit_wire(l, &f);
 }
 
 static uint8_t flip_bits(struct link *l, uint8_t b)
@@ -322,6 +448,8 @@ static void rx_gap_check(struct link *l, int64_t silent_until_us, int64_t now_us
         frame_decoder_gap(&l->dec);
         l->stats.gap_resets++;
     }
+    if (l->wire_have && l->wire_dec.fill > 0 && silent_until_us - l->wire_last_us > l->gap_us)
+        frame_decoder_gap(&l->wire_dec);
 }
 
 void link_bms_idle(struct link *l, int64_t now_us)
@@ -333,25 +461,33 @@ void link_bms_rx(struct link *l, int64_t now_us, const uint8_t *bytes, size_t n)
 {
     if (!l || n == 0)
         return;
-    if (l->active[LINK_FAULT_ESC_TX]) {
-        l->stats.dropped_esc_tx += n;
-        return;
-    }
     /* n bytes ending at now_us took n byte times on the wire: the silence before them ended
      * when the first one started (a chunk delivered at once is not counted as a gap) */
     rx_gap_check(l, now_us - (int64_t)llround((double)n * l->byte_us), now_us);
-    l->have_rx = true;
-    l->last_rx_us = now_us;
-    l->rx_now_us = now_us;
-    l->stats.bytes_heard += n;
-    if (l->active[LINK_FAULT_BIT_ERRORS]) {
-        for (size_t i = 0; i < n; i++) {
-            uint8_t b = flip_bits(l, bytes[i]);
+    bool cut = l->active[LINK_FAULT_ESC_TX];
+    if (cut) {
+        l->stats.dropped_esc_tx += n;
+    } else {
+        l->have_rx = true;
+        l->last_rx_us = now_us;
+        l->rx_now_us = now_us;
+        l->stats.bytes_heard += n;
+    }
+    l->wire_have = true;
+    l->wire_last_us = now_us;
+    /* Byte by byte, so that every wire decoder event knows each of its bytes' fate. */
+    for (size_t i = 0; i < n; i++) {
+        size_t slot = (size_t)(l->wire_fed % WIRE_HIST);
+        l->wire_got[slot] = !cut;
+        l->wire_t[slot] = now_us;
+        if (!cut) {
+            uint8_t b = l->active[LINK_FAULT_BIT_ERRORS] ? flip_bits(l, bytes[i]) : bytes[i];
+            l->wire_rx[slot] = b;
             frame_decoder_feed(&l->dec, &b, 1);
         }
-        return;
+        l->wire_fed++;
+        frame_decoder_feed(&l->wire_dec, &bytes[i], 1);
     }
-    frame_decoder_feed(&l->dec, bytes, n);
 }
 
 size_t link_bms_tx(struct link *l, int64_t now_us, uint8_t *out, size_t cap)
@@ -362,12 +498,13 @@ size_t link_bms_tx(struct link *l, int64_t now_us, uint8_t *out, size_t cap)
         ring_pop(&l->txq);
         if (l->active[LINK_FAULT_BMS_TX]) {
             l->stats.dropped_bms_tx++;
+            tx_log_byte(l, b, NULL);
             continue;
         }
-        if (l->active[LINK_FAULT_BIT_ERRORS])
-            b = flip_bits(l, b);
-        out[n++] = b;
+        uint8_t got = l->active[LINK_FAULT_BIT_ERRORS] ? flip_bits(l, b) : b;
+        out[n++] = got;
         l->stats.bytes_sent++;
+        tx_log_byte(l, b, &got);
     }
     return n;
 }
@@ -448,6 +585,8 @@ int64_t link_next_event_us(const struct link *l)
         t = l->bms_to_esc.t[l->bms_to_esc.head];
     if (l->have_rx && l->dec.fill > 0 && l->last_rx_us + l->gap_us + 1 < t)
         t = l->last_rx_us + l->gap_us + 1;
+    if (l->wire_have && l->wire_dec.fill > 0 && l->wire_last_us + l->gap_us + 1 < t)
+        t = l->wire_last_us + l->gap_us + 1;
     return t;
 }
 
@@ -468,6 +607,7 @@ struct link *link_new(const struct link_config *cfg, struct bms *bms)
     l->byte_us = 10.0 * 1e6 / (double)cfg->baud;
     l->gap_us = link_config_gap_us(cfg);
     frame_decoder_init(&l->dec, on_event, l);
+    frame_decoder_init(&l->wire_dec, on_wire_event, l);
     return l;
 }
 

@@ -100,6 +100,7 @@ struct link_stats {
     uint64_t dropped_bms_tx;     /* bytes lost to bms_tx open */
     uint64_t dropped_esc_tx;     /* bytes lost to esc_tx open */
     uint64_t corrupted, truncated, garbage_bursts, bit_flips;
+    uint64_t tx_queue_full;      /* replies not queued: the transmit queue was full */
 };
 
 struct link;
@@ -162,12 +163,51 @@ int64_t link_next_event_us(const struct link *l);
 /* Borrowed: valid until link_free. */
 const struct link_stats *link_stats(const struct link *l);
 
-/* Observer for logs and tests: called with each frame the BMS heard (line "esc_tx", check
- * "ok" or the decode error, t_us = its first start bit, estimated from the byte time) and each
- * reply when it is scheduled (line "bms_tx", t_us = its start time, check "ok" or the fault
- * applied, the bytes before bit errors). `bytes` borrowed for the call. */
-typedef void (*link_frame_fn)(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
-                              size_t n, const char *check);
-void link_set_frame_hook(struct link *l, link_frame_fn fn, void *user);
+/* ---- the bus log: every frame on both wires, as sent and as received ------------------------ */
+
+/* What happened to one frame on its way (bits of link_wire_frame.marks). */
+enum link_mark {
+    LINK_MARK_ESC_TX_OPEN = 1u << 0,  /* controller TX wire cut: (part of) it never arrived */
+    LINK_MARK_BMS_TX_OPEN = 1u << 1,  /* BMS TX wire cut: (part of) it never arrived */
+    LINK_MARK_CORRUPT = 1u << 2,      /* corrupt_checksum: sent with a wrong checksum */
+    LINK_MARK_TRUNCATE = 1u << 3,     /* truncate: sent cut short */
+    LINK_MARK_GARBAGE = 1u << 4,      /* garbage: random bytes sent before a reply */
+    LINK_MARK_DELAY = 1u << 5,        /* reply_delay: sent late by delay_s */
+    LINK_MARK_BIT_ERRORS = 1u << 6,   /* bit_errors: received bytes differ from those sent */
+    LINK_MARK_BAD_CHECKSUM = 1u << 7, /* the sent bytes themselves fail to decode: */
+    LINK_MARK_BAD_LENGTH = 1u << 8,   /*   (a real controller's bad frame, or noise) */
+    LINK_MARK_TRUNCATED = 1u << 9,
+};
+#define LINK_MARK_COUNT 10u
+
+/* The name a mark has in bus logs ("esc_tx_open", "bms_tx_open", "corrupt_checksum",
+ * "truncate", "garbage", "reply_delay", "bit_errors", "bad_checksum", "bad_length",
+ * "truncated"), by bit index 0..LINK_MARK_COUNT-1; NULL past the end. */
+const char *link_mark_name(unsigned bit);
+
+/* Writes the marks as a bus log check field into buf[0..cap): "ok" for none, else the names
+ * joined with '+' in bit order ("corrupt_checksum+bms_tx_open"). Returns buf. */
+const char *link_marks_format(unsigned marks, char *buf, size_t cap);
+
+/* One frame on one wire. Borrowed pointers, valid for the hook call only. */
+struct link_wire_frame {
+    int64_t t_us;                /* start bit of its first byte as sent */
+    const char *line;            /* "esc_tx" (controller -> BMS) or "bms_tx" (BMS -> controller) */
+    const uint8_t *sent;         /* the bytes as the transmitter put them on the wire */
+    size_t nsent;
+    const uint8_t *received;     /* the bytes the other end got, in order (lost ones left out) */
+    size_t nreceived;
+    unsigned marks;              /* enum link_mark bits; 0 = delivered as sent */
+    double delay_s;              /* reply_delay added before it (LINK_MARK_DELAY) */
+};
+
+/* Called once per frame per wire when its last byte has gone out (or been lost): the
+ * controller's frames as it sent them (decoded from the bytes arriving at the BMS side before
+ * the esc_tx cut and bit errors apply), and the BMS's replies and garbage bursts as it sent
+ * them and as they reached the controller. `t_us` order can differ from call order when
+ * replies are delayed. */
+typedef void (*link_wire_fn)(void *user, const struct link_wire_frame *f);
+void link_set_wire_hook(struct link *l, link_wire_fn fn, void *user);
+
 
 #endif

@@ -64,7 +64,8 @@ static size_t heading_len(const char *line, size_t len)
     if (lab == 0 || lab > HEADING_MAX || (lab + 1 < len && line[lab + 1] != ' '))
         return 0;
     for (size_t i = 0; i < lab; i++)
-        if (line[i] == ',' || line[i] == ';' || line[i] == '`' || line[i] == '\'')
+        if (line[i] == ',' || line[i] == ';' || line[i] == '`' || line[i] == '\'' ||
+            (line[i] == '.' && i + 1 < lab && line[i + 1] == ' '))   /* a sentence, not a label */
             return 0;
     return lab;
 }

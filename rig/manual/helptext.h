@@ -10,7 +10,7 @@
  *   <blank>
  *   Running text at column 0.        paragraph; a blank line ends it
  *   heading:  or  heading: text      a column-0 label opening a paragraph (at most 40
- *                                    characters, no ',' ';' quotes)
+ *                                    characters, no ',' ';' quotes or '. ')
  *   ..TERM   description             an item: TERM ends at the first run of two spaces
  *   ..       more description        continuation (indented at least as deep as the item's
  *   ..          verbatim line        description); deeper still is kept verbatim */

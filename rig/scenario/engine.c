@@ -1,12 +1,14 @@
 /* engine.c: the scenario engine's world (pack, BMS, link, virtual controller) and its tick. */
 #define LOG_PREFIX "engine"
 #include "rig/scenario/engine.h"
+#include "rig/scenario/engine_internal.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rig/line/buslog.h"
 #include "rig/line/capture.h"
 #include "rig/offline/cellfile.h"
 #include "rig/line/dut_serial.h"
@@ -21,65 +23,6 @@
 #include "sim/regmap.h"
 #include "sim/status.h"
 
-#define RX_CHUNK 512
-
-/* Charger models [S: seeds field notes: the stock 42 V 1.7 A brick, 42 V 3 A bricks as the
- * practical limit of the stock port, 13S supplies at 54.6 V; the 13S current is [I]]. */
-static const struct charger_model {
-    const char *name;
-    double volts, amps;
-} chargers[] = {
-    { "stock", 42.0, 1.7 },
-    { "3a", 42.0, 3.0 },
-    { "13s", 54.6, 2.0 },
-};
-
-/* The controller's series resistor on the BMS data line, as bit errors on the link [I: no
- * schematic is public (protocol.md section 1); field notes only say a burnt resistor gives
- * intermittent error 21]. Slower edges through a larger resistance corrupt more bits:
- * ohms -> bit error rate, interpolated in log-log; at or above OPEN_OHM it is an open line. */
-static const double resistor_ohm[] = { 2e3, 1e4, 4.7e4, 1e5, 2.2e5, 4.7e5 };
-static const double resistor_ber[] = { 0.0, 1e-4, 2e-3, 1e-2, 5e-2, 2e-1 };
-#define RESISTOR_OPEN_OHM 1e6
-
-struct replay_row {
-    double t_s;
-    double a, b;          /* current_a, or throttle and brake */
-};
-
-struct engine {
-    struct engine_config cfg;
-    struct clock clock;
-    struct pack *pack;
-    struct bms *bms;
-    struct link *link;
-    struct esc *esc;
-    unsigned series;
-    double cell_ah;        /* capacity of one cell, Ah */
-    bool powered;
-    struct esc_rider rider;
-    bool charger;
-    double charger_v, charger_a;
-    double ambient_c;
-    /* replay */
-    struct replay_row *replay;
-    size_t nreplay, replay_pos;
-    bool replay_current;   /* true: current_a column; false: throttle/brake */
-    int64_t replay_start_us;
-    bool replay_on;
-    /* counters */
-    unsigned faults_requested;
-    unsigned faults_applied;
-    uint64_t esc_tx_bytes;
-    uint64_t bms_rx_bytes;
-    int64_t next_trace_us;
-    /* bench channels (-1 = not driven by this bench) */
-    int hw_cell[PACK_MAX_SERIES];
-    int hw_ntc[PACK_MAX_NTC];
-    int hw_pack, hw_charger;
-    uint8_t rx[RX_CHUNK];
-    struct bms_inputs in;
-};
 
 void engine_config_default(struct engine_config *cfg)
 {
@@ -99,12 +42,11 @@ void engine_config_default(struct engine_config *cfg)
 
 /* ---- traces ------------------------------------------------------------------------------- */
 
-static void on_link_frame(void *user, int64_t t_us, const char *line, const uint8_t *bytes,
-                          size_t n, const char *check)
+static void on_wire_frame(void *user, const struct link_wire_frame *f)
 {
     struct engine *e = user;
     if (e->cfg.trace_bus)
-        capture_write_row(e->cfg.trace_bus, (double)t_us / 1e6, line, bytes, n, check, "");
+        buslog_write_row(e->cfg.trace_bus, f);
 }
 
 static void trace_header(struct engine *e)
@@ -122,8 +64,10 @@ static void trace_header(struct engine *e)
         snprintf(title, sizeof(title), "bmsrig run trace: %s (virtual target, seed %llu)",
                  e->cfg.trace_title ? e->cfg.trace_title : "scenario",
                  (unsigned long long)e->cfg.seed);
-        const char *comments[] = { title, "lines as the BMS sees them: esc_tx = frames it heard, "
-                                          "bms_tx = replies it sent (check = fault applied)" };
+        const char *comments[] = { title, "rows: every frame on both wires as sent (esc_tx = "
+                                          "controller to BMS, bms_tx = BMS to controller); check = "
+                                          "the faults that changed it, note = what the receiver "
+                                          "got (rx=none, rx=HEX; docs/buslog.md)" };
         capture_write_header(e->cfg.trace_bus, comments, 2);
     }
 }
@@ -250,7 +194,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         rc = BMSRIG_ERR_NOMEM;
         goto fail;
     }
-    link_set_frame_hook(e->link, on_link_frame, e);
+    link_set_wire_hook(e->link, on_wire_frame, e);
 
     /* controller */
     enum esc_model model;
@@ -295,6 +239,8 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         e->hw_charger = rig_hw_signal_find(cfg->rig, "charger.v");
     }
     trace_header(e);
+    e->last_trace_us = -1;
+    e->traced = true;
     *out = e;
     return BMSRIG_OK;
 fail:
@@ -306,6 +252,9 @@ void engine_free(struct engine *e)
 {
     if (!e)
         return;
+    /* the scenario's last instant, however short of the next decimated row it ended */
+    if (e->traced && e->cfg.trace_signals && e->clock.now_us != e->last_trace_us)
+        trace_row(e);
     if (e->cfg.trace_signals)
         fflush(e->cfg.trace_signals);
     if (e->cfg.trace_bus)
@@ -465,534 +414,8 @@ bench:
     /* 7. traces */
     if (e->cfg.trace_signals && now >= e->next_trace_us) {
         trace_row(e);
+        e->last_trace_us = now;
         e->next_trace_us = now + e->cfg.trace_every_us;
     }
     return BMSRIG_OK;
-}
-
-/* ---- time and models ---------------------------------------------------------------------- */
-
-double engine_now_s(const struct engine *e) { return clock_now_s(&e->clock); }
-double engine_tick_s(const struct engine *e) { return (double)e->clock.tick_us / 1e6; }
-const struct clock *engine_clock(const struct engine *e) { return &e->clock; }
-const struct pack *engine_pack(const struct engine *e) { return e->pack; }
-const struct bms *engine_bms(const struct engine *e) { return e->bms; }
-const struct esc *engine_esc(const struct engine *e) { return e->esc; }
-const struct link *engine_link(const struct engine *e) { return e->link; }
-
-/* ---- commands ----------------------------------------------------------------------------- */
-
-/* A bench's supply line for the controller, if its description has one. */
-static void bench_power(struct engine *e, bool on)
-{
-    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, "power"))
-        rig_hw_fault(e->cfg.rig, "power", on ? "on" : NULL);
-}
-
-void engine_power_on(struct engine *e)
-{
-    const int64_t now = e->clock.now_us;
-    bms_power_on(e->bms, now);
-    if (e->cfg.dut) {
-        bench_power(e, true);
-        return;
-    }
-    if (!bms_discharge_enabled(e->bms)) {
-        br_info("power on refused: the BMS discharge switch is open");
-        return;
-    }
-    if (e->cfg.fw) {
-        e->powered = dut_firmware_power_on(e->cfg.fw, now) == BMSRIG_OK;
-        if (!e->powered)
-            br_info("power on failed: %s", dut_firmware_message(e->cfg.fw));
-        return;
-    }
-    esc_set_supply_v(e->esc, pack_terminal_v(e->pack));
-    esc_power_on(e->esc, now);
-    e->powered = true;
-}
-
-void engine_power_off(struct engine *e)
-{
-    if (e->cfg.dut)
-        bench_power(e, false);
-    if (e->cfg.fw)
-        dut_firmware_power_off(e->cfg.fw);
-    esc_power_off(e->esc);
-    e->powered = false;
-}
-
-bool engine_powered(const struct engine *e)
-{
-    if (e->cfg.dut)
-        return dut_serial_alive(e->cfg.dut, e->clock.now_us);
-    return e->powered;
-}
-
-bool engine_dut_virtual(const struct engine *e) { return e->cfg.dut == NULL && e->cfg.fw == NULL; }
-
-bool engine_dut_observable(const struct engine *e)
-{
-    return e->cfg.dut == NULL || dut_serial_has_dash(e->cfg.dut);
-}
-
-bool engine_dut_firmware(const struct engine *e) { return e->cfg.fw != NULL; }
-
-const char *engine_dut_message(const struct engine *e)
-{
-    return e->cfg.fw ? dut_firmware_message(e->cfg.fw) : "";
-}
-
-static double clamp01(double v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-void engine_set_rider(struct engine *e, double throttle, double brake, int mode)
-{
-    e->rider.throttle = clamp01(throttle);
-    e->rider.brake = clamp01(brake);
-    e->rider.mode = mode == 0 ? ESC_MODE_ECO : mode == 2 ? ESC_MODE_SPORT : ESC_MODE_NORMAL;
-}
-
-void engine_get_rider(const struct engine *e, double *throttle, double *brake, int *mode)
-{
-    *throttle = e->rider.throttle;
-    *brake = e->rider.brake;
-    *mode = (int)e->rider.mode;
-}
-
-void engine_set_grade(struct engine *e, double grade)
-{
-    esc_set_grade(e->esc, grade);
-}
-
-int engine_charger_plug(struct engine *e, const char *model, double volts, double amps)
-{
-    if (model) {
-        size_t i;
-        for (i = 0; i < sizeof(chargers) / sizeof(chargers[0]); i++)
-            if (strcmp(chargers[i].name, model) == 0)
-                break;
-        if (i == sizeof(chargers) / sizeof(chargers[0]))
-            return BMSRIG_ERR_ARG;
-        volts = chargers[i].volts;
-        amps = chargers[i].amps;
-    }
-    if (!(volts >= 1 && volts <= 100 && amps >= 0.05 && amps <= 20))
-        return BMSRIG_ERR_ARG;
-    e->charger = true;
-    e->charger_v = volts;
-    e->charger_a = amps;
-    return BMSRIG_OK;
-}
-
-void engine_charger_unplug(struct engine *e) { e->charger = false; }
-bool engine_charger_present(const struct engine *e) { return e->charger; }
-double engine_charger_v(const struct engine *e) { return e->charger ? e->charger_v : 0.0; }
-
-int engine_replay_load(struct engine *e, const char *path, char *err, size_t errcap)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errcap, "%s: %s", path, strerror(errno));
-        return BMSRIG_ERR_IO;
-    }
-    /* Whole lines (getline), however long, so line numbers stay true; fields split on every
-     * ',' (strsep), so an empty field is seen rather than merged with the next. */
-    char *buf = NULL;
-    size_t bufcap = 0;
-    ssize_t len;
-    unsigned lineno = 0;
-    int col_t = -1, col_a = -1, col_b = -1;
-    bool current = false;
-    struct replay_row *rows = NULL;
-    size_t n = 0, cap = 0;
-    int rc = BMSRIG_OK;
-    while ((len = getline(&buf, &bufcap, f)) >= 0) {
-        lineno++;
-        if (memchr(buf, '\0', (size_t)len)) {
-            snprintf(err, errcap, "%s:%u: NUL byte in the line", path, lineno);
-            rc = BMSRIG_ERR_PARSE;
-            break;
-        }
-        buf[strcspn(buf, "\r\n")] = '\0';
-        if (buf[0] == '#' || buf[0] == '\0')
-            continue;
-        char *line = buf;
-        if (col_t < 0) {
-            int c = 0;
-            for (char *tok = strsep(&line, ","); tok; tok = strsep(&line, ","), c++) {
-                if (strcmp(tok, "t_s") == 0)
-                    col_t = c;
-                else if (strcmp(tok, "current_a") == 0) {
-                    col_a = c;
-                    current = true;
-                } else if (strcmp(tok, "throttle") == 0 && !current)
-                    col_a = c;
-                else if (strcmp(tok, "brake") == 0)
-                    col_b = c;
-            }
-            if (col_t < 0 || col_a < 0) {
-                snprintf(err, errcap, "%s:%u: header needs t_s and current_a (or throttle)", path,
-                         lineno);
-                rc = BMSRIG_ERR_PARSE;
-                break;
-            }
-            continue;
-        }
-        double vals[3] = { NAN, NAN, 0 };
-        int c = 0;
-        for (char *tok = strsep(&line, ","); tok; tok = strsep(&line, ","), c++) {
-            char *end = NULL;
-            double v = strtod(tok, &end);
-            bool ok = end != tok && *end == '\0' && isfinite(v);
-            int slot = c == col_t ? 0 : c == col_a ? 1 : c == col_b ? 2 : -1;
-            if (slot >= 0) {
-                if (!ok) {
-                    snprintf(err, errcap, "%s:%u: column %d: '%.40s%s' is not a number", path,
-                             lineno, c + 1, tok, strlen(tok) > 40 ? "..." : "");
-                    rc = BMSRIG_ERR_PARSE;
-                    break;
-                }
-                vals[slot] = v;
-            }
-        }
-        if (rc != BMSRIG_OK)
-            break;
-        if (isnan(vals[0]) || isnan(vals[1]) || (n > 0 && vals[0] < rows[n - 1].t_s)) {
-            snprintf(err, errcap, "%s:%u: %s", path, lineno,
-                     isnan(vals[0]) || isnan(vals[1]) ? "missing value"
-                                                      : "t_s goes backwards");
-            rc = BMSRIG_ERR_PARSE;
-            break;
-        }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct replay_row *nr = realloc(rows, cap * sizeof(*rows));
-            if (!nr) {
-                rc = BMSRIG_ERR_NOMEM;
-                snprintf(err, errcap, "%s: out of memory", path);
-                break;
-            }
-            rows = nr;
-        }
-        rows[n++] = (struct replay_row){ vals[0], vals[1], vals[2] };
-    }
-    free(buf);
-    fclose(f);
-    if (rc == BMSRIG_OK && n == 0) {
-        snprintf(err, errcap, "%s: no data rows", path);
-        rc = BMSRIG_ERR_PARSE;
-    }
-    if (rc != BMSRIG_OK) {
-        free(rows);
-        return rc;
-    }
-    free(e->replay);
-    e->replay = rows;
-    e->nreplay = n;
-    e->replay_pos = 0;
-    e->replay_current = current;
-    e->replay_start_us = e->clock.now_us;
-    e->replay_on = true;
-    return BMSRIG_OK;
-}
-
-bool engine_replay_active(const struct engine *e) { return e->replay_on; }
-
-void engine_set_ambient_c(struct engine *e, double c)
-{
-    e->ambient_c = c;
-    pack_set_ambient_c(e->pack, c);
-}
-
-int engine_group_charge(struct engine *e, unsigned group, double ah)
-{
-    if (group >= e->series || !(ah >= 0 && ah <= 100))
-        return BMSRIG_ERR_ARG;
-    double dsoc = ah / (e->cell_ah * (double)pack_parallel(e->pack));
-    return pack_fault_group_soc_offset(e->pack, group, dsoc);
-}
-
-/* ---- faults ------------------------------------------------------------------------------- */
-
-static double resistor_to_ber(double ohms)
-{
-    size_t n = sizeof(resistor_ohm) / sizeof(resistor_ohm[0]);
-    if (ohms <= resistor_ohm[0])
-        return 0.0;
-    if (ohms >= resistor_ohm[n - 1])
-        return resistor_ber[n - 1];
-    for (size_t i = 1; i < n; i++) {
-        if (ohms <= resistor_ohm[i]) {
-            if (resistor_ber[i - 1] <= 0)  /* linear from 0 on the first segment */
-                return resistor_ber[i] * (ohms - resistor_ohm[i - 1]) /
-                       (resistor_ohm[i] - resistor_ohm[i - 1]);
-            double f = log(ohms / resistor_ohm[i - 1]) / log(resistor_ohm[i] / resistor_ohm[i - 1]);
-            return exp(log(resistor_ber[i - 1]) + f * log(resistor_ber[i] / resistor_ber[i - 1]));
-        }
-    }
-    return resistor_ber[n - 1];
-}
-
-/* Faults of the wires between the pack and the controller: on a bench they need a fault line
- * (relay or resistor bank) of the description; the others are the fake BMS's own doing. */
-static bool is_wire_fault(const char *name)
-{
-    return strcmp(name, "bms_tx") == 0 || strcmp(name, "esc_tx") == 0 ||
-           strcmp(name, "esc_resistor") == 0 || strcmp(name, "moisture") == 0;
-}
-
-/* The description's line for a scenario fault: the same name, or for esc_resistor the
- * emulated board's "series_r" bank. */
-static const char *bench_fault_name(const struct rig_hw *hw, const char *name)
-{
-    if (rig_hw_fault_supported(hw, name))
-        return name;
-    if (strcmp(name, "esc_resistor") == 0 && rig_hw_fault_supported(hw, "series_r"))
-        return "series_r";
-    return NULL;
-}
-
-static int bench_fault(struct engine *e, const char *name, double value, char *err,
-                       size_t errcap)
-{
-    struct rig_hw *hw = e->cfg.rig;
-    const char *line = bench_fault_name(hw, name);
-    if (!line) {
-        snprintf(err, errcap, "the bench (%s) has no fault line for '%s'",
-                 rig_hw_board(hw)->name, name);
-        return BMSRIG_ERR_STATE;
-    }
-    const char *state = "on";
-    if (strcmp(name, "esc_resistor") == 0) {
-        /* the bank position nearest in ohms (log scale); open above RESISTOR_OPEN_OHM */
-        const struct board *b = rig_hw_board(hw);
-        int fi = board_fault_find(b, line);
-        state = NULL;
-        if (fi >= 0) {
-            const struct board_fault *f = &b->faults[fi];
-            double best = INFINITY;
-            for (int p = 0; p < f->npos; p++) {
-                bool open = f->pos[p].ohms < 0 && strcmp(f->pos[p].name, "open") == 0;
-                double d = open ? (value >= RESISTOR_OPEN_OHM ? 0 : INFINITY)
-                                : (f->pos[p].ohms > 0 && value < RESISTOR_OPEN_OHM
-                                       ? fabs(log(value / f->pos[p].ohms)) : INFINITY);
-                if (d < best) {
-                    best = d;
-                    state = f->pos[p].name;
-                }
-            }
-        }
-        if (!state) {
-            snprintf(err, errcap, "the bench's '%s' has no position for %g ohm", line, value);
-            return BMSRIG_ERR_STATE;
-        }
-    }
-    int rc = rig_hw_fault(hw, line, state);
-    if (rc != BMSRIG_OK) {
-        snprintf(err, errcap, "bench fault '%s' -> %s: %s", line, state, bmsrig_strerror(rc));
-        return BMSRIG_ERR_STATE;
-    }
-    return BMSRIG_OK;
-}
-
-int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
-{
-    enum link_fault lf;
-    bool named = strcmp(name, "esc_resistor") == 0 || strcmp(name, "moisture") == 0;
-    if (!named && link_fault_parse(name, &lf) != BMSRIG_OK) {
-        snprintf(err, errcap, "unknown fault '%s' (bms_tx, esc_tx, reply_delay, "
-                              "corrupt_checksum, truncate, garbage, stale, bit_errors, "
-                              "serial_default, config_invalid, esc_resistor, moisture)", name);
-        return BMSRIG_ERR_ARG;
-    }
-    if (isnan(value)) {
-        snprintf(err, errcap, "fault '%s': value is not a number", name);
-        return BMSRIG_ERR_RANGE;
-    }
-    e->faults_requested++;
-    if (e->cfg.suppress_faults)
-        return BMSRIG_OK;
-    if (e->cfg.rig && is_wire_fault(name)) {
-        int hrc = bench_fault(e, name, value, err, errcap);
-        if (hrc != BMSRIG_OK) {
-            e->faults_requested--;  /* skipped, not requested-and-dropped */
-            return hrc;
-        }
-        if (e->cfg.dut) {
-            /* a real wire: the relay did it; the link model must not add its own cut */
-            e->faults_applied++;
-            return BMSRIG_OK;
-        }
-    }
-    int rc = BMSRIG_OK;
-    if (strcmp(name, "esc_resistor") == 0) {
-        if (!(value > 0)) {
-            snprintf(err, errcap, "fault 'esc_resistor': ohms must be > 0 (inf = open)");
-            return BMSRIG_ERR_RANGE;
-        }
-        link_fault_clear(e->link, LINK_FAULT_BMS_TX);
-        link_fault_clear(e->link, LINK_FAULT_BIT_ERRORS);
-        if (value >= RESISTOR_OPEN_OHM)
-            rc = link_fault_set(e->link, LINK_FAULT_BMS_TX, 1.0);
-        else if (resistor_to_ber(value) > 0)
-            rc = link_fault_set(e->link, LINK_FAULT_BIT_ERRORS, resistor_to_ber(value));
-    } else if (strcmp(name, "moisture") == 0) {
-        /* A wet connector: bursts of junk and flipped bits [I: seeds name moisture as a cause of
-         * error 21 after rain; no measurement of the error pattern]. */
-        if (!(value >= 0 && value <= 1)) {
-            snprintf(err, errcap, "fault 'moisture': severity must be in 0..1");
-            return BMSRIG_ERR_RANGE;
-        }
-        rc = link_fault_set(e->link, LINK_FAULT_GARBAGE, 0.3 * value);
-        if (rc == BMSRIG_OK)
-            rc = link_fault_set(e->link, LINK_FAULT_BIT_ERRORS, 1e-3 * value);
-    } else {
-        rc = link_fault_set(e->link, lf, value);
-    }
-    if (rc != BMSRIG_OK) {
-        snprintf(err, errcap, "fault '%s': value %g out of range", name, value);
-        return rc;
-    }
-    e->faults_applied++;
-    return BMSRIG_OK;
-}
-
-int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap)
-{
-    enum link_fault lf;
-    if (e->cfg.rig && is_wire_fault(name)) {
-        const char *line = bench_fault_name(e->cfg.rig, name);
-        if (line)
-            rig_hw_fault(e->cfg.rig, line, NULL);
-        if (e->cfg.dut)
-            return BMSRIG_OK;
-    }
-    if (strcmp(name, "esc_resistor") == 0) {
-        link_fault_clear(e->link, LINK_FAULT_BMS_TX);
-        link_fault_clear(e->link, LINK_FAULT_BIT_ERRORS);
-    } else if (strcmp(name, "moisture") == 0) {
-        link_fault_clear(e->link, LINK_FAULT_GARBAGE);
-        link_fault_clear(e->link, LINK_FAULT_BIT_ERRORS);
-    } else if (link_fault_parse(name, &lf) == BMSRIG_OK) {
-        link_fault_clear(e->link, lf);
-    } else {
-        snprintf(err, errcap, "unknown fault '%s'", name);
-        return BMSRIG_ERR_ARG;
-    }
-    return BMSRIG_OK;
-}
-
-int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
-                      double b)
-{
-    e->faults_requested++;
-    if (e->cfg.suppress_faults)
-        return BMSRIG_OK;
-    int rc;
-    switch (kind) {
-    case ENGINE_PF_CELL_OPEN: rc = pack_fault_cell_open(e->pack, index, a != 0); break;
-    case ENGINE_PF_CELL_SHORT: rc = pack_fault_cell_short(e->pack, index, a); break;
-    case ENGINE_PF_CELL_WEAK: rc = pack_fault_cell_weak(e->pack, index, a, b); break;
-    case ENGINE_PF_GROUP_SOC: rc = pack_fault_group_soc_offset(e->pack, index, a); break;
-    case ENGINE_PF_GROUP_MV:
-        rc = index < e->series
-                 ? pack_fault_group_soc_offset(e->pack, index,
-                                               pack_group_dsoc_for_dv(e->pack, index, a))
-                 : BMSRIG_ERR_ARG;
-        break;
-    case ENGINE_PF_SENSE_OPEN: rc = pack_fault_sense_open(e->pack, index, a != 0); break;
-    case ENGINE_PF_SENSE_LEAK: rc = pack_fault_sense_leak(e->pack, index, a); break;
-    case ENGINE_PF_MOISTURE: rc = pack_fault_moisture(e->pack, index, a); break;
-    case ENGINE_PF_NTC: rc = pack_fault_ntc(e->pack, index, (enum ntc_fault)(int)a, b); break;
-    default: rc = BMSRIG_ERR_ARG;
-    }
-    if (rc == BMSRIG_OK)
-        e->faults_applied++;
-    else
-        e->faults_requested--;  /* a rejected call is a script error, not a fault */
-    return rc;
-}
-
-unsigned engine_faults_requested(const struct engine *e) { return e->faults_requested; }
-unsigned engine_faults_applied(const struct engine *e) { return e->faults_applied; }
-
-/* ---- read-outs ---------------------------------------------------------------------------- */
-
-double engine_pack_voltage(const struct engine *e) { return pack_terminal_v(e->pack); }
-double engine_pack_current(const struct engine *e) { return pack_current_a(e->pack); }
-int engine_esc_error(const struct engine *e)
-{
-    if (e->cfg.dut)
-        return dut_serial_error(e->cfg.dut, e->clock.now_us);
-    if (e->cfg.fw)
-        return dut_firmware_error(e->cfg.fw);
-    return e->powered ? esc_error_code(e->esc) : 0;
-}
-
-double engine_esc_speed(const struct engine *e)
-{
-    if (e->cfg.fw)
-        return dut_firmware_speed_kmh(e->cfg.fw);
-    return e->cfg.dut ? dut_serial_speed_kmh(e->cfg.dut) : esc_speed_kmh(e->esc);
-}
-
-/* bms_image() holds the model's own image; the image overrides (link faults config_invalid,
- * serial_default) are applied only as frames are served, so apply them here too: scenarios
- * see the register as the controller does. */
-static uint16_t bms_word_served(const struct engine *e, unsigned word)
-{
-    uint16_t v = 0;
-    regimg_get_u16(bms_image(e->bms), REGMAP_BMS_WORDS, word, &v);
-    uint32_t ovr = bms_overrides(e->bms);
-    if (word == BMS_W_STATUS && (ovr & BMS_OVR_CONFIG_INVALID))
-        v &= (uint16_t)~BMS_STATUS_CONFIG_VALID;
-    if ((ovr & BMS_OVR_SERIAL_DEFAULT) && word >= BMS_W_SERIAL &&
-        word < BMS_W_SERIAL + REGMAP_BMS_SERIAL_LEN / 2) {
-        unsigned i = 2 * (word - BMS_W_SERIAL);
-        v = (uint16_t)((uint8_t)REGMAP_BMS_DEFAULT_SERIAL[i] |
-                       ((uint8_t)REGMAP_BMS_DEFAULT_SERIAL[i + 1] << 8));
-    }
-    return v;
-}
-
-unsigned engine_bms_status(const struct engine *e)
-{
-    return bms_word_served(e, BMS_W_STATUS);
-}
-
-int engine_reg(const struct engine *e, const char *image, unsigned word, unsigned *out)
-{
-    uint16_t v = 0;
-    int rc;
-    if (strcmp(image, "bms") == 0) {
-        rc = word < REGMAP_BMS_WORDS ? BMSRIG_OK : BMSRIG_ERR_ARG;
-        if (rc == BMSRIG_OK)
-            v = bms_word_served(e, word);
-    }
-    else if (strcmp(image, "esc") == 0)
-        rc = regimg_get_u16(esc_image(e->esc), REGMAP_ESC_WORDS, word, &v);
-    else
-        rc = BMSRIG_ERR_ARG;
-    *out = v;
-    return rc;
-}
-
-uint64_t engine_line_bytes(const struct engine *e, const char *line)
-{
-    if (e->cfg.fw)
-        return strcmp(line, "esc_tx") == 0   ? dut_firmware_bms_bytes_out(e->cfg.fw)
-               : strcmp(line, "bms_tx") == 0 ? dut_firmware_bms_bytes_in(e->cfg.fw)
-                                             : 0;
-    if (e->cfg.dut)
-        return strcmp(line, "esc_tx") == 0   ? dut_serial_bytes_in(e->cfg.dut)
-               : strcmp(line, "bms_tx") == 0 ? dut_serial_bytes_out(e->cfg.dut)
-                                             : 0;
-    if (strcmp(line, "esc_tx") == 0)
-        return e->esc_tx_bytes;
-    if (strcmp(line, "bms_tx") == 0)
-        return e->bms_rx_bytes;
-    return 0;
 }

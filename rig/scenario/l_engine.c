@@ -1,13 +1,17 @@
 /* l_engine.c: the engine primitives the scenario prelude calls (thin: check, call, push). */
 #include "rig/scenario/l_engine.h"
 
+#include <errno.h>
 #include <lauxlib.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "rig/util/datadir.h"
 #include "sim/bms.h"
 #include "sim/esc.h"
 #include "sim/pack.h"
@@ -80,13 +84,14 @@ static struct l_engine_ctx *record_ctx(lua_State *L)
     return c;
 }
 
-/* record_expect(pass, what, where, t_s, observed, message) */
+/* record_expect(pass, what, where, t_s, observed, message, t_start_s) */
 static int p_record_expect(lua_State *L)
 {
     struct l_engine_ctx *c = record_ctx(L);
     scenario_result_add_expect(c->result, lua_toboolean(L, 1), luaL_checkstring(L, 2),
                                luaL_checkstring(L, 3), luaL_checknumber(L, 4),
-                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""));
+                               luaL_optstring(L, 5, ""), luaL_optstring(L, 6, ""),
+                               luaL_optnumber(L, 7, NAN));
     return 0;
 }
 
@@ -459,25 +464,53 @@ static int c_unplug(lua_State *L)
     return 0;
 }
 
+/* Whether `path` (resolved, no symlinks) lies inside folder `dir` (resolved here). */
+static bool inside(const char *path, const char *dir)
+{
+    char real[PATH_MAX];
+    if (!dir || !dir[0] || !realpath(dir, real))
+        return false;
+    size_t n = strlen(real);
+    if (n > 1 && real[n - 1] == '/')
+        real[--n] = '\0';
+    return strncmp(path, real, n) == 0 && (path[n] == '/' || (n == 1 && real[0] == '/'));
+}
+
+/* t:replay(path): a file under the scenario's folder or the shipped fixtures/ (the library's
+ * "../../fixtures/rides/x.csv"), named relative to the scenario's folder. An absolute path, or
+ * one that leads anywhere else (.., a symlink), is refused before the file is opened: a
+ * scenario must not read files of the machine (issue 16). */
 static int c_replay(lua_State *L)
 {
     struct l_engine_ctx *c = ctx_of(L);
     const char *path = luaL_checkstring(L, 2);
-    if (engine_dut_firmware(c->engine))
+    if (path[0] == '/')
+        return script_error(L, "replay: '%s' is an absolute path: name the file relative to "
+                               "the scenario's folder (under it or under the shipped "
+                               "fixtures/)", path);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    luaL_addstring(&b, c->script_dir && c->script_dir[0] ? c->script_dir : ".");
+    luaL_addchar(&b, '/');
+    luaL_addstring(&b, path);
+    luaL_pushresult(&b);
+    const char *full = lua_tostring(L, -1);
+    char real[PATH_MAX];
+    if (!realpath(full, real))
+        return script_error(L, "replay: %s: %s", full, strerror(errno));
+    char fixtures[PATH_MAX];
+    bool shipped = datadir_find(DATADIR_FIXTURES, "", fixtures, sizeof(fixtures));
+    if (!inside(real, c->script_dir && c->script_dir[0] ? c->script_dir : ".") &&
+        !(shipped && inside(real, fixtures)))
+        return script_error(L, "replay: '%s' leads outside the scenario's folder and the "
+                               "shipped fixtures/: refused", path);
+    char err[512];
+    if (engine_replay_load(c->engine, real, err, sizeof(err)) != BMSRIG_OK)
+        return script_error(L, "replay: %s", err);
+    if (engine_dut_firmware(c->engine) && engine_replay_drives_controller(c->engine))
         return raise_skip(L, "replay: the firmware target has no motor or vehicle model (a ride "
                              "log's levers would reach the image's dashboard bus but draw no "
                              "current)");
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
-    if (path[0] != '/' && c->script_dir) {
-        luaL_addstring(&b, c->script_dir);
-        luaL_addchar(&b, '/');
-    }
-    luaL_addstring(&b, path);
-    luaL_pushresult(&b);
-    char err[512];
-    if (engine_replay_load(c->engine, lua_tostring(L, -1), err, sizeof(err)) != BMSRIG_OK)
-        return script_error(L, "replay: %s", err);
     return 0;
 }
 
@@ -571,6 +604,11 @@ static int c_esc(lua_State *L)
     SET_INT("good_replies", st.good_replies);
     SET_INT("misses", st.misses);
     SET_INT("miss_run", st.miss_run);
+    /* scenario seconds; absent (nil) until there is one */
+    if (st.last_good_reply_us >= 0)
+        SET_NUM("last_good_reply_s", (double)st.last_good_reply_us / 1e6);
+    if (st.error21_since_us >= 0)
+        SET_NUM("error21_since_s", (double)st.error21_since_us / 1e6);
     SET_INT("bad_frames_in", st.bad_frames_in);
     SET_NUM("limit_a", st.limit_a);
     SET_NUM("derate", st.derate);

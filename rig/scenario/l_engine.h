@@ -7,7 +7,7 @@
 #include <lua.h>
 
 #include "rig/scenario/engine.h"
-#include "rig/scenario/scenario.h"
+#include "rig/scenario/result.h"
 
 /* What the primitives act on. `engine` and `result` are NULL outside a run (the primitives then
  * raise "only inside run"). Borrowed by the Lua state: it must outlive it. */

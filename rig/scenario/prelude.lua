@@ -8,6 +8,17 @@ local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
 -- Scripts can rewrite the shared string table: checks use the original functions.
 local match, type, next, setmetatable = string.match, type, next, setmetatable
+local select = select
+
+-- Every object this API hands out has a metatable the script cannot reach: getmetatable()
+-- returns PROTECTED instead, setmetatable() on it fails, and the methods live in a table of
+-- their own (obj.__index is nil). So no script can add a __gc finalizer to a metatable that
+-- engine-made objects share (a finalizer runs outside the instruction budget) nor rewrite
+-- another object's behaviour. tests/scenarios: sandbox_gc_*.
+local PROTECTED = "bmsrig: protected metatable"
+local function object_mt(name, methods)
+  return { __index = methods, __name = name, __metatable = PROTECTED }
+end
 
 -- The first stack level that is not this prelude nor C: the script line a call came from.
 local function where(start)
@@ -48,7 +59,48 @@ local SCENARIO_KEYS = {
   esc = "string", timeout = "number", run = "function", needs = "table",
   ambient_c = "number", tick_ms = "number",
 }
-local scenario_mt = { __name = "bmsrig.scenario" }
+local scenario_mt = { __name = "bmsrig.scenario", __metatable = PROTECTED }
+
+-- Edit distance (insertions, deletions, substitutions, swaps of neighbours) between two short
+-- names, for "did you mean" hints.
+local function edit_distance(a, b)
+  local la, lb = #a, #b
+  local d = {}
+  for i = 0, la do d[i] = { [0] = i } end
+  for j = 0, lb do d[0][j] = j end
+  for i = 1, la do
+    for j = 1, lb do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      local v = math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 and j > 1 and a:byte(i) == b:byte(j - 1) and a:byte(i - 1) == b:byte(j) then
+        v = math.min(v, d[i - 2][j - 2] + 1)
+      end
+      d[i][j] = v
+    end
+  end
+  return d[la][lb]
+end
+
+-- " (did you mean 'tags'?)" for the nearest of `names` to `word`, or "" when none is close:
+-- at most a third of the word's letters wrong (one for short words), or a prefix either way.
+local function did_you_mean(word, names)
+  if type(word) ~= "string" then return "" end
+  local best, best_d
+  for _, n in ipairs(names) do
+    local dist = edit_distance(word:lower(), n)
+    if n:sub(1, #word) == word:lower() or word:lower():sub(1, #n) == n then dist = math.min(dist, 1) end
+    if not best_d or dist < best_d then best, best_d = n, dist end
+  end
+  if best and best_d <= math.max(1, #word // 3) then return fmt(" (did you mean '%s'?)", best) end
+  return ""
+end
+
+local function sorted_keys(t)
+  local names = {}
+  for k in pairs(t) do names[#names + 1] = k end
+  table.sort(names)
+  return names
+end
 
 -- `return scenario{...}` is a tail call, so the file's own frame is gone by the time we look:
 -- name the line of the declaration's run function instead (the C side fills in "?" otherwise).
@@ -83,7 +135,11 @@ function scenario(d)
   d = plain_copy(d, 1, raise)
   for k, v in next, d do
     local want = SCENARIO_KEYS[k]
-    if not want then raise(fmt("scenario: unknown field '%s'", tostring(k))) end
+    if not want then
+      local names = sorted_keys(SCENARIO_KEYS)
+      raise(fmt("scenario: unknown field '%s'%s; the fields are %s", tostring(k),
+                did_you_mean(k, names), table.concat(names, ", ")))
+    end
     if type(v) ~= want then
       raise(fmt("scenario: field '%s' must be a %s, got %s", k, want, type(v)))
     end
@@ -121,18 +177,95 @@ end
 -- that many ticks.
 
 local T = {}
-T.__index = T
-T.__name = "bmsrig.t"
+local T_mt = object_mt("bmsrig.t", T)
 
 local EPS = 1e-9
 
 function T:now() return E.now() end
 function T:tick() return E.tick_s() end
 
+-- Periodic hooks (t:every, t:on_tick): run between the engine's ticks while the scenario waits
+-- or expects. Without hooks a wait is one yield of many ticks; with hooks it is cut at each
+-- hook's next due time.
+local hooks = {}        -- { t = the scenario's t, dt = s, next = s, fn = function, live = bool }
+local in_hook = false
+
+local function run_due_hooks()
+  local now = E.now()
+  for _, h in ipairs(hooks) do
+    if h.live and now >= h.next - EPS then
+      -- catch up by whole periods: a hook runs once per due time, never twice in one tick
+      repeat h.next = h.next + h.dt until h.next > now + EPS
+      in_hook = true
+      local keep = h.fn(h.t, now)
+      in_hook = false
+      if keep == false then h.live = false end
+    end
+  end
+  local j = 0
+  for i = 1, #hooks do
+    if hooks[i].live then j = j + 1; hooks[j] = hooks[i] end
+  end
+  for i = j + 1, #hooks do hooks[i] = nil end
+end
+
+-- Advances the engine by `ticks` ticks, running hooks when they fall due.
+local function advance(ticks, api)
+  if in_hook then
+    raise(fmt("%s: a t:every/t:on_tick hook cannot wait or expect (it runs between ticks)", api))
+  end
+  if #hooks == 0 then
+    yield(ticks)
+    return
+  end
+  local tick = E.tick_s()
+  while ticks > 0 do
+    local soonest = huge
+    for _, h in ipairs(hooks) do
+      if h.live and h.next < soonest then soonest = h.next end
+    end
+    local step = ticks
+    if soonest < huge then
+      local until_due = floor((soonest - E.now()) / tick + 0.5)
+      if until_due < 1 then until_due = 1 end
+      if until_due < step then step = until_due end
+    end
+    yield(step)
+    ticks = ticks - step
+    run_due_hooks()
+    if #hooks == 0 and ticks > 0 then
+      yield(ticks)
+      return
+    end
+  end
+end
+
+-- t:every(dt, fn): calls fn(t, now) every dt seconds of scenario time from now + dt, while the
+-- scenario waits or expects; fn returning false stops it, as does the returned function.
+function T:every(dt, fn)
+  if type(dt) ~= "number" or not (dt > 0) or dt > MAX_DURATION_S then
+    raise(fmt("every: period must be a number of seconds in (0, %d]", MAX_DURATION_S))
+  end
+  if type(fn) ~= "function" then raise("every: give a function(t, now) to call") end
+  local tick = E.tick_s()
+  if dt < tick - EPS then
+    raise(fmt("every: period %g s is shorter than the tick (%g s); use t:on_tick(fn)", dt, tick))
+  end
+  local h = { t = self, dt = dt, next = E.now() + dt, fn = fn, live = true }
+  hooks[#hooks + 1] = h
+  return function() h.live = false end
+end
+
+-- t:on_tick(fn): calls fn(t, now) after every tick while the scenario waits or expects.
+function T:on_tick(fn)
+  if type(fn) ~= "function" then raise("on_tick: give a function(t, now) to call") end
+  return self:every(E.tick_s(), fn)
+end
+
 function T:wait(seconds)
   check_duration("wait: seconds", seconds)
   local ticks = floor(seconds / E.tick_s() + 0.5)
-  if ticks > 0 then yield(ticks) end
+  if ticks > 0 then advance(ticks, "wait") end
 end
 
 local function check_opts(name, opts)
@@ -169,7 +302,7 @@ local function expect_core(what, pred, observe, opts, api)
     local o = obs()
     local m = o ~= "" and fmt("%s: %s: %s (t=%.3f s, observed %s)", loc, what, msg, E.now(), o)
               or fmt("%s: %s: %s (t=%.3f s)", loc, what, msg, E.now())
-    E.record_expect(false, what, loc, E.now(), o, m)
+    E.record_expect(false, what, loc, E.now(), o, m, t0)
     fail(m)
   end
   while true do
@@ -185,19 +318,19 @@ local function expect_core(what, pred, observe, opts, api)
       if within == 0 then failed("false") end
       failed(fmt("still false after %.3f s", within))
     end
-    yield(1)
+    advance(1, api)
   end
   local t_true = E.now() - t0
   if hold and hold > 0 then
     local t1 = E.now()
     while E.now() - t1 < hold - EPS do
-      yield(1)
+      advance(1, api)
       if not pred() then
         failed(fmt("held %.3f s of %.3f s", E.now() - t1, hold))
       end
     end
   end
-  E.record_expect(true, what, loc, E.now(), obs(), "")
+  E.record_expect(true, what, loc, E.now(), obs(), "", t0)
   return t_true
 end
 
@@ -301,12 +434,12 @@ function T:expect_silence(line, opts)
     if quiet_since - t0 > within + EPS then
       local m = fmt("%s: %s: a byte at %.3f s after the start, later than %.3f s (t=%.3f s, observed %d bytes)",
                     loc, what, quiet_since - t0, within, E.now(), count)
-      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m)
+      E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m, t0)
       fail(m)
     end
-    yield(1)
+    advance(1, "expect_silence")
   end
-  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "")
+  E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "", t0)
   return quiet_since - t0
 end
 
@@ -344,6 +477,31 @@ function T:fail(message)
   fail(m)
 end
 
+-- t:output() hands out a proxy, not the io library's file handle: the handle's metatable (shared
+-- by every open file, with its own __gc) must stay out of reach. The proxy keeps the methods a
+-- writer needs; the handle sits in a weak table only the prelude sees, and is closed by its own
+-- finalizer once the proxy is gone.
+local OUTPUT = {}
+local OUTPUT_mt = object_mt("bmsrig.output", OUTPUT)
+local output_file = setmetatable({}, { __mode = "k", __metatable = PROTECTED })
+local function out_file(self)
+  local f = output_file[self]
+  if not f then raise("output: not an output file handle") end
+  return f
+end
+-- A file method's results, the proxy in place of the handle (so f:write(a):write(b) chains).
+local function proxied(self, f, ...)
+  if select("#", ...) >= 1 and select(1, ...) == f then return self, select(2, ...) end
+  return ...
+end
+function OUTPUT:write(...) local f = out_file(self) return proxied(self, f, f:write(...)) end
+function OUTPUT:flush() local f = out_file(self) return proxied(self, f, f:flush()) end
+function OUTPUT:close() return out_file(self):close() end
+function OUTPUT:seek(...) return out_file(self):seek(...) end
+function OUTPUT:setvbuf(...) return out_file(self):setvbuf(...) end
+OUTPUT_mt.__close = function(self) local f = output_file[self] if f then f:close() end end
+OUTPUT_mt.__tostring = function(self) return "bmsrig output " .. tostring(output_file[self]) end
+
 function T:output(name)
   if type(name) ~= "string" or not match(name, "^[%w_%-][%w_%.%-]*$") then
     raise("output: name must be a plain file name (letters, digits, _ . -)")
@@ -352,7 +510,9 @@ function T:output(name)
   if not dir then raise("output: this run has no output folder (use --trace DIR)") end
   local f, err = io_open(dir .. "/" .. name, "w")
   if not f then raise("output: " .. tostring(err)) end
-  return f
+  local h = setmetatable({}, OUTPUT_mt)
+  output_file[h] = f
+  return h
 end
 
 ---------------------------------------------------------------------------------------------------
@@ -375,6 +535,9 @@ function T:power_cycle(off_s)
 end
 
 function T:stop() self:ride { throttle = 0, brake = 0 } end
+
+-- t:last_good_reply(): scenario time (s) of the last BMS reply the controller counted, or nil
+function T:last_good_reply() return self:esc().last_good_reply_s end
 
 function T:expect_powered(want, opts)
   if want == nil then want = true end
@@ -402,12 +565,13 @@ end
 -- Pack access: t:group(g), t:cell(g, k), t:ntc(k) (1-based), each a small handle.
 
 local GROUP, CELL, NTC = {}, {}, {}
-GROUP.__index, CELL.__index, NTC.__index = GROUP, CELL, NTC
-GROUP.__name, CELL.__name, NTC.__name = "bmsrig.group", "bmsrig.cell", "bmsrig.ntc"
+local GROUP_mt = object_mt("bmsrig.group", GROUP)
+local CELL_mt = object_mt("bmsrig.cell", CELL)
+local NTC_mt = object_mt("bmsrig.ntc", NTC)
 
 function T:group(g)
   E.group(g)  -- checks the index
-  return setmetatable({ g = g, t = self }, GROUP)
+  return setmetatable({ g = g, t = self }, GROUP_mt)
 end
 function GROUP:voltage() return E.group(self.g).v end
 function GROUP:sense_voltage() return E.group(self.g).sense_v end
@@ -441,7 +605,7 @@ function GROUP:top_up(ah) E.group_charge(self.g, ah) end
 
 function T:cell(g, k)
   E.cell(g, k)
-  return setmetatable({ g = g, k = k }, CELL)
+  return setmetatable({ g = g, k = k }, CELL_mt)
 end
 function CELL:soc() return E.cell(self.g, self.k).soc end
 function CELL:temp() return E.cell(self.g, self.k).temp_c end
@@ -455,10 +619,11 @@ function CELL:weaken(o)
   E.pack_fault("cell_weak", self.g, self.k, o.capacity or 1, o.resistance or 1)
 end
 
-local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT = 1, 2, 3, 4
+local NTC_OPEN, NTC_SHORT, NTC_DRIFT, NTC_INTERMITTENT, NTC_FIXED = 1, 2, 3, 4, 5
+local NTC_FIXED_MIN_C, NTC_FIXED_MAX_C = -40, 125  -- sim/ntc.h NTC_FIXED_*
 function T:ntc(k)
   E.ntc(k)
-  return setmetatable({ k = k }, NTC)
+  return setmetatable({ k = k }, NTC_mt)
 end
 function NTC:temp() return E.ntc(self.k).temp_c end
 function NTC:true_temp() return E.ntc(self.k).true_temp_c end
@@ -466,13 +631,50 @@ function NTC:open() E.pack_fault("ntc", self.k, nil, NTC_OPEN, 0) end
 function NTC:short() E.pack_fault("ntc", self.k, nil, NTC_SHORT, 0) end
 function NTC:drift(c) E.pack_fault("ntc", self.k, nil, NTC_DRIFT, c) end
 function NTC:intermittent(p) E.pack_fault("ntc", self.k, nil, NTC_INTERMITTENT, p) end
+-- set_c(c): the sensor reads c deg C from now on, whatever the cells do (drift(dc) is relative)
+function NTC:set_c(c)
+  if type(c) ~= "number" or not (c >= NTC_FIXED_MIN_C and c <= NTC_FIXED_MAX_C) then
+    raise(fmt("ntc(%d):set_c: temperature must be a number in %d..%d C", self.k,
+              NTC_FIXED_MIN_C, NTC_FIXED_MAX_C))
+  end
+  E.pack_fault("ntc", self.k, nil, NTC_FIXED, c)
+end
 function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
+
+---------------------------------------------------------------------------------------------------
+-- Handles answer a name they do not have with an error naming the handle and its methods
+-- ("t:group(3) has no method 'offset' (did you mean 'offset_mv'?); its methods: ..."), instead of
+-- Lua's "attempt to call a nil value (method 'offset')".
+
+local function strict_index(methods, describe)
+  local names
+  return function(self, key)
+    local m = methods[key]
+    if m ~= nil then return m end
+    if not names then
+      names = {}
+      for k, v in pairs(methods) do
+        if type(k) == "string" and type(v) == "function" and not match(k, "^__") then
+          names[#names + 1] = k
+        end
+      end
+      table.sort(names)
+    end
+    raise(fmt("%s has no method '%s'%s; its methods: %s", describe(self), tostring(key),
+              did_you_mean(key, names), table.concat(names, ", ")))
+  end
+end
+-- (on the protected metatables: the method tables themselves stay plain tables)
+T_mt.__index = strict_index(T, function() return "t" end)
+GROUP_mt.__index = strict_index(GROUP, function(h) return fmt("t:group(%d)", h.g) end)
+CELL_mt.__index = strict_index(CELL, function(h) return fmt("t:cell(%d, %d)", h.g, h.k) end)
+NTC_mt.__index = strict_index(NTC, function(h) return fmt("t:ntc(%d)", h.k) end)
 
 ---------------------------------------------------------------------------------------------------
 -- The runner the engine starts as a coroutine.
 
 local function run(decl)
-  local t = setmetatable({ name = decl.name }, T)
+  local t = setmetatable({ name = decl.name }, T_mt)
   decl.run(t)
 end
 

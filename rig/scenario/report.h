@@ -11,7 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "rig/scenario/scenario.h"
+#include "rig/scenario/escape.h"   /* report_put_safe, for the progress and summary lines */
+#include "rig/scenario/result.h"
 
 struct report_item {
     const char *path;
@@ -51,14 +52,6 @@ void report_count(const struct report_run *run, struct report_counts *out);
 int report_write_junit(FILE *out, const struct report_run *run);
 int report_write_tap(FILE *out, const struct report_run *run, int version);  /* 13 or 14 */
 int report_write_json(FILE *out, const struct report_run *run);
-
-/* Writes at most len bytes of s (SIZE_MAX: up to its NUL; NULL writes nothing) for a terminal
- * or a line-oriented reader, with the TAP writer's rule: CR and tabs (and LF unless
- * keep_newlines) become spaces; every other control character (C0 such as ESC and BEL, DEL, C1
- * such as U+009B CSI, U+2028/2029) and malformed UTF-8 become '?'. Returns the bytes written.
- * For the human-readable lines that show scenario names and messages (bmsrig run's progress
- * and summary). */
-size_t report_put_safe(FILE *out, const char *s, size_t len, bool keep_newlines);
 
 /* Writes to `path` through a temporary file renamed into place, so a reader never sees half a
  * report. `writer` is one of the three above. */

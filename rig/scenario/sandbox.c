@@ -4,6 +4,7 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,88 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     luaL_error(L, "%s", msg);
 }
 
+/* True when stack level `level` of co runs prelude code. */
+static bool level_in_prelude(lua_State *co, int level)
+{
+    lua_Debug ar;
+    if (!lua_getstack(co, level, &ar) || !lua_getinfo(co, "S", &ar))
+        return false;
+    return strcmp(ar.source, "=prelude") == 0;
+}
+
+/* True when level `lv` (filled in `ar` with "S") belongs in a scenario writer's traceback. */
+static bool level_shown(lua_State *co, int lv, lua_Debug *ar)
+{
+    if (strcmp(ar->source, "=prelude") == 0)
+        return false;
+    return !(ar->what[0] == 'C' && level_in_prelude(co, lv + 1));
+}
+
+/* Frames shown at most: the first and last of a deep stack, as luaL_traceback keeps them. */
+#define TRACE_HEAD 10
+#define TRACE_TAIL 11
+
+static void add_frame(lua_State *L, luaL_Buffer *b, lua_State *co, lua_Debug *ar)
+{
+    lua_getinfo(co, "Slnt", ar);
+    if (ar->currentline <= 0)
+        lua_pushfstring(L, "\n\t%s: in ", ar->short_src);
+    else
+        lua_pushfstring(L, "\n\t%s:%d: in ", ar->short_src, ar->currentline);
+    luaL_addvalue(b);
+    if (*ar->namewhat != '\0')
+        lua_pushfstring(L, "%s '%s'",
+                        strcmp(ar->namewhat, "global") == 0 ? "function" : ar->namewhat, ar->name);
+    else if (*ar->what == 'm')
+        lua_pushliteral(L, "main chunk");
+    else if (*ar->what != 'C')
+        lua_pushfstring(L, "function <%s:%d>", ar->short_src, ar->linedefined);
+    else
+        lua_pushliteral(L, "?");
+    luaL_addvalue(b);
+    if (ar->istailcall)
+        luaL_addstring(b, "\n\t(...tail calls...)");
+}
+
+void sandbox_traceback(lua_State *L, lua_State *co, const char *msg, int level)
+{
+    lua_Debug ar;
+    int total = 0;
+    for (int lv = level; lua_getstack(co, lv, &ar); lv++)
+        if (lua_getinfo(co, "S", &ar) && level_shown(co, lv, &ar))
+            total++;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (msg)
+        luaL_addstring(&b, msg);
+    if (total == 0) {
+        /* nothing of the writer's own on the stack (a tail-called declaration): the message
+         * names the line already */
+        luaL_pushresult(&b);
+        return;
+    }
+    if (msg)
+        luaL_addchar(&b, '\n');
+    luaL_addstring(&b, "stack traceback:");
+    int n = 0;
+    for (int lv = level; lua_getstack(co, lv, &ar); lv++) {
+        if (!lua_getinfo(co, "S", &ar) || !level_shown(co, lv, &ar))
+            continue;
+        if (total > TRACE_HEAD + TRACE_TAIL && n >= TRACE_HEAD && n < total - TRACE_TAIL) {
+            if (n == TRACE_HEAD) {
+                lua_pushfstring(L, "\n\t...\t(skipping %d levels)",
+                                total - TRACE_HEAD - TRACE_TAIL);
+                luaL_addvalue(&b);
+            }
+            n++;
+            continue;
+        }
+        add_frame(L, &b, co, &ar);
+        n++;
+    }
+    luaL_pushresult(&b);
+}
+
 static int msghandler(lua_State *L)
 {
     if (lua_type(L, 1) == LUA_TTABLE)
@@ -72,7 +155,7 @@ static int msghandler(lua_State *L)
             return 1;
         msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
     }
-    luaL_traceback(L, L, msg, 1);
+    sandbox_traceback(L, L, msg, 1);
     return 1;
 }
 
@@ -146,7 +229,9 @@ static const char seal_lua[] =
     " (they run outside the instruction budget)', 2)\n"
     "  end\n"
     "  return rawsetmt(t, mt)\n"
-    "end\n";
+    "end\n"
+    /* The strings' shared metatable stays out of reach too (its __index is string.*). */
+    "getmetatable('').__metatable = 'bmsrig: protected metatable'\n";
 
 lua_State *sandbox_new(const struct sandbox_limits *lim)
 {

@@ -49,6 +49,11 @@ int sandbox_load_file(lua_State *L, const char *path);
  * traceback appended; or the error object itself if it is a table) pushed. */
 int sandbox_pcall(lua_State *L, int nargs, int nres);
 
+/* Pushes onto L `msg` followed by the stack traceback of `co` from `level` (as
+ * luaL_traceback), leaving out the frames of the compiled-in prelude ("=prelude") and the C
+ * functions they call, so a scenario writer sees only the lines of their own files. */
+void sandbox_traceback(lua_State *L, lua_State *co, const char *msg, int level);
+
 /* Instructions executed so far (rounded to the hook granularity) and whether the budget ran out. */
 uint64_t sandbox_instructions(lua_State *L);
 int sandbox_budget_exhausted(lua_State *L);

@@ -1,5 +1,6 @@
-/* scenario.c: load a scenario file in a sandbox, read its declaration, run it as a coroutine
- * against the engine, and collect the result. */
+/* scenario.c: run a loaded scenario as a coroutine against the engine, with its traces, and
+ * collect the result; the run options, the per-scenario seed and the watchdog's progress beats.
+ * Loading is in scenario_load.c, the declaration in scenario_decl.c. */
 #define LOG_PREFIX "scenario"
 #include "rig/scenario/scenario.h"
 
@@ -17,84 +18,13 @@
 #include "rig/scenario/engine.h"
 #include "rig/util/log.h"
 #include "rig/scenario/l_engine.h"
-#include "rig/scenario/report.h"
 #include "rig/scenario/sandbox.h"
-#include "rig/scenario/prelude_lua.h"
+#include "rig/scenario/scenario_internal.h"
+#include "rig/scenario/trace_events.h"
+#include "rig/scenario/xalloc.h"
 #include "sim/status.h"
 
 #define TIMEOUT_DEFAULT_S 600.0   /* scenario time, when neither the script nor the CLI says */
-
-struct scenario {
-    char *path;
-    char *dir;
-    char *name;
-    char *description;
-    char **tags;
-    size_t ntags;
-    char *load_error;
-    lua_State *L;
-    int runner_ref;            /* prelude's run(decl) */
-    int decl_ref;              /* the scenario{...} table */
-    bool ran;
-    struct l_engine_ctx ctx;
-};
-
-/* ---- small helpers ------------------------------------------------------------------------ */
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        s = "";
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (!d) {
-        fputs("bmsrig: out of memory\n", stderr);
-        abort();  /* policy: small string allocations abort (style.md convention 5) */
-    }
-    memcpy(d, s, n);
-    return d;
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *out = NULL;
-    if (vasprintf(&out, fmt, ap) < 0) {
-        fputs("bmsrig: out of memory\n", stderr);
-        abort();
-    }
-    va_end(ap);
-    return out;
-}
-
-static void *grow(void *arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap)
-        return arr;
-    size_t nc = *cap ? *cap * 2 : 8;
-    void *p = realloc(arr, nc * elem);
-    if (!p) {
-        fputs("bmsrig: out of memory\n", stderr);
-        abort();
-    }
-    *cap = nc;
-    return p;
-}
-
-const char *scenario_verdict_name(enum scenario_verdict v)
-{
-    switch (v) {
-    case SCENARIO_PASS: return "pass";
-    case SCENARIO_FAIL: return "fail";
-    case SCENARIO_ERROR: return "error";
-    case SCENARIO_SKIP: return "skip";
-    case SCENARIO_RIG_FAULT: return "rig-fault";
-    case SCENARIO_NOT_RUN: return "not-run";
-    }
-    return "?";
-}
 
 uint64_t scenario_seed(uint64_t run_seed, const char *path)
 {
@@ -145,460 +75,6 @@ static void progress_beat(struct scenario_progress *p, enum scenario_phase phase
 static bool progress_cancelled(const struct scenario_progress *p)
 {
     return p && atomic_load_explicit(&p->cancel, memory_order_relaxed) != 0;
-}
-
-/* ---- results ------------------------------------------------------------------------------ */
-
-void scenario_result_init(struct scenario_result *r)
-{
-    memset(r, 0, sizeof(*r));
-    r->verdict = SCENARIO_NOT_RUN;
-}
-
-void scenario_result_clear(struct scenario_result *r)
-{
-    if (!r)
-        return;
-    for (size_t i = 0; i < r->nexpects; i++) {
-        free(r->expects[i].what);
-        free(r->expects[i].where);
-        free(r->expects[i].observed);
-        free(r->expects[i].message);
-    }
-    for (size_t i = 0; i < r->nmeasures; i++) {
-        free(r->measures[i].name);
-        free(r->measures[i].unit);
-        free(r->measures[i].where);
-    }
-    for (size_t i = 0; i < r->nlogs; i++)
-        free(r->logs[i].text);
-    free(r->expects);
-    free(r->measures);
-    free(r->logs);
-    free(r->message);
-    free(r->trace_signals);
-    free(r->trace_bus);
-    scenario_result_init(r);
-}
-
-void scenario_result_add_expect(struct scenario_result *r, bool pass, const char *what,
-                                const char *where, double t_s, const char *observed,
-                                const char *message)
-{
-    r->expects = grow(r->expects, &r->cap_expects, r->nexpects, sizeof(*r->expects));
-    r->expects[r->nexpects++] = (struct scenario_expect){
-        .what = xstrdup(what), .where = xstrdup(where), .t_s = t_s, .pass = pass,
-        .observed = xstrdup(observed), .message = xstrdup(message),
-    };
-    const struct scenario_expect *x = &r->expects[r->nexpects - 1];
-    r->record_bytes += sizeof(*x) + strlen(x->what) + strlen(x->where) + strlen(x->observed) +
-                       strlen(x->message) + 4;
-}
-
-void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
-                                 const double *min, const double *max, const char *unit,
-                                 bool pass, const char *where, double t_s)
-{
-    r->measures = grow(r->measures, &r->cap_measures, r->nmeasures, sizeof(*r->measures));
-    r->measures[r->nmeasures++] = (struct scenario_measure){
-        .name = xstrdup(name), .value = value, .has_min = min != NULL, .has_max = max != NULL,
-        .min = min ? *min : 0, .max = max ? *max : 0, .unit = xstrdup(unit), .pass = pass,
-        .where = xstrdup(where), .t_s = t_s,
-    };
-    const struct scenario_measure *m = &r->measures[r->nmeasures - 1];
-    r->record_bytes += sizeof(*m) + strlen(m->name) + strlen(m->unit) + strlen(m->where) + 3;
-}
-
-void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text)
-{
-    r->logs = grow(r->logs, &r->cap_logs, r->nlogs, sizeof(*r->logs));
-    r->logs[r->nlogs++] = (struct scenario_log){ .t_s = t_s, .text = xstrdup(text) };
-    r->record_bytes += sizeof(struct scenario_log) + strlen(r->logs[r->nlogs - 1].text) + 1;
-    if (log_get_level() >= LOG_INFO) {
-        /* -v shows the line on stderr: sanitised, so that it cannot drive the terminal */
-        char *safe = NULL;
-        size_t len = 0;
-        FILE *m = open_memstream(&safe, &len);
-        if (m) {
-            report_put_safe(m, text, SIZE_MAX, true);
-            fclose(m);
-        }
-        br_info("%.3f s: %s", t_s, safe ? safe : "(out of memory)");
-        free(safe);
-    }
-}
-
-void scenario_result_set_message(struct scenario_result *r, const char *msg)
-{
-    free(r->message);
-    r->message = msg ? xstrdup(msg) : NULL;
-}
-
-/* ---- loading ------------------------------------------------------------------------------ */
-
-static bool is_dir(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* scripts/faults/x.lua -> scripts/faults/lib if it exists, else scripts/lib. */
-static char *find_lib_dir(const char *dir)
-{
-    char *a = xprintf("%s/lib", dir);
-    if (is_dir(a))
-        return a;
-    free(a);
-    return xprintf("%s/../lib", dir);
-}
-
-static void set_load_error(struct scenario *s, const char *msg)
-{
-    free(s->load_error);
-    msg = msg ? msg : "unknown error";
-    /* The prelude writes "?" when no script line was on the stack: the file is all we know. */
-    if (strncmp(msg, "?:", 2) == 0)
-        s->load_error = xprintf("%s%s", s->path, msg + 1);
-    else
-        s->load_error = xstrdup(msg);
-}
-
-/* Copies string field `key` of the table at `idx`, or NULL. */
-static char *opt_string_field(lua_State *L, int idx, const char *key)
-{
-    char *out = NULL;
-    if (lua_getfield(L, idx, key) == LUA_TSTRING)
-        out = xstrdup(lua_tostring(L, -1));
-    lua_pop(L, 1);
-    return out;
-}
-
-struct scenario *scenario_load(const char *path)
-{
-    struct scenario *s = calloc(1, sizeof(*s));
-    if (!s)
-        return NULL;
-    s->path = xstrdup(path);
-    s->runner_ref = LUA_NOREF;
-    s->decl_ref = LUA_NOREF;
-    const char *slash = strrchr(path, '/');
-    s->dir = slash ? xprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
-    const char *base = slash ? slash + 1 : path;
-    s->name = xstrdup(base);
-    s->ctx.script_dir = s->dir;
-
-    char *lib = find_lib_dir(s->dir);
-    struct sandbox_limits lim = { .lib_dir = lib };
-    s->L = sandbox_new(&lim);
-    free(lib);
-    if (!s->L) {
-        set_load_error(s, "out of memory creating the Lua state");
-        return s;
-    }
-    lua_State *L = s->L;
-
-    /* The prelude: our code, full access, run before the sandbox is sealed. */
-    if (luaL_loadbufferx(L, prelude_lua, prelude_lua_len, "=prelude", "t") != LUA_OK) {
-        set_load_error(s, lua_tostring(L, -1));
-        return s;
-    }
-    sandbox_push_private(L);
-    lua_getglobal(L, "io");
-    lua_getfield(L, -1, "open");
-    lua_setfield(L, -3, "io_open");
-    lua_pop(L, 1);
-    l_engine_push(L, &s->ctx);
-    if (sandbox_pcall(L, 2, 1) != LUA_OK) {
-        set_load_error(s, lua_tostring(L, -1));
-        return s;
-    }
-    lua_getfield(L, -1, "run");
-    s->runner_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    lua_pop(L, 1);
-    sandbox_seal(L);
-
-    /* The scenario file: text only, evaluated in the sealed state. */
-    if (sandbox_load_file(L, path) != LUA_OK) {
-        set_load_error(s, lua_tostring(L, -1));
-        lua_pop(L, 1);
-        return s;
-    }
-    if (sandbox_pcall(L, 0, 1) != LUA_OK) {
-        if (lua_istable(L, -1)) {
-            lua_getfield(L, -1, "message");
-            set_load_error(s, lua_tostring(L, -1));
-            lua_pop(L, 1);
-        } else {
-            set_load_error(s, lua_tostring(L, -1));
-        }
-        lua_pop(L, 1);
-        return s;
-    }
-    int ok_decl = 0;
-    if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
-        lua_getfield(L, -1, "__name");
-        ok_decl = lua_isstring(L, -1) && strcmp(lua_tostring(L, -1), "bmsrig.scenario") == 0;
-        lua_pop(L, 2);
-    }
-    if (!ok_decl) {
-        char *m = xprintf("%s: the file must end with 'return scenario { name = ..., run = "
-                          "function(t) ... end }' (it returned a %s)",
-                          path, luaL_typename(L, -1));
-        set_load_error(s, m);
-        free(m);
-        lua_pop(L, 1);
-        return s;
-    }
-    char *name = opt_string_field(L, -1, "name");
-    if (name) {
-        free(s->name);
-        s->name = name;
-    }
-    s->description = opt_string_field(L, -1, "description");
-    if (lua_getfield(L, -1, "tags") == LUA_TTABLE) {
-        size_t n = (size_t)luaL_len(L, -1);
-        s->tags = calloc(n ? n : 1, sizeof(char *));
-        for (size_t i = 1; s->tags && i <= n; i++) {
-            lua_geti(L, -1, (lua_Integer)i);
-            s->tags[s->ntags++] = xstrdup(lua_tostring(L, -1));
-            lua_pop(L, 1);
-        }
-    }
-    lua_pop(L, 1);
-    s->decl_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    return s;
-}
-
-void scenario_free(struct scenario *s)
-{
-    if (!s)
-        return;
-    sandbox_close(s->L);
-    for (size_t i = 0; i < s->ntags; i++)
-        free(s->tags[i]);
-    free(s->tags);
-    free(s->path);
-    free(s->dir);
-    free(s->name);
-    free(s->description);
-    free(s->load_error);
-    free(s);
-}
-
-const char *scenario_path(const struct scenario *s) { return s->path; }
-const char *scenario_name(const struct scenario *s) { return s->name; }
-const char *scenario_description(const struct scenario *s) { return s->description; }
-const char *scenario_load_error(const struct scenario *s) { return s->load_error; }
-size_t scenario_tag_count(const struct scenario *s) { return s->ntags; }
-const char *scenario_tag(const struct scenario *s, size_t i) { return s->tags[i]; }
-
-bool scenario_has_tag(const struct scenario *s, const char *tag)
-{
-    for (size_t i = 0; i < s->ntags; i++)
-        if (strcmp(s->tags[i], tag) == 0)
-            return true;
-    return false;
-}
-
-/* ---- the declaration -> engine config ----------------------------------------------------- */
-
-/* Reads the declaration at the stack top into cfg. On error writes "where: reason" to err. */
-static int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeout_s,
-                          char *err, size_t errcap)
-{
-    char where[256] = "?";
-    if (lua_getfield(L, -1, "where") == LUA_TSTRING)
-        snprintf(where, sizeof(where), "%s", lua_tostring(L, -1));
-    lua_pop(L, 1);
-
-    if (lua_getfield(L, -1, "timeout") == LUA_TNUMBER)
-        *timeout_s = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-    if (lua_getfield(L, -1, "tick_ms") == LUA_TNUMBER) {
-        double ms = lua_tonumber(L, -1);
-        if (!(ms >= 0.01 && ms <= 100)) {
-            snprintf(err, errcap, "%s: scenario: tick_ms must be in 0.01 .. 100", where);
-            lua_pop(L, 1);
-            return BMSRIG_ERR_ARG;
-        }
-        cfg->tick_us = (int64_t)llround(ms * 1000.0);
-    }
-    lua_pop(L, 1);
-    if (lua_getfield(L, -1, "ambient_c") == LUA_TNUMBER) {
-        cfg->ambient_c = lua_tonumber(L, -1);
-        if (!(cfg->ambient_c >= -40 && cfg->ambient_c <= 85)) {  /* as t:ambient() */
-            snprintf(err, errcap, "%s: scenario: ambient_c must be in -40 .. 85 C", where);
-            lua_pop(L, 1);
-            return BMSRIG_ERR_ARG;
-        }
-    }
-    lua_pop(L, 1);
-    if (lua_getfield(L, -1, "bms") == LUA_TSTRING)
-        snprintf(cfg->bms, sizeof(cfg->bms), "%s", lua_tostring(L, -1));
-    lua_pop(L, 1);
-    if (lua_getfield(L, -1, "esc") == LUA_TSTRING)
-        snprintf(cfg->esc, sizeof(cfg->esc), "%s", lua_tostring(L, -1));
-    lua_pop(L, 1);
-
-    if (lua_getfield(L, -1, "pack") == LUA_TTABLE) {
-        int t = lua_gettop(L);
-        lua_pushnil(L);
-        while (lua_next(L, t)) {
-            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-            int rc = BMSRIG_OK;
-            if (strcmp(k, "cell") == 0 && lua_type(L, -1) == LUA_TSTRING) {
-                snprintf(cfg->cell, sizeof(cfg->cell), "%s", lua_tostring(L, -1));
-            } else if (strcmp(k, "preset") == 0 && lua_type(L, -1) == LUA_TSTRING) {
-                snprintf(cfg->pack, sizeof(cfg->pack), "%s", lua_tostring(L, -1));
-            } else if (strcmp(k, "cell_ah") == 0 && lua_type(L, -1) == LUA_TNUMBER) {
-                cfg->cell_ah = lua_tonumber(L, -1);
-                if (!(cfg->cell_ah > 0 && cfg->cell_ah <= 100))
-                    rc = BMSRIG_ERR_RANGE;
-            } else if (strcmp(k, "soc") == 0 && lua_type(L, -1) == LUA_TNUMBER) {
-                cfg->soc = lua_tonumber(L, -1);
-                if (!(cfg->soc >= 0 && cfg->soc <= 1))
-                    rc = BMSRIG_ERR_RANGE;
-            } else if (strcmp(k, "temp_c") == 0 && lua_type(L, -1) == LUA_TNUMBER) {
-                cfg->temp_c = lua_tonumber(L, -1);
-                cfg->ambient_c = cfg->temp_c;
-            } else if ((strcmp(k, "series") == 0 || strcmp(k, "parallel") == 0) &&
-                       lua_isinteger(L, -1)) {
-                /* handled below together */
-            } else {
-                rc = BMSRIG_ERR_ARG;
-            }
-            if (rc != BMSRIG_OK) {
-                snprintf(err, errcap,
-                         "%s: scenario: pack.%s: %s (pack fields: cell, cell_ah, preset, "
-                         "series, parallel, soc 0..1, temp_c)", where, k,
-                         rc == BMSRIG_ERR_RANGE ? "out of range" : "unknown field or wrong type");
-                lua_pop(L, 3);
-                return BMSRIG_ERR_ARG;
-            }
-            lua_pop(L, 1);
-        }
-        lua_getfield(L, t, "series");
-        lua_getfield(L, t, "parallel");
-        if (lua_isinteger(L, -2) || lua_isinteger(L, -1)) {
-            lua_Integer S = lua_isinteger(L, -2) ? lua_tointeger(L, -2) : 10;
-            lua_Integer P = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 3;
-            snprintf(cfg->pack, sizeof(cfg->pack), "%llds%lldp", (long long)S, (long long)P);
-        }
-        lua_pop(L, 2);
-    }
-    lua_pop(L, 1);
-    return BMSRIG_OK;
-}
-
-/* Command-line settings win over the declaration, field by field. */
-static void apply_overrides(struct engine_config *cfg, const struct scenario_overrides *o)
-{
-    if (o->bms)
-        snprintf(cfg->bms, sizeof(cfg->bms), "%s", o->bms);
-    if (o->cell)
-        snprintf(cfg->cell, sizeof(cfg->cell), "%s", o->cell);
-    if (o->pack)
-        snprintf(cfg->pack, sizeof(cfg->pack), "%s", o->pack);
-    if (!isnan(o->soc))
-        cfg->soc = o->soc;
-    if (!isnan(o->temp_c))
-        cfg->temp_c = cfg->ambient_c = o->temp_c;
-    br_info("models: pack %s of %s at %.0f %% and %.1f C, bms %s", cfg->pack, cfg->cell,
-            cfg->soc * 100.0, cfg->temp_c, cfg->bms);
-}
-
-int scenario_verdict_exit(enum scenario_verdict v)
-{
-    switch (v) {
-    case SCENARIO_PASS:
-    case SCENARIO_SKIP: return 0;
-    case SCENARIO_FAIL: return 1;
-    case SCENARIO_ERROR: return 2;
-    case SCENARIO_RIG_FAULT: return 3;
-    case SCENARIO_NOT_RUN: return 4;
-    }
-    return 3;
-}
-
-/* ---- capabilities ------------------------------------------------------------------------- */
-
-/* What a scenario can ask for in `needs`, and which targets provide it. */
-static const struct capability {
-    const char *name;
-    bool virtual_has;
-    const char *meaning;
-} capabilities[] = {
-    { "virtual_controller", true, "the built-in controller model as the device under test" },
-    { "real_controller", false, "a real controller on a bench as the device under test" },
-    { "link_faults", true, "the named data-line faults (bms_tx, reply_delay, ...)" },
-    { "pack_faults", true, "cell, group and sense-wire faults" },
-    { "thermistor_faults", true, "NTC open/short/drift" },
-    { "charger", true, "a charger on the charge port" },
-    { "replay", true, "ride-log replay" },
-    { "ambient", true, "ambient temperature control" },
-    { "analog_outputs", false, "DAC channels presenting cell and NTC voltages" },
-    { "relays", false, "fault-insertion relays" },
-};
-
-static bool target_has(const struct capability *c, bool is_virtual, bool is_rig, bool real_dut,
-                       bool firmware)
-{
-    if (is_virtual)
-        return c->virtual_has;
-    if (firmware) {
-        /* an image on the emulated MCU: the virtual world around it (pack, BMS, link faults,
-         * charger...), but neither the controller model nor a bench */
-        if (strcmp(c->name, "virtual_controller") == 0 || strcmp(c->name, "real_controller") == 0)
-            return false;
-        return c->virtual_has;
-    }
-    if (strcmp(c->name, "analog_outputs") == 0 || strcmp(c->name, "relays") == 0)
-        return is_rig;   /* a bench; the serial target (bmsrig bms) has no DAC or relays */
-    if (strcmp(c->name, "real_controller") == 0)
-        return real_dut;
-    if (strcmp(c->name, "virtual_controller") == 0)
-        return !real_dut;
-    return c->virtual_has;
-}
-
-/* Checks decl.needs (declaration at the stack top) against the target. Returns BMSRIG_OK,
- * BMSRIG_ERR_STATE with the skip reason in msg, or BMSRIG_ERR_ARG for an unknown name. */
-static int check_needs(lua_State *L, const char *target, bool has_rig, bool real_dut, char *msg,
-                       size_t cap)
-{
-    int rc = BMSRIG_OK;
-    if (lua_getfield(L, -1, "needs") != LUA_TTABLE) {
-        lua_pop(L, 1);
-        return BMSRIG_OK;
-    }
-    bool is_virtual = strcmp(target, "virtual") == 0;
-    bool firmware = strcmp(target, "firmware") == 0;
-    bool is_rig = !is_virtual && has_rig;
-    size_t n = (size_t)luaL_len(L, -1);
-    for (size_t i = 1; i <= n && rc == BMSRIG_OK; i++) {
-        lua_geti(L, -1, (lua_Integer)i);
-        const char *need = lua_tostring(L, -1);
-        size_t k;
-        for (k = 0; k < sizeof(capabilities) / sizeof(capabilities[0]); k++)
-            if (need && strcmp(need, capabilities[k].name) == 0)
-                break;
-        if (k == sizeof(capabilities) / sizeof(capabilities[0])) {
-            size_t len = (size_t)snprintf(msg, cap, "scenario: needs: unknown capability '%s' "
-                                                    "(known:", need ? need : "?");
-            for (k = 0; k < sizeof(capabilities) / sizeof(capabilities[0]) && len < cap; k++)
-                len += (size_t)snprintf(msg + len, cap - len, " %s", capabilities[k].name);
-            if (len < cap)
-                snprintf(msg + len, cap - len, ")");
-            rc = BMSRIG_ERR_ARG;
-        } else if (!target_has(&capabilities[k], is_virtual, is_rig, real_dut, firmware)) {
-            snprintf(msg, cap, "target %s cannot provide '%s' (%s)", target, need,
-                     capabilities[k].meaning);
-            rc = BMSRIG_ERR_STATE;
-        }
-        lua_pop(L, 1);
-    }
-    lua_pop(L, 1);
-    return rc;
 }
 
 /* ---- running ------------------------------------------------------------------------------ */
@@ -675,7 +151,7 @@ static enum scenario_verdict take_error(lua_State *L, lua_State *co, struct scen
     if (!msg)
         msg = lua_pushfstring(co, "(error object is a %s value)", luaL_typename(co, -1));
     msg = place_in_script(co, msg);
-    luaL_traceback(L, co, msg, 0);
+    sandbox_traceback(L, co, msg, 0);
     scenario_result_set_message(res, lua_tostring(L, -1));
     lua_pop(L, 1);
     return SCENARIO_ERROR;
@@ -885,7 +361,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
         if (st == LUA_ERRMEM) {
             /* Lua's memory error carries no position: name the file and the limit, and keep
              * the traceback (which has the line). */
-            luaL_traceback(L, co, "not enough memory", 0);
+            sandbox_traceback(L, co, "not enough memory", 0);
             char *m = xprintf("%s: not enough memory (the limit is %u MiB per scenario)\n%s",
                               s->path, (unsigned)(SANDBOX_MEM_DEFAULT >> 20),
                               lua_tostring(L, -1));
@@ -1016,7 +492,17 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     if (bus)
         fclose(bus);
     res->wall_s = clock_wall_s() - wall0;
+    res->verdict = v;
+    if (opt->trace_dir) {
+        /* beside the traces: the verdict, expectations, measurements and log for the pages */
+        char *stem = trace_stem(s->path);
+        char *path = xprintf("%s/%s.events.tsv", opt->trace_dir, stem);
+        if (trace_events_write_file(path, s->name, res) != BMSRIG_OK)
+            br_warn("cannot write %s: %s", path, strerror(errno));
+        free(path);
+        free(stem);
+    }
     if (prog)
         atomic_store_explicit(&prog->phase, SCENARIO_PHASE_DONE, memory_order_relaxed);
-    return res->verdict = v;
+    return v;
 }

@@ -14,78 +14,11 @@
 #include <stdint.h>
 
 #include "rig/realtime/clock.h"
+#include "rig/scenario/result.h"
 
 struct rig_hw;
 struct dut_serial;
 struct dut_firmware_config;
-
-enum scenario_verdict {
-    SCENARIO_PASS = 0,
-    SCENARIO_FAIL,      /* an expectation or a measurement failed: the DUT misbehaved */
-    SCENARIO_ERROR,     /* the script is wrong (Lua error, bad declaration): bad input */
-    SCENARIO_SKIP,      /* the target cannot do what the scenario needs (reason given) */
-    SCENARIO_RIG_FAULT, /* infrastructure failed (device, serial) */
-    SCENARIO_NOT_RUN,   /* interrupted before it started or finished */
-};
-
-const char *scenario_verdict_name(enum scenario_verdict v);
-
-/* One expectation as checked. Strings owned by the result. */
-struct scenario_expect {
-    char *what;         /* "error 21", "battery current in [0, 1] A" ... */
-    char *where;        /* "scripts/x.lua:12" */
-    double t_s;         /* scenario time when it was decided */
-    bool pass;
-    char *observed;     /* the observed value as text */
-    char *message;      /* failure message ("" when passed) */
-};
-
-struct scenario_measure {
-    char *name;
-    double value;
-    bool has_min, has_max;
-    double min, max;
-    char *unit;
-    bool pass;
-    char *where;
-    double t_s;
-};
-
-struct scenario_log {
-    double t_s;
-    char *text;
-};
-
-/* Bytes of log lines, expectations and measurements one scenario may record [I: far above
- * any real scenario's few kilobytes, far below the machine's memory]. */
-#define SCENARIO_RECORD_MAX (64u << 20)
-
-struct scenario_result {
-    enum scenario_verdict verdict;
-    char *message;          /* failure / error (with traceback) / skip reason; NULL on pass */
-    double sim_time_s;      /* scenario time reached */
-    double wall_s;          /* wall-clock duration of the run */
-    uint64_t seed;          /* the scenario's own seed (derived from the run seed and path) */
-    uint64_t ticks;
-    uint64_t overruns;      /* real-time clock only */
-    int64_t worst_late_us;
-    int64_t late_total_us;  /* real-time clock only: sum of all ticks' lateness [us] */
-    uint64_t late_hist[CLOCK_LATE_BUCKETS];  /* overruns by lateness (clock_late_bucket_us) */
-    uint64_t instructions;  /* Lua VM instructions used */
-    unsigned faults_requested;  /* fault injections the script asked for */
-    unsigned faults_applied;    /* ... and that the engine applied (0 with --suppress-faults) */
-    bool incomplete;        /* interrupted */
-    struct scenario_expect *expects;
-    size_t nexpects, cap_expects;
-    struct scenario_measure *measures;
-    size_t nmeasures, cap_measures;
-    struct scenario_log *logs;
-    size_t nlogs, cap_logs;
-    size_t record_bytes;    /* C memory held by expects, measures and logs (outside the Lua
-                             * memory cap; the script is stopped past SCENARIO_RECORD_MAX) */
-    char *trace_signals;    /* paths of the trace files written, or NULL */
-    char *trace_bus;
-};
 
 /* Settings given on the command line that win over the scenario's declaration, field by
  * field (bmsrig bms --profile/--cell/--pack/--soc/--temp). NULL strings and NAN numbers leave
@@ -151,10 +84,6 @@ struct scenario_run_options {
 
 void scenario_run_options_default(struct scenario_run_options *o);
 
-/* The CLI exit code for one scenario's verdict (DESIGN.md section 4): pass and skip 0, fail 1,
- * error 2, rig fault 3, not run (interrupted) 4. */
-int scenario_verdict_exit(enum scenario_verdict v);
-
 struct scenario;
 
 /* Loads `path` and evaluates it: it must return scenario{...}. Always returns an object
@@ -183,19 +112,6 @@ int scenario_check(struct scenario *s, const struct scenario_run_options *opt, c
  * verdict. Never aborts the process on script errors. */
 enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,
                                    struct scenario_result *res);
-
-void scenario_result_init(struct scenario_result *r);
-void scenario_result_clear(struct scenario_result *r);  /* frees contents; NULL-safe */
-
-/* Result helpers the Lua binding uses (copy their strings). */
-void scenario_result_add_expect(struct scenario_result *r, bool pass, const char *what,
-                                const char *where, double t_s, const char *observed,
-                                const char *message);
-void scenario_result_add_measure(struct scenario_result *r, const char *name, double value,
-                                 const double *min, const double *max, const char *unit,
-                                 bool pass, const char *where, double t_s);
-void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text);
-void scenario_result_set_message(struct scenario_result *r, const char *msg);
 
 /* The per-scenario seed: a hash of the run seed and the path, so a scenario's randomness does
  * not depend on which other scenarios run or in what order. */

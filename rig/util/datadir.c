@@ -23,6 +23,7 @@ static const struct {
     [DATADIR_CELLS] = { "BMSRIG_CELLS_DIR", "fixtures/cells", "fixtures/cells" },
     [DATADIR_BOARDS] = { "BMSRIG_BOARDS_DIR", "hw/boards", "boards" },
     [DATADIR_SCRIPTS] = { "BMSRIG_SCRIPTS_DIR", "scripts", "scripts" },
+    [DATADIR_FIXTURES] = { "BMSRIG_FIXTURES_DIR", "fixtures", "fixtures" },
 };
 
 #define NKINDS (sizeof kinds / sizeof kinds[0])

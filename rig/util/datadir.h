@@ -22,6 +22,7 @@ enum datadir_kind {
     DATADIR_CELLS,    /* cell parameter sets, NAME.cell */
     DATADIR_BOARDS,   /* rig descriptions, NAME.lua */
     DATADIR_SCRIPTS,  /* the scenario library (the default of `bmsrig run`) */
+    DATADIR_FIXTURES, /* the shipped data: rides, drive cycles, recordings (fixtures/) */
 };
 
 /* Writes the data root into out (no trailing '/'). Returns true if one of the three places

@@ -4,19 +4,16 @@
 # shorter than --gap-reset still decode; longer ones reset the receiver. Also: --gap-reset
 # range and --scenario refusal, and the on/off spelling of the switch faults.
 set -u
-bin=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 poller=$2
-tmp=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+at_exit() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; }
 
 # start_bms OUT ERR ARGS...: a fake BMS on a new pty; sets $pid and $pty
 start_bms() {
     out=$1; err=$2; shift 2
-    "$bin" bms --pty --latency off --wake 0 "$@" >"$out" 2>"$err" &
+    "$BMSRIG" bms --pty --latency off --wake 0 "$@" >"$out" 2>"$err" &
     pid=$!
     i=0
     while [ ! -s "$out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
@@ -25,46 +22,48 @@ start_bms() {
 stop_bms() { kill -TERM "$pid"; wait "$pid"; pid=""; }
 
 # 1. pauses of 0-5 ms inside every frame, reset at 400 characters (34.7 ms): all answered
-start_bms "$tmp/o1" "$tmp/e1" --gap-reset 400
-"$poller" "$pty" --polls 200 --split-gap-us 0:5000 >"$tmp/p1"
+start_bms "$W/o1" "$W/e1" --gap-reset 400
+"$poller" "$pty" --polls 200 --split-gap-us 0:5000 >"$W/p1"
 rc=$?
 stop_bms
-cat "$tmp/p1" "$tmp/e1"
+cat "$W/p1" "$W/e1"
 check "split polls with pauses below --gap-reset 400: all 200 answered" test $rc -eq 0
-longest=$(sed -n 's/.*longest_split_pause_us \([0-9]*\).*/\1/p' "$tmp/p1")
+longest=$(sed -n 's/.*longest_split_pause_us \([0-9]*\).*/\1/p' "$W/p1")
 check "... the longest pause ($longest us) stayed below the reset (34722 us)" \
     test "${longest:-99999999}" -lt 34722
-check "... and no gap reset" grep -q "(0 decode errors, 0 gap resets)" "$tmp/e1"
+check "... and no gap reset" grep -q "(0 decode errors, 0 gap resets)" "$W/e1"
 
-# 2. pauses of 2-5 ms at 10 characters (868 us): every split poll is dropped as truncated
-start_bms "$tmp/o2" "$tmp/e2" --gap-reset 10
-"$poller" "$pty" --polls 30 --split-gap-us 2000:5000 --timeout-ms 100 >"$tmp/p2"
+# 2. pauses of 20-40 ms at 10 characters (868 us): every split poll is dropped as truncated.
+# The pauses are long enough that no scheduling delay of the reader can hide them (a reader
+# descheduled for longer than a pause would read the frame in one chunk).
+start_bms "$W/o2" "$W/e2" --gap-reset 10
+"$poller" "$pty" --polls 30 --split-gap-us 20000:40000 --timeout-ms 100 >"$W/p2"
 stop_bms
-cat "$tmp/p2" "$tmp/e2"
-check "pauses above --gap-reset 10: none of 30 answered" grep -q "polls 30 answered 0 " "$tmp/p2"
-resets=$(sed -n 's/.* \([0-9]*\) gap resets.*/\1/p' "$tmp/e2")
+cat "$W/p2" "$W/e2"
+check "pauses above --gap-reset 10: none of 30 answered" grep -q "polls 30 answered 0 " "$W/p2"
+resets=$(sed -n 's/.* \([0-9]*\) gap resets.*/\1/p' "$W/e2")
 check "... the receiver reset at least 30 times (got ${resets:-none})" test "${resets:-0}" -ge 30
 
 # 3. bad values
-"$bin" bms --pty --gap-reset 1 --duration 0.1 >/dev/null 2>"$tmp/e3"
+"$BMSRIG" bms --pty --gap-reset 1 --duration 0.1 >/dev/null 2>"$W/e3"
 check "--gap-reset 1 (below 1.5) exits 2" test $? -eq 2
-check "... naming --gap-reset" grep -q -- "--gap-reset" "$tmp/e3"
-printf 'return scenario { name = "x", run = function(t) end }\n' >"$tmp/s.lua"
-"$bin" bms --pty --scenario "$tmp/s.lua" --gap-reset 20 >/dev/null 2>"$tmp/e4"
+check "... naming --gap-reset" grep -q -- "--gap-reset" "$W/e3"
+printf 'return scenario { name = "x", run = function(t) end }\n' >"$W/s.lua"
+"$BMSRIG" bms --pty --scenario "$W/s.lua" --gap-reset 20 >/dev/null 2>"$W/e4"
 check "--gap-reset with --scenario exits 2" test $? -eq 2
 
 # 4. switch faults: =on and =off both work (help says on/off); a poll written by hand
 poll() { printf '\125\252\003\042\001\060\014\235\377' >"$pty"; sleep 0.2; }
-start_bms "$tmp/o5" "$tmp/e5" --fault bms_tx=on --log "$tmp/l5.csv"
+start_bms "$W/o5" "$W/e5" --fault bms_tx=on --log "$W/l5.csv"
 poll
 stop_bms
-check "--fault bms_tx=on: the reply is cut (logged bms_tx_open)" grep -q ",bms_tx,.*bms_tx_open" "$tmp/l5.csv"
-start_bms "$tmp/o6" "$tmp/e6" --fault bms_tx=on --fault bms_tx=off --fault stale=off \
-    --log "$tmp/l6.csv"
+check "--fault bms_tx=on: the reply is cut (logged bms_tx_open)" grep -q ",bms_tx,.*bms_tx_open" "$W/l5.csv"
+start_bms "$W/o6" "$W/e6" --fault bms_tx=on --fault bms_tx=off --fault stale=off \
+    --log "$W/l6.csv"
 poll
 stop_bms
-check "--fault bms_tx=off clears it: the reply goes out" grep -q ",bms_tx,.*,ok," "$tmp/l6.csv"
-"$bin" bms --pty --fault stale=maybe --duration 0.1 >/dev/null 2>"$tmp/e7"
+check "--fault bms_tx=off clears it: the reply goes out" grep -q ",bms_tx,.*,ok," "$W/l6.csv"
+"$BMSRIG" bms --pty --fault stale=maybe --duration 0.1 >/dev/null 2>"$W/e7"
 check "--fault stale=maybe exits 2" test $? -eq 2
-check "... saying on or off" grep -q "expected on or off" "$tmp/e7"
-exit $fail
+check "... saying on or off" grep -q "expected on or off" "$W/e7"
+finish

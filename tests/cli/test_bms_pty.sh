@@ -3,21 +3,18 @@
 # real pty: every poll answered, SIGTERM closes cleanly (exit 4) with the log flushed, and the
 # log decodes with `bmsrig decode` to exactly the frames exchanged.
 set -u
-bin=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 poller=$2
 polls=${3:-10000}
-tmp=$(mktemp -d)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0
-check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+at_exit() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; }
 
-"$bin" bms --pty --latency off --wake 0 --log "$tmp/log.csv" >"$tmp/out" 2>"$tmp/err" &
+"$BMSRIG" bms --pty --latency off --wake 0 --log "$W/log.csv" >"$W/out" 2>"$W/err" &
 pid=$!
 i=0
-while [ ! -s "$tmp/out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-pty=$(head -n 1 "$tmp/out")
+while [ ! -s "$W/out" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+pty=$(head -n 1 "$W/out")
 check "bms --pty prints its pty path" test -c "$pty"
 
 "$poller" "$pty" --polls "$polls"
@@ -28,68 +25,68 @@ wait "$pid"
 rc=$?
 pid=""
 check "SIGTERM: clean stop with exit 4" test $rc -eq 4
-cat "$tmp/err"
+cat "$W/err"
 # the poller's warm-up polls and the counted ones: every request heard has one reply logged
-esc=$(grep -c ',esc_tx,.*,ok,' "$tmp/log.csv")
-bms=$(grep -c ',bms_tx,.*,ok,' "$tmp/log.csv")
+esc=$(grep -c ',esc_tx,.*,ok,' "$W/log.csv")
+bms=$(grep -c ',bms_tx,.*,ok,' "$W/log.csv")
 check "log: $esc requests heard, $bms replies, at least $polls each" \
     sh -c "[ $esc -ge $polls ] && [ $esc -eq $bms ]"
-summary=$("$bin" decode "$tmp/log.csv" | tail -n 1)
+summary=$("$BMSRIG" decode "$W/log.csv" | tail -n 1)
 check "the log decodes: $summary" sh -c "printf '%s' \"\$1\" | grep -q \"^frames: $((esc + bms)) valid, 0 bad\"" _ "$summary"
 
 # the pack model behind the BMS: a 40 A load trips discharge over-current after 1.28 s and the
 # pack current stops; the registers show it
-"$bin" bms --pty --latency off --wake 0 --current 40 --duration 3 --log "$tmp/oc.csv" \
-    >"$tmp/out2" 2>"$tmp/err2" &
+"$BMSRIG" bms --pty --latency off --wake 0 --current 40 --duration 3 --log "$W/oc.csv" \
+    >"$W/out2" 2>"$W/err2" &
 pid=$!
 i=0
-while [ ! -s "$tmp/out2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
-"$poller" "$(head -n 1 "$tmp/out2")" --polls 20 --interval-ms 100 >/dev/null
+while [ ! -s "$W/out2" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+"$poller" "$(head -n 1 "$W/out2")" --polls 20 --interval-ms 100 >/dev/null
 check "polls answered while the pack is loaded" test $? -eq 0
 wait "$pid"
 rc=$?
 pid=""
 check "--duration ends with exit 0" test $rc -eq 0
-"$bin" decode "$tmp/oc.csv" | grep bms_tx >"$tmp/oc.txt"
-check "first replies: 40 A flowing, sagging pack" grep -q "current=+40.0[0-9]A voltage=3[0-9]" "$tmp/oc.txt"
-last=$(tail -n 1 "$tmp/oc.txt")
+"$BMSRIG" decode "$W/oc.csv" | grep bms_tx >"$W/oc.txt"
+check "first replies: 40 A flowing, sagging pack" grep -q "current=+40.0[0-9]A voltage=3[0-9]" "$W/oc.txt"
+last=$(tail -n 1 "$W/oc.txt")
 check "last reply: discharge error set, current gone: $last" \
     sh -c "printf '%s' \"\$1\" | grep -q 'discharge_error.*current=[-+]0.0[0-3]A'" _ "$last"
 
 # bad options are usage errors naming the option
-"$bin" bms --pty --soc 150 >/dev/null 2>"$tmp/e1"
+"$BMSRIG" bms --pty --soc 150 >/dev/null 2>"$W/e1"
 check "--soc out of range exits 2" test $? -eq 2
-check "... and names --soc" grep -q -- "--soc" "$tmp/e1"
-"$bin" bms --pty --profile nosuch >/dev/null 2>"$tmp/e2"
+check "... and names --soc" grep -q -- "--soc" "$W/e1"
+"$BMSRIG" bms --pty --profile nosuch >/dev/null 2>"$W/e2"
 check "unknown profile exits 2" test $? -eq 2
-"$bin" bms --port /nonexistent/tty >/dev/null 2>"$tmp/e3"
+"$BMSRIG" bms --port /nonexistent/tty >/dev/null 2>"$W/e3"
 check "missing device exits 3" test $? -eq 3
-"$bin" bms --pty --fault warp_drive >/dev/null 2>"$tmp/e4"
+"$BMSRIG" bms --pty --fault warp_drive >/dev/null 2>"$W/e4"
 check "unknown fault exits 2" test $? -eq 2
-"$bin" bms --pty --cell nosuchcell >/dev/null 2>"$tmp/e6"
+"$BMSRIG" bms --pty --cell nosuchcell >/dev/null 2>"$W/e6"
 check "unknown cell set exits 2" test $? -eq 2
-printf 'base m365_stock\ncell_ov_mv 4300\n' >"$tmp/p.txt"
-"$bin" bms --pty --profile-file "$tmp/p.txt" >/dev/null 2>"$tmp/e5"
+printf 'base m365_stock\ncell_ov_mv 4300\n' >"$W/p.txt"
+"$BMSRIG" bms --pty --profile-file "$W/p.txt" >/dev/null 2>"$W/e5"
 check "profile file without a grade exits 2" test $? -eq 2
-check "... with file:line" grep -q "p.txt:2:" "$tmp/e5"
-"$bin" bms --pty --profile-file "$tmp" --duration 0.2 >/dev/null 2>"$tmp/e7"
+check "... with file:line" grep -q "p.txt:2:" "$W/e5"
+"$BMSRIG" bms --pty --profile-file "$W" --duration 0.2 >/dev/null 2>"$W/e7"
 check "unreadable profile file (a directory) exits 2" test $? -eq 2
-check "... and names it" grep -q -- "--profile-file $tmp" "$tmp/e7"
+check "... and names it" grep -q -- "--profile-file $W" "$W/e7"
 # SIGTERM right after the pty path is printed is still a clean stop (exit 4): the handlers
 # are installed before the path goes out. Deterministic: stdout is a full pipe, so printing
 # the path blocks until the signal arrives.
-mkfifo "$tmp/full"
-exec 3<>"$tmp/full"
+mkfifo "$W/full"
+exec 3<>"$W/full"
 head -c 65536 /dev/zero >&3
-"$bin" bms --pty --duration 10 >&3 2>/dev/null &
+"$BMSRIG" bms --pty --duration 10 >&3 2>/dev/null &
 pid=$!
 sleep 0.5
 kill -TERM "$pid"
-exec 4<"$tmp/full"   # a reader that drains the pipe, so that later output cannot block
+exec 4<"$W/full"   # a reader that drains the pipe, so that later output cannot block
 exec 3>&-
 cat <&4 >/dev/null &
 wait "$pid"; rc=$?
 pid=""
 exec 4<&-
 check "SIGTERM while the pty path is being printed: exit 4 (got $rc)" test "$rc" -eq 4
-exit $fail
+finish

@@ -6,20 +6,13 @@
 # declaration; a bad scenario file is exit 2 with file:line.
 # usage: test_bms_scenario.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 bms_pid=""
 esc_pid=""
-cleanup() {
+at_exit() {
     [ -n "$esc_pid" ] && kill "$esc_pid" 2>/dev/null
     [ -n "$bms_pid" ] && kill "$bms_pid" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
 }
 
 # Starts `bmsrig bms --pty [ARGS]` (output in $W/$tag.*), then `bmsrig esc` on the pty path(s)
@@ -36,6 +29,7 @@ with_esc() {
     bms=$(sed -n 1p "$W/$tag.out")
     dash=""
     [ "$nl" -eq 2 ] && dash="--dash-port $(sed -n 2p "$W/$tag.out")"
+    [ -n "${ESC_DELAY:-}" ] && sleep "$ESC_DELAY"
     # shellcheck disable=SC2086
     "$BMSRIG" esc --bms-port "$bms" $dash --duration 20 >"$W/$tag.esc" 2>&1 &
     esc_pid=$!
@@ -125,6 +119,36 @@ check "no 80 % served" sh -c "! grep -q 'soc=80%' '$W/nodash.txt'"
 check "NTC 1 served at 25 C before the pack fault" grep -q "read-reply 0x30 .* t1=25C" "$W/nodash.txt"
 check "... and 15 C higher after it" grep -q "read-reply 0x30 .* t1=40C" "$W/nodash.txt"
 
+# Scenario time starts with the controller's first request (issue 16): a controller attached
+# 1.5 s after the scenario file is given is there at t = 0, not an unknown error word (-1).
+cat >"$W/early.lua" <<'LUA'
+return scenario {
+  name = "first expectation at once",
+  pack = { series = 10, parallel = 3, soc = 0.8 },
+  run = function(t)
+    t:power_on()
+    t:expect_error(0, { within = 0.3 })
+  end,
+}
+LUA
+ESC_DELAY=1.5 with_esc late 2 --dash-pty --scenario "$W/early.lua" --log "$W/late.csv"
+check "controller attached late: the scenario passes, exit 0 (got $rc)" test "$rc" -eq 0
+check "... after waiting for its first request" grep -q "first request heard" "$W/late.err"
+first=$(grep ',esc_tx,' "$W/late.csv" | head -n 1 | cut -d, -f1)
+check "... which the fake BMS hears at t = 0 (logged at ${first:-none} s)" \
+    sh -c "[ -n '$first' ] && awk 'BEGIN { exit !($first < 0.05) }'"
+"$BMSRIG" bms --pty --dash-pty --scenario "$W/early.lua" --dut-wait 0.5 --log "$W/none.csv" \
+    >"$W/none.out" 2>"$W/none.err"
+rc=$?
+cat "$W/none.out" "$W/none.err"
+check "no controller within --dut-wait 0.5: rig fault, exit 3 (got $rc)" test "$rc" -eq 3
+check "... the scenario reported as a rig fault, not started" \
+    grep -q "^scenario first expectation at once: rig-fault" "$W/none.out"
+check "... with a clear message" grep -q "no request from the controller on .* within 0.5 s" "$W/none.out"
+check "... and the bus log closed" sh -c "'$BMSRIG' decode '$W/none.csv' >/dev/null"
+"$BMSRIG" bms --pty --dut-wait 1 --duration 0.1 >/dev/null 2>"$W/dw.err"
+check "--dut-wait without --scenario: exit 2" test $? -eq 2
+
 # SIGTERM while the script runs: exit 4, the scenario reported as not run, the bus log closed.
 cat >"$W/long.lua" <<'LUA'
 return scenario { name = "waits", run = function(t) t:wait(30) end }
@@ -203,5 +227,4 @@ rc=$?
 check "unknown --profile with --scenario: exit 2 naming --profile (got $rc)" \
     sh -c "[ $rc -eq 2 ] && grep -q -- '--profile' '$W/o3.err'"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

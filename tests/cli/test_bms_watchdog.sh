@@ -5,33 +5,16 @@
 # file stuck while loading fails the same way; SIGTERM on a stuck scenario is exit 4 within the
 # 1 s grace, with or without the limit; a progressing scenario longer than the limit is left
 # alone; bad values and --watchdog without --scenario are refused. No controller is attached:
-# none of these scenarios needs one. Every run is under `timeout -s KILL`: a bmsrig without a
+# none of these scenarios needs one (--dut-wait 0: scenario time starts at once). Every run is under `timeout -s KILL`: a bmsrig without a
 # working watchdog fails, not hangs.
 # usage: test_bms_watchdog.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 # bms WANT_RC MAX_MS DESCRIPTION -- args...: bmsrig bms --pty, killed after 20 s whatever happens
 bms() {
     want=$1; max_ms=$2; desc=$3; shift 4
-    t0=$(now_ms)
-    timeout -s KILL 20 "$BMSRIG" bms --pty "$@" >"$W/out" 2>"$W/err"
-    got=$?
-    el=$(($(now_ms) - t0))
-    if [ "$got" -eq "$want" ] && [ "$el" -le "$max_ms" ]; then
-        echo "ok: $desc (exit $got in $el ms)"
-    else
-        echo "FAILED: $desc: exit $got in $el ms, wanted $want within $max_ms ms"
-        cat "$W/out" "$W/err"
-        fails=$((fails + 1))
-    fi
+    expect_exit_within "$want" "$max_ms" "$desc" timeout -s KILL 20 "$BMSRIG" bms --pty "$@"
 }
 
 cat >"$W/stuck.lua" <<'LUA'
@@ -52,7 +35,7 @@ return scenario { name = "longer than the limit", run = function(t) t:wait(1.5) 
 LUA
 
 # 1. Stuck in its script: written off after 1 s without progress (at t = 0.3 s), exit 1.
-bms 1 6000 "--watchdog 1: stuck scenario written off, exit 1" -- --scenario "$W/stuck.lua" \
+bms 1 6000 "--watchdog 1: stuck scenario written off, exit 1" -- --dut-wait 0 --scenario "$W/stuck.lua" \
     --watchdog 1 --log "$W/bus.csv"
 check "verdict line says fail" grep -q "^scenario stuck in string.find: fail after 0.3" "$W/out"
 check "message names the file, the watchdog and the stuck call" \
@@ -61,12 +44,12 @@ check "stderr says the stuck thread was left" grep -q "stuck thread left running
 check "the bus log was flushed before leaving" grep -q "^t_s,line,frame_hex" "$W/bus.csv"
 
 # 2. Stuck while loading.
-bms 1 6000 "--watchdog 1: stuck loading written off, exit 1" -- --scenario "$W/load.lua" --watchdog 1
+bms 1 6000 "--watchdog 1: stuck loading written off, exit 1" -- --dut-wait 0 --scenario "$W/load.lua" --watchdog 1
 check "message names the file and the loading" \
     grep -q "load\.lua: watchdog: loading made no progress for 1 s" "$W/out"
 
 # 3. SIGTERM on a stuck scenario, watchdog off: not run, exit 4, within the 1 s grace.
-timeout -s KILL 20 "$BMSRIG" bms --pty --scenario "$W/stuck.lua" --watchdog 0 >"$W/out" 2>"$W/err" &
+timeout -s KILL 20 "$BMSRIG" bms --pty --dut-wait 0 --scenario "$W/stuck.lua" --watchdog 0 >"$W/out" 2>"$W/err" &
 pid=$!
 sleep 1.5
 t0=$(now_ms)
@@ -81,17 +64,16 @@ check "... with the reason" grep -q "stuck\.lua: not run: interrupted while stuc
 
 # 4. A scenario that progresses is never written off, however long it runs.
 bms 0 8000 "--watchdog 0.5 leaves a progressing 1.5 s scenario alone" -- \
-    --scenario "$W/slow.lua" --watchdog 0.5
+    --dut-wait 0 --scenario "$W/slow.lua" --watchdog 0.5
 check "it passed" grep -q "^scenario longer than the limit: pass" "$W/out"
 
 # 5. Bad values.
-bms 2 3000 "--watchdog 0.05 is refused" -- --scenario "$W/slow.lua" --watchdog 0.05
+bms 2 3000 "--watchdog 0.05 is refused" -- --dut-wait 0 --scenario "$W/slow.lua" --watchdog 0.05
 check "... naming the option" grep -q -- "--watchdog" "$W/err"
-bms 2 3000 "--watchdog abc is refused" -- --scenario "$W/slow.lua" --watchdog abc
+bms 2 3000 "--watchdog abc is refused" -- --dut-wait 0 --scenario "$W/slow.lua" --watchdog abc
 bms 2 3000 "--watchdog without --scenario is refused" -- --watchdog 5
 check "... saying why" grep -q -- "--watchdog: only with --scenario" "$W/err"
 "$BMSRIG" bms --help >"$W/help" 2>&1
 check "bms --help documents --watchdog" grep -q -- "--watchdog S" "$W/help"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -1,35 +1,47 @@
 #!/bin/sh
 # test_help.sh BMSRIG: --help, help CMD and version tell the truth and exit as documented.
 set -u
-bin=$1
-fail=0
-check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 
-out=$("$bin" --help); rc=$?
+out=$("$BMSRIG" --help); rc=$?
 check "--help exits 0" test $rc -eq 0
 # Every command --help lists must answer its own help.
 for cmd in $(printf '%s\n' "$out" | awk '/^commands:/{on=1;next} /^$/{on=0} on && $1!="help"{print $1}'); do
-    "$bin" help "$cmd" | grep -q "^usage: bmsrig $cmd"
+    "$BMSRIG" help "$cmd" | grep -q "^usage: bmsrig $cmd"
     check "help $cmd shows its usage" test $? -eq 0
-    "$bin" "$cmd" --help | grep -q "^usage: bmsrig $cmd"
+    "$BMSRIG" "$cmd" --help | grep -q "^usage: bmsrig $cmd"
     check "$cmd --help shows its usage" test $? -eq 0
 done
-"$bin" nosuchcommand >/dev/null 2>&1
+"$BMSRIG" nosuchcommand >/dev/null 2>&1
 check "unknown command exits 2" test $? -eq 2
-"$bin" >/dev/null 2>&1
+"$BMSRIG" >/dev/null 2>&1
 check "no command exits 2" test $? -eq 2
 # Whole-number options refuse fractions instead of truncating them, and name the option.
-"$bin" run -j 1.5 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+"$BMSRIG" run -j 1.5 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
 check "run -j 1.5 exits 2" test $rc -eq 2
 check "run -j 1.5 names -j" grep -q "^bmsrig run: -j: '1.5' is not a whole number" "${TMPDIR:-/tmp}/bmsrig_help_$$"
-"$bin" sim --seed 1.5 --load 1 --duration 1 --out /dev/null >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+"$BMSRIG" sim --seed 1.5 --load 1 --duration 1 --out /dev/null >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
 check "sim --seed 1.5 exits 2 naming --seed" sh -c "test $rc -eq 2 && grep -q -- \"--seed: '1.5' is not a whole number\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
-"$bin" bms --pty --baud 115200.7 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+"$BMSRIG" bms --pty --baud 115200.7 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
 check "bms --baud 115200.7 exits 2 naming --baud" sh -c "test $rc -eq 2 && grep -q -- \"--baud: '115200.7' is not a whole number\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
-"$bin" esc --bms-port /dev/null --throttle 2 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
+"$BMSRIG" esc --bms-port /dev/null --throttle 2 >/dev/null 2>"${TMPDIR:-/tmp}/bmsrig_help_$$"; rc=$?
 check "esc --throttle 2 exits 2 naming --throttle" sh -c "test $rc -eq 2 && grep -q -- \"--throttle: '2' is not a number in 0..1\" \"\$1\"" _ "${TMPDIR:-/tmp}/bmsrig_help_$$"
 rm -f "${TMPDIR:-/tmp}/bmsrig_help_$$"
-ver=$("$bin" version)
+ver=$("$BMSRIG" version)
 check "version names libftdi1" sh -c "printf '%s' \"\$1\" | grep -q '^libftdi1 1\.'" _ "$ver"
 check "version names lua 5.4" sh -c "printf '%s' \"\$1\" | grep -q '^lua 5\.4'" _ "$ver"
-exit $fail
+# -v works after the command name as before it, and every command's help lists it.
+"$BMSRIG" help run | grep -q '^  -v, -vv      more diagnostics on stderr'
+check "help run lists -v" test $? -eq 0
+"$BMSRIG" decode --help | grep -q '^  -v, -vv'
+check "decode --help lists -v" test $? -eq 0
+printf '55AA0322011010B9FF\n' | "$BMSRIG" decode -v - >/dev/null 2>&1
+check "decode -v (after the command) is accepted" test $? -eq 0
+printf '55AA0322011010B9FF\n' | "$BMSRIG" -v decode - >/dev/null 2>&1
+check "-v decode (before the command) is accepted" test $? -eq 0
+"$BMSRIG" run -v --list --filter 'no such scenario' >/dev/null 2>&1
+check "run -v reaches run's own checks (an empty --list exits 2, not 'unknown option')" test $? -eq 2
+"$BMSRIG" run --list -v --filter 'no such scenario' 2>&1 | grep -q "unknown option"
+check "run --list -v is not an unknown option" test $? -ne 0
+finish

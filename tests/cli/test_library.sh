@@ -7,15 +7,9 @@
 #   - traces: the bus log of a run is read back by `bmsrig decode`.
 # usage: test_library.sh BMSRIG SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
 cd "$SRC" || exit 1
 
 "$BMSRIG" run -q -j 2 --seed 7 --json "$W/a.json" --junit "$W/a.xml" --trace "$W/tr" scripts
@@ -47,5 +41,4 @@ check "another seed changes the random faults' outcome" sh -c "! cmp -s '$W/c.js
 check "bus trace decodes" sh -c "'$BMSRIG' decode '$W/tr/bms_tx_cut_riding.bus.csv' | grep -q 'read 0x30'"
 check "signals trace has rows" sh -c "[ \$(wc -l < '$W/tr/bms_tx_cut_riding.signals.csv') -gt 100 ]"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

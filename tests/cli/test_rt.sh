@@ -5,13 +5,10 @@
 # is permitted the kernel shows the process SCHED_FIFO at the asked priority, memory locked and
 # pinned to the asked CPU.
 set -u
-bin=$1
-fail=0
-tmp=$(mktemp -d)
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
-check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+at_exit() { for p in $pids; do kill "$p" 2>/dev/null; done; }
 
 # refused PROGRAM ARGS...: runs it where SCHED_FIFO is refused.
 if [ "$(id -u)" -eq 0 ]; then
@@ -22,73 +19,73 @@ fi
 want='--rt: SCHED_FIFO priority 50 refused (Operation not permitted; RLIMIT_RTPRIO is 0'
 
 # bms: warns once and runs
-refused "$bin" bms --pty --duration 0.5 --rt >"$tmp/out" 2>"$tmp/err"; rc=$?
-cat "$tmp/err"
+refused "$BMSRIG" bms --pty --duration 0.5 --rt >"$W/out" 2>"$W/err"; rc=$?
+cat "$W/err"
 check "bms --rt refused: exit 0" test $rc -eq 0
 check "bms --rt refused: the warning names the refusal and RLIMIT_RTPRIO" \
-    grep -qF "bmsrig bms: $want" "$tmp/err"
-check "bms --rt refused: one warning line" test "$(grep -c 'refused' "$tmp/err")" -eq 1
-check "bms --rt refused: says it runs on" grep -q 'running anyway$' "$tmp/err"
-check "bms --rt refused: reports normal scheduling" grep -q -- '--rt: normal scheduling' "$tmp/err"
-check "bms --rt refused: the BMS ran its ticks" grep -q '; [3-9][0-9] ticks)' "$tmp/err"
-refused "$bin" bms --pty --duration 0.5 --rt=strict >"$tmp/out" 2>"$tmp/err"; rc=$?
+    grep -qF "bmsrig bms: $want" "$W/err"
+check "bms --rt refused: one warning line" test "$(grep -c 'refused' "$W/err")" -eq 1
+check "bms --rt refused: says it runs on" grep -q 'running anyway$' "$W/err"
+check "bms --rt refused: reports normal scheduling" grep -q -- '--rt: normal scheduling' "$W/err"
+check "bms --rt refused: the BMS ran its ticks" grep -q '; [3-9][0-9] ticks)' "$W/err"
+refused "$BMSRIG" bms --pty --duration 0.5 --rt=strict >"$W/out" 2>"$W/err"; rc=$?
 check "bms --rt=strict refused: exit 3" test $rc -eq 3
 check "bms --rt=strict refused: the error names the refusal" \
-    grep -qF "bmsrig bms: --rt=strict: SCHED_FIFO priority 50 refused" "$tmp/err"
-check "bms --rt=strict refused: nothing ran (no pty path)" test ! -s "$tmp/out"
+    grep -qF "bmsrig bms: --rt=strict: SCHED_FIFO priority 50 refused" "$W/err"
+check "bms --rt=strict refused: nothing ran (no pty path)" test ! -s "$W/out"
 
 # esc against a fake BMS, SCHED_FIFO refused: warns, handshakes, no miss
-"$bin" bms --pty --duration 6 >"$tmp/bms.out" 2>/dev/null &
+"$BMSRIG" bms --pty --duration 6 >"$W/bms.out" 2>/dev/null &
 pids="$pids $!"
 i=0
-while ! grep -q '^/dev/' "$tmp/bms.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-pty=$(grep -m 1 '^/dev/' "$tmp/bms.out")
-refused "$bin" esc --bms-port "$pty" --duration 2 --rt --rt-spin-us 50 >"$tmp/esc" 2>"$tmp/err"; rc=$?
-cat "$tmp/err"; tail -n 1 "$tmp/esc"
+while ! grep -q '^/dev/' "$W/bms.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+pty=$(grep -m 1 '^/dev/' "$W/bms.out")
+refused "$BMSRIG" esc --bms-port "$pty" --duration 2 --rt --rt-spin-us 50 >"$W/esc" 2>"$W/err"; rc=$?
+cat "$W/err"; tail -n 1 "$W/esc"
 check "esc --rt refused: exit 0" test $rc -eq 0
-check "esc --rt refused: the warning" grep -qF "bmsrig esc: $want" "$tmp/err"
-check "esc --rt refused: handshake done" grep -q 'handshake=done' "$tmp/esc"
-refused "$bin" esc --bms-port "$pty" --duration 2 --rt=strict >"$tmp/esc" 2>"$tmp/err"; rc=$?
+check "esc --rt refused: the warning" grep -qF "bmsrig esc: $want" "$W/err"
+check "esc --rt refused: handshake done" grep -q 'handshake=done' "$W/esc"
+refused "$BMSRIG" esc --bms-port "$pty" --duration 2 --rt=strict >"$W/esc" 2>"$W/err"; rc=$?
 check "esc --rt=strict refused: exit 3" test $rc -eq 3
-check "esc --rt=strict refused: did not run" test ! -s "$tmp/esc"
+check "esc --rt=strict refused: did not run" test ! -s "$W/esc"
 
 # bench bms: the JSON says what was granted
-refused "$bin" bench bms --polls 200 --rt >"$tmp/json" 2>"$tmp/err"; rc=$?
-cat "$tmp/json"
+refused "$BMSRIG" bench bms --polls 200 --rt >"$W/json" 2>"$W/err"; rc=$?
+cat "$W/json"
 check "bench bms --rt refused: exit 0" test $rc -eq 0
 check "bench bms --rt refused: JSON rt.fifo false with the reason" \
-    grep -q '"rt":{"asked":true,"fifo":false,.*"refused":"SCHED_FIFO priority 50 refused' "$tmp/json"
+    grep -q '"rt":{"asked":true,"fifo":false,.*"refused":"SCHED_FIFO priority 50 refused' "$W/json"
 
 # usage errors
-"$bin" bms --pty --rt=maybe 2>"$tmp/err"; rc=$?
+"$BMSRIG" bms --pty --rt=maybe 2>"$W/err"; rc=$?
 check "--rt=maybe: exit 2" test $rc -eq 2
-"$bin" bms --pty --rt-priority 10 2>"$tmp/err"; rc=$?
+"$BMSRIG" bms --pty --rt-priority 10 2>"$W/err"; rc=$?
 check "--rt-priority without --rt: exit 2" test $rc -eq 2
-"$bin" bms --pty --rt --rt-priority 100 2>"$tmp/err"; rc=$?
+"$BMSRIG" bms --pty --rt --rt-priority 100 2>"$W/err"; rc=$?
 check "--rt-priority 100: exit 2" test $rc -eq 2
 
 # Permitted (root in CI): the kernel's view of the running process.
 if chrt -f 1 true 2>/dev/null; then
-    "$bin" bms --pty --duration 3 --rt --rt-priority 20 --rt-cpu 0 >"$tmp/out" 2>"$tmp/err" &
+    "$BMSRIG" bms --pty --duration 3 --rt --rt-priority 20 --rt-cpu 0 >"$W/out" 2>"$W/err" &
     bpid=$!
     pids="$pids $bpid"
     i=0
-    while [ ! -s "$tmp/out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-    chrt -p "$bpid" >"$tmp/policy" 2>&1
-    sed 's/^/# /' "$tmp/policy"
-    check "permitted: SCHED_FIFO" grep -q 'policy: SCHED_FIFO' "$tmp/policy"
-    check "permitted: priority 20" grep -q 'priority: 20$' "$tmp/policy"
+    while [ ! -s "$W/out" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    chrt -p "$bpid" >"$W/policy" 2>&1
+    sed 's/^/# /' "$W/policy"
+    check "permitted: SCHED_FIFO" grep -q 'policy: SCHED_FIFO' "$W/policy"
+    check "permitted: priority 20" grep -q 'priority: 20$' "$W/policy"
     locked=$(awk '/^VmLck:/ {print $2}' "/proc/$bpid/status")
     check "permitted: memory locked (VmLck $locked kB)" test "${locked:-0}" -gt 0
     cpus=$(awk '/^Cpus_allowed_list:/ {print $2}' "/proc/$bpid/status")
     check "permitted: pinned to CPU 0 ($cpus)" test "$cpus" = "0"
     wait "$bpid"; rc=$?
-    cat "$tmp/err"
+    cat "$W/err"
     check "permitted: exit 0" test $rc -eq 0
-    check "permitted: no refusal" test "$(grep -c 'refused' "$tmp/err")" -eq 0
+    check "permitted: no refusal" test "$(grep -c 'refused' "$W/err")" -eq 0
     check "permitted: reports what it got" \
-        grep -q -- '--rt: SCHED_FIFO priority 20, memory locked, CPU 0, spin tail 100 us' "$tmp/err"
+        grep -q -- '--rt: SCHED_FIFO priority 20, memory locked, CPU 0, spin tail 100 us' "$W/err"
 else
     echo "# skip: this host refuses SCHED_FIFO to this user (chrt -f 1 fails): the permitted case cannot run here"
 fi
-exit $fail
+finish

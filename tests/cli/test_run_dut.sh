@@ -5,25 +5,18 @@
 # scenario reads the controller's error word back over the dashboard line.
 # usage: test_run_dut.sh BMSRIG EMU_DIR SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 EMU=$2
 SRC=$3
-W=$(mktemp -d)
 run_pid=""
 esc_pid=""
-cleanup() {
+at_exit() {
     [ -n "$esc_pid" ] && kill "$esc_pid" 2>/dev/null
     [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null
-    rm -rf "$W"
 }
-trap cleanup EXIT
 export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W" BMSRIG_EMU_LOG="$W/emu.log"
 unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
 
 cat >"$W/dut.lua" <<'LUA'
 return scenario {
@@ -60,7 +53,8 @@ done
 bms=$(sed -n 's/.*controller BMS line on \([^,]*\), dashboard line on \(.*\)$/\1/p' "$W/err")
 dash=$(sed -n 's/.*controller BMS line on \([^,]*\), dashboard line on \(.*\)$/\2/p' "$W/err")
 check "the run names the two pty lines ($bms, $dash)" test -n "$bms" -a -n "$dash"
-"$BMSRIG" esc --bms-port "$bms" --dash-port "$dash" --duration 60 >"$W/esc.out" 2>&1 &
+# --rt: SCHED_FIFO where permitted (root in CI); see tests/cli/test_esc.sh for why.
+"$BMSRIG" esc --bms-port "$bms" --dash-port "$dash" --duration 60 --rt >"$W/esc.out" 2>&1 &
 esc_pid=$!
 wait "$run_pid"
 rc=$?
@@ -76,5 +70,4 @@ check "the controller process itself showed error 22" grep -q "error 22" "$W/esc
 check "and error 21" grep -q "error 21" "$W/esc.out"
 check "the bus log holds the controller's polls" sh -c "'$BMSRIG' decode '$W/tr/dut.bus.csv' | grep -q 'read 0x30'"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

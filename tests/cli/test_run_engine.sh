@@ -5,23 +5,14 @@
 # tests/data/junit-10.xsd with xmllint, JSON with jq, TAP by its grammar).
 # usage: test_run_engine.sh BMSRIG SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-expect_rc() {  # expect_rc WANT DESCRIPTION -- args...
+# expect_rc WANT DESCRIPTION -- args...: `bmsrig run args...` exits WANT (output in W/out, W/err)
+expect_rc() {
     want=$1; desc=$2; shift 3
-    "$BMSRIG" run "$@" >"$W/out" 2>"$W/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then echo "ok: $desc (exit $got)"; else
-        echo "FAILED: $desc: exit $got, wanted $want"; cat "$W/out" "$W/err"; fails=$((fails + 1)); fi
+    expect_exit "$want" "$desc" "$BMSRIG" run "$@"
 }
-has() { grep -q -- "$1" "$2"; }
 
 mkdir -p "$W/s"
 cat >"$W/s/pass.lua" <<'LUA'
@@ -384,5 +375,4 @@ return scenario {
 LUA
 expect_rc 0 "replay keeps long lines whole and refuses empty fields" -- "$W/rp/replay_lines.lua"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -7,15 +7,9 @@
 # built here, a few bytes each (never a stock image).
 # usage: test_run_firmware.sh BMSRIG SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
 # words LE: write 32-bit little-endian words given in hex to a file
 words() {
     out=$1; shift
@@ -85,5 +79,5 @@ rc=$?
     check "spinning image: the expectation names what was missing" \
         grep -q "observed error -1" "$W/out"
 }
-[ "$fails" -eq 0 ] || { cat "$W/out" "$W/err"; exit 1; }
-echo "all firmware bad-input checks passed"
+[ "$fails" -eq 0 ] || cat "$W/out" "$W/err"
+finish

@@ -5,20 +5,13 @@
 # description is exit 2, an unplugged bench is exit 3.
 # usage: test_run_rig.sh BMSRIG EMU_DIR SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 EMU=$2
 SRC=$3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W" BMSRIG_EMU_LOG="$W/emu.log"
 unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
 board="$SRC/hw/boards/emulated.lua"
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-relays_on() { awk '$2 == "relay" { r[$3] = $4 } END { for (k in r) if (r[k] == 1) print k }' "$1"; }
 
 cat >"$W/relay.lua" <<'LUA'
 return scenario {
@@ -113,5 +106,4 @@ check "its JUnit report is written" grep -q "not run: the run was interrupted" "
 check "the bench reached its safe state on the way out" test "$(grep -c "safe state reached" "$W/out")" -ge 2
 check "no relay left energised" test -z "$(relays_on "$W/emu.log")"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -5,21 +5,14 @@
 # written, every selected scenario in them not run with the rig's error as the reason.
 # usage: test_run_rig_unopened.sh BMSRIG EMU_DIR SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 EMU=$2
 SRC=$3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
 export LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W" BMSRIG_EMU_LOG="$W/emu.log"
 unset BMSRIG_EMU_FAULTS BMSRIG_EMU_CONFIG BMSRIG_EMU_VCD
 board="$SRC/hw/boards/emulated.lua"
 XSD="$SRC/tests/data/junit-10.xsd"
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-jqe() { jq -e "$1" "$2" >/dev/null; }
 
 cat >"$W/a.lua" <<'LUA'
 return scenario { name = "bench scenario A", run = function(t) t:power_on(); t:wait(0.2) end }
@@ -93,5 +86,4 @@ rc=$?
 check "without reports: exit 3 (got $rc)" test "$rc" -eq 3
 check "summary counts 2 not run" grep -q "2 scenarios: 0 passed, 0 failed, 0 errors, 0 skipped, 2 not run" "$W/out"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

@@ -6,16 +6,9 @@
 # values are a usage error.
 # usage: test_run_tap_prove.sh BMSRIG
 set -u
-BMSRIG=$1
-command -v prove >/dev/null || { echo "SKIP: prove (perl's Test::Harness) is not installed"; exit 77; }
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-has() { grep -q -- "$1" "$2"; }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
+command -v prove >/dev/null || skip "prove (perl's Test::Harness) is not installed"
 
 mkdir -p "$W/good" "$W/bad"
 cat >"$W/good/a.lua" <<'LUA'
@@ -80,6 +73,4 @@ check "--tap-version 12: the message says why" has "'12' is not 13 or 14" "$W/er
 "$BMSRIG" run --help >"$W/help" 2>&1
 check "--help documents --tap-version" has "^  --tap-version 13|14" "$W/help"
 
-[ "$fails" -eq 0 ] && echo "all TAP/prove checks passed" && exit 0
-echo "$fails check(s) failed"
-exit 1
+finish

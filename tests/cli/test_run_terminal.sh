@@ -5,15 +5,8 @@
 # descriptions, while the readable rest of the name survives.
 # usage: test_run_terminal.sh BMSRIG
 set -u
-BMSRIG=$1
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-not() { ! "$@"; }
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 # clean FILE: no ESC, BEL, CR, C1 CSI (C2 9B) or NEL (C2 85) byte anywhere in FILE.
 clean() {
     test "$(tr -d -c '\033\007\015' <"$1" | wc -c)" -eq 0 &&
@@ -94,7 +87,7 @@ return scenario {
   end,
 }
 LUA
-timeout -s KILL 20 "$BMSRIG" bms --pty --scenario "$W/bmsfail.lua" >"$W/out" 2>"$W/errout"
+timeout -s KILL 20 "$BMSRIG" bms --pty --dut-wait 0 --scenario "$W/bmsfail.lua" >"$W/out" 2>"$W/errout"
 rc=$?
 check "bms --scenario: exit 1 (got $rc)" test "$rc" -eq 1
 check "bms --scenario: stdout carries no terminal controls" clean "$W/out"
@@ -105,5 +98,4 @@ check "bms --scenario: neither a measurement's name nor a message can forge a ve
     test "$(grep -c '^scenario ' "$W/out")" -eq 1
 check "bms --scenario: the message is shown, neutralised" grep -qF "bms message ?[31m red   over ?1m" "$W/out"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

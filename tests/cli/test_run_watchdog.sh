@@ -10,33 +10,14 @@
 # Every run is under `timeout -s KILL`: a bmsrig without a working watchdog fails, not hangs.
 # usage: test_run_watchdog.sh BMSRIG SOURCE_DIR EMU_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 SRC=$2
 EMU=$3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {  # check DESCRIPTION COMMAND...
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
-has() { grep -q -- "$1" "$2"; }
-jqe() { jq -e "$1" "$2" >/dev/null; }
-now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # run WANT_RC MAX_MS DESCRIPTION -- args...: bmsrig run, killed after 30 s whatever happens
 run() {
     want=$1; max_ms=$2; desc=$3; shift 4
-    t0=$(now_ms)
-    timeout -s KILL 30 "$BMSRIG" run "$@" >"$W/out" 2>"$W/err"
-    got=$?
-    el=$(($(now_ms) - t0))
-    if [ "$got" -eq "$want" ] && [ "$el" -le "$max_ms" ]; then
-        echo "ok: $desc (exit $got in $el ms)"
-    else
-        echo "FAILED: $desc: exit $got in $el ms, wanted $want within $max_ms ms"
-        cat "$W/out" "$W/err"
-        fails=$((fails + 1))
-    fi
+    expect_exit_within "$want" "$max_ms" "$desc" timeout -s KILL 30 "$BMSRIG" run "$@"
 }
 
 mkdir -p "$W/s" "$W/one"
@@ -176,5 +157,4 @@ check "run --help documents --watchdog and its default" has "--watchdog S .*(def
 check "run --help: exit 4 also when stuck scenarios left the rest unstarted (case 6)" \
     has "4 interrupted or stopped early" "$W/help"
 
-echo "$fails failure(s)"
-[ "$fails" -eq 0 ]
+finish

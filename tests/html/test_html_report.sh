@@ -22,6 +22,17 @@ if grep -Eq '(src|href)="(https?:)?//' "$dir/html"/*.html; then fail "a page fet
 # the wire cut shows: faulted replies counted, fault marks drawn
 grep -q 'changed by a fault' "$page" || fail "no bus summary"
 grep -q 'class="mark fault"' "$page" || fail "no fault mark on the plots"
+# verdict, expectations, measurements: from the traces' events file, on the page and the index
+grep -q '<span class="verdict pass">PASS</span> BMS TX cut while riding: error 21 in 5.1-5.4 s, cleared on reconnect' "$page" \
+    || fail "no verdict banner with the full name"
+met=$(grep -c '<td class="pass">met</td>' "$page")
+[ "$met" -eq 3 ] || fail "$met expectations listed as met, expected 3"
+grep -q '<td>error21_after_s</td><td>5\.[0-9]*</td><td>s</td><td>5.1</td><td>5.4</td><td class="pass">within</td>' "$page" \
+    || fail "the measurement with its limits is missing"
+grep -q 'class="band pass"' "$page" || fail "no expectation window drawn on the plots"
+grep -q '>BMS TX cut while riding: error 21 in 5.1-5.4 s, cleared on reconnect</a></td><td class="pass">pass</td><td>3/3</td>' "$dir/html/index.html" \
+    || fail "the index lacks the full name, verdict or expectations"
+grep -q 'error21_after_s = 5\.[0-9]* s \[5.1 .. 5.4\] pass' "$dir/html/index.html" || fail "the index lacks the measurement"
 # `report DIR` rebuilds the same pages from the traces
 cp "$page" "$dir/first.html"
 "$BMSRIG" report "$dir/html" >/dev/null || fail "report exited $?"
@@ -54,6 +65,22 @@ plots=$(grep -c '<svg class="plot' "$dir/dom.html")
 [ "$plots" -ge 9 ] || fail "the rendered page holds $plots plots, expected 9"
 if grep -q 'no data' "$dir/dom.html"; then fail "a plot says 'no data'"; fi
 python3 "$SRC/tests/html/png_content.py" "$dir/shot.png" 2000 4 || fail "blank screenshot band"
+# Zoom: the page's script redraws every plot for the window in the address (#t=A-B), as a drag
+# across a plot does: axis labels, lines (one point set per pixel column) and the bus lanes.
+run_chromium --dump-dom "file://$page#t=10-12" >"$dir/zoom.html" 2>"$dir/zoom.err" \
+    || fail "chromium --dump-dom (zoomed) exited $?"
+if grep -E 'CONSOLE|Uncaught' "$dir/zoom.err"; then fail "console messages while zooming"; fi
+grep -q 'id="zoom-state">zoomed to 10.000 s .. 12.000 s' "$dir/zoom.html" || fail "zoom state not shown"
+zl=$(grep -c 'class="axis tlo"[^>]*>10.000 s<' "$dir/zoom.html")
+[ "$zl" -ge 9 ] || fail "$zl plots relabelled 10.000 s after zooming, expected 9"
+grep -q 'class="axis thi"[^>]*>12.000 s<' "$dir/zoom.html" || fail "no plot ends at 12.000 s"
+if grep -q 'class="axis tlo"[^>]*>0.001 s<' "$dir/zoom.html"; then fail "a plot kept the whole-run axis"; fi
+grep -q 'data-col="pack_v" d="M60.0 ' "$dir/zoom.html" || fail "the pack voltage line was not redrawn from the window's start"
+bars=$(sed -n '/<g class="frames">/,/<\/g>/p' "$dir/zoom.html" | grep -o '<rect' | wc -l)
+# 2 s of polls every 209.5 ms, requests and replies: about 19 frames
+[ "$bars" -ge 15 ] && [ "$bars" -le 24 ] || fail "the zoomed bus timeline holds $bars frames, expected about 19"
+size=$(wc -c <"$page")
+[ "$size" -lt 1000000 ] || fail "the page is $size bytes"
 # keep the screenshot for a person to look at
 mkdir -p "${SHOT_DIR:-.}" && cp "$dir/shot.png" "${SHOT_DIR:-.}/html_report_screenshot.png"
 echo "PASS: page, DOM ($plots plots) and screenshot"

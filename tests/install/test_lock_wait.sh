@@ -3,7 +3,8 @@
 # holds the bench for about 6 s of real time; meanwhile a second process (`bmsrig selftest`):
 # without --lock-wait fails at once (exit 3), with --lock-wait 0.5 fails after waiting, is
 # interrupted by SIGINT while waiting (exit 4), and with --lock-wait 30 waits, says so, and
-# gets the bench once the first run ends. A bad value is exit 2.
+# gets the bench once the first run ends. Then `bmsrig run --lock-wait` waits for a run the
+# same way. A bad value, or --lock-wait without a bench, is exit 2.
 # usage: test_lock_wait.sh BMSRIG EMU_DIR
 set -u
 BMSRIG=$1
@@ -65,6 +66,29 @@ rc=$?
 holder=
 check "the first run ended normally (exit $rc)" test "$rc" -eq 0
 check "the waiting selftest ran after the first run: its checks are in the log" grep -q "^ok " "$W/c.out"
+
+# The same with `bmsrig run --lock-wait` as the waiting process: a run holds the bench for 3 s,
+# a second run waits for it, then runs its scenario on the bench.
+cat >"$W/short.lua" <<'LUA'
+return scenario { name = "holds the bench briefly", run = function(t) t:power_on(); t:wait(3) end }
+LUA
+"$BMSRIG" run -q --rig emulated "$W/short.lua" >"$W/holder2.out" 2>&1 &
+holder=$!
+i=0
+while [ "$(cat "$lock" 2>/dev/null)" != "$holder" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+"$BMSRIG" run -q --rig emulated "$W/short.lua" >"$W/r0.out" 2>&1
+rc=$?
+check "run without --lock-wait on the busy bench: exit 3" test "$rc" -eq 3
+"$BMSRIG" run -q --rig emulated --lock-wait 30 --json "$W/r.json" "$W/short.lua" >"$W/r.out" 2>&1
+rc=$?
+check "run --lock-wait 30 waits, then passes on the bench (exit $rc)" test "$rc" -eq 0
+check "  its report says it ran on the rig" sh -c "jq -e '.target == \"rig\" and .counts.pass == 1' '$W/r.json' >/dev/null"
+check "  it said it waited" grep -q "is in use (lock .* held by pid $holder): waiting up to 30 s" "$W/r.out"
+wait "$holder"
+holder=
+"$BMSRIG" run --lock-wait 5 "$W/short.lua" >"$W/r2.out" 2>&1
+rc=$?
+check "run --lock-wait without --rig is bad input (exit $rc)" test "$rc" -eq 2
 
 "$BMSRIG" selftest --rig emulated --lock-wait -1 >"$W/e.out" 2>&1
 rc=$?

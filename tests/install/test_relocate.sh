@@ -41,11 +41,13 @@ check "the udev rule installed" test -f "$T/lib/udev/rules.d/60-bmsrig.rules"
 check "the emulated FT232H installed under lib.../bmsrig" sh -c "case '$libdir' in */bmsrig) exit 0;; esac; exit 1"
 check "bash completion installed" test -f "$T/share/bash-completion/completions/bmsrig"
 
+check "bmsrig version names the moved tree's data folder" sh -c "'$B' version | grep -qx 'data $T/share/bmsrig'"
+
 # 3. the library from the moved tree: --list, then the whole run
 nsrc=$(find "$SRC/scripts" -name '*.lua' ! -path '*/lib/*' | wc -l)
-"$B" run --list "$T/share/bmsrig/scripts" >"$W/list" 2>"$W/list.err"
+"$B" run --list >"$W/list" 2>"$W/list.err"
 rc=$?
-check "run --list of the installed library (exit $rc)" test "$rc" -eq 0
+check "run --list without a PATH (no ./scripts here) lists the installed library (exit $rc)" test "$rc" -eq 0
 nlist=$(grep -c "$T/share/bmsrig/scripts/" "$W/list")
 check "it lists every scenario, from the moved tree ($nlist of $nsrc)" test "$nlist" -eq "$nsrc"
 check "nothing listed from the source tree" sh -c "! grep -q '$SRC' '$W/list'"
@@ -80,6 +82,19 @@ rc=$?
 check "with the board gone from the moved tree, --rig emulated is refused (exit $rc)" test "$rc" -eq 2
 check "naming the moved boards folder" grep -q "no rig description 'emulated'.*$T/share/bmsrig/boards" "$W/st2.out"
 mv "$W/emulated.lua.away" "$T/share/bmsrig/boards/emulated.lua"
+# a description of one's own that extends = "emulated": the base comes from the moved tree too
+cat >"$W/elsewhere/mybench.lua" <<'LUA'
+return board { extends = "emulated", name = "mybench" }
+LUA
+LD_LIBRARY_PATH="$libdir" "$B" selftest --rig ./mybench.lua >"$W/st3.out" 2>&1
+rc=$?
+check "a description extending \"emulated\" finds its base in the moved tree (exit $rc)" test "$rc" -eq 0
+mv "$T/share/bmsrig/boards/emulated.lua" "$W/emulated.lua.away"
+LD_LIBRARY_PATH="$libdir" "$B" selftest --rig ./mybench.lua >"$W/st4.out" 2>&1
+rc=$?
+check "with the base gone from the moved tree, extends fails (exit $rc)" test "$rc" -eq 2
+check "  naming the moved boards folder" grep -q "extends 'emulated': no rig description.*$T/share/bmsrig/boards" "$W/st4.out"
+mv "$W/emulated.lua.away" "$T/share/bmsrig/boards/emulated.lua"
 
 # 6. the man pages render without warnings; one per command
 for cmd in $("$B" --help | awk '/^commands:/{on=1;next} /^$/{on=0} on && $1!="help"{print $1}'); do
@@ -87,6 +102,9 @@ for cmd in $("$B" --help | awk '/^commands:/{on=1;next} /^$/{on=0} on && $1!="he
     check "man page bmsrig-$cmd(1) installed" test -f "$page"
 done
 check "bmsrig(1) installed" test -f "$T/share/man/man1/bmsrig.1"
+if [ -d "$SRC/hw/wireshark" ]; then
+    check "the Wireshark dissector installed" test -f "$T/share/bmsrig/wireshark/m365_bus.lua"
+fi
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails check(s) failed"

@@ -1,0 +1,126 @@
+/* run_internal.h: PRIVATE to rig/cli/'s `bmsrig run` files (cmd_run.c, run_select.c,
+ * run_schedule.c, run_progress.c, run_help.c): the run's options and state, and the functions
+ * that cross those files. Nothing outside rig/cli/ includes it. */
+#ifndef BMSRIG_RIG_CLI_RUN_INTERNAL_H
+#define BMSRIG_RIG_CLI_RUN_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rig/dut/dut_firmware.h"
+#include "rig/scenario/report.h"
+#include "rig/scenario/scenario.h"
+
+/* The watchdog (--watchdog S): constants, timed waits, watched loading and texts in
+ * rig/scenario/watchdog.h. Stuck threads cannot be cancelled and each keeps a core busy: past this many
+ * the run starts no replacement worker and reports the scenarios it did not start as not
+ * run. [I] */
+#define WATCHDOG_STUCK_MAX 4
+
+/* Set by the SIGINT/SIGTERM handler (cmd_run.c); read by the workers and the supervisor. */
+extern volatile sig_atomic_t run_interrupted;
+
+struct path_list {
+    char **v;
+    size_t n, cap;
+};
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+struct run_opts {
+    const char *target;
+    const char *rig_file;
+    double lock_wait_s;     /* --lock-wait: how long to wait for a bench another run holds */
+    const char *junit;
+    bool tap;
+    int tap_version;        /* 13 (default: what Test::Harness 3.44 accepts) or 14 */
+    const char *json;
+    const char *trace_dir;
+    const char *html_dir;   /* --html: the report's folder (traces in html_dir/traces by default) */
+    double trace_every_ms;
+    uint64_t seed;
+    const char *filter;
+    const char *tags;       /* comma list (borrowed from argv) */
+    bool list;
+    bool realtime;
+    int jobs;
+    bool suppress_faults;
+    double tick_ms;
+    double timeout_s;
+    double watchdog_s;      /* 0 = off */
+    bool quiet;
+    struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
+};
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+struct run_state;
+
+/* One worker thread and what the supervisor knows of it. */
+struct worker {
+    struct run_state *st;
+    pthread_t th;
+    pid_t tid;              /* its kernel thread id (for setpriority) */
+    struct scenario_progress prog;  /* written by the worker's scenario_run */
+    size_t idx;             /* the scenario it runs, while busy */
+    bool busy;
+    bool abandoned;         /* written off by the watchdog: its result is not wanted */
+    bool exited;            /* its thread function returned */
+    double started_s;       /* wall clock when idx started */
+    uint64_t seen_beats;    /* the supervisor's last sample of prog.beats ... */
+    double seen_s;          /* ... and when that sample last changed */
+};
+
+struct run_state {
+    const struct run_opts *o;
+    struct scenario_run_options ropt;
+    struct scenario **sc;       /* NULL for a file whose loading was written off */
+    struct scenario_result *res;
+    struct report_item *items;
+    size_t n;
+    size_t next;         /* next index to start (under lock) */
+    size_t done;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;        /* a worker finished a scenario or exited */
+    FILE *progress;
+    struct report_run report;
+    double wall0;
+    bool bench;                 /* a bench or a real controller is open */
+    /* workers (under lock); the array never moves: threads hold pointers into it */
+    struct worker *workers;
+    size_t nworkers, capworkers;
+    size_t live;                /* workers neither exited nor abandoned */
+    size_t stuck;               /* workers written off */
+    size_t stuck_running;       /* ... whose thread has not come back */
+    bool stuck_in_device;       /* one of them is inside an engine tick on a bench */
+};
+
+/* run_select.c: file discovery, the --filter/--tags match and the selection. */
+int path_list_add(struct path_list *l, const char *p);
+void path_list_free(struct path_list *l);
+int walk(const char *dir, struct path_list *out);
+bool tags_match(const struct scenario *s, const char *tags);
+const char *base_name(const char *path);
+bool filter_match_names(const char *name, const char *path, const char *glob);
+bool filter_match(const struct scenario *s, const char *glob);
+const char *sel_path(struct scenario *const *sc, char *const *stuck, size_t i);
+void selection_free(struct scenario **sc, char **stuck, size_t n);
+
+/* run_progress.c: reports, progress lines and the summary. */
+bool write_reports(struct run_state *st);
+void finish_scenario(struct run_state *st, size_t i);
+void print_summary(struct run_state *st);
+
+/* run_schedule.c: the worker threads and their supervisor (the watchdog). */
+bool start_worker(struct run_state *st);
+void supervise(struct run_state *st);
+
+/* cmd_run.c: the command's entry point (run_help.c's struct cli_command names it). */
+int run_main(int argc, char **argv);
+
+#endif

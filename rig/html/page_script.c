@@ -1,0 +1,51 @@
+/* page_script.c: the scenario page's only script: a shared time window for every plot, zoomed by
+ * dragging across a plot, by the bus events' "zoom" links or by the address (#t=A-B), reset by
+ * a double click; each plot's lines, axis labels and marks are redrawn for the window from the
+ * page's embedded samples (html_report.c writes them), at one min/max pair per pixel column. */
+#include "rig/html/page_script.h"
+
+/* Geometry must match svg_plot.c: margins 60 left, 10 right, 18 top, 20 bottom, 900 x 180. */
+const char html_page_script[] =
+    "(function(){\n"
+    "'use strict';\n"
+    "var D=JSON.parse(document.getElementById('bmsrig-data').textContent);\n"
+    "var L=60,W=830,T=18,H=142,full=[D.t0,D.t1],win=full.slice();\n"
+    "function lb(a,x){var lo=0,hi=a.length;while(lo<hi){var m=(lo+hi)>>1;if(a[m]<x)lo=m+1;else hi=m;}return lo;}\n"
+    "function fmt(v){return Math.abs(v)>=1e4||Math.abs(v)<1e-3&&v!==0?v.toExponential(3):(+v.toPrecision(4)).toString();}\n"
+    "function col(name){return D.cols[name];}\n"
+    /* per pixel column: first, min, max, last of the samples inside the window */
+    "function env(c,w0,w1){var t=D.t,s=w1>w0?w1-w0:1,out=[],i=Math.max(0,lb(t,w0)-1),cur=-2,f,mn,mx,la,have=false;\n"
+    " var lo=Infinity,hi=-Infinity;\n"
+    " for(;i<t.length&&t[i]<=w1;i++){var v=D.b?c[0][i]:c[i],v2=D.b?c[1][i]:v;if(v===null||t[i]<w0&&i+1<t.length&&t[i+1]<w0)continue;\n"
+    "  var k=Math.max(0,Math.min(W,Math.floor((t[i]-w0)/s*W)));\n"
+    "  if(have&&k!==cur){out.push([cur,f,mn,mx,la]);have=false;}\n"
+    "  if(!have){cur=k;f=v;mn=v;mx=v2;have=true;}\n"
+    "  if(v<mn)mn=v;if(v2>mx)mx=v2;la=v2;if(v<lo)lo=v;if(v2>hi)hi=v2;}\n"
+    " if(have)out.push([cur,f,mn,mx,la]);return {pts:out,lo:lo,hi:hi};}\n"
+    "function redraw(){var w0=win[0],w1=win[1],s=w1>w0?w1-w0:1;\n"
+    " document.querySelectorAll('svg.plot[data-cols]').forEach(function(svg){\n"
+    "  var paths=svg.querySelectorAll('path.series'),es=[],lo=Infinity,hi=-Infinity;\n"
+    "  paths.forEach(function(p){var c=col(p.getAttribute('data-col'));var e=c?env(c,w0,w1):{pts:[],lo:Infinity,hi:-Infinity};es.push(e);if(e.lo<lo)lo=e.lo;if(e.hi>hi)hi=e.hi;});\n"
+    "  if(lo>hi){lo=0;hi=1;}else if(hi-lo<1e-9){var pad=Math.abs(lo)>1e-9?Math.abs(lo)*0.01:0.5;lo-=pad;hi+=pad;}else{var pd=(hi-lo)*0.05;lo-=pd;hi+=pd;}\n"
+    "  paths.forEach(function(p,j){var d='',n=0;es[j].pts.forEach(function(q){for(var k=1;k<5;k++){d+=(n++?'L':'M')+(L+q[0]).toFixed(1)+' '+(T+(hi-q[k])/(hi-lo)*H).toFixed(1);}});p.setAttribute('d',d);});\n"
+    "  var set=function(cls,txt){var e=svg.querySelector('.'+cls);if(e)e.textContent=txt;};\n"
+    "  set('yhi',fmt(hi));set('ylo',fmt(lo));set('tlo',w0.toFixed(3)+' s');set('thi',w1.toFixed(3)+' s');\n"
+    "  svg.querySelectorAll('rect.band').forEach(function(b){var a=Math.max(w0,+b.getAttribute('data-t0')),e=Math.min(w1,+b.getAttribute('data-t1'));if(e<a){b.style.display='none';return;}b.style.display='';b.setAttribute('x',(L+(a-w0)/s*W).toFixed(1));b.setAttribute('width',Math.max(0.5,(e-a)/s*W).toFixed(1));});\n"
+    "  svg.querySelectorAll('[data-t]').forEach(function(m){var x=L+(+m.getAttribute('data-t')-w0)/s*W;var inside=x>=L&&x<=L+W;m.style.display=inside?'':'none';if(inside){m.setAttribute('x1',x.toFixed(1));m.setAttribute('x2',x.toFixed(1));}});\n"
+    " });\n"
+    " var bus=document.querySelector('svg.bus g.frames');\n"
+    " if(bus&&D.bus){var h='',seen={};for(var i=Math.max(0,lb(D.bus.t,w0));i<D.bus.t.length&&D.bus.t[i]<=w1;i++){var x=Math.floor((D.bus.t[i]-w0)/s*W),c=D.bus.c[i],key=x+'_'+(c&1);\n"
+    "  if(seen[key]>=(c&2?2:1))continue;seen[key]=c&2?2:1;h+='<rect class=\"'+(c&2?'bad':(c&1?'rep':'req'))+'\" x=\"'+(L+x)+'\" y=\"'+(c&1?46:20)+'\" width=\"1\" height=\"20\"/>';}\n"
+    "  bus.innerHTML=h;var bl=document.querySelector('svg.bus .tlo'),bh=document.querySelector('svg.bus .thi');if(bl)bl.textContent=w0.toFixed(3)+' s';if(bh)bh.textContent=w1.toFixed(3)+' s';}\n"
+    " var z=document.getElementById('zoom-state');if(z)z.textContent=(w0===full[0]&&w1===full[1])?'whole run':'zoomed to '+w0.toFixed(3)+' s .. '+w1.toFixed(3)+' s (double-click a plot for the whole run)';}\n"
+    "function zoom(a,b){if(!(b>a))return;win=[Math.max(full[0],a),Math.min(full[1],b)];if(!(win[1]>win[0]))win=full.slice();redraw();}\n"
+    "window.bmsrigZoom=zoom;\n"
+    "function tAt(svg,ev){var r=svg.getBoundingClientRect(),x=(ev.clientX-r.left)/r.width*900;return win[0]+(x-L)/W*(win[1]-win[0]);}\n"
+    "document.querySelectorAll('svg.plot').forEach(function(svg){var a=null,sel=null;\n"
+    " svg.addEventListener('mousedown',function(ev){a=tAt(svg,ev);sel=document.createElementNS('http://www.w3.org/2000/svg','rect');sel.setAttribute('class','sel');sel.setAttribute('y',T);sel.setAttribute('height',H);svg.appendChild(sel);ev.preventDefault();});\n"
+    " svg.addEventListener('mousemove',function(ev){if(a===null)return;var b=tAt(svg,ev),s=win[1]-win[0],x0=L+(Math.min(a,b)-win[0])/s*W,x1=L+(Math.max(a,b)-win[0])/s*W;sel.setAttribute('x',x0.toFixed(1));sel.setAttribute('width',Math.max(0,x1-x0).toFixed(1));});\n"
+    " svg.addEventListener('mouseup',function(ev){if(a===null)return;var b=tAt(svg,ev);svg.removeChild(sel);sel=null;var lo=Math.min(a,b),hi=Math.max(a,b);a=null;if((hi-lo)/(win[1]-win[0])*W>=3)zoom(lo,hi);});\n"
+    " svg.addEventListener('dblclick',function(){win=full.slice();redraw();});});\n"
+    "document.querySelectorAll('a[data-zoom]').forEach(function(el){el.addEventListener('click',function(ev){ev.preventDefault();var t=+el.getAttribute('data-zoom'),r=+(el.getAttribute('data-span')||2);zoom(t-r,t+r);window.scrollTo(0,0);});});\n"
+    "var m=/^#t=([0-9.eE+-]+)-([0-9.eE+-]+)$/.exec(location.hash);if(m)zoom(+m[1],+m[2]);\n"
+    "})();\n";
