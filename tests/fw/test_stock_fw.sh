@@ -43,13 +43,20 @@ if [ -s "$normal" ]; then
     # (the boot self-test waits for 400 of them) put it at 576.8 ms [D]
     check "handshake: first request at $first ms (573 [O], 576.8 with RM0008 ADC timing)" \
         awk -v t="$first" 'BEGIN { exit !(t >= 572 && t <= 578) }'
+    # the request leaves from the 5 ms main loop after a varying amount of work: 15.00 ms on
+    # average, each interval within +-0.25 ms [O]
     intervals "$tmp/n10" >"$tmp/i10"
     check "boot retries 15.00 ms apart ($(sort -n "$tmp/i10" | head -n 1)..$(sort -n "$tmp/i10" | tail -n 1))" \
-        within "$tmp/i10" 14.95 15.05
+        within "$tmp/i10" 14.75 15.25
+    # the boot 0x30 read, the first running poll 75-90 ms later, then one every 210.0 ms
+    first_poll=$(sed -n 2p "$tmp/n30")
+    boot30=$(sed -n 1p "$tmp/n30")
+    check "first running poll $(awk -v a="$boot30" -v b="$first_poll" 'BEGIN { print b - a }') ms after the boot read (75-90 [O])" \
+        awk -v a="$boot30" -v b="$first_poll" 'BEGIN { d = b - a; exit !(d >= 74 && d <= 91) }'
     tail -n +2 "$tmp/n30" >"$tmp/n30b"
     intervals "$tmp/n30b" >"$tmp/i30"
     check "polls 210.0 ms apart ($(sort -n "$tmp/i30" | head -n 1)..$(sort -n "$tmp/i30" | tail -n 1), $(wc -l <"$tmp/i30") intervals)" \
-        sh -c "[ \$(wc -l <'$tmp/i30') -ge 50 ]" && within "$tmp/i30" 209.5 210.5
+        sh -c "[ \$(wc -l <'$tmp/i30') -ge 50 ] && awk '\$1 < 209.75 || \$1 > 210.25 { b++ } END { exit b > 0 }' '$tmp/i30'"
 else
     check "normal.lua wrote its trace" false
 fi
@@ -60,7 +67,8 @@ if [ -s "$silent" ]; then
     n=$(wc -l <"$tmp/s10")
     check "silent BMS: 500 boot requests (got $n; a real unit's recording: 501)" test "$n" -eq 500
     intervals "$tmp/s10" >"$tmp/si"
-    check "silent BMS: requests 15.00 ms apart" within "$tmp/si" 14.95 15.05
+    check "silent BMS: requests 15.00 ms apart on average, each within 0.25 ms" \
+        awk '$1 < 14.75 || $1 > 15.25 { bad++ } { s += $1; n++ } END { m = s / n; exit bad > 0 || m < 14.99 || m > 15.01 }' "$tmp/si"
     last=$(tail -n 1 "$tmp/s10")
     check "silent BMS: last request at $last ms (8058 [O])" \
         awk -v t="$last" 'BEGIN { exit !(t >= 8050 && t <= 8066) }'

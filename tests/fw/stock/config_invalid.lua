@@ -4,7 +4,7 @@ return scenario {
   name = "stock: config invalid gives error 22",
   tags = { "stock", "comm", "error22" },
   run = function(t)
-    t:fault("config_invalid", "on")
+    t:fault("config_invalid")
     t:power_on()
     t:expect_error(22, { within = 2 })
   end,

@@ -4,7 +4,7 @@ return scenario {
   name = "stock: default BMS serial gives error 23",
   tags = { "stock", "comm", "error23" },
   run = function(t)
-    t:fault("serial_default", "on")
+    t:fault("serial_default")
     t:power_on()
     t:expect_error(23, { within = 2 })
   end,
