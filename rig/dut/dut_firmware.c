@@ -17,6 +17,10 @@
  * answers its first read 0.55 s after reset, our image 0.59 s [O]; 1.5 s leaves room [I]. */
 #define DUT_FW_BOOT_GRACE_NS 1500000000LL
 #define DUT_FW_IO_CHUNK 256
+/* The dashboard model reads the error word every 20 ms between its 100 ms lever frames, so an
+ * error shows at most 20 ms (plus the reply) after the controller sets it; a stock dashboard
+ * reads once per frame, up to 100 ms late, more than some scenarios' windows allow [I]. */
+#define DUT_FW_ERROR_READ_NS 20000000LL
 /* A stock image replaces an EEPROM page without its own header by its defaults at boot (and
  * so loses the UID copy: error 27). Provisioning therefore starts from the page the image
  * writes on a blank first boot, run this long: DRV134 programs it within its first 50 ms [O]. */
@@ -173,6 +177,7 @@ int dut_firmware_power_on(struct dut_firmware *d, int64_t now_us)
     struct dash_config dc;
     dash_config_default(&dc);
     dc.first_ns = 0;
+    dc.read_period_ns = DUT_FW_ERROR_READ_NS;
     dash_init(&d->dash, &dc);
     return BMSRIG_OK;
 }
