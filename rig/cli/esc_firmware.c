@@ -14,6 +14,7 @@
 
 #define LOG_PREFIX "esc"
 #include "rig/cli/cli.h"
+#include "rig/dut/dut_firmware.h"
 #include "rig/line/transport.h"
 #include "rig/util/log.h"
 #include "sim/dash/dash.h"
@@ -108,6 +109,17 @@ static int open_mcu(const struct esc_firmware_options *o, struct mcu **m)
     c.provision = o->provision;
     c.verbosity = o->verbosity;
     c.log = log_line;
+    /* a stock image needs its own first-boot pages under the UID and serial (rig/dut) */
+    static uint8_t pages[MCU_EEPROM_LEN];
+    struct dut_firmware_config dc;
+    dut_firmware_config_default(&dc);
+    dc.image_path = o->image;
+    dc.base = o->base;
+    dc.provision = o->provision;
+    if (!o->provision.blank && dut_firmware_first_boot_pages(&dc, pages)) {
+        c.provision.eeprom = pages;
+        c.provision.eeprom_len = MCU_EEPROM_LEN;
+    }
     char err[512];
     int rc = mcu_new(&c, m, err, sizeof err);
     if (rc != BMSRIG_OK)

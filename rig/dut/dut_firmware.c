@@ -79,8 +79,8 @@ static pthread_mutex_t page_cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Boots the image once on erased EEPROM pages and keeps what it programmed there (true) or
  * nothing if it left them erased (false: our own image never writes them). */
-static bool first_boot_pages(const struct dut_firmware_config *cfg,
-                             uint8_t page[MCU_EEPROM_LEN])
+bool dut_firmware_first_boot_pages(const struct dut_firmware_config *cfg,
+                                   uint8_t page[MCU_EEPROM_LEN])
 {
     bool wrote = false, found = false;
     pthread_mutex_lock(&page_cache_lock);
@@ -136,7 +136,7 @@ int dut_firmware_open(const struct dut_firmware_config *cfg, struct dut_firmware
         return rc;
     }
     if (!cfg->provision.blank && !cfg->provision.eeprom &&
-        (d->have_eeprom = first_boot_pages(cfg, d->eeprom))) {
+        (d->have_eeprom = dut_firmware_first_boot_pages(cfg, d->eeprom))) {
         mcu_free(d->mcu);   /* again, from the image's own pages with the UID and serial */
         d->mcu = NULL;
         rc = make_mcu(cfg, d->eeprom, &d->mcu, err, errcap);

@@ -55,7 +55,7 @@ done
 check "'bmsrig run --ta<TAB>' gives --target --tap --tap-version --tags" \
     test "$(complete_words bmsrig run --ta | sort | tr '\n' ' ')" = "--tags --tap --tap-version --target "
 check "'bmsrig bench <TAB>' gives its targets" \
-    test "$(complete_words bmsrig bench "" | sort | tr '\n' ' ')" = "bms engine mpsse sim "
+    test "$(complete_words bmsrig bench "" | sort | tr '\n' ' ')" = "bms engine firmware mpsse sim "
 check "'bmsrig report <TAB>' gives html" test "$(complete_words bmsrig report "")" = "html"
 check "'bmsrig help r<TAB>' gives the commands starting with r" \
     test "$(complete_words bmsrig help r | sort | tr '\n' ' ')" = "report run "
