@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "rig/bench/board.h"
+#include "rig/offline/cellfile.h"
 #include "sim/status.h"
 
 TestSuite(board, .timeout = 20);
@@ -131,6 +132,12 @@ static const struct bad_case bad_cases[] = {
       "safe position 'x' is not listed" },
     { 11, "  faults = { bank { name = 'r', pins = { 'ACBUS1' }, safe = 'a', positions = "
           "{ { name = 'a', code = 0 }, { name = 'b', code = 2 } } } },", 11, "'code' must be an integer in 0..1" },
+    /* a line name no fault of the fault table uses (rig/fault/fault.h) */
+    { 11, "  faults = { relay { name = 'bms-tx', pin = 'ACBUS0' } },", 11,
+      "fault line 'bms-tx' is not a bench line of any fault; did you mean 'bms_tx'?" },
+    { 11, "  faults = { bank { name = 'series_resistor', pins = { 'ACBUS1' }, safe = 'a', "
+          "positions = { { name = 'a', code = 0 }, { name = 'b', code = 1 } } } },", 11,
+      "(lines: bms_tx, esc_tx, esc_resistor, series_r, moisture, power)" },
     { 3, "  ftdi = { serial = 'X1', spi_hz = 60000000 },", 1, "'spi_hz' must be an integer" },
     { 1, "return {", 1, "return board { ... }" },
 };
@@ -211,16 +218,82 @@ Test(board, metamethod_error_is_a_parse_error)
 {
     expect_parse_error("return setmetatable({}, { __index = function() error('boom') end })\n",
                        ":1: boom");
+    /* a section with a metatable is refused before any of its metamethods runs (issue 16) */
     expect_parse_error("return board { name = 'x',\n"
                        "  ftdi = setmetatable({}, { __index = function() error('bang') end }) }\n",
-                       ":2: bang");
+                       ":1: board: field 'ftdi' must be a plain table (it has a metatable)");
 }
 
 Test(board, metamethod_endless_loop_hits_the_budget, .timeout = 20)
 {
-    expect_parse_error("return board { name = 'x',\n"
-                       "  ftdi = setmetatable({}, { __index = function() while true do end end }) }\n",
+    expect_parse_error("return setmetatable({}, { __index = function() while true do end end })\n",
                        "instruction budget");
+}
+
+/* Issue 16, red team: a description's tables are plain (a metatable would make up entries the
+ * raw reading ignores), a bank's positions have distinct names, and no finalizer can run
+ * after the reading (Lua runs __gc with hooks off, and at lua_close). */
+static void expect_emulated_edit(const char *from, const char *to, const char *needle, int line)
+{
+    char src[512];
+    snprintf(src, sizeof src, "%s/hw/boards/emulated.lua", BMSRIG_SOURCE_DIR);
+    char *text = cellfile_slurp(src, NULL);
+    cr_assert_not_null(text, "%s", src);
+    char *at = strstr(text, from);
+    cr_assert_not_null(at, "'%s' not in emulated.lua", from);
+    size_t n = strlen(text) + strlen(to) + 1;
+    char *out = malloc(n);
+    snprintf(out, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    char path[] = "/tmp/test_board_edit_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+    close(fd);
+    struct board *b = NULL;
+    char err[1024];
+    int rc = board_load(&b, path, err, sizeof err);
+    unlink(path);
+    free(text);
+    free(out);
+    cr_assert_eq(rc, BMSRIG_ERR_PARSE, "rc %d: %s", rc, err);
+    cr_assert_null(b);
+    char where[96];
+    snprintf(where, sizeof where, "%s:%d: ", path, line);
+    cr_assert(strncmp(err, where, strlen(where)) == 0, "'%s' does not start with '%s'", err,
+              where);
+    cr_assert(strstr(err, needle) != NULL, "message: %s", err);
+}
+
+Test(board, channels_with_a_metatable_are_refused)
+{
+    expect_emulated_edit("  channels = channels,",
+                         "  channels = setmetatable(channels, { __index = function() end }),",
+                         "board: field 'channels' must be a plain table (it has a metatable)",
+                         32);   /* the board { line */
+    expect_emulated_edit(
+        "relay { name = \"bms_tx\", pin = \"ACBUS0\", active = \"high\", sense = \"ACBUS4\" },",
+        "setmetatable(relay { name = \"bms_tx\", pin = \"ACBUS0\", active = \"high\", "
+        "sense = \"ACBUS4\" }, {}),",
+        "faults[1] must be a plain table (it has a metatable)", 45);
+}
+
+Test(board, duplicate_bank_position_names_are_refused)
+{
+    expect_emulated_edit("{ name = \"burnt\", code = 2, ohms = 47000 }",
+                         "{ name = \"open\", code = 2, ohms = 47000 }",
+                         "bank 'esc_resistor': position 'open' listed twice (positions[2] and [3])",
+                         49);
+}
+
+Test(board, gc_finalizers_are_refused, .timeout = 20)
+{
+    expect_parse_error("setmetatable({}, { __gc = function() while true do end end })\n"
+                       "return board { name = 'x' }\n",
+                       ":1: setmetatable: __gc finalizers are not allowed in rig descriptions");
+    expect_parse_error("local mt = getmetatable('')\n"
+                       "mt.__gc = function() while true do end end\n"
+                       "return board { name = 'x' }\n",
+                       ":2: attempt to index a string value");
 }
 
 /* ---- extends: a description built on another one ---------------------------------------- */

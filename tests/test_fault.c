@@ -200,7 +200,7 @@ Test(fault, text_forms_list_every_fault)
     cr_assert_not_null(m);
     fault_print_markdown(m);
     fault_print_list(m);
-    fault_print_help(m, 4);
+    fault_print_help(m, 4, FAULT_HELP_ALL);
     fclose(m);
     for (size_t i = 0; i < fault_count(); i++) {
         char needle[64];
@@ -212,4 +212,37 @@ Test(fault, text_forms_list_every_fault)
     cr_expect(strstr(buf, "(also `series_r`)"), "aliases shown in the markdown");
     cr_expect(strstr(buf, "esc_resistor=OHMS|open|burnt"), "value words shown in the help");
     free(buf);
+    /* the bench / no-bench halves of the help partition the table */
+    m = open_memstream(&buf, &len);
+    cr_assert_not_null(m);
+    fault_print_help(m, 0, FAULT_HELP_BENCH);
+    fclose(m);
+    cr_expect(strstr(buf, "bms_tx=") && strstr(buf, "esc_resistor=") && !strstr(buf, "stale="),
+              "bench half: %s", buf);
+    free(buf);
+    m = open_memstream(&buf, &len);
+    cr_assert_not_null(m);
+    fault_print_help(m, 0, FAULT_HELP_NO_BENCH);
+    fclose(m);
+    cr_expect(strstr(buf, "stale=") && strstr(buf, "config_invalid=") && !strstr(buf, "bms_tx="),
+              "no-bench half: %s", buf);
+    free(buf);
+}
+
+Test(fault, description_line_names)
+{
+    const char *ok[] = { "bms_tx", "esc_tx", "esc_resistor", "series_r", "moisture", "power" };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        cr_expect(fault_line_known(ok[i]), "'%s' is a bench line", ok[i]);
+    cr_expect(!fault_line_known("stale"), "no bench line: the fake BMS does it");
+    cr_expect(!fault_line_known("bms_tx_open"), "an alias of a fault is not a line name");
+    cr_expect(!fault_line_known("bms-tx"));
+    cr_expect(!fault_line_known(NULL));
+    char msg[512];
+    fault_line_unknown_message("bms-tx", msg, sizeof msg);
+    cr_expect(strstr(msg, "fault line 'bms-tx' is not a bench line of any fault; did you mean "
+                          "'bms_tx'? (lines: bms_tx, esc_tx, esc_resistor, series_r, moisture, "
+                          "power)"), "%s", msg);
+    fault_line_unknown_message("aux_relay", msg, sizeof msg);
+    cr_expect(strstr(msg, "any fault (lines: bms_tx,"), "no suggestion when far: %s", msg);
 }

@@ -14,6 +14,7 @@
 #include "rig/bench/dac.h"
 #include "rig/scenario/engine.h"
 #include "rig/bench/rig_hw.h"
+#include "rig/fault/fault.h"
 #include "sim/ntc.h"
 #include "sim/pack.h"
 #include "sim/status.h"
@@ -255,6 +256,43 @@ Test(rig_hw, relays_follow_fault_commands)
     cr_assert_eq(rig_hw_fault_value(hw, "esc_resistor", NAN), BMSRIG_ERR_ARG);
     cr_assert(!rig_hw_fault_supported(hw, "no_such_fault"));
     cr_assert(rig_hw_fault_supported(hw, "bms_tx"));
+    rig_hw_close(hw);
+}
+
+/* The named faults of the fault table (rig/fault/fault.h) on the description's lines: the
+ * first bench line of the fault that the description has; none for the fake BMS's faults. */
+Test(rig_hw, named_faults_map_through_the_fault_table)
+{
+    struct rig_hw *hw = open_rig();
+    struct emu_state st;
+    const char *line = "unset";
+    const struct fault_def *r = fault_find("series_r");   /* an alias of esc_resistor */
+    cr_assert_not_null(r);
+    cr_assert_str_eq(rig_hw_fault_line(hw, r), "esc_resistor");
+    cr_assert_eq(rig_hw_fault_named(hw, r, 47e3, false, &line), BMSRIG_OK);
+    cr_assert_str_eq(line, "esc_resistor");
+    cr_assert_eq(rig_hw_fault_named(hw, fault_find("bms_tx"), 1.0, false, NULL), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert(st.relay[0] == 1 && st.relay[2] == 0 && st.relay[3] == 1, "bms_tx cut, burnt");
+    /* 2 Mohm is open (at or above FAULT_RESISTOR_OPEN_OHM), not the nearest ohm position */
+    cr_assert_eq(rig_hw_fault_named(hw, r, 2e6, false, NULL), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert(st.relay[2] == 1 && st.relay[3] == 0, "open position");
+    cr_assert_eq(rig_hw_fault_named(hw, r, 0, true, NULL), BMSRIG_OK);
+    cr_assert_eq(rig_hw_fault_named(hw, fault_find("bms_tx"), 0, true, NULL), BMSRIG_OK);
+    cr_assert_eq(rig_hw_flush(hw), BMSRIG_OK);
+    replay(&st);
+    cr_assert(st.relay[0] == 0 && st.relay[2] == 0 && st.relay[3] == 0, "released, nominal");
+    /* no line: the fake BMS's own faults, and moisture on a board without its relay */
+    line = "unset";
+    cr_assert_eq(rig_hw_fault_named(hw, fault_find("config_invalid"), 1, false, &line),
+                 BMSRIG_ERR_STATE);
+    cr_assert_null(line);
+    cr_assert_null(rig_hw_fault_line(hw, fault_find("moisture")));
+    cr_assert_eq(rig_hw_fault_named(hw, fault_find("moisture"), 0.5, false, NULL),
+                 BMSRIG_ERR_STATE);
     rig_hw_close(hw);
 }
 

@@ -120,6 +120,21 @@ static lua_State *sandbox_new(void)
         lua_pushcclosure(L, l_tag, 1);
         lua_setglobal(L, *k);
     }
+    /* Finalizers run outside any hook (and at lua_close, after the reading): a description
+     * may not set a __gc metatable; the strings' metatable is out of reach (issue 16). */
+    static const char seal[] =
+        "local rawsetmt, rawget, type, error = setmetatable, rawget, type, error\n"
+        "setmetatable = function(t, mt)\n"
+        "  if type(mt) == 'table' and rawget(mt, '__gc') ~= nil then\n"
+        "    error('setmetatable: __gc finalizers are not allowed in rig descriptions', 2)\n"
+        "  end\n"
+        "  return rawsetmt(t, mt)\n"
+        "end\n"
+        "getmetatable('').__metatable = 'bmsrig: protected metatable'\n";
+    if (luaL_loadstring(L, seal) != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        lua_close(L);
+        return NULL;
+    }
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, BOARD_INSTR_BUDGET);
     return L;
 }

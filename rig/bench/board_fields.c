@@ -189,8 +189,17 @@ int push_table(struct loader *ld, int idx, const char *key, bool required, int l
     lua_getfield(ld->L, idx, key);
     int t = lua_type(ld->L, -1);
     *present = t == LUA_TTABLE;
-    if (t == LUA_TTABLE)
+    if (t == LUA_TTABLE) {
+        /* A section is read with raw access: a metatable (__index, __len, __pairs making up
+         * entries) would be silently ignored, so it is refused (issue 16). */
+        if (lua_getmetatable(ld->L, -1)) {
+            lua_pop(ld->L, 2);
+            *present = false;
+            return fail(ld, line, "%s: field '%s' must be a plain table (it has a metatable)",
+                        what, key);
+        }
         return BMSRIG_OK;
+    }
     lua_pop(ld->L, 1);
     if (t == LUA_TNIL && !required)
         return BMSRIG_OK;

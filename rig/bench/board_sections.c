@@ -12,6 +12,7 @@
 
 #include "rig/bench/board_internal.h"
 #include "rig/bench/dac.h"
+#include "rig/fault/fault.h"
 #include "sim/status.h"
 
 /* ---- sections ------------------------------------------------------------------------------ */
@@ -328,6 +329,12 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
                 return rc;
             }
             lua_pop(ld->L, 1);
+            for (int j = 0; j < i; j++)
+                if (strcmp(f->pos[j].name, p->name) == 0) {
+                    lua_pop(ld->L, 1);
+                    return fail(ld, line, "bank '%s': position '%s' listed twice (positions[%d] "
+                                "and [%d])", f->name, p->name, j + 1, i + 1);
+                }
             p->pins_value = 0;
             for (int k = 0; k < npins; k++)
                 if (code & (1L << k))
@@ -364,6 +371,12 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
         return fail(ld, line, "fault '%s': pin %s is already in use", f->name,
                     board_pin_name(pin, pn, sizeof pn));
     }
+    /* only a line some fault of the fault table (or power) uses can ever be switched */
+    if (!fault_line_known(f->name)) {
+        char msg[512];
+        fault_line_unknown_message(f->name, msg, sizeof msg);
+        return fail(ld, line, "%s", msg);
+    }
     f->line = line;
     b->nfaults++;
     return BMSRIG_OK;
@@ -391,6 +404,9 @@ static int load_list(struct loader *ld, int bidx, const char *bfile, int bline, 
         int line = lua_istable(L, -1) ? line_of(L, -1, bline) : bline;
         if (!lua_istable(L, -1)) {
             rc = fail(ld, bline, "%s[%d] must be a table", key, i);
+        } else if (lua_getmetatable(L, -1)) {
+            lua_pop(L, 1);
+            rc = fail(ld, line, "%s[%d] must be a plain table (it has a metatable)", key, i);
         } else if (strcmp(key, "dacs") == 0) {
             rc = kind_is(L, -1, "dac") ? load_dac(ld, line)
                                        : fail(ld, line, "dacs[%d]: write dac { ... }", i);

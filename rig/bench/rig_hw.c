@@ -302,7 +302,7 @@ int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value)
     for (int p = 0; p < f->npos; p++) {
         double ohms = f->pos[p].ohms;
         double d;
-        if (isinf(value))
+        if (value >= FAULT_RESISTOR_OPEN_OHM)
             d = ohms < 0 ? 0 : INFINITY;
         else if (ohms <= 0 || value <= 0)
             d = INFINITY;
@@ -317,6 +317,31 @@ int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value)
         return BMSRIG_ERR_ARG;
     hw->fault_state[i] = best;
     return BMSRIG_OK;
+}
+
+static bool has_line(void *user, const char *name)
+{
+    return rig_hw_fault_supported(user, name);
+}
+
+const char *rig_hw_fault_line(const struct rig_hw *hw, const struct fault_def *d)
+{
+    return hw ? fault_bench_line(d, has_line, (void *)hw) : NULL;
+}
+
+int rig_hw_fault_named(struct rig_hw *hw, const struct fault_def *d, double value, bool clear,
+                       const char **line)
+{
+    const char *name = rig_hw_fault_line(hw, d);
+    if (line)
+        *line = name;
+    if (!name)
+        return BMSRIG_ERR_STATE;
+    if (clear)
+        return rig_hw_fault(hw, name, NULL);
+    if (d->bench == FAULT_BENCH_BANK)
+        return rig_hw_fault_value(hw, name, value);
+    return rig_hw_fault(hw, name, "on");
 }
 
 int rig_hw_fault_expect(const struct rig_hw *hw, const char *fault, uint16_t *mask,

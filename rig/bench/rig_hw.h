@@ -38,6 +38,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rig/fault/fault.h"
+
 struct rig_hw;
 struct board;
 
@@ -100,10 +102,23 @@ int rig_hw_fault(struct rig_hw *hw, const char *fault, const char *state);
 bool rig_hw_fault_supported(const struct rig_hw *hw, const char *fault);
 
 /* Same with a number, as the engine's faults carry one: a relay is energised for any value but
- * 0; a resistor bank takes the position nearest `value` ohms (log scale), INFINITY = the
- * position without ohms ("open"). BMSRIG_ERR_ARG if the bench has no such fault, or no
- * position fits (NaN). */
+ * 0; a resistor bank takes the position nearest `value` ohms (log scale, positions with ohms),
+ * or at FAULT_RESISTOR_OPEN_OHM and above (INFINITY included) its first position without ohms
+ * ("open"). BMSRIG_ERR_ARG if the bench has no such fault, or no position fits (NaN; an open
+ * value on a bank without an open position). */
 int rig_hw_fault_value(struct rig_hw *hw, const char *fault, double value);
+
+/* The description's line for the named fault `d` (rig/fault/fault.h): the first of its bench
+ * lines the description has; NULL if none, or if the fault has no bench mapping (the fake BMS
+ * does it). */
+const char *rig_hw_fault_line(const struct rig_hw *hw, const struct fault_def *d);
+
+/* Switches the named fault `d` on at `value` on its line (a relay energised, a bank at the
+ * position for `value` ohms) or, with clear, back to the line's normal state. *line (may be
+ * NULL) gets the line used. BMSRIG_ERR_STATE if the bench has no line for it, BMSRIG_ERR_ARG
+ * if the bank has no position for the value. Queued until rig_hw_flush. */
+int rig_hw_fault_named(struct rig_hw *hw, const struct fault_def *d, double value, bool clear,
+                       const char **line);
 
 /* Sends every DAC frame and GPIO change queued since the last flush in ONE ftdi_write_data
  * (channels whose code did not change are not resent). BMSRIG_ERR_IO on a USB error: the

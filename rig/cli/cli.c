@@ -125,8 +125,9 @@ void cli_print_usage(const struct cli_command *cmd, FILE *out)
     if (cmd->more_help)
         cmd->more_help(out);
     fputs("\ncommon options (before or after the command name):\n"
-          "  -v, -vv      more diagnostics on stderr (info, debug); standard output is then\n"
-          "               line-buffered so that piped output and diagnostics stay in order\n",
+          "  -v           more diagnostics on stderr (info; repeat it, or -vv, for debug);\n"
+          "               standard output is then line-buffered so that piped output and\n"
+          "               diagnostics stay in order\n",
           out);
 }
 

@@ -4,8 +4,8 @@
 
 #include "rig/cli/bench.h"
 #include "rig/cli/bench_bms.h"
-#include "rig/cli/bench_firmware.h"
 #include "rig/cli/bench_engine.h"
+#include "rig/cli/bench_firmware.h"
 #include "rig/cli/bench_mpsse.h"
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
@@ -18,15 +18,14 @@ static const struct {
     { "sim", bench_sim_run },
     { "bms", bench_bms_run },
     { "mpsse", bench_mpsse_run },
-    { "firmware", bench_firmware_run },
     { "engine", bench_engine_run },
+    { "firmware", bench_firmware_run },
 };
 
 static int run(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error(&cmd_bench,
-                               "which benchmark? (sim, bms, mpsse, engine, firmware)");
+        return cli_usage_error(&cmd_bench, "which benchmark? (sim, bms, mpsse, engine, firmware)");
     for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
         if (strcmp(argv[1], targets[i].name) == 0)
             return targets[i].run(argc - 1, argv + 1);
@@ -69,12 +68,6 @@ const struct cli_command cmd_bench = {
         "        LD_LIBRARY_PATH=build/hw/emu bmsrig bench mpsse\n"
         "      Exit 2 bad option or description, 3 rig fault (device missing, bench locked,\n"
         "      USB error), 4 interrupted (the bench is put in its safe state).\n\n"
-        "  firmware [IMAGE] [--seconds S]\n"
-        "      the emulated STM32F103 running IMAGE (default our image, build/hw/esc-fw/\n"
-        "      bmsrig-esc.bin) with the dashboard model on USART1 and a silent BMS line for S\n"
-        "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
-        "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
-        "      idle, exceptions, the first BMS byte's time. Exit 1 if the image faulted.\n\n"
         "  engine [--repeat N] [FILE...]\n"
         "      the scenario engine in virtual time on the virtual controller, in-process on\n"
         "      the thread CPU clock: scenario seconds per CPU second (realtime_factor, goal\n"
@@ -83,6 +76,12 @@ const struct cli_command cmd_bench = {
         "      scripts/controller, comm, thermal; run from the source tree). Exit 1 if a\n"
         "      scenario did not pass.\n"
         "\n"
+        "  firmware [IMAGE] [--seconds S]\n"
+        "      the emulated STM32F103 running IMAGE (default our image, build/hw/esc-fw/\n"
+        "      bmsrig-esc.bin) with the dashboard model on USART1 and a silent BMS line for S\n"
+        "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
+        "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
+        "      idle, exceptions, the first BMS byte's time. Exit 1 if the image faulted.\n\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

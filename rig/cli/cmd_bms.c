@@ -690,7 +690,7 @@ out_model:
 static void bms_fault_help(FILE *out)
 {
     fputs("\nfaults (--fault NAME=VALUE, NAME alone = on, =off clears; `bmsrig faults`):\n", out);
-    fault_print_help(out, 2);
+    fault_print_help(out, 2, FAULT_HELP_ALL);
 }
 
 const struct cli_command cmd_bms = {

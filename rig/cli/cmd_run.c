@@ -21,12 +21,14 @@
 #include <unistd.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/relpath.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/datadir.h"
 #include "rig/util/log.h"
 #include "rig/scenario/report.h"
 #include "rig/bench/board.h"
+#include "rig/bench/board_watch.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/html/html_report.h"
@@ -59,6 +61,7 @@ int run_main(int argc, char **argv)
         .tick_ms = 1,
         .watchdog_s = WATCHDOG_DEFAULT_S,
     };
+    bool progress_set = false;   /* --progress or --no-progress given */
     dut_firmware_config_default(&o.fw);
     static const struct option longopts[] = {
         { "target", required_argument, NULL, 'T' },
@@ -82,6 +85,8 @@ int run_main(int argc, char **argv)
         { "timeout", required_argument, NULL, 'o' },
         { "watchdog", required_argument, NULL, 'W' },
         { "quiet", no_argument, NULL, 'q' },
+        { "progress", optional_argument, NULL, 'G' },
+        { "no-progress", no_argument, NULL, 'g' },
         { "firmware", required_argument, NULL, 'F' },
         { "firmware-base", required_argument, NULL, 'B' },
         { "esc-serial", required_argument, NULL, 'N' },
@@ -162,6 +167,14 @@ int run_main(int argc, char **argv)
             }
             break;
         case 'q': o.quiet = true; break;
+        case 'G':
+            progress_set = true;
+            o.progress_s = RUN_PROGRESS_DEFAULT_S;
+            if (optarg && (rc = cli_parse_number_above(&cmd_run, "--progress", optarg, 0, 86400,
+                                                       &o.progress_s)))
+                return rc;
+            break;
+        case 'g': progress_set = true; o.progress_s = 0; break;
         case 'F': o.fw.image_path = optarg; o.target = "firmware"; break;
         case 'B': {
             char *end = NULL;
@@ -220,6 +233,9 @@ int run_main(int argc, char **argv)
     }
     if (o.rig_file)
         o.realtime = true;  /* a bench runs on the wall clock */
+    /* Progress lines by default only for a person watching: stderr a terminal, not -q. */
+    if (!progress_set && !o.quiet && isatty(STDERR_FILENO))
+        o.progress_s = RUN_PROGRESS_DEFAULT_S;
     if (o.realtime && o.watchdog_s > 0 && o.watchdog_s < 10 * o.tick_ms / 1000.0) {
         /* a real-time run beats once per tick: the limit must span several */
         return cli_usage_error(&cmd_run, "--watchdog: %g s is shorter than 10 real-time ticks "
@@ -387,9 +403,20 @@ int run_main(int argc, char **argv)
     int rig_exit = CLI_EXIT_PASS;
     if (o.rig_file) {
         char err[512] = "";
-        int hrc = rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s, interrupted_while_waiting,
-                                        err, sizeof(err));
-        if (hrc != BMSRIG_OK) {
+        /* The description's top-level code first, watched like a scenario file's (a pattern
+         * bomb there ignores the instruction budget and every signal): stuck or interrupted,
+         * no bench is opened and the run ends through the normal path below. */
+        int crc = board_check_watched(o.rig_file, o.watchdog_s, interrupted_while_waiting, err,
+                                      sizeof(err));
+        int hrc = crc != BMSRIG_OK ? crc
+                                   : rig_hw_open_file_wait(&hw, o.rig_file, o.lock_wait_s,
+                                                           interrupted_while_waiting, err,
+                                                           sizeof(err));
+        if (crc != BMSRIG_OK) {
+            hw = NULL;
+            snprintf(rig_err, sizeof(rig_err), "%s", err);
+            rig_exit = crc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED : CLI_EXIT_USAGE;
+        } else if (hrc != BMSRIG_OK) {
             hw = NULL;
             snprintf(rig_err, sizeof(rig_err), "the bench could not be opened: %s",
                      err[0] ? err : bmsrig_strerror(hrc));
@@ -483,6 +510,20 @@ int run_main(int argc, char **argv)
     strftime(st.report.timestamp, sizeof(st.report.timestamp), "%Y-%m-%dT%H:%M:%S", &tm);
     if (gethostname(st.report.hostname, sizeof(st.report.hostname) - 1) != 0)
         snprintf(st.report.hostname, sizeof(st.report.hostname), "localhost");
+    /* --junit with --html: each testcase links its page, relative to the JUnit file */
+    char html_href[4096];
+    if (o.junit && o.html_dir) {
+        char junit_dir[4096];
+        snprintf(junit_dir, sizeof junit_dir, "%s", o.junit);
+        char *slash = strrchr(junit_dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(junit_dir, sizeof junit_dir, ".");
+        if (cli_relative_path(junit_dir[0] ? junit_dir : "/", o.html_dir, html_href,
+                              sizeof html_href) == 0)
+            st.report.html_href = html_href;
+    }
 
     st.wall0 = clock_wall_s();
     if (!o.quiet)
@@ -537,8 +578,10 @@ int run_main(int argc, char **argv)
 
     pthread_mutex_lock(&st.lock);   /* a stuck worker that comes back takes it: hold it */
     /* Why scenarios were left unstarted: an interrupt, or stuck scenarios (the watchdog). */
-    char stop_reason[160];
-    if (run_interrupted || st.stuck == 0)
+    char stop_reason[360];
+    if (st.bench_lost && !run_interrupted)
+        snprintf(stop_reason, sizeof(stop_reason), "%s", st.bench_lost_reason);
+    else if (run_interrupted || st.stuck == 0)
         snprintf(stop_reason, sizeof(stop_reason), "the run was interrupted");
     else if (st.bench)
         snprintf(stop_reason, sizeof(stop_reason), "a scenario stuck on the bench (watchdog) "
@@ -549,16 +592,18 @@ int run_main(int argc, char **argv)
     size_t unfinished = 0;
     for (size_t i = 0; i < n; i++) {
         if (st.res[i].verdict == SCENARIO_NOT_RUN && !st.res[i].message) {
-            char msg[200];
+            char msg[400];
             snprintf(msg, sizeof(msg), "not run: %s", stop_reason);
             scenario_result_set_message(&st.res[i], msg);
             st.res[i].incomplete = true;
             unfinished++;
         }
     }
-    if (unfinished && !run_interrupted && st.stuck && !rig_err[0])
+    if (unfinished && !run_interrupted && (st.stuck || st.bench_lost) && !rig_err[0])
         st.report.incomplete_reason = stop_reason;   /* TAP and JSON say why, not "interrupted" */
-    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0];
+    if (st.bench_lost && !run_interrupted && !rig_err[0])
+        st.report.incomplete_reason = stop_reason;   /* incomplete even if it was the last one */
+    st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0] && !st.bench_lost;
     bool reports_ok = write_reports(&st);
     if (o.html_dir && !o.list) {
         int pages = html_report_build(o.trace_dir, o.html_dir, stderr);
@@ -592,6 +637,8 @@ int run_main(int argc, char **argv)
         exit_code = CLI_EXIT_USAGE;
     else if (c.fail)
         exit_code = CLI_EXIT_FAIL;
+    if (st.bench_lost && !run_interrupted)
+        exit_code = CLI_EXIT_RIG;   /* the not-run ones are the rig's doing, not an interrupt */
     if (rig_err[0])
         exit_code = rig_exit;   /* the rig's fault (or its description's), not an interrupt */
     if (!reports_ok && exit_code == CLI_EXIT_PASS)

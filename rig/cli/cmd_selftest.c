@@ -4,10 +4,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rig/bench/board.h"
 #include "rig/cli/cli.h"
+#include "rig/bench/board_watch.h"
 #include "rig/bench/rig_hw.h"
+#include "rig/scenario/watchdog.h"
 #include "sim/status.h"
 
 struct st_run {
@@ -79,6 +82,8 @@ static void check_fault_state(struct rig_hw *hw, const char *name, const char *s
     report(r, rc == BMSRIG_OK && (levels & mask) == want, text);
 }
 
+static bool selftest_interrupted(void) { return rig_hw_interrupted(NULL); }
+
 static int run_selftest(int argc, char **argv)
 {
     const char *rig = NULL;
@@ -104,7 +109,16 @@ static int run_selftest(int argc, char **argv)
         return cli_usage_error(&cmd_selftest, "unexpected argument '%s'", argv[optind]);
     rig_hw_signals_install();
     struct rig_hw *hw;
-    char err[512];
+    char err[1024];
+    /* the description's top-level code watched first (a pattern bomb ignores the instruction
+     * budget and the signals): given up after the default watchdog limit or on SIGINT/SIGTERM */
+    int crc = board_check_watched(rig, WATCHDOG_DEFAULT_S, selftest_interrupted, err, sizeof err);
+    if (crc != BMSRIG_OK) {
+        fprintf(stderr, "bmsrig selftest: %s\n", err);
+        fflush(stderr);
+        /* the loading thread is still inside the description: leave without cleanup */
+        _exit(crc == BMSRIG_ERR_STATE ? CLI_EXIT_INTERRUPTED : CLI_EXIT_USAGE);
+    }
     int rc = rig_hw_open_file_wait(&hw, rig, lock_wait, NULL, err, sizeof err);
     if (rc != BMSRIG_OK) {
         fprintf(stderr, "bmsrig selftest: %s\n", err);

@@ -1,6 +1,17 @@
 /* run_help.c: `bmsrig run`'s command entry: its summary and --help text. */
 #include "rig/cli/cli.h"
 #include "rig/cli/run_internal.h"
+#include "rig/fault/fault.h"
+
+/* After the usage: the named faults scenarios use (t:fault), from the fault table. */
+static void run_fault_help(FILE *out)
+{
+    fputs("\nfaults a scenario sets with t:fault(NAME, VALUE) (`bmsrig faults` has their effects):\n"
+          "  wire faults (on a bench they switch its line too, with a real controller only it):\n", out);
+    fault_print_help(out, 4, FAULT_HELP_BENCH);
+    fputs("  the fake BMS's own (every target):\n", out);
+    fault_print_help(out, 4, FAULT_HELP_NO_BENCH);
+}
 
 const struct cli_command cmd_run = {
     .name = "run",
@@ -23,17 +34,18 @@ const struct cli_command cmd_run = {
         "                        ('emulated', 'reference-bench'; implies --target rig and real\n"
         "                        time): each tick the models' cell, NTC, pack and charger\n"
         "                        voltages go to the bench's DAC channels and the wire faults\n"
-        "                        (bms_tx, esc_tx, esc_resistor, moisture) switch its fault\n"
-        "                        lines; a fault the bench lacks skips the scenario. If the\n"
-        "                        description names serial lines (serial = { bms =, dash = },\n"
-        "                        \"pty\" = a new pseudo-terminal), the device under test is the\n"
-        "                        controller on them: the BMS model answers its polls and its\n"
-        "                        error and speed are read over the dashboard line; otherwise\n"
-        "                        it is the built-in controller model\n"
+        "                        (below) switch its fault lines; a fault whose line the\n"
+        "                        bench lacks skips the scenario. If the description names\n"
+        "                        serial lines (serial = { bms =, dash = }, \"pty\" = a new\n"
+        "                        pseudo-terminal), the device under test is the controller\n"
+        "                        on them: the BMS model answers its polls and its error and\n"
+        "                        speed are read over the dashboard line; otherwise it is the\n"
+        "                        built-in controller model\n"
         "  --lock-wait S         if another run holds the bench, wait up to S seconds for it\n"
         "                        (a line on stderr then every 10 s) instead of failing at once;\n"
         "                        0..604800, default 0. Still busy after S: exit 3\n"
-        "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd)\n"
+        "  --junit FILE          write a JUnit XML report (Jenkins junit-10.xsd); with --html,\n"
+        "                        each testcase links its page (property html)\n"
         "  --tap                 write TAP to stdout (progress then goes to stderr); TAP 13\n"
         "                        by default, which Debian 12's prove (Test::Harness 3.44)\n"
         "                        reads; the stream uses nothing TAP 14 adds\n"
@@ -69,11 +81,19 @@ const struct cli_command cmd_run = {
         "                        as a string pattern match, which the instruction budget\n"
         "                        cannot stop) fails with a message naming its file, and the\n"
         "                        other scenarios still run; a file whose loading is stuck as\n"
-        "                        long fails the same way. A stuck thread cannot be cancelled:\n"
+        "                        long fails the same way; a --rig description stuck as long\n"
+        "                        while loading is given up (exit 2, nothing run, reports\n"
+        "                        written). A stuck thread cannot be cancelled:\n"
         "                        once the reports are written the process exits without\n"
         "                        cleanup (_exit). In real time S must span 10 ticks of\n"
         "                        --tick-ms, and is raised to 10 of a scenario's own tick_ms\n"
         "  -q, --quiet           no progress lines or summary\n"
+        "  --progress[=S]        on stderr, a line when each scenario starts and, every S\n"
+        "                        seconds of wall time (default 10), one per running scenario:\n"
+        "                        its scenario time, wall time and last command (power, fault,\n"
+        "                        clear, charger, replay) with its scenario time. On by default\n"
+        "                        when stderr is a terminal (and not -q)\n"
+        "  --no-progress         no such lines, even on a terminal\n"
         "\n"
         "firmware target (docs/firmware.md):\n"
         "  --firmware IMAGE      the device under test is IMAGE (a flat binary) on an emulated\n"
@@ -98,4 +118,5 @@ const struct cli_command cmd_run = {
         "a scenario still stuck 1 s after SIGINT/SIGTERM is reported as not run, and so is\n"
         "what stuck scenarios (--watchdog) left unstarted)\n",
     .run = run_main,
+    .more_help = run_fault_help,
 };

@@ -22,6 +22,10 @@
  * run. [I] */
 #define WATCHDOG_STUCK_MAX 4
 
+/* --progress without a value, and the default when stderr is a terminal: a line per running
+ * scenario this often [s]; a real-time scenario of minutes then shows where it is. */
+#define RUN_PROGRESS_DEFAULT_S 10.0
+
 /* Set by the SIGINT/SIGTERM handler (cmd_run.c); read by the workers and the supervisor. */
 extern volatile sig_atomic_t run_interrupted;
 
@@ -54,6 +58,8 @@ struct run_opts {
     double timeout_s;
     double watchdog_s;      /* 0 = off */
     bool quiet;
+    double progress_s;      /* --progress: start lines, and every progress_s a line per running
+                               scenario (scenario time, last command); 0 = off */
     struct dut_firmware_config fw;   /* target firmware: fw.image_path set */
 };
 
@@ -74,6 +80,7 @@ struct worker {
     double started_s;       /* wall clock when idx started */
     uint64_t seen_beats;    /* the supervisor's last sample of prog.beats ... */
     double seen_s;          /* ... and when that sample last changed */
+    double noted_s;         /* when its last --progress line was printed */
 };
 
 struct run_state {
@@ -98,6 +105,11 @@ struct run_state {
     size_t stuck;               /* workers written off */
     size_t stuck_running;       /* ... whose thread has not come back */
     bool stuck_in_device;       /* one of them is inside an engine tick on a bench */
+    /* A scenario ended in a rig fault on a bench (FTDI unplugged, a serial line gone): the
+     * bench cannot be trusted, so no further scenario starts; they are reported not run and
+     * the run incomplete, with this reason (under lock). */
+    bool bench_lost;
+    char bench_lost_reason[320];
 };
 
 /* run_select.c: file discovery, the --filter/--tags match and the selection. */
@@ -119,6 +131,11 @@ void print_summary(struct run_state *st);
 /* run_schedule.c: the worker threads and their supervisor (the watchdog). */
 bool start_worker(struct run_state *st);
 void supervise(struct run_state *st);
+
+/* run_progress.c: --progress lines on stderr (under st->lock): a scenario started, or one that
+ * is still running (its scenario time and last command). */
+void print_started(struct run_state *st, size_t i);
+void print_running(struct run_state *st, const struct worker *w, double now);
 
 /* cmd_run.c: the command's entry point (run_help.c's struct cli_command names it). */
 int run_main(int argc, char **argv);

@@ -2,6 +2,8 @@
  * reports, one progress line per finished scenario, and the summary table. */
 #define LOG_PREFIX "run"
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -180,4 +182,31 @@ void print_summary(struct run_state *st)
     if (st->o->realtime)
         fprintf(o, "tick overruns: %llu\n", (unsigned long long)overruns);
     fflush(o);
+}
+
+void print_started(struct run_state *st, size_t i)
+{
+    fprintf(stderr, "[%3zu/%zu] %-9s ", i + 1, st->n, "start");
+    report_put_safe(stderr, st->items[i].name, SIZE_MAX, false);
+    fputc('\n', stderr);
+    fflush(stderr);
+}
+
+void print_running(struct run_state *st, const struct worker *w, double now)
+{
+    double sim_s = (double)atomic_load_explicit(&w->prog.sim_us, memory_order_relaxed) / 1e6;
+    char ev[64];
+    double ev_s = 0;
+    if (!scenario_progress_event(&w->prog, ev, sizeof ev, &ev_s))
+        ev[0] = '\0';   /* being written right now: say nothing rather than half of it */
+    fprintf(stderr, "[%3zu/%zu] %-9s %9.3f s sim %7.1f s wall  ", w->idx + 1, st->n, "running",
+            sim_s, now - w->started_s);
+    report_put_safe(stderr, st->items[w->idx].name, SIZE_MAX, false);
+    if (ev[0]) {
+        fputs(": last ", stderr);
+        report_put_safe(stderr, ev, SIZE_MAX, false);
+        fprintf(stderr, " at %.3f s", ev_s);
+    }
+    fputc('\n', stderr);
+    fflush(stderr);
 }

@@ -2,6 +2,7 @@
  * main thread's supervisor whose watchdog writes off a scenario that stops making progress. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,7 +23,7 @@ static void *worker_main(void *arg)
         while (st->next < st->n && !st->sc[st->next])
             st->next++;   /* written off while loading: its result is already final */
         size_t i = st->next;
-        if (i >= st->n || run_interrupted)
+        if (i >= st->n || run_interrupted || st->bench_lost)
             break;
         st->next++;
         w->idx = i;
@@ -30,7 +31,10 @@ static void *worker_main(void *arg)
         w->started_s = clock_wall_s();
         w->seen_beats = 0;
         w->seen_s = w->started_s;
+        w->noted_s = w->started_s;
         scenario_progress_reset(&w->prog);
+        if (st->o->progress_s > 0)
+            print_started(st, i);
         pthread_mutex_unlock(&st->lock);
 
         struct scenario_result r;
@@ -45,6 +49,12 @@ static void *worker_main(void *arg)
         }
         w->busy = false;
         st->res[i] = r;
+        if (st->bench && st->res[i].verdict == SCENARIO_RIG_FAULT && !st->bench_lost) {
+            st->bench_lost = true;
+            snprintf(st->bench_lost_reason, sizeof(st->bench_lost_reason),
+                     "the bench failed during %s (rig fault); no scenario started after it",
+                     base_name(st->items[i].path));
+        }
         finish_scenario(st, i);
     }
     w->exited = true;
@@ -125,6 +135,8 @@ void supervise(struct run_state *st)
     double limit = st->o->watchdog_s;
     double poll = limit > 0 ? limit / 20 : 0.5;
     poll = poll < 0.01 ? 0.01 : poll > 0.5 ? 0.5 : poll;
+    if (st->o->progress_s > 0 && poll > st->o->progress_s / 4)
+        poll = st->o->progress_s / 4 < 0.01 ? 0.01 : st->o->progress_s / 4;
     double interrupted_at = 0;
     pthread_mutex_lock(&st->lock);
     while (st->live > 0) {
@@ -136,6 +148,10 @@ void supervise(struct run_state *st)
             struct worker *w = &st->workers[k];
             if (!w->busy || w->abandoned)
                 continue;
+            if (st->o->progress_s > 0 && now - w->noted_s >= st->o->progress_s) {
+                print_running(st, w, now);
+                w->noted_s = now;
+            }
             uint64_t b = atomic_load_explicit(&w->prog.beats, memory_order_relaxed);
             if (b != w->seen_beats) {
                 w->seen_beats = b;

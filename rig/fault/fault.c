@@ -3,6 +3,7 @@
 #include "rig/fault/fault.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,50 +50,133 @@ static size_t edit_distance(const char *a, const char *b)
     return row[lb];
 }
 
-const char *fault_nearest(const char *name)
+/* The candidates a name is matched against: names and aliases, or bench lines and power. */
+enum pool { POOL_NAMES, POOL_LINES };
+
+/* Calls fn for every candidate of the pool; stops when fn returns true. */
+static void for_each(enum pool pool, bool (*fn)(void *user, const char *cand), void *user)
+{
+    const struct fault_def *t = fault_table();
+    for (size_t i = 0; i < fault_count(); i++) {
+        if (pool == POOL_NAMES) {
+            if (fn(user, t[i].name))
+                return;
+            for (size_t a = 0; a < FAULT_ALIASES_MAX && t[i].aliases[a]; a++)
+                if (fn(user, t[i].aliases[a]))
+                    return;
+        } else {
+            for (size_t l = 0; l < FAULT_LINES_MAX && t[i].lines[l]; l++)
+                if (fn(user, t[i].lines[l]))
+                    return;
+        }
+    }
+    if (pool == POOL_LINES)
+        fn(user, FAULT_LINE_POWER);
+}
+
+struct nearest {
+    const char *name;
+    const char *best;
+    size_t best_d;
+};
+
+static bool nearer(void *user, const char *cand)
+{
+    struct nearest *n = user;
+    size_t d = edit_distance(n->name, cand);
+    if (d < n->best_d) {
+        n->best_d = d;
+        n->best = cand;
+    }
+    return false;
+}
+
+static const char *nearest_in(enum pool pool, const char *name)
 {
     if (!name)
         return NULL;
-    const struct fault_def *t = fault_table();
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    for (size_t i = 0; i < fault_count(); i++) {
-        const char *cand[1 + FAULT_ALIASES_MAX] = { t[i].name };
-        for (size_t a = 0; a < FAULT_ALIASES_MAX && t[i].aliases[a]; a++)
-            cand[1 + a] = t[i].aliases[a];
-        for (size_t c = 0; c < 1 + FAULT_ALIASES_MAX && cand[c]; c++) {
-            size_t d = edit_distance(name, cand[c]);
-            if (d < best_d) {
-                best_d = d;
-                best = cand[c];
-            }
-        }
-    }
+    struct nearest n = { name, NULL, (size_t)-1 };
+    for_each(pool, nearer, &n);
     size_t len = strlen(name);
     size_t limit = len / 3 > 2 ? len / 3 : 2;
-    return best && best_d <= limit ? best : NULL;
+    return n.best && n.best_d <= limit ? n.best : NULL;
+}
+
+const char *fault_nearest(const char *name)
+{
+    return nearest_in(POOL_NAMES, name);
+}
+
+struct lister {
+    char *buf;
+    size_t cap, n;
+    bool first;
+};
+
+static bool list_one(void *user, const char *cand)
+{
+    struct lister *l = user;
+    if (l->n < l->cap) {
+        int w = snprintf(l->buf + l->n, l->cap - l->n, "%s %s", l->first ? "" : ",", cand);
+        if (w > 0)
+            l->n += (size_t)w;
+    }
+    l->first = false;
+    return false;
+}
+
+static bool is_name(void *user, const char *cand)
+{
+    struct nearest *n = user;
+    if (strcmp(n->name, cand) == 0)
+        n->best = cand;
+    return n->best != NULL;
+}
+
+bool fault_line_known(const char *name)
+{
+    if (!name)
+        return false;
+    struct nearest n = { name, NULL, 0 };
+    for_each(POOL_LINES, is_name, &n);
+    return n.best != NULL;
+}
+
+/* "<head>; did you mean 'X'? (<what>: a, b, ...)" */
+static void unknown_message(enum pool pool, const char *head, const char *what,
+                            const char *name, char *buf, size_t cap)
+{
+    if (!buf || cap == 0)
+        return;
+    const char *near = nearest_in(pool, name);
+    int w = near ? snprintf(buf, cap, "%s; did you mean '%s'? (%s:", head, near, what)
+                 : snprintf(buf, cap, "%s (%s:", head, what);
+    if (w < 0)
+        return;
+    struct lister l = { buf, cap, (size_t)w, true };
+    if (pool == POOL_NAMES) {
+        const struct fault_def *t = fault_table();
+        for (size_t i = 0; i < fault_count(); i++)   /* the names only, not every alias */
+            list_one(&l, t[i].name);
+    } else {
+        for_each(pool, list_one, &l);
+    }
+    if (l.n < cap)
+        snprintf(buf + l.n, cap - l.n, ")");
+}
+
+void fault_line_unknown_message(const char *name, char *buf, size_t cap)
+{
+    char head[128];
+    snprintf(head, sizeof head, "fault line '%s' is not a bench line of any fault", name ? name : "");
+    unknown_message(POOL_LINES, head, "lines", name, buf, cap);
 }
 
 void fault_unknown_message(const char *name, char *buf, size_t cap)
 {
-    if (!buf || cap == 0)
-        return;
-    const char *near = fault_nearest(name);
-    size_t n = 0;
-    int w = near ? snprintf(buf, cap, "unknown fault '%s'; did you mean '%s'? (faults:", name, near)
-                 : snprintf(buf, cap, "unknown fault '%s' (faults:", name ? name : "");
-    if (w < 0)
-        return;
-    n = (size_t)w;
-    const struct fault_def *t = fault_table();
-    for (size_t i = 0; i < fault_count() && n < cap; i++) {
-        w = snprintf(buf + n, cap - n, "%s %s", i ? "," : "", t[i].name);
-        if (w < 0)
-            return;
-        n += (size_t)w;
-    }
-    if (n < cap)
-        snprintf(buf + n, cap - n, ")");
+    char head[128];
+    snprintf(head, sizeof head, "unknown fault '%s'", name ? name : "");
+    unknown_message(POOL_NAMES, head, "faults", name, buf, cap);
 }
 
 bool fault_value_ok(const struct fault_def *d, double v)

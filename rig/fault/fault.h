@@ -114,6 +114,21 @@ const char *fault_bench_line(const struct fault_def *d, bool (*has_line)(void *u
                                                                          const char *name),
                              void *user);
 
+/* ---- the lines of a bench description ----------------------------------------------------- */
+
+/* The one line of a description that is not a fault: the controller's supply relay, switched
+ * by t:power_on / t:power_off when the description has it. */
+#define FAULT_LINE_POWER "power"
+
+/* True if a description's fault line may be called `name`: a bench line of some fault of the
+ * table, or FAULT_LINE_POWER (rig/bench/board.c refuses any other name: no call would reach
+ * it). */
+bool fault_line_known(const char *name);
+
+/* "fault line 'NAME' is not a bench line of any fault; did you mean 'X'? (lines: ...)" into
+ * buf (truncated to cap). */
+void fault_line_unknown_message(const char *name, char *buf, size_t cap);
+
 /* ---- the virtual effect as link protocol faults ------------------------------------------- */
 
 /* One protocol fault of the link to set (value as enum link_fault documents it). */
@@ -140,7 +155,13 @@ size_t fault_link_owned(const struct fault_def *d, enum fault_id *out, size_t ca
 void fault_print_list(FILE *out);
 /* The docs table (docs/scenarios.md's fault list is this output, checked by a CTest). */
 void fault_print_markdown(FILE *out);
-/* Help lines for a command's --help: "  NAME[=VALUE]  help", indented by `indent`. */
-void fault_print_help(FILE *out, int indent);
+/* Which faults fault_print_help lists. */
+enum fault_help_set {
+    FAULT_HELP_ALL,
+    FAULT_HELP_BENCH,       /* those with a bench line (wire faults) */
+    FAULT_HELP_NO_BENCH,    /* those the fake BMS does on every target */
+};
+/* Help lines for a command's --help: "NAME=VALUE  help", indented by `indent`. */
+void fault_print_help(FILE *out, int indent, enum fault_help_set set);
 
 #endif

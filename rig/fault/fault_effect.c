@@ -4,11 +4,11 @@
 
 #include <math.h>
 
-/* The controller's series resistor in the BMS TX line [D: 120 ohm nominal per the bench
- * descriptions; the values below are [I]: no measurement exists, the ESC's RX schematic is
- * public (protocol.md section 1); field notes only say a burnt resistor gives intermittent
- * error 21]. Slower edges through a larger resistance corrupt more bits: ohms -> bit error
- * rate, interpolated in log-log; at or above FAULT_RESISTOR_OPEN_OHM it is an open line. */
+/* The controller's series resistor on the BMS data line, as bit errors on the link [I: no
+ * schematic is public (protocol.md section 1); field notes only say a burnt resistor gives
+ * intermittent error 21]. Slower edges through a larger resistance corrupt more bits:
+ * ohms -> bit error rate, interpolated in log-log; at or above FAULT_RESISTOR_OPEN_OHM it is
+ * an open line. */
 static const double resistor_ohm[] = { 2e3, 1e4, 4.7e4, 1e5, 2.2e5, 4.7e5 };
 static const double resistor_ber[] = { 0.0, 1e-4, 2e-3, 1e-2, 5e-2, 2e-1 };
 

@@ -18,7 +18,7 @@ static const struct fault_def table[FAULT_COUNT] = {
         .help = "BMS TX line open: nothing the BMS sends arrives",
     },
     [FAULT_ESC_TX] = {
-        .id = FAULT_ESC_TX, .name = "esc_tx", .aliases = { NULL },
+        .id = FAULT_ESC_TX, .name = "esc_tx", .aliases = { "esc_tx_open", NULL },
         .arg = FAULT_ARG_SWITCH, .value_text = "on/off (\"open\" = on)",
         .effect = "ESC TX line open: the BMS hears nothing (no request counted, no reply)",
         .bench = FAULT_BENCH_RELAY, .lines = { "esc_tx", NULL },

@@ -54,10 +54,13 @@ void fault_print_markdown(FILE *out)
     }
 }
 
-void fault_print_help(FILE *out, int indent)
+void fault_print_help(FILE *out, int indent, enum fault_help_set set)
 {
     const struct fault_def *t = fault_table();
     for (size_t i = 0; i < fault_count(); i++) {
+        bool bench = t[i].bench != FAULT_BENCH_NONE;
+        if ((set == FAULT_HELP_BENCH && !bench) || (set == FAULT_HELP_NO_BENCH && bench))
+            continue;
         char v[64], nv[96];
         short_value(&t[i], v, sizeof v);
         snprintf(nv, sizeof nv, "%s=%s", t[i].name, v);

@@ -27,8 +27,20 @@ static bool seen_add(struct seen *s, const char *w)
 
 static bool option_char(char c) { return isalnum((unsigned char)c) || c == '-'; }
 
-/* Every "-x" or "--word" in `text` that starts a word (after a space, '[', '(', '|' or the
- * start), its value part ("=N") cut. */
+/* A single-dash word that is an option: "-j", or one letter repeated ("-vv": the common
+ * verbosity option); not a negative number, a range or another "-abc". */
+static bool short_option(const char *p, size_t len)
+{
+    if (len == 2)
+        return true;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] != p[1] || !isalpha((unsigned char)p[i]))
+            return false;
+    return true;
+}
+
+/* Every "-x", "-xx" or "--word" in `text` that starts a word (after a space, '[', '(', '|' or
+ * the start), its value part ("=N") cut. */
 static void options_in(const char *text, struct seen *s, void (*fn)(const char *, void *),
                        void *user)
 {
@@ -43,7 +55,7 @@ static void options_in(const char *text, struct seen *s, void (*fn)(const char *
         while (option_char(*q))
             q++;
         size_t len = (size_t)(q - p);
-        if (p[1] != '-' && len != 2)   /* "-j" yes, "-abc" (a negative number, a range) no */
+        if (p[1] != '-' && !short_option(p, len))
             continue;
         if (len >= WORD_MAX || q[-1] == '-')
             continue;

@@ -53,6 +53,20 @@ static char *main_help_text(void)
     return buf;
 }
 
+/* What `bmsrig CMD --help` prints: the usage text, any table-made lines after it (the fault
+ * list) and the common options, so the pages and the completion match --help exactly. */
+static char *command_help_text(const struct cli_command *cmd)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return NULL;
+    cli_print_usage(cmd, m);
+    fclose(m);
+    return buf;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -82,7 +96,10 @@ int main(int argc, char **argv)
     char names[MAX_COMMANDS][64];
     const char *see_main[] = { "bmsrig" };
     for (size_t i = 0; i < n && rc == 0; i++) {
-        if (helptext_parse(cmds[i]->usage, &helps[i]) != 0) {
+        char *text = command_help_text(cmds[i]);
+        int parsed = text ? helptext_parse(text, &helps[i]) : -1;
+        free(text);
+        if (parsed != 0) {
             rc = 1;
             break;
         }

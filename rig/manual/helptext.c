@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HEADING_MAX 40   /* a longer column-0 "words: ..." line is running text */
+#define HEADING_MAX 60   /* a longer column-0 "words: ..." line is running text */
 
 static int push(struct helptext *h, size_t *cap, enum help_kind kind, const char *a, size_t alen,
                 const char *b, size_t blen)

@@ -9,7 +9,7 @@
  *          bmsrig CMD ...            starting with "bmsrig" is another synopsis
  *   <blank>
  *   Running text at column 0.        paragraph; a blank line ends it
- *   heading:  or  heading: text      a column-0 label opening a paragraph (at most 40
+ *   heading:  or  heading: text      a column-0 label opening a paragraph (at most 60
  *                                    characters, no ',' ';' quotes or '. ')
  *   ..TERM   description             an item: TERM ends at the first run of two spaces
  *   ..       more description        continuation (indented at least as deep as the item's

@@ -2,6 +2,7 @@
 #include "rig/offline/cellfile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,4 +88,20 @@ int cellfile_load(const char *name_or_path, struct cell_params *out, char *err, 
     snprintf(err, errlen, "no cell set '%s' (looked for %s.cell in %s)", name_or_path,
              name_or_path, where);
     return BMSRIG_ERR_IO;
+}
+
+int cellfile_load_set(const char *name, struct cell_params *out, char *err, size_t errlen)
+{
+    if (!name || !out || !err || !errlen)
+        return BMSRIG_ERR_ARG;
+    bool plain = name[0] != '\0' && name[0] != '.' && !ends_with(name, ".cell");
+    for (const char *c = name; plain && *c; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+                *c == '_' || *c == '-' || *c == '.';
+    if (!plain) {
+        snprintf(err, errlen, "not a cell set name (letters, digits, _ - . only; a name from "
+                 "fixtures/cells, not a path)");
+        return BMSRIG_ERR_ARG;
+    }
+    return cellfile_load(name, out, err, errlen);
 }

@@ -126,7 +126,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
     /* pack */
     struct cell_params cp;
     char why[256] = "";
-    rc = cellfile_load(cfg->cell, &cp, why, sizeof(why));
+    rc = cellfile_load_set(cfg->cell, &cp, why, sizeof(why));   /* a name, never a path */
     if (rc != BMSRIG_OK) {
         snprintf(err, errcap, "pack.cell '%s': %s", cfg->cell, why);
         goto fail;

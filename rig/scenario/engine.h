@@ -148,16 +148,15 @@ int engine_group_charge(struct engine *e, unsigned group, double ah);
 
 /* ---- faults (counted; applied unless suppressed) ----------------------------------------- */
 
-/* Named faults: the link's protocol faults ("bms_tx", "esc_tx", "reply_delay",
- * "corrupt_checksum", "truncate", "garbage", "stale", "bit_errors", "serial_default",
- * "config_invalid") and the virtual target's mapping of bench faults: "esc_resistor"
- * (`value` = ohms of the controller's series resistor: INFINITY = open) and "moisture"
- * (wet connector: value = severity 0..1). `value` as the link documents it (on/off faults
- * ignore it). BMSRIG_ERR_ARG for an unknown name (the reason in err), BMSRIG_ERR_RANGE for a
- * bad value. */
+/* Named faults: the fault table's (rig/fault/fault.h, `bmsrig faults`), by name or alias.
+ * `value` in the fault's unit (switches ignore it; esc_resistor: ohms, INFINITY = open). Each
+ * takes its virtual effect on the link; on a bench (cfg.rig) a fault with a bench line also
+ * switches it, and with a real controller (cfg.dut) only that. BMSRIG_ERR_ARG for an unknown
+ * name (the reason and the nearest name in err), BMSRIG_ERR_RANGE for a bad value. On a bench
+ * a fault whose line the description lacks returns BMSRIG_ERR_STATE with the reason in err:
+ * the scenario is then skipped, not passed. */
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap);
-/* On a bench (cfg.rig) a wire fault the description has no line for returns BMSRIG_ERR_STATE
- * with the reason in err: the scenario is then skipped, not passed. */
+/* Clears a named fault (its link faults, its bench line). BMSRIG_ERR_ARG for an unknown name. */
 int engine_fault_clear(struct engine *e, const char *name, char *err, size_t errcap);
 
 enum engine_pack_fault {
@@ -177,6 +176,12 @@ int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned in
 
 unsigned engine_faults_requested(const struct engine *e);
 unsigned engine_faults_applied(const struct engine *e);
+
+/* The last command the scenario gave the engine (power on/off, fault, clear, charger, replay,
+ * pack fault) as text ("fault bms_tx 1", "power on") and its scenario time; returns how many
+ * commands so far (0: none yet, *text = ""). Borrowed: valid until the next command. */
+#define ENGINE_EVENT_MAX 64
+unsigned engine_last_event(const struct engine *e, const char **text, double *t_s);
 
 /* ---- read-outs the expectations use ------------------------------------------------------ */
 double engine_pack_voltage(const struct engine *e);

@@ -10,6 +10,7 @@
 #include "rig/util/log.h"
 #include "rig/bench/board.h"
 #include "rig/bench/rig_hw.h"
+#include "rig/fault/fault.h"
 #include "rig/dut/dut_firmware.h"
 #include "rig/line/dut_serial.h"
 #include "rig/line/link.h"
@@ -32,12 +33,13 @@ static const struct charger_model {
 /* A bench's supply line for the controller, if its description has one. */
 static void bench_power(struct engine *e, bool on)
 {
-    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, "power"))
-        rig_hw_fault(e->cfg.rig, "power", on ? "on" : NULL);
+    if (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, FAULT_LINE_POWER))
+        rig_hw_fault(e->cfg.rig, FAULT_LINE_POWER, on ? "on" : NULL);
 }
 
 void engine_power_on(struct engine *e)
 {
+    engine_event(e, "power on");
     const int64_t now = e->clock.now_us;
     bms_power_on(e->bms, now);
     if (e->cfg.dut) {
@@ -61,6 +63,7 @@ void engine_power_on(struct engine *e)
 
 void engine_power_off(struct engine *e)
 {
+    engine_event(e, "power off");
     if (e->cfg.dut)
         bench_power(e, false);
     if (e->cfg.fw)
@@ -116,6 +119,7 @@ void engine_set_grade(struct engine *e, double grade)
 
 int engine_charger_plug(struct engine *e, const char *model, double volts, double amps)
 {
+    engine_event(e, "charger %s", model ? model : "plugged");
     if (model) {
         size_t i;
         for (i = 0; i < sizeof(chargers) / sizeof(chargers[0]); i++)
@@ -134,12 +138,17 @@ int engine_charger_plug(struct engine *e, const char *model, double volts, doubl
     return BMSRIG_OK;
 }
 
-void engine_charger_unplug(struct engine *e) { e->charger = false; }
+void engine_charger_unplug(struct engine *e)
+{
+    engine_event(e, "charger unplugged");
+    e->charger = false;
+}
 bool engine_charger_present(const struct engine *e) { return e->charger; }
 double engine_charger_v(const struct engine *e) { return e->charger ? e->charger_v : 0.0; }
 
 int engine_replay_load(struct engine *e, const char *path, char *err, size_t errcap)
 {
+    engine_event(e, "replay %s", path);
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errcap, "%s: %s", path, strerror(errno));

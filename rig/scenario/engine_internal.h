@@ -42,6 +42,10 @@ struct engine {
     bool replay_current;   /* true: current_a column; false: throttle/brake */
     int64_t replay_start_us;
     bool replay_on;
+    /* the last command the scenario gave (engine_events.c), for progress lines */
+    char event[ENGINE_EVENT_MAX];
+    double event_s;
+    unsigned events;
     /* counters */
     unsigned faults_requested;
     unsigned faults_applied;
@@ -57,5 +61,11 @@ struct engine {
     uint8_t rx[RX_CHUNK];
     struct bms_inputs in;
 };
+
+/* engine_events.c: records "what the scenario last did" (printf-style text, the scenario time
+ * now) for engine_last_event; called at the top of each engine command. */
+void engine_event(struct engine *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "cell_open", "ntc", ... for an enum engine_pack_fault (the scenario API's names); "pack". */
+const char *engine_pack_fault_name(enum engine_pack_fault kind);
 
 #endif

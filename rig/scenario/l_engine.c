@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rig/fault/fault.h"
 #include "rig/util/datadir.h"
 #include "sim/bms.h"
 #include "sim/esc.h"
@@ -528,24 +529,30 @@ static int c_ambient(lua_State *L)
     return 0;
 }
 
-/* t:fault(name [, value | "open"]) */
+/* t:fault(name [, value]): a number, or a word of the fault table ("on", "open", "burnt",
+ * "off" = t:clear(name)); rig/fault/fault.h. */
 static int c_fault(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 2);
     double v = 1.0;
+    char err[512];
     if (lua_type(L, 3) == LUA_TSTRING) {
-        const char *s = lua_tostring(L, 3);
-        if (strcmp(s, "open") == 0)
-            v = strcmp(name, "esc_resistor") == 0 ? INFINITY : 1.0;
-        else if (strcmp(s, "burnt") == 0 && strcmp(name, "esc_resistor") == 0)
-            v = 47e3;  /* [I] a typical "burnt" reading: tens of kilohms */
-        else
-            return script_error(L, "fault '%s': value '%s' is not a number, 'open' or 'burnt'",
-                              name, s);
+        const struct fault_def *d = fault_find(name);
+        bool clear = false;
+        if (!d) {
+            fault_unknown_message(name, err, sizeof err);
+            return script_error(L, "%s", err);
+        }
+        if (fault_parse_value(d, lua_tostring(L, 3), &v, &clear, err, sizeof err) != 0)
+            return script_error(L, "%s", err);
+        if (clear) {
+            if (engine_fault_clear(ctx_of(L)->engine, name, err, sizeof(err)) != BMSRIG_OK)
+                return script_error(L, "%s", err);
+            return 0;
+        }
     } else if (!lua_isnoneornil(L, 3)) {
         v = luaL_checknumber(L, 3);
     }
-    char err[512];
     int rc = engine_fault(ctx_of(L)->engine, name, v, err, sizeof(err));
     if (rc == BMSRIG_ERR_STATE)
         return raise_skip(L, err);   /* the target cannot do it */

@@ -73,6 +73,24 @@ static void measure_text(char *buf, size_t cap, const struct scenario_measure *m
 
 /* ---- JUnit -------------------------------------------------------------------------------- */
 
+/* The scenario's HTML page as seen from the JUnit file: HREF/STEM.html, STEM its traces' stem
+ * (the pages are named after them: rig/html/html_report.h). Empty without --html or traces. */
+static void html_page_of(char *out, size_t cap, const char *href, const char *trace_signals)
+{
+    static const char suffix[] = ".signals.csv";
+    out[0] = '\0';
+    if (!href || !trace_signals)
+        return;
+    const char *base = strrchr(trace_signals, '/');
+    base = base ? base + 1 : trace_signals;
+    size_t len = strlen(base);
+    if (len <= sizeof suffix - 1 || strcmp(base + len - (sizeof suffix - 1), suffix) != 0)
+        return;
+    int w = snprintf(out, cap, "%s/%.*s.html", href, (int)(len - (sizeof suffix - 1)), base);
+    if (w < 0 || (size_t)w >= cap)
+        out[0] = '\0';
+}
+
 int report_write_junit(FILE *o, const struct report_run *run)
 {
     struct report_counts c;
@@ -131,6 +149,13 @@ int report_write_junit(FILE *o, const struct report_run *run)
             xml_esc(o, buf);
             fputs("\"/>\n", o);
         }
+        char page[1024] = "";
+        html_page_of(page, sizeof page, run->html_href, r->trace_signals);
+        if (page[0]) {
+            fputs("      <property name=\"html\" value=\"", o);
+            xml_esc(o, page);
+            fputs("\"/>\n", o);
+        }
         fputs("    </properties>\n    <testcase classname=\"", o);
         xml_esc(o, it->path);
         fputs("\" name=\"", o);
@@ -147,6 +172,11 @@ int report_write_junit(FILE *o, const struct report_run *run)
             fprintf(o, "</%s>\n", tag);
         }
         fputs("      <system-out>", o);
+        if (page[0]) {
+            xml_text(o, "HTML report: ");
+            xml_text(o, page);
+            xml_text(o, "\n");
+        }
         for (size_t k = 0; k < r->nexpects; k++) {
             const struct scenario_expect *x = &r->expects[k];
             char b[1024];

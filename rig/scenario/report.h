@@ -40,6 +40,9 @@ struct report_run {
     char hostname[128];
     const struct report_item *items;
     size_t n;
+    const char *html_href;            /* `run --html`: the pages' folder as seen from the JUnit
+                                         file ("html", "../out/html"), so each testcase links
+                                         its page; NULL: no links. Borrowed */
 };
 
 /* Counts by verdict. */

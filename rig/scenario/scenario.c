@@ -61,6 +61,42 @@ void scenario_progress_reset(struct scenario_progress *p)
     atomic_store_explicit(&p->sim_us, 0, memory_order_relaxed);
     atomic_store_explicit(&p->cancel, 0, memory_order_relaxed);
     atomic_store_explicit(&p->floor_us, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->event_seq, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->event_us, 0, memory_order_relaxed);
+    atomic_store_explicit(&p->event[0], '\0', memory_order_relaxed);
+}
+
+/* Publishes the engine's last command into the progress (writer side of the seqlock). */
+static void progress_event(struct scenario_progress *p, const char *text, double t_s)
+{
+    unsigned seq = atomic_load_explicit(&p->event_seq, memory_order_relaxed);
+    atomic_store_explicit(&p->event_seq, seq + 1, memory_order_relaxed);   /* odd: writing */
+    atomic_thread_fence(memory_order_release);
+    size_t n = sizeof p->event - 1, i;
+    for (i = 0; i < n && text[i]; i++)
+        atomic_store_explicit(&p->event[i], text[i], memory_order_relaxed);
+    atomic_store_explicit(&p->event[i], '\0', memory_order_relaxed);
+    atomic_store_explicit(&p->event_us, (int_fast64_t)(t_s * 1e6), memory_order_relaxed);
+    atomic_store_explicit(&p->event_seq, seq + 2, memory_order_release);  /* even: stable */
+}
+
+bool scenario_progress_event(const struct scenario_progress *p, char *buf, size_t len,
+                             double *t_s)
+{
+    if (!len)
+        return false;
+    unsigned before = atomic_load_explicit(&p->event_seq, memory_order_acquire);
+    size_t n = sizeof p->event < len ? sizeof p->event : len, i;
+    for (i = 0; i + 1 < n; i++) {
+        buf[i] = atomic_load_explicit(&p->event[i], memory_order_relaxed);
+        if (!buf[i])
+            break;
+    }
+    buf[i] = '\0';
+    *t_s = (double)atomic_load_explicit(&p->event_us, memory_order_relaxed) / 1e6;
+    atomic_thread_fence(memory_order_acquire);
+    unsigned after = atomic_load_explicit(&p->event_seq, memory_order_relaxed);
+    return before == after && (before & 1u) == 0;
 }
 
 /* One beat of progress in `phase` (no-op when unwatched). */
@@ -348,6 +384,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     int nargs = 1;
     enum scenario_verdict v = SCENARIO_PASS;
     struct scenario_progress *prog = opt->progress;
+    unsigned events_published = 0;   /* engine_last_event's count last copied into prog */
     for (;;) {
         int nres = 0;
         progress_beat(prog, SCENARIO_PHASE_SCRIPT);
@@ -434,6 +471,13 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                 atomic_store_explicit(&prog->sim_us, engine_clock(e)->now_us,
                                       memory_order_relaxed);
                 atomic_fetch_add_explicit(&prog->beats, 1, memory_order_relaxed);
+                const char *ev;
+                double ev_s;
+                unsigned nev = engine_last_event(e, &ev, &ev_s);
+                if (nev != events_published) {
+                    progress_event(prog, ev, ev_s);
+                    events_published = nev;
+                }
             }
         }
         if (stop)

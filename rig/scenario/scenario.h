@@ -53,7 +53,18 @@ struct scenario_progress {
                                      scenario was written off; its result is not wanted) */
     atomic_int_fast64_t floor_us; /* the shortest limit fair to this scenario: 10 of its ticks
                                      on the real-time clock (its own tick_ms counts), else 0 */
+    /* The scenario's last command (engine_last_event), for progress lines: a seqlock, odd
+     * event_seq while the worker writes; read with scenario_progress_event. */
+    atomic_uint event_seq;
+    atomic_int_fast64_t event_us;
+    _Atomic char event[64];
 };
+
+/* Copies the last command's text into buf (always NUL-terminated; "" = none yet) and its
+ * scenario time into *t_s. False if the worker was writing it at that moment (try later).
+ * Any thread. */
+bool scenario_progress_event(const struct scenario_progress *p, char *buf, size_t len,
+                             double *t_s);
 
 /* Zeroes the progress (phase SETUP) before a run. */
 void scenario_progress_reset(struct scenario_progress *p);

@@ -2,7 +2,8 @@
 # test_bms_fault.sh BMSRIG POLLER: `bmsrig bms --fault NAME=on|off` over a real pty, seen on the
 # wire by a poller in another process: bms_tx=on (and the bare alias bms_tx_open) silences the
 # BMS, config_invalid=on serves status bit 0 clear (ESC error 22), and a later =off restores
-# each; unknown names and bad values are usage errors with the nearest name.
+# each; unknown names and bad values are usage errors with the nearest name; bms --help and
+# run --help list every fault of the table.
 set -u
 . "$(dirname "$0")/lib.sh"
 lib_init "$1"
@@ -79,4 +80,21 @@ check "reply_delay=-1 exits 2 naming the range" \
 "$BMSRIG" bms --help >"$W/help"
 check "bms --help lists bms_tx=on|off and config_invalid=on|off" \
     sh -c "grep -q '^  bms_tx=on|off ' '$W/help' && grep -q '^  config_invalid=on|off ' '$W/help'"
+# `bmsrig faults`: a list line per fault, one fault in full by an alias, unknown names exit 2
+"$BMSRIG" faults >"$W/list"
+check "faults lists $(wc -l <"$W/list") faults, bms_tx with its alias" \
+    sh -c "[ \$(wc -l <'$W/list') -eq \$('$BMSRIG' faults --markdown | grep -c '^| \`') ] &&
+           grep -q '^bms_tx .*(also bms_tx_open)' '$W/list'"
+"$BMSRIG" faults series_r >"$W/one"
+check "faults series_r shows esc_resistor in full" \
+    sh -c "grep -q '^name: *esc_resistor' '$W/one' && grep -q '^bench: *bank' '$W/one'"
+"$BMSRIG" faults confg_invalid >/dev/null 2>"$W/e4"
+check "faults confg_invalid exits 2 suggesting config_invalid" \
+    sh -c "[ $? -eq 2 ] && grep -q \"did you mean 'config_invalid'\" '$W/e4'"
+# ... and the --help of every command that takes faults lists every fault of the table
+"$BMSRIG" run --help >"$W/run_help"
+for name in $("$BMSRIG" faults --list | awk '{ print $1 }'); do
+    check "bms --help and run --help list $name" \
+        sh -c "grep -q '^  $name=' '$W/help' && grep -q '^    $name=' '$W/run_help'"
+done
 finish

@@ -32,9 +32,9 @@ ver=$("$BMSRIG" version)
 check "version names libftdi1" sh -c "printf '%s' \"\$1\" | grep -q '^libftdi1 1\.'" _ "$ver"
 check "version names lua 5.4" sh -c "printf '%s' \"\$1\" | grep -q '^lua 5\.4'" _ "$ver"
 # -v works after the command name as before it, and every command's help lists it.
-"$BMSRIG" help run | grep -q '^  -v, -vv      more diagnostics on stderr'
+"$BMSRIG" help run | grep -q '^  -v           more diagnostics on stderr'
 check "help run lists -v" test $? -eq 0
-"$BMSRIG" decode --help | grep -q '^  -v, -vv'
+"$BMSRIG" decode --help | grep -q '^  -v   '
 check "decode --help lists -v" test $? -eq 0
 printf '55AA0322011010B9FF\n' | "$BMSRIG" decode -v - >/dev/null 2>&1
 check "decode -v (after the command) is accepted" test $? -eq 0
@@ -44,4 +44,12 @@ check "-v decode (before the command) is accepted" test $? -eq 0
 check "run -v reaches run's own checks (an empty --list exits 2, not 'unknown option')" test $? -eq 2
 "$BMSRIG" run --list -v --filter 'no such scenario' 2>&1 | grep -q "unknown option"
 check "run --list -v is not an unknown option" test $? -ne 0
+# With -v, piped output and diagnostics keep their order: the run's header line (stdout) comes
+# before the scenario's log line (stderr), which comes before its result line (stdout).
+tmpd=$(mktemp -d)
+printf 'return scenario { name = "logs", run = function(t) t:log("hello from the scenario") end }\n' >"$tmpd/lo.lua"
+"$BMSRIG" run -v "$tmpd/lo.lua" >"$tmpd/out" 2>&1
+order=$(grep -n -e '^bmsrig run: 1 scenario' -e 'hello from the scenario' -e '^\[  1/1\] pass' "$tmpd/out" | cut -d: -f1 | tr '\n' ' ')
+check "run -v piped: header, log line, result in that order ($order)" sh -c "printf '%s' '$order' | awk '{ exit !(NF == 3 && \$1 < \$2 && \$2 < \$3) }'"
+rm -rf "$tmpd"
 finish

@@ -200,6 +200,17 @@ check "the unplug is reported as a rig fault" grep -q "rig fault" "$W/unplug.out
 check "the unplug message names the USB write" grep -q "USB write to FTDI BMSEMU01 failed" "$W/unplug.out"
 check "the safe state was attempted after the unplug" test "$(grep -c 'usb refused write' "$W/emu.log")" -ge 2
 check "the unplugged run wrote its (partial) report" grep -q "rig fault" "$W/unplug.xml"
+# ... with more scenarios after it (issue 16): the bench is gone, so the next ones are not
+# started: reported not run with the reason, the report incomplete, exit 3 (not 4)
+BMSRIG_EMU_FAULTS=unplug_after_writes=30 "$BMSRIG" run --rig "$board" --json "$W/unplug.json" \
+    "$W/long.lua" "$W/timeline.lua" >"$W/unplug2.out" 2>&1; rc=$?
+check "unplug, then another scenario: exit 3 (got $rc)" test $rc -eq 3
+check "... the first is the rig fault" \
+    sh -c "jq -e '.scenarios[0].verdict == \"rig-fault\"' '$W/unplug.json' >/dev/null"
+check "... the next is not run, naming the bench failure" \
+    sh -c "jq -e '.scenarios[1].verdict == \"not-run\" and (.scenarios[1].message | test(\"bench failed during long.lua\"))' '$W/unplug.json' >/dev/null"
+check "... and the report says complete: false" \
+    sh -c "jq -e '.complete == false' '$W/unplug.json' >/dev/null"
 "$BMSRIG" run --rig "$W/bad.lua" "$W/timeline.lua" >/dev/null 2>"$W/badrig.err"; rc=$?
 check "run --rig with a broken description exits 2" test $rc -eq 2
 check "run --rig names file:line of the description" grep -q "$W/bad.lua:4:" "$W/badrig.err"

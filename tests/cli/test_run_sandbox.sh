@@ -114,6 +114,14 @@ LUA
 rc=$?
 check "pack.cell = '../../etc/passwd': a script error (exit $rc)" test $rc -eq 2
 check "... that quotes nothing of the file" sh -c "! grep -q 'root:' '$W/cell.json' '$W/out'"
+check "... and says a cell set is a name, not a path" grep -q "not a cell set name" "$W/cell.json"
+printf 'name evil\n' >"$W/evil.cell"
+cat >"$W/cell2.lua" <<'LUA'
+return scenario { name = "cell path", pack = { cell = "evil.cell" }, run = function(t) end }
+LUA
+(cd "$W" && "$BMSRIG" run --json "$W/cell2.json" "$W/cell2.lua" >/dev/null 2>&1)
+check "pack.cell = 'evil.cell' (a path by its suffix) is refused too (exit $?)" \
+    grep -q "not a cell set name" "$W/cell2.json"
 
 echo "$fails failure(s)"
 [ "$fails" -eq 0 ]

@@ -11,8 +11,14 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$BMSRIG" run -q --html "$dir/html" "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
+mkdir -p "$dir/ci"
+"$BMSRIG" run -q --html "$dir/html" --junit "$dir/ci/junit.xml" "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
     || fail "run --html exited $?"
+# the JUnit testcase links its page, relative to the JUnit file, and the link resolves
+href=$(sed -n 's/.*<property name="html" value="\([^"]*\)".*/\1/p' "$dir/ci/junit.xml")
+[ "$href" = "../html/bms_tx_cut_riding.html" ] || fail "JUnit html property is '$href'"
+[ -s "$dir/ci/$href" ] || fail "the JUnit link $href does not reach the page"
+grep -q "HTML report: ../html/bms_tx_cut_riding.html" "$dir/ci/junit.xml" || fail "no page line in system-out"
 page="$dir/html/bms_tx_cut_riding.html"
 [ -s "$dir/html/index.html" ] || fail "no index.html"
 [ -s "$page" ] || fail "no scenario page"

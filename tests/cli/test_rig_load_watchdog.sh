@@ -1,0 +1,70 @@
+#!/bin/sh
+# test_rig_load_watchdog.sh BMSRIG: a rig description whose top-level code is stuck inside one C
+# call (a string pattern that backtracks without end: no instruction budget stops it, and it
+# ignored SIGTERM and SIGINT) is watched like a scenario file (issue 16, red team 1):
+# `run --rig` gives up after --watchdog S or on a signal and still writes complete reports
+# (every scenario not run, with the reason; complete: false), `selftest --rig` stops on a
+# signal. Every command runs under `timeout -s KILL`: a bmsrig without the watchdog fails here
+# instead of hanging. No bench is opened: the description never finishes loading.
+set -u
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
+bg=""
+at_exit() { [ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null; }
+
+cat >"$W/bomb.lua" <<'LUA'
+local _ = string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
+return board { name = "never" }
+LUA
+cat >"$W/s.lua" <<'LUA'
+return scenario { name = "waits for the bench", run = function(t) t:wait(1) end }
+LUA
+
+# 1. the watchdog: exit 2 (a bad description) within a few seconds, reports written
+expect_exit_within 2 8000 "run --rig with a stuck description, --watchdog 1: exit 2" \
+    timeout -s KILL 30 "$BMSRIG" run --rig "$W/bomb.lua" --watchdog 1 --json "$W/r1.json" \
+    --junit "$W/r1.xml" "$W/s.lua"
+check "... the message names the description and the watchdog" \
+    has "bomb.lua: watchdog: loading the rig description made no progress for 1 s" "$W/err"
+check "... JSON written: the scenario not run, complete: false" \
+    jqe '.complete == false and .scenarios[0].verdict == "not-run"' "$W/r1.json"
+check "... JUnit written" has "waits for the bench" "$W/r1.xml"
+
+# 2. SIGTERM while it loads (watchdog at its 60 s default): exit 4 at once, reports complete
+timeout -s KILL 30 "$BMSRIG" run --rig "$W/bomb.lua" --json "$W/r2.json" "$W/s.lua" \
+    >"$W/out2" 2>"$W/err2" &
+bg=$!
+sleep 1
+t0=$(now_ms)
+kill -TERM "$bg"
+wait "$bg"; rc=$?
+bg=""
+el=$(($(now_ms) - t0))
+check "run --rig: SIGTERM while the description loads: exit 4 (got $rc in $el ms)" \
+    sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
+check "... JSON written with every scenario, complete: false" \
+    jqe '.complete == false and (.scenarios | length) == 1 and .scenarios[0].verdict == "not-run"' \
+    "$W/r2.json"
+check "... saying it was interrupted while loading" has "interrupted while the rig description" "$W/r2.json"
+
+# 3. selftest --rig: SIGTERM and SIGINT stop it
+for sig in TERM INT; do
+    timeout -s KILL 30 "$BMSRIG" selftest --rig "$W/bomb.lua" >"$W/out3" 2>"$W/err3" &
+    bg=$!
+    sleep 1
+    t0=$(now_ms)
+    kill -"$sig" "$bg"
+    wait "$bg"; rc=$?
+    bg=""
+    el=$(($(now_ms) - t0))
+    check "selftest --rig: SIG$sig while the description loads: exit 4 (got $rc in $el ms)" \
+        sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
+done
+check "... saying so" has "interrupted while the rig description was loading" "$W/err3"
+
+# 4. a description that loads normally is not slowed down or changed (its own errors too)
+printf 'return board { name = "x",\n  bogus = 1 }\n' >"$W/bad.lua"
+expect_exit 2 "a broken description: exit 2 as before" \
+    timeout -s KILL 30 "$BMSRIG" run --rig "$W/bad.lua" "$W/s.lua"
+check "... with its file:line" has "bad.lua:1:" "$W/err"
+finish
