@@ -203,3 +203,29 @@ Test(dash, observes_virtual_controller_error_21)
     cr_expect(o->have_speed);
     esc_free(e);
 }
+
+Test(dash, reads_the_error_word_between_lever_frames)
+{
+    struct dash d;
+    struct dash_config c;
+    dash_config_default(&c);
+    c.read_period_ns = 20000000;
+    cr_assert_eq(dash_init(&d, &c), BMSRIG_OK);
+    uint8_t out[64];
+    size_t n = dash_poll(&d, 0, out, sizeof(out));
+    cr_assert_gt(n, 12u, "lever frame and a read at 0");
+    cr_assert_eq(dash_poll(&d, 19999999, out, sizeof(out)), 0u);
+    n = dash_poll(&d, 20000000, out, sizeof(out));
+    cr_assert_eq(n, 9u, "a read alone: 55 AA 03 20 01 1B 02 CK CK");
+    cr_assert_eq(out[4], 0x01, "read");
+    cr_assert_eq(out[5], 0x1B, "the error word");
+    cr_assert_eq(out[6], 0x02, "2 bytes");
+    unsigned reads = 1;
+    for (int64_t t = 20000001; t < 100000000; t += 1000000)
+        if (dash_poll(&d, t, out, sizeof(out)) == 9u)
+            reads++;
+    cr_assert_eq(reads, 4u, "at 20, 40, 60, 80 ms, none crowding the frame at 100 ms: %u", reads);
+    cr_assert_gt(dash_poll(&d, 100000000, out, sizeof(out)), 12u, "the next lever frame");
+    c.read_period_ns = c.period_ns;
+    cr_assert_eq(dash_init(&d, &c), BMSRIG_ERR_ARG, "a read period not below the frame period");
+}

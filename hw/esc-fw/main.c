@@ -1,9 +1,9 @@
 /* main.c: bmsrig's own controller firmware: the virtual controller's pure model (sim/esc.c) on
- * the thin HAL. Each pass: bytes the DMA rings received go to the model stamped with the time of
- * the previous pass (they arrived after it, so the model sees them at the same tick as the
- * virtual controller does), the model runs its due ticks, its frames are queued for the TX DMA
- * channels, and the core sleeps (WFI) until the next tick or at most 1 ms (a TX interrupt wakes
- * it early and it sleeps again). */
+ * the thin HAL. One pass per model tick: bytes the DMA rings received go to the model stamped
+ * with the time of the previous pass (they arrived after it, so the model sees them at this
+ * tick, as the virtual controller does), the model runs its due tick, its frames are queued
+ * for the TX DMA channels, and the core sleeps (WFI) until the next tick (SysTick and TX
+ * interrupts wake it in between; it sleeps again). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,9 +66,11 @@ int main(void)
         esc_tick(e, now);
         prev_us = now;
         int64_t next = esc_next_tick_us(e);
-        if (next - time_now_us() <= 1)
-            continue;           /* due within a microsecond: do not sleep past it */
         time_wake_at(next);
-        __asm__ volatile("wfi");
+        /* Sleep until the model's next tick. The 1 ms SysTick wraps and the TX interrupts wake
+         * the core in between: it sleeps again. Bytes that arrive meanwhile wait in the rings;
+         * the model would only see them at that tick anyway. */
+        while (next - time_now_us() > 1)
+            __asm__ volatile("wfi");
     }
 }

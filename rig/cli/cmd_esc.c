@@ -17,6 +17,7 @@
 #include "rig/line/capture.h"
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
+#include "rig/cli/esc_firmware.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/log.h"
 #include "rig/line/transport.h"
@@ -325,6 +326,13 @@ static int run_esc(int argc, char **argv)
         { "mode", required_argument, NULL, 'M' },
         { "log", required_argument, NULL, 'l' },
         { "strict", no_argument, NULL, 's' },
+        { "firmware", required_argument, NULL, 'W' },
+        { "firmware-base", required_argument, NULL, 'A' },
+        { "bms-pty", no_argument, NULL, 'P' },
+        { "esc-serial", required_argument, NULL, 'N' },
+        { "no-uid-copy", no_argument, NULL, 'U' },
+        { "blank-eeprom", no_argument, NULL, 'Z' },
+        { "firmware-verbose", no_argument, NULL, 'V' },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -337,6 +345,12 @@ static int run_esc(int argc, char **argv)
     struct rt_host_options rto;
     rt_host_options_default(&rto);
     bool rt_sub = false;
+    struct esc_firmware_options fw;   /* --firmware: the image is the controller */
+    memset(&fw, 0, sizeof(fw));
+    struct mcu_config mdef;
+    mcu_config_defaults(&mdef);
+    fw.provision = mdef.provision;
+    bool bms_pty = false, model_given = false, mode_given = false;
     optind = 1;
     opterr = 0;
     int c;
@@ -344,7 +358,29 @@ static int run_esc(int argc, char **argv)
         switch (c) {
         case 'b': bms_port = optarg; break;
         case 'd': dash_port = optarg; break;
-        case 'm': model = optarg; break;
+        case 'm': model = optarg; model_given = true; break;
+        case 'W': fw.image = optarg; break;
+        case 'A': {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 0);
+            if (errno || end == optarg || *end || optarg[0] == '-' || v > 0xFFFFFFFFul)
+                return cli_usage_error(&cmd_esc, "--firmware-base: '%s' is not an address "
+                                                 "(e.g. 0x08001000)", optarg);
+            fw.base = (uint32_t)v;
+            break;
+        }
+        case 'P': bms_pty = true; break;
+        case 'N':
+            if (strlen(optarg) != MCU_SERIAL_LEN && optarg[0])
+                return cli_usage_error(&cmd_esc, "--esc-serial: '%s' is not %d characters "
+                                                 "('' leaves the serial unwritten)", optarg,
+                                       MCU_SERIAL_LEN);
+            fw.provision.serial = optarg;
+            break;
+        case 'U': fw.provision.copy_uid = 0; break;
+        case 'Z': fw.provision.blank = 1; break;
+        case 'V': fw.verbosity = 1; break;
         case 'F': figures = optarg; break;
         case 'p': profile = optarg; break;
         case 'S': show = true; break;
@@ -367,6 +403,7 @@ static int run_esc(int argc, char **argv)
                 return CLI_EXIT_USAGE;
             break;
         case 'M':
+            mode_given = true;
             if (strcmp(optarg, "eco") == 0)
                 mode = ESC_MODE_ECO;
             else if (strcmp(optarg, "normal") == 0)
@@ -392,6 +429,26 @@ static int run_esc(int argc, char **argv)
         return cli_usage_error(&cmd_esc, "unexpected argument '%s'", argv[optind]);
     if (cli_rt_check(&cmd_esc, &rto, rt_sub))
         return CLI_EXIT_USAGE;
+    if (fw.image) {
+        if (show || profile || figures || model_given || mode_given || dash_port || log_path ||
+            strict || rt_sub)
+            return cli_usage_error(&cmd_esc, "--firmware: the image is the controller (no "
+                                             "--show-params, --profile, --figures, --model, "
+                                             "--mode, --dash-port, --log, --strict or --rt)");
+        if (!!bms_port == bms_pty)
+            return cli_usage_error(&cmd_esc, "--firmware: give exactly one of --bms-port DEV "
+                                             "or --bms-pty");
+        fw.bms_port = bms_port;
+        fw.duration_s = duration;
+        fw.pack_v = supply;
+        fw.throttle = throttle;
+        fw.brake = brake;
+        return esc_firmware_run(&fw);
+    }
+    if (bms_pty || fw.base || fw.verbosity || !fw.provision.copy_uid || fw.provision.blank ||
+        fw.provision.serial)
+        return cli_usage_error(&cmd_esc, "--bms-pty, --firmware-base and the provisioning "
+                                         "options need --firmware IMAGE");
 
     struct esc_params prm;
     enum esc_model m;
@@ -522,6 +579,7 @@ const struct cli_command cmd_esc = {
     .usage =
         "usage: bmsrig esc --bms-port DEV [--dash-port DEV] [--model m365|pro2] [OPTIONS]\n"
         "       bmsrig esc --show-params [--model m365|pro2] [--figures SET] [--profile FILE]\n"
+        "       bmsrig esc --firmware IMAGE --bms-port DEV|--bms-pty [FIRMWARE OPTIONS]\n"
         "\n"
         "Runs the clean-room model of the stock M365 controller in real time: it polls a BMS\n"
         "on DEV (115200 8N1 raw; a tty or the pty of `bmsrig bms --pty`) exactly as the stock\n"
@@ -547,6 +605,18 @@ const struct cli_command cmd_esc = {
         "  --strict           exit 1 if the handshake did not complete, a poll was missed or\n"
         "                     an error code showed after the handshake\n"
         CLI_RT_USAGE
+        "\n"
+        "firmware (docs/firmware.md): the controller is IMAGE (a flat binary) on the emulated\n"
+        "STM32F103 in real time instead of the model: its USART3 is the BMS line, its USART1\n"
+        "the dashboard model's bus (levers from --throttle/--brake, error word read there),\n"
+        "its ADC at --supply-v. Prints the error word the dashboard reads, and a summary.\n"
+        "  --firmware IMAGE      run IMAGE (bad image: exit 2; a fault: exit 1)\n"
+        "  --bms-pty             the BMS line on a new pty (its path is the first line)\n"
+        "  --firmware-base ADDR  flash load address (default 0x08001000)\n"
+        "  --esc-serial S        EEPROM provisioning: the ESC serial (14 characters)\n"
+        "  --no-uid-copy         EEPROM provisioning: no unique-ID copy (error 27)\n"
+        "  --blank-eeprom        EEPROM provisioning: erased pages (first-boot defaults)\n"
+        "  --firmware-verbose    log unknown register accesses with their PC\n"
         "\n"
         "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
         "tick taken more than half a tick late is an overrun, one per stall however many\n"

@@ -34,6 +34,13 @@ struct dut_firmware_config {
  * ESC serial). */
 void dut_firmware_config_default(struct dut_firmware_config *cfg);
 
+/* The EEPROM pages the image programs on a blank first boot (300 ms of virtual time), cached
+ * per image and base for the process (thread-safe): true and `page` filled if it wrote any
+ * (a stock image: its own header and defaults, where the UID and serial are then patched in),
+ * false if it left them erased (our image). Used by dut_firmware_open and `esc --firmware`. */
+bool dut_firmware_first_boot_pages(const struct dut_firmware_config *cfg,
+                                   uint8_t page[MCU_EEPROM_LEN]);
+
 /* Loads and validates the image (mcu_new). A missing, empty, truncated, non-Thumb image or a
  * wrong base: the MCU's status with a message naming the image in err (the caller exits 2).
  * *out owned: dut_firmware_close. Unpowered until dut_firmware_power_on. */
@@ -59,7 +66,10 @@ int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, do
 /* The last fault or power-on failure ("" if none). Borrowed. */
 const char *dut_firmware_message(const struct dut_firmware *d);
 
-/* The error word the dashboard model last read (-1 before any reply, or after power-off). */
+/* The error word the dashboard model last read; before the first reply 0 while the controller
+ * boots (up to DUT_FW_BOOT_GRACE_NS after power-on: a dashboard shows no error then), -1 after
+ * that, after power-off, and once the controller has not answered the dashboard for 1 s (a hung
+ * firmware is not "no error"). */
 int dut_firmware_error(const struct dut_firmware *d);
 /* The speed word 0xB5 in km/h (0 before any reply). */
 double dut_firmware_speed_kmh(const struct dut_firmware *d);

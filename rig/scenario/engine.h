@@ -142,6 +142,9 @@ double engine_charger_v(const struct engine *e);
  * err. */
 int engine_replay_load(struct engine *e, const char *path, char *err, size_t errcap);
 bool engine_replay_active(const struct engine *e);
+/* Whether the replay running is a throttle/brake log (it drives the controller), not a
+ * battery-current one. */
+bool engine_replay_drives_controller(const struct engine *e);
 
 void engine_set_ambient_c(struct engine *e, double c);
 

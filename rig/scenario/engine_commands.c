@@ -256,6 +256,10 @@ int engine_replay_load(struct engine *e, const char *path, char *err, size_t err
 }
 
 bool engine_replay_active(const struct engine *e) { return e->replay_on; }
+bool engine_replay_drives_controller(const struct engine *e)
+{
+    return e->replay_on && !e->replay_current;
+}
 
 void engine_set_ambient_c(struct engine *e, double c)
 {

@@ -516,6 +516,10 @@ static int c_replay(lua_State *L)
     char err[512];
     if (engine_replay_load(c->engine, real, err, sizeof(err)) != BMSRIG_OK)
         return script_error(L, "replay: %s", err);
+    if (engine_dut_firmware(c->engine) && engine_replay_drives_controller(c->engine))
+        return raise_skip(L, "replay: the firmware target has no motor or vehicle model (a ride "
+                             "log's levers would reach the image's dashboard bus but draw no "
+                             "current)");
     return 0;
 }
 

@@ -26,6 +26,7 @@ void dash_config_default(struct dash_config *cfg)
     cfg->period_ns = DASH_PERIOD_NS_DEFAULT;
     cfg->first_ns = 0;
     cfg->reads = DASH_READ_ERROR | DASH_READ_STATUS | DASH_READ_VERSION;
+    cfg->read_period_ns = 0;
 }
 
 static void note_error(struct dash *d, int code)
@@ -72,13 +73,15 @@ static void on_event(void *user, const struct frame_event *ev)
 int dash_init(struct dash *d, const struct dash_config *cfg)
 {
     if (!d || !cfg || cfg->period_ns <= 0 || cfg->first_ns < 0
-        || (cfg->reads & (DASH_READ_ERROR | DASH_READ_STATUS | DASH_READ_VERSION)) == 0)
+        || (cfg->reads & (DASH_READ_ERROR | DASH_READ_STATUS | DASH_READ_VERSION)) == 0
+        || cfg->read_period_ns < 0 || cfg->read_period_ns >= cfg->period_ns)
         return BMSRIG_ERR_ARG;
     memset(d, 0, sizeof(*d));
     d->cfg = *cfg;
     d->levers.throttle = 0.0;
     d->levers.brake = 0.0;
     d->next_ns = cfg->first_ns;
+    d->next_read_ns = INT64_MAX;
     d->obs.last_reply_ns = -1;
     frame_decoder_init(&d->dec, on_event, d);
     return BMSRIG_OK;
@@ -124,10 +127,27 @@ static size_t encode(const struct frame *f, uint8_t *out, size_t cap)
     return frame_encode(f, out, cap, &n) == BMSRIG_OK ? n : 0;
 }
 
+/* A read of the error word alone, between lever frames. */
+static size_t read_alone(struct dash *d, int64_t now_ns, uint8_t *out, size_t cap)
+{
+    d->next_read_ns = now_ns + d->cfg.read_period_ns;
+    if (d->next_read_ns > d->next_ns - d->cfg.read_period_ns / 2)
+        d->next_read_ns = INT64_MAX;   /* the lever frame's own read comes first */
+    if (!(d->cfg.reads & DASH_READ_ERROR))
+        return 0;
+    const struct dash_read_spec *r = &dash_reads[0];   /* the error word, 2 bytes */
+    struct frame f;
+    frame_make(&f, FRAME_ADDR_TO_ESC, FRAME_CMD_READ, r->word, &r->bytes, 1);
+    d->obs.reads_sent++;
+    return encode(&f, out, cap);
+}
+
 size_t dash_poll(struct dash *d, int64_t now_ns, uint8_t *out, size_t cap)
 {
-    if (now_ns < d->next_ns || cap < DASH_BYTES_PER_PERIOD_MAX)
+    if (cap < DASH_BYTES_PER_PERIOD_MAX)
         return 0;
+    if (now_ns < d->next_ns)
+        return now_ns >= d->next_read_ns ? read_alone(d, now_ns, out, cap) : 0;
     /* the next period strictly after now: missed periods are skipped, not bunched */
     int64_t late = (now_ns - d->next_ns) / d->cfg.period_ns;
     d->next_ns += (late + 1) * d->cfg.period_ns;
@@ -145,6 +165,8 @@ size_t dash_poll(struct dash *d, int64_t now_ns, uint8_t *out, size_t cap)
         n += encode(&f, out + n, cap - n);
         d->obs.reads_sent++;
     }
+    if (d->cfg.read_period_ns > 0)
+        d->next_read_ns = now_ns + d->cfg.read_period_ns;
     return n;
 }
 

@@ -45,6 +45,10 @@ struct dash_config {
     int64_t period_ns;            /* > 0; DASH_PERIOD_NS_DEFAULT */
     int64_t first_ns;             /* time of the first lever frame (>= 0) */
     unsigned reads;               /* enum dash_read bits, non-zero */
+    int64_t read_period_ns;       /* 0 (default): one read after each lever frame; else also a
+                                     read of the error word alone every read_period_ns between
+                                     them (< period_ns): a finer view of the error word than a
+                                     stock dashboard's */
 };
 
 /* The rider's levers, 0..1 (clamped). */
@@ -73,6 +77,7 @@ struct dash {
     struct dash_config cfg;
     struct dash_levers levers;
     int64_t next_ns;              /* when the next lever frame is due */
+    int64_t next_read_ns;         /* when the next read alone is due (read_period_ns > 0) */
     unsigned next_read;           /* index into the read cycle */
     int64_t rx_t_ns;              /* time of the bytes being decoded */
     struct frame_decoder dec;
@@ -95,7 +100,8 @@ uint8_t dash_lever_byte(double position);
 int64_t dash_next_due_ns(const struct dash *d);
 
 /* If a period is due at or before now_ns, writes its bytes (lever frame + one read) to
- * out[0..cap) and returns their count, and schedules the next period; otherwise returns 0.
+ * out[0..cap) and returns their count, and schedules the next period; else, with
+ * read_period_ns, a read alone when one is due; otherwise returns 0.
  * Periods missed entirely (now_ns far past due) are skipped, not sent in a burst. Returns 0
  * and sends nothing if cap < DASH_BYTES_PER_PERIOD_MAX. */
 size_t dash_poll(struct dash *d, int64_t now_ns, uint8_t *out, size_t cap);

@@ -62,29 +62,59 @@ void mcu_reschedule(struct mcu *m)
         m->stop_ps = 0;
 }
 
+/* How many of the instructions after the current one are still inside a Thumb IT block that
+ * one of the last four instructions opened (0: the current one is outside any). Read only when
+ * a chunk is about to end. */
+static unsigned it_block_left(struct mcu *m)
+{
+    for (unsigned k = 1; k <= 4; k++) {
+        uint32_t a = m->recent[(m->recent_pos - k) & 3u];
+        uint16_t hw = 0;
+        if (!a || uc_mem_read(m->uc, a, &hw, 2) != UC_ERR_OK)
+            continue;
+        if ((hw & 0xFF00u) != 0xBF00u || !(hw & 0xFu))
+            continue; /* not an IT (0xBFxy, y != 0: a hint otherwise) */
+        unsigned mask = hw & 0xFu;
+        unsigned len = (mask & 1u) ? 4u : (mask & 2u) ? 3u : (mask & 4u) ? 2u : 1u;
+        if (k <= len)
+            return len - k + 1u; /* the current one and those after it in the block */
+    }
+    return 0;
+}
+
 /* Every instruction: end the chunk at its time, or when a mask register that held back a
- * pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. */
+ * pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. A chunk never
+ * ends inside a Thumb IT block: Unicorn loses the IT condition when it restarts there
+ * (unicorn-engine/unicorn #853), which made __aeabi_dmul spin for good; the block runs on. */
 static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
-    (void)addr; (void)size;
+    (void)size;
     struct mcu *m = user;
-    if (m->time_ps >= m->stop_ps) {
-        if (m->stop == STOP_NONE)
-            m->stop = STOP_TIME;
-        uc_emu_stop(uc);
-        return;
-    }
-    if (m->watch_masks) {
-        uint32_t primask = 0, basepri = 0, faultmask = 0;
-        uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
-        uc_reg_read(uc, UC_ARM_REG_BASEPRI, &basepri);
-        uc_reg_read(uc, UC_ARM_REG_FAULTMASK, &faultmask);
-        if (primask != m->watched[0] || basepri != m->watched[1] || faultmask != m->watched[2]) {
-            m->stop = STOP_EXCEPTION;
+    if (m->it_left) {
+        m->it_left--;
+    } else if (m->time_ps >= m->stop_ps || m->watch_masks) {
+        unsigned left = it_block_left(m);
+        if (left) {
+            m->it_left = left - 1u;
+        } else if (m->time_ps >= m->stop_ps) {
+            if (m->stop == STOP_NONE)
+                m->stop = STOP_TIME;
             uc_emu_stop(uc);
             return;
+        } else {
+            uint32_t primask = 0, basepri = 0, faultmask = 0;
+            uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
+            uc_reg_read(uc, UC_ARM_REG_BASEPRI, &basepri);
+            uc_reg_read(uc, UC_ARM_REG_FAULTMASK, &faultmask);
+            if (primask != m->watched[0] || basepri != m->watched[1] ||
+                faultmask != m->watched[2]) {
+                m->stop = STOP_EXCEPTION;
+                uc_emu_stop(uc);
+                return;
+            }
         }
     }
+    m->recent[m->recent_pos++ & 3u] = (uint32_t)addr;
     m->time_ps += m->insn_ps;
     m->insns++;
 }

@@ -60,6 +60,9 @@ struct mcu {
     uint64_t insns;          /* instructions executed */
     uint64_t insn_ps;        /* = cfg.insn_ps */
     int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
+    unsigned it_left;        /* instructions left in the Thumb IT block being executed */
+    uint32_t recent[4];      /* addresses of the last instructions (to find an IT block) */
+    unsigned recent_pos;
     uc_engine *uc;
     struct fw_image img;
     struct mcu_config cfg;

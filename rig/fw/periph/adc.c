@@ -309,7 +309,7 @@ void adc_init(struct adc *a, struct mcu *m, const struct adc_wiring *w, struct p
         a->input[ch] = ADC_RAW_MID;
     *out = (struct periph){.name = w->name, .base = w->base, .size = 0x400, .read = adc_read,
                            .write = adc_write, .state = a, .next_event_ps = adc_next_event,
-                           .advance = adc_advance};
+                           .advance = adc_advance, .reads_vary = 1};
 }
 
 int adc_trigger_selected(const struct adc *a, int injected, unsigned source)

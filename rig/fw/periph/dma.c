@@ -206,7 +206,8 @@ void dma_init(struct dma *d, struct mcu *m, struct periph *out)
     memset(d, 0, sizeof *d);
     d->m = m;
     *out = (struct periph){.name = "DMA1", .base = DMA1_BASE, .size = 0x400, .read = dma_read,
-                           .write = dma_write, .state = d, .advance = dma_advance};
+                           .write = dma_write, .state = d, .advance = dma_advance,
+                           .reads_vary = 1};
 }
 
 void dma_set_hooks(struct dma *d, dma_hook_fn on_enable, dma_sync_fn sync, void *user)

@@ -351,5 +351,5 @@ void tim_init(struct tim *t, struct mcu *m, const struct tim_wiring *w, struct p
     t->arr = 0xFFFFu; /* reset value [S] */
     *out = (struct periph){.name = w->name, .base = w->base, .size = 0x400, .read = tim_read,
                            .write = tim_write, .state = t, .next_event_ps = tim_next_event,
-                           .advance = tim_advance};
+                           .advance = tim_advance, .reads_vary = 1};
 }
