@@ -576,6 +576,25 @@ static void map_scenario(struct mapper *m, const struct jv *sj, size_t i)
                                         isnan(mx) ? NULL : &mx, unit,
                                         v && strcmp(v, "pass") == 0, where, t);
     }
+    /* faults set and cleared (absent in reports written before they were recorded) */
+    const struct jv *fl = member(sj, "faults");
+    if (fl && fl->t != J_ARR)
+        mfail(m, "%s.faults: not an array", what);
+    for (size_t k = 0; fl && fl->t == J_ARR && k < fl->n && !m->failed; k++) {
+        const struct jv *x = &fl->v[k];
+        char w[96];
+        snprintf(w, sizeof(w), "%s.faults[%zu]", what, k);
+        double t = get_num(m, x, "t_s", false, w);
+        const char *action = get_str(m, x, "action", false, w);
+        const char *name = get_str(m, x, "name", false, w);
+        const char *target = get_str(m, x, "target", false, w);
+        double value = get_num(m, x, "value", true, w);
+        const char *args = get_str(m, x, "args", false, w);
+        if (!m->failed && strcmp(action, "set") != 0 && strcmp(action, "clear") != 0)
+            mfail(m, "%s.action: neither \"set\" nor \"clear\"", w);
+        if (!m->failed)
+            scenario_result_add_fault(r, t, strcmp(action, "set") == 0, name, target, value, args);
+    }
     const struct jv *lg = get_arr(m, sj, "log", what);
     for (size_t k = 0; lg && k < lg->n && !m->failed; k++) {
         char w[96];
