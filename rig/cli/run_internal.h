@@ -1,6 +1,6 @@
-/* run_internal.h: PRIVATE to rig/cli/'s `bmsrig run` files (cmd_run.c, run_select.c,
- * run_schedule.c, run_progress.c, run_help.c): the run's options and state, and the functions
- * that cross those files. Nothing outside rig/cli/ includes it. */
+/* run_internal.h: PRIVATE to rig/cli/'s `bmsrig run` files (cmd_run.c, run_options.c,
+ * run_select.c, run_schedule.c, run_progress.c, run_help.c): the run's options and state, and
+ * the functions that cross those files. Nothing outside rig/cli/ includes it. */
 #ifndef BMSRIG_RIG_CLI_RUN_INTERNAL_H
 #define BMSRIG_RIG_CLI_RUN_INTERNAL_H
 
@@ -26,6 +26,8 @@
 /* --progress without a value, and the default when stderr is a terminal: a line per running
  * scenario this often [s]; a real-time scenario of minutes then shows where it is. */
 #define RUN_PROGRESS_DEFAULT_S 10.0
+/* Most worker threads -j takes. */
+#define JOBS_MAX 64
 
 /* Set by the SIGINT/SIGTERM handler (cmd_run.c); read by the workers and the supervisor. */
 extern volatile sig_atomic_t run_interrupted;
@@ -151,5 +153,10 @@ void print_running(struct run_state *st, const struct worker *w, double now);
 
 /* cmd_run.c: the command's entry point (run_help.c's struct cli_command names it). */
 int run_main(int argc, char **argv);
+
+/* run_options.c: parses argv (getopt state reset) into *out with the defaults, checks the
+ * options against each other and probes a --firmware image. CLI_EXIT_PASS, or the exit code
+ * after the usage message is printed. */
+int run_parse_options(int argc, char **argv, struct run_opts *out);
 
 #endif
