@@ -5,18 +5,14 @@
 # error 21 (the silent-BMS rule) and the summary counts no byte in. IMAGE is our own controller
 # firmware (build/hw/esc-fw/bmsrig-esc.bin); the test skips (77) when it was not built.
 set -u
-bin=$1
+. "$(dirname "$0")/lib.sh"
+lib_init "$1"
 image=$2
 if [ ! -s "$image" ]; then
-    echo "skip: $image not built (arm-none-eabi-gcc missing)"
-    exit 77
+    skip "$image not built (arm-none-eabi-gcc missing)"
 fi
-tmp=$(mktemp -d)
 pids=""
-cleanup() { for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT INT TERM
-fail=0
-check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
+at_exit() { for p in $pids; do kill "$p" 2>/dev/null; done; }
 # pty_of FILE: waits for the first line (the pty path) of a background process's stdout
 pty_of() {
     i=0
@@ -24,44 +20,44 @@ pty_of() {
     head -n 1 "$1"
 }
 
-"$bin" esc --firmware "$tmp/none.bin" --bms-pty --duration 1 >/dev/null 2>"$tmp/err"
+"$BMSRIG" esc --firmware "$W/none.bin" --bms-pty --duration 1 >/dev/null 2>"$W/err"
 rc=$?
 check "missing image: exit 2 (got $rc)" test $rc -eq 2
-check "missing image: named" grep -qF "$tmp/none.bin" "$tmp/err"
-"$bin" esc --firmware "$image" --duration 1 >/dev/null 2>&1
+check "missing image: named" grep -qF "$W/none.bin" "$W/err"
+"$BMSRIG" esc --firmware "$image" --duration 1 >/dev/null 2>&1
 check "--firmware without --bms-port or --bms-pty: exit 2" test $? -eq 2
-"$bin" esc --firmware "$image" --bms-pty --profile x --duration 1 >/dev/null 2>&1
+"$BMSRIG" esc --firmware "$image" --bms-pty --profile x --duration 1 >/dev/null 2>&1
 check "--firmware with --profile: exit 2" test $? -eq 2
-"$bin" esc --bms-pty --duration 1 >/dev/null 2>&1
+"$BMSRIG" esc --bms-pty --duration 1 >/dev/null 2>&1
 check "--bms-pty without --firmware: exit 2" test $? -eq 2
 
 # a BMS on the pty: handshake, polls answered, no error
-"$bin" esc --firmware "$image" --bms-pty --duration 5 >"$tmp/esc.out" 2>"$tmp/esc.err" &
+"$BMSRIG" esc --firmware "$image" --bms-pty --duration 5 >"$W/esc.out" 2>"$W/esc.err" &
 esc=$!
 pids="$esc"
-pty=$(pty_of "$tmp/esc.out")
+pty=$(pty_of "$W/esc.out")
 check "esc --firmware --bms-pty prints its pty path ($pty)" test -c "$pty"
-"$bin" bms --port "$pty" --duration 5 >"$tmp/bms.out" 2>"$tmp/bms.err" &
+"$BMSRIG" bms --port "$pty" --duration 5 >"$W/bms.out" 2>"$W/bms.err" &
 pids="$esc $!"
 wait "$esc"
 rc=$?
 pids=""
-cat "$tmp/esc.out" "$tmp/esc.err"
+cat "$W/esc.out" "$W/esc.err"
 check "answered: exit 0 (got $rc)" test $rc -eq 0
-check "answered: the dashboard read error 0" grep -q '  error 0$' "$tmp/esc.out"
-check "answered: never another error" sh -c "! grep -E '  error [1-9]' '$tmp/esc.out'"
-check "answered: bytes both ways" grep -qE 'summary: .* error=0 bms_out=[1-9][0-9]* bms_in=[1-9]' "$tmp/esc.out"
+check "answered: the dashboard read error 0" grep -q '  error 0$' "$W/esc.out"
+check "answered: never another error" sh -c "! grep -E '  error [1-9]' '$W/esc.out'"
+check "answered: bytes both ways" grep -qE 'summary: .* error=0 bms_out=[1-9][0-9]* bms_in=[1-9]' "$W/esc.out"
 
 # nobody on the pty: the boot handshake is never answered, error 21
-"$bin" esc --firmware "$image" --bms-pty --duration 5 >"$tmp/quiet.out" 2>"$tmp/quiet.err" &
+"$BMSRIG" esc --firmware "$image" --bms-pty --duration 5 >"$W/quiet.out" 2>"$W/quiet.err" &
 esc=$!
 pids="$esc"
-pty_of "$tmp/quiet.out" >/dev/null
+pty_of "$W/quiet.out" >/dev/null
 wait "$esc"
 rc=$?
 pids=""
-cat "$tmp/quiet.out"
+cat "$W/quiet.out"
 check "silent BMS: exit 0 (got $rc)" test $rc -eq 0
-check "silent BMS: error 21 within 5 s" grep -q '  error 21$' "$tmp/quiet.out"
-check "silent BMS: nothing received" grep -q 'bms_in=0 ' "$tmp/quiet.out"
-exit $fail
+check "silent BMS: error 21 within 5 s" grep -q '  error 21$' "$W/quiet.out"
+check "silent BMS: nothing received" grep -q 'bms_in=0 ' "$W/quiet.out"
+finish
