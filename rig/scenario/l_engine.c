@@ -194,6 +194,27 @@ static int p_bms_status(lua_State *L)
     return 1;
 }
 
+/* The bit (0..nbits-1) that `namer` calls `name`; otherwise a script error naming `what` and
+   listing every name `namer` gives. */
+static unsigned named_bit(lua_State *L, const char *name, unsigned nbits,
+                          const char *(*namer)(unsigned bit), const char *what)
+{
+    luaL_Buffer buf;
+    luaL_buffinit(L, &buf);
+    for (unsigned b = 0; b < nbits; b++) {
+        const char *n = namer(b);
+        if (!n)
+            continue;
+        if (strcmp(n, name) == 0)
+            return b;
+        luaL_addstring(&buf, n);
+        luaL_addstring(&buf, " ");
+    }
+    luaL_pushresult(&buf);
+    return (unsigned)script_error(L, "unknown %s '%s' (names: %s)", what, name,
+                                  lua_tostring(L, -1));
+}
+
 /* status_mask("overvoltage" | bit number) -> mask */
 static int p_status_mask(lua_State *L)
 {
@@ -203,45 +224,19 @@ static int p_status_mask(lua_State *L)
         lua_pushinteger(L, (lua_Integer)1 << bit);
         return 1;
     }
-    const char *name = luaL_checkstring(L, 1);
-    for (unsigned b = 0; b < 16; b++) {
-        const char *n = regmap_status_bit_name(b);
-        if (n && strcmp(n, name) == 0) {
-            lua_pushinteger(L, (lua_Integer)1 << b);
-            return 1;
-        }
-    }
-    luaL_Buffer buf;
-    luaL_buffinit(L, &buf);
-    for (unsigned b = 0; b < 16; b++) {
-        const char *n = regmap_status_bit_name(b);
-        if (n) {
-            luaL_addstring(&buf, n);
-            luaL_addstring(&buf, " ");
-        }
-    }
-    luaL_pushresult(&buf);
-    return script_error(L, "unknown status bit '%s' (names: %s)", name, lua_tostring(L, -1));
+    unsigned b = named_bit(L, luaL_checkstring(L, 1), 16, regmap_status_bit_name, "status bit");
+    lua_pushinteger(L, (lua_Integer)1 << b);
+    return 1;
 }
+
+static const char *protection_bit_name(unsigned bit) { return bms_prot_name(1u << bit); }
 
 /* check_protection("cell_uv"): an argument error unless the name is one of the BMS model's
    protection flags, so a typo in t:expect_protection cannot pass as "inactive" forever. */
 static int p_check_protection(lua_State *L)
 {
-    const char *name = luaL_checkstring(L, 1);
-    luaL_Buffer buf;
-    luaL_buffinit(L, &buf);
-    for (unsigned bit = 0; bit < 32; bit++) {
-        const char *n = bms_prot_name(1u << bit);
-        if (!n)
-            continue;
-        if (strcmp(n, name) == 0)
-            return 0;
-        luaL_addstring(&buf, n);
-        luaL_addstring(&buf, " ");
-    }
-    luaL_pushresult(&buf);
-    return script_error(L, "unknown protection '%s' (names: %s)", name, lua_tostring(L, -1));
+    named_bit(L, luaL_checkstring(L, 1), 32, protection_bit_name, "protection");
+    return 0;
 }
 
 static int p_reg(lua_State *L)
