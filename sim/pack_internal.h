@@ -37,11 +37,12 @@ struct pack {
     double eoff[N] ALIGN, rct[N] ALIGN;      /* eta(i) ~ eoff + rct i over the step */
     double dsoc[N] ALIGN;                    /* dt / (3600 Q) */
     double leakg[N] ALIGN;                   /* self-discharge + internal short conductance */
-    double effc[N] ALIGN;                    /* coulombic efficiency when charging */
-    double cinv[N] ALIGN;                    /* 1 / heat capacity (0 when isothermal) */
-    double hdt[N] ALIGN;                     /* dt * h / C (0 when isothermal) */
+    double effc;                             /* coulombic efficiency when charging */
+    double cinv;                             /* 1 / heat capacity (0 when isothermal) */
+    double hdt;                              /* dt * h / C (0 when isothermal) */
     /* per-step scratch */
-    double e[N] ALIGN, vc[N] ALIGN;
+    double e[N] ALIGN, vc[N] ALIGN;          /* source E of the coming step; group voltage */
+    bool e_valid;                            /* e is E for the state and coefficients now */
     double ct_x[N] ALIGN, ct_root[N] ALIGN, ct_ipred[N] ALIGN, ct_asinh[N] ALIGN;  /* tangent */
     /* cell health (indexed by slot) */
     double capf[N], rf[N], short_ohm[N];

@@ -89,12 +89,12 @@ void pack_refresh(struct pack *p, double dt)
         p->gs[sl] = p->g[sl] / (1.0 + p->g[sl] * p->rct[sl]);   /* last step's eta tangent */
         p->leakg[sl] = 1.0 / cp->self_discharge_ohm +
                        (p->short_ohm[sl] > 0.0 && isfinite(p->short_ohm[sl]) ? 1.0 / p->short_ohm[sl] : 0.0);
-        p->effc[sl] = cp->coulomb_eff;
-        p->cinv[sl] = p->cfg.isothermal ? 0.0 : 1.0 / cth;
-        p->hdt[sl] = p->cfg.isothermal ? 0.0 : dt * p->cfg.cell_to_ambient_w_per_k / cth;
         if (p->open[sl])
             p->v1[sl] = p->v2[sl] = 0.0;     /* an open cell relaxes (its RC state is moot) */
     }
+    p->effc = cp->coulomb_eff;
+    p->cinv = p->cfg.isothermal ? 0.0 : 1.0 / cth;
+    p->hdt = p->cfg.isothermal ? 0.0 : dt * p->cfg.cell_to_ambient_w_per_k / cth;
     p->string_open = false;
     double rf = p->cfg.sense_filter_ohm;
     for (unsigned gi = 0; gi < p->s; gi++) {
@@ -102,7 +102,12 @@ void pack_refresh(struct pack *p, double dt)
         for (unsigned k = 0; k < p->pp; k++)
             sum += p->g[k * p->s + gi];
         p->inv_sumg[gi] = sum > 0.0 ? 1.0 / sum : 0.0;
-        p->inv_sumgs[gi] = p->inv_sumg[gi];
+        /* 1 / sum gs for the next step's prediction (and pack_current_for_voltage), summed
+         * in the order the step's second split sums it */
+        double sum_gs = p->gs[gi];
+        for (unsigned k = 1; k < p->pp; k++)
+            sum_gs += p->gs[k * p->s + gi];
+        p->inv_sumgs[gi] = sum_gs > 0.0 ? 1.0 / sum_gs : 0.0;
         if (sum <= 0.0)
             p->string_open = true;
         double d = p->bleed[gi] ? 1.0 / p->cfg.bleed_ohm : 0.0;
@@ -115,86 +120,73 @@ void pack_refresh(struct pack *p, double dt)
     p->coeff_dt = dt;
     p->since_refresh_s = 0.0;
     p->dirty = false;
+    p->e_valid = false;     /* the sources move with the coefficients */
 }
 
 /* ---- the step ------------------------------------------------------------------------------ */
 
-/* Group solve: per-cell Thevenin source E and conductance G over the step, then each group's
- * common terminal voltage V = (sum E G - I_group) / sum G into vgrp[group], broadcast back to
- * its cells in vc. Inlined into each clone of its callers. */
-__attribute__((always_inline))
-static inline void plain_split(struct pack *p, unsigned s, unsigned par, double ia, double *vgrp)
+/* Every cell's source E = OCV(soc) - a1 v1 - a2 v2 for the coming step, into e. Needed after a
+ * refresh only: otherwise the per-cell update of the last step left it there (step_cells). */
+__attribute__((target_clones("avx2", "default")))
+static void sources(struct pack *p, unsigned n)
 {
-    const unsigned n = s * par;
-    double *restrict e = p->e, *restrict vc = p->vc;
+    double *restrict e = p->e;
     const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
     const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
-    const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict g = p->g;
-    double sum_eg[PACK_MAX_SERIES];
+    const double *restrict a1 = p->a1, *restrict a2 = p->a2;
     for (unsigned c = 0; c < n; c++)
         e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c];
+    p->e_valid = true;
+}
+
+/* Group solve without a charge-transfer term: with each cell's source E (p->e) and
+ * conductance G over the step, each group's common terminal voltage
+ * V = (sum E G - I_group) / sum G into p->vg, broadcast back to its cells in vc. */
+__attribute__((target_clones("avx2", "default")))
+static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
+{
+    const double *restrict e = p->e, *restrict g = p->g;
+    double *restrict vc = p->vc;
+    double sum_eg[PACK_MAX_SERIES];
     for (unsigned gi = 0; gi < s; gi++)
         sum_eg[gi] = e[gi] * g[gi];
     for (unsigned k = 1; k < par; k++)
         for (unsigned gi = 0; gi < s; gi++)
             sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
     for (unsigned gi = 0; gi < s; gi++)
-        vgrp[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
+        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
     for (unsigned k = 0; k < par; k++)
         for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = vgrp[gi];
+            vc[k * s + gi] = p->vg[gi];
 }
 
-__attribute__((target_clones("avx2", "default")))
-static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
-{
-    plain_split(p, s, par, ia, p->vg);
-}
-
-/* The group split with the cells' linear model of this step, E - eoff - V = i (Z + rct): e[c]
- * holds E - eoff; the group voltages go to vgrp and, broadcast, to vc. Inlined. */
-__attribute__((always_inline))
-static inline void linear_split(struct pack *p, unsigned s, unsigned par, double ia, double *vgrp)
-{
-    const double *restrict e = p->e, *restrict gs = p->gs;
-    double *restrict vc = p->vc;
-    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES];
-    for (unsigned gi = 0; gi < s; gi++) {
-        sum_eg[gi] = e[gi] * gs[gi];
-        sum_g[gi] = gs[gi];
-    }
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++) {
-            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
-            sum_g[gi] += gs[k * s + gi];
-        }
-    for (unsigned gi = 0; gi < s; gi++) {
-        p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
-        vgrp[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
-    }
-    for (unsigned k = 0; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = vgrp[gi];
-}
-
-/* Group solve with the charge-transfer term: the last step's linear model of the cells (eta
- * replaced by its tangent at the last step's currents) predicts each cell's current, eta is
- * replaced by its tangent there, and the split is solved again (see the top of the file). */
+/* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
+ * replaced by its tangent eoff + rct i at the last step's currents, conductance gs; its
+ * 1 / sum gs is kept from the last step) predicts each cell's current; eta is replaced by its
+ * tangent there and the split is solved again (see the top of the file). On return p->e
+ * holds E - eoff for the step's tangent. */
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
     const unsigned n = s * par;
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict vc = p->vc;
-    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
-    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
-    const double *restrict a1 = p->a1, *restrict a2 = p->a2;
+    double *restrict vc = p->vc;
     const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
-    double vpred[PACK_MAX_SERIES];
+    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
+    /* the prediction: the last step's model */
     for (unsigned c = 0; c < n; c++)
-        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c] - eoff[c];
-    linear_split(p, s, par, ia, vpred);
+        e[c] -= eoff[c];
+    for (unsigned gi = 0; gi < s; gi++)
+        sum_eg[gi] = e[gi] * gs[gi];
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
+    for (unsigned gi = 0; gi < s; gi++)
+        v[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
+    for (unsigned k = 0; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            vc[k * s + gi] = v[gi];
     /* eta's tangent at each cell's predicted current: an offset and a resistance in series.
      * Three loops (the square root; the logarithm, its series by Estrin's scheme; the
      * divisions) instead of one: each has a short dependency chain, so that the vectorised
@@ -221,33 +213,52 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         gs[c] = g[c] / (1.0 + g[c] * r);
     }
     /* and the split again with it */
-    linear_split(p, s, par, ia, p->vg);
+    for (unsigned gi = 0; gi < s; gi++) {
+        sum_eg[gi] = e[gi] * gs[gi];
+        sum_g[gi] = gs[gi];
+    }
+    for (unsigned k = 1; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++) {
+            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
+            sum_g[gi] += gs[k * s + gi];
+        }
+    for (unsigned gi = 0; gi < s; gi++) {
+        p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
+        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
+    }
+    for (unsigned k = 0; k < par; k++)
+        for (unsigned gi = 0; gi < s; gi++)
+            vc[k * s + gi] = p->vg[gi];
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
  * AVX2 clone is picked at load time where the CPU has it). fp-contract is off for this file
- * (sim/CMakeLists.txt) so every clone rounds identically: traces stay byte-identical. */
+ * (sim/CMakeLists.txt) so every clone rounds identically: traces stay byte-identical. The same
+ * pass leaves each cell's source E for the next step in e (what sources() computes), so the
+ * state is read once per step. */
 __attribute__((target_clones("avx2", "default")))
 static void step_cells(struct pack *p, unsigned n, double dt, double ta)
 {
     double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
     double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
-    const double *restrict e = p->e, *restrict vc = p->vc, *restrict g = p->gs;
+    double *restrict e = p->e;
+    const double *restrict vc = p->vc, *restrict g = p->gs;
     const double *restrict eoff = p->eoff, *restrict rct = p->rct;
     const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
-    const double *restrict leakg = p->leakg, *restrict effc = p->effc;
+    const double *restrict leakg = p->leakg;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict b1 = p->b1, *restrict b2 = p->b2;
     const double *restrict r0 = p->r0, *restrict r1 = p->r1, *restrict r2 = p->r2;
     const double *restrict t1 = p->t1, *restrict t2 = p->t2, *restrict c1h = p->c1h, *restrict c2h = p->c2h;
-    const double *restrict dsocc = p->dsoc, *restrict cinv = p->cinv, *restrict hdt = p->hdt;
+    const double *restrict dsocc = p->dsoc;
+    const double effc = p->effc, cinv = p->cinv, hdt = p->hdt;   /* the same for every cell */
     for (unsigned c = 0; c < n; c++) {
         double i = (e[c] - vc[c]) * g[c];
         double eta = eoff[c] + rct[c] * i;                   /* charge transfer (0 if none) */
         double ocv_s = ocv0[c] + slope[c] * (soc[c] - socref[c]);
         double iin = i + leakg[c] * ocv_s;
         double ipos = iin > 0.0 ? iin : 0.0;          /* charge is stored at effc */
-        double ichg = ipos + effc[c] * (iin - ipos);
+        double ichg = ipos + effc * (iin - ipos);
         double v1o = v1[c], v2o = v2[c];
         double v1n = a1[c] * v1o + b1[c] * i;
         double v2n = a2[c] * v2o + b2[c] * i;
@@ -260,11 +271,13 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
                       i * iv2 - c2h[c] * (v2n * v2n - v2o * v2o) + leakg[c] * ocv_s * ocv_s * dt;
         eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - (r0[c] * i + eta) * dt - iv1 - iv2);
         hacc[c] += heat;
-        soc[c] -= dsoc;
+        double socn = soc[c] - dsoc;
+        soc[c] = socn;
         v1[c] = v1n;
         v2[c] = v2n;
-        temp[c] += heat * cinv[c] - hdt[c] * (temp[c] - ta);
+        temp[c] += heat * cinv - hdt * (temp[c] - ta);
         icell[c] = i;
+        e[c] = ocv0[c] + slope[c] * (socn - socref[c]) - a1[c] * v1n - a2[c] * v2n;
     }
 }
 
@@ -278,6 +291,8 @@ void pack_step(struct pack *p, double dt, double load_current_a)
     const double ia = p->string_open ? 0.0 : load_current_a;
     const double ta = p->ambient_c;
 
+    if (!p->e_valid)
+        sources(p, n);
     if (p->has_ct)
         solve_groups_ct(p, s, par, ia);
     else
