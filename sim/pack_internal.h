@@ -32,6 +32,7 @@ struct pack {
     double c1h[N] ALIGN, c2h[N] ALIGN;       /* C/2 for the capacitor energy */
     double g[N] ALIGN;                       /* 1/Z, 0 for an open cell */
     double ctk[N] ALIGN, cti[N] ALIGN;       /* charge transfer: K and 1/(2 I0) (0: none) */
+    double ctkc[N] ALIGN, ctq[N] ALIGN;      /* K / (2 I0) and g K / (2 I0) */
     /* the step's linear model of the cell (= g, 0, 0 without a charge-transfer term) */
     double gs[N] ALIGN;                      /* 1 / (Z + rct) */
     double eoff[N] ALIGN, rct[N] ALIGN;      /* eta(i) ~ eoff + rct i over the step */
@@ -43,7 +44,8 @@ struct pack {
     /* per-step scratch */
     double e[N] ALIGN, vc[N] ALIGN;          /* source E of the coming step; group voltage */
     bool e_valid;                            /* e is E for the state and coefficients now */
-    double ct_x[N] ALIGN, ct_root[N] ALIGN, ct_ipred[N] ALIGN, ct_asinh[N] ALIGN;  /* tangent */
+    double ct_x[N] ALIGN, ct_root[N] ALIGN, ct_ipred[N] ALIGN;   /* the tangent's scratch */
+    double ct_s[N] ALIGN, ct_k[N] ALIGN;
     /* cell health (indexed by slot) */
     double capf[N], rf[N], short_ohm[N];
     bool open[N];

@@ -23,6 +23,7 @@
 #include "sim/pack.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "sim/fast_asinh.h"
 #include "sim/pack_internal.h"
@@ -86,6 +87,8 @@ void pack_refresh(struct pack *p, double dt)
         p->g[sl] = p->open[sl] ? 0.0 : 1.0 / k.z_ohm;
         p->ctk[sl] = k.ct_k_v;
         p->cti[sl] = k.ct_inv2i0;
+        p->ctkc[sl] = k.ct_k_v * k.ct_inv2i0;
+        p->ctq[sl] = p->g[sl] * p->ctkc[sl];
         p->gs[sl] = p->g[sl] / (1.0 + p->g[sl] * p->rct[sl]);   /* last step's eta tangent */
         p->leakg[sl] = 1.0 / cp->self_discharge_ohm +
                        (p->short_ohm[sl] > 0.0 && isfinite(p->short_ohm[sl]) ? 1.0 / p->short_ohm[sl] : 0.0);
@@ -139,6 +142,45 @@ static void sources(struct pack *p, unsigned n)
     p->e_valid = true;
 }
 
+/* Per group gi, the sum over its cells (slots gi, s + gi, ... (par-1) s + gi) of x y, in that
+ * order. Row pointers rather than k * s + gi so that the inner loop is seen to be contiguous
+ * (vectorised); inlined into each clone of its callers. */
+__attribute__((always_inline))
+static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
+                             const double *restrict y, double *restrict out)
+{
+    for (unsigned gi = 0; gi < s; gi++)
+        out[gi] = x[gi] * y[gi];
+    for (unsigned k = 1; k < par; k++) {
+        const double *restrict xk = x + (size_t)k * s, *restrict yk = y + (size_t)k * s;
+        for (unsigned gi = 0; gi < s; gi++)
+            out[gi] += xk[gi] * yk[gi];
+    }
+}
+
+/* Per group, the sum of x over its cells, in slot order. */
+__attribute__((always_inline))
+static inline void group_sum(unsigned s, unsigned par, const double *restrict x,
+                             double *restrict out)
+{
+    for (unsigned gi = 0; gi < s; gi++)
+        out[gi] = x[gi];
+    for (unsigned k = 1; k < par; k++) {
+        const double *restrict xk = x + (size_t)k * s;
+        for (unsigned gi = 0; gi < s; gi++)
+            out[gi] += xk[gi];
+    }
+}
+
+/* Each group's voltage v[gi] copied to its cells' slots in vc. */
+__attribute__((always_inline))
+static inline void broadcast(unsigned s, unsigned par, const double *restrict v,
+                             double *restrict vc)
+{
+    for (unsigned k = 0; k < par; k++)
+        memcpy(vc + (size_t)k * s, v, s * sizeof(*v));
+}
+
 /* Group solve without a charge-transfer term: with each cell's source E (p->e) and
  * conductance G over the step, each group's common terminal voltage
  * V = (sum E G - I_group) / sum G into p->vg, broadcast back to its cells in vc. */
@@ -148,16 +190,10 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
     const double *restrict e = p->e, *restrict g = p->g;
     double *restrict vc = p->vc;
     double sum_eg[PACK_MAX_SERIES];
-    for (unsigned gi = 0; gi < s; gi++)
-        sum_eg[gi] = e[gi] * g[gi];
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            sum_eg[gi] += e[k * s + gi] * g[k * s + gi];
+    group_dot(s, par, e, g, sum_eg);
     for (unsigned gi = 0; gi < s; gi++)
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
-    for (unsigned k = 0; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = p->vg[gi];
+    broadcast(s, par, p->vg, vc);
 }
 
 /* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
@@ -177,22 +213,21 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     /* the prediction: the last step's model */
     for (unsigned c = 0; c < n; c++)
         e[c] -= eoff[c];
-    for (unsigned gi = 0; gi < s; gi++)
-        sum_eg[gi] = e[gi] * gs[gi];
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
+    group_dot(s, par, e, gs, sum_eg);
     for (unsigned gi = 0; gi < s; gi++)
         v[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
-    for (unsigned k = 0; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = v[gi];
-    /* eta's tangent at each cell's predicted current: an offset and a resistance in series.
-     * Three loops (the square root; the logarithm, its series by Estrin's scheme; the
-     * divisions) instead of one: each has a short dependency chain, so that the vectorised
-     * iterations overlap instead of waiting on one long chain's latency (15-20 % faster in
-     * bench sim --cell samsung_26f than the single loop with Horner's series). */
+    broadcast(s, par, v, vc);
+    /* eta's tangent at each cell's predicted current: an offset and a resistance in series,
+     * with x = i / 2 I0, root = sqrt(1 + x^2):
+     *     rct = K / (2 I0 root),   eoff = K asinh(x) - rct i,   gs = g / (1 + g rct)
+     * and asinh(x) = ln(|x| + root) = k ln 2 + 2 atanh(f / (2 + f)) after the reduction. The
+     * three quotients share one reciprocal, 1 / (a b c) with a = root, b = root + g K / 2 I0
+     * (so that gs = g a / b) and c = 2 + f. Three loops (the square root; the reduction and the
+     * reciprocal; the series), each a short dependency chain, so that the vectorised
+     * iterations overlap instead of waiting on one long chain's latency. */
     double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
+    double *restrict ss = p->ct_s, *restrict ks = p->ct_k;
+    const double *restrict ctkc = p->ctkc, *restrict ctq = p->ctq;
     for (unsigned c = 0; c < n; c++) {
         double ipred = (e[c] - vc[c]) * gs[c];
         double x = fast_asinh_clamp(ipred * cti[c]);
@@ -200,35 +235,30 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         xs[c] = x;
         roots[c] = sqrt(x * x + 1.0);
     }
-    double *restrict as = p->ct_asinh;
-    for (unsigned c = 0; c < n; c++)
-        as[c] = copysign(fast_ln_estrin(fabs(xs[c]) + roots[c]), xs[c]);
     for (unsigned c = 0; c < n; c++) {
-        double ipred = ip[c];
-        double r = ctk[c] * cti[c] / roots[c];               /* d eta / d i at ipred */
-        double off = ctk[c] * as[c] - r * ipred;
+        double x = xs[c], a = roots[c];
+        double kd, f = fast_ln_reduce(fabs(x) + a, &kd);
+        double b = a + ctq[c], cc = 2.0 + f, ab = a * b;
+        double inv = 1.0 / (ab * cc), sign = copysign(1.0, x);  /* asinh is odd */
+        ss[c] = sign * (f * ab * inv);                         /* f / (2 + f) */
+        ks[c] = sign * kd;
+        rct[c] = ctkc[c] * (b * cc * inv);                    /* d eta / d i at ipred */
+        gs[c] = g[c] * a * (a * cc * inv);
+    }
+    for (unsigned c = 0; c < n; c++) {
+        double as = ks[c] * 0.6931471805599453 + fast_ln_series_short(ss[c]);   /* asinh(x) */
+        double off = ctk[c] * as - rct[c] * ip[c];
         e[c] += eoff[c] - off;
-        rct[c] = r;
         eoff[c] = off;
-        gs[c] = g[c] / (1.0 + g[c] * r);
     }
     /* and the split again with it */
-    for (unsigned gi = 0; gi < s; gi++) {
-        sum_eg[gi] = e[gi] * gs[gi];
-        sum_g[gi] = gs[gi];
-    }
-    for (unsigned k = 1; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++) {
-            sum_eg[gi] += e[k * s + gi] * gs[k * s + gi];
-            sum_g[gi] += gs[k * s + gi];
-        }
+    group_dot(s, par, e, gs, sum_eg);
+    group_sum(s, par, gs, sum_g);
     for (unsigned gi = 0; gi < s; gi++) {
         p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     }
-    for (unsigned k = 0; k < par; k++)
-        for (unsigned gi = 0; gi < s; gi++)
-            vc[k * s + gi] = p->vg[gi];
+    broadcast(s, par, p->vg, vc);
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
