@@ -23,6 +23,7 @@
 #include "rig/scenario/scenario_internal.h"
 #include "rig/scenario/trace_events.h"
 #include "rig/scenario/xalloc.h"
+#include "sim/dash/dash.h"
 #include "sim/status.h"
 
 #define TIMEOUT_DEFAULT_S 600.0   /* scenario time, when neither the script nor the CLI says */
@@ -543,6 +544,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     res->faults_requested = engine_faults_requested(e);
     res->faults_applied = engine_faults_applied(e);
     res->instructions = sandbox_instructions(L);
+    uint16_t version;
+    const char *version_source;
+    if (engine_dut_version(e, &version, &version_source)) {
+        dash_version_text(version, res->dut_version, sizeof(res->dut_version));
+        res->dut_version_source = version_source;
+    }
     s->ctx.engine = NULL;
     s->ctx.result = NULL;
     engine_free(e);
