@@ -24,11 +24,14 @@ struct pack {
     double charge_out_c;
 
     /* cell state */
+    double ocv[N] ALIGN;                     /* OCV at soc on the refresh's linear segment */
     double soc[N] ALIGN, v1[N] ALIGN, v2[N] ALIGN, temp[N] ALIGN, icell[N] ALIGN;
     double heat_acc[N] ALIGN, eout_acc[N] ALIGN;
     /* step coefficients */
     double ocv0[N] ALIGN, slope[N] ALIGN, socref[N] ALIGN, r0[N] ALIGN, r1[N] ALIGN, r2[N] ALIGN;
     double a1[N] ALIGN, b1[N] ALIGN, a2[N] ALIGN, b2[N] ALIGN, t1[N] ALIGN, t2[N] ALIGN;
+    double k1[N] ALIGN, k2[N] ALIGN;         /* R (dt - t): the current's part of the RC integral */
+    double r0dt[N] ALIGN, hslope[N] ALIGN;   /* R0 dt; half the OCV slope */
     double c1h[N] ALIGN, c2h[N] ALIGN;       /* C/2 for the capacitor energy */
     double g[N] ALIGN;                       /* 1/Z, 0 for an open cell */
     double ctk[N] ALIGN, cti[N] ALIGN;       /* charge transfer: K and 1/(2 I0) (0: none) */

@@ -70,6 +70,7 @@ void pack_refresh(struct pack *p, double dt)
         struct cell_coeffs k;
         cell_coeffs_compute(cp, &h, p->soc[sl], p->temp[sl], dt, &k);
         p->ocv0[sl] = k.ocv0_v;
+        p->ocv[sl] = k.ocv0_v + k.ocv_slope * (p->soc[sl] - k.soc_ref);   /* = ocv0: soc_ref = soc */
         p->slope[sl] = k.ocv_slope;
         p->socref[sl] = k.soc_ref;
         p->r0[sl] = k.r0_ohm;
@@ -81,6 +82,10 @@ void pack_refresh(struct pack *p, double dt)
         p->b2[sl] = k.b2;
         p->t1[sl] = k.tau1_s * (1.0 - k.a1);
         p->t2[sl] = k.tau2_s * (1.0 - k.a2);
+        p->k1[sl] = k.r1_ohm * (dt - p->t1[sl]);
+        p->k2[sl] = k.r2_ohm * (dt - p->t2[sl]);
+        p->r0dt[sl] = k.r0_ohm * dt;
+        p->hslope[sl] = 0.5 * k.ocv_slope;
         p->c1h[sl] = 0.5 * k.c1_f;
         p->c2h[sl] = 0.5 * k.c2_f;
         p->dsoc[sl] = dt * k.dsoc_per_c;
@@ -134,11 +139,10 @@ __attribute__((target_clones("avx2", "default")))
 static void sources(struct pack *p, unsigned n)
 {
     double *restrict e = p->e;
-    const double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
-    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2;
     for (unsigned c = 0; c < n; c++)
-        e[c] = ocv0[c] + slope[c] * (soc[c] - socref[c]) - a1[c] * v1[c] - a2[c] * v2[c];
+        e[c] = ocv[c] - a1[c] * v1[c] - a2[c] * v2[c];
     p->e_valid = true;
 }
 
@@ -188,12 +192,11 @@ __attribute__((target_clones("avx2", "default")))
 static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
 {
     const double *restrict e = p->e, *restrict g = p->g;
-    double *restrict vc = p->vc;
     double sum_eg[PACK_MAX_SERIES];
     group_dot(s, par, e, g, sum_eg);
     for (unsigned gi = 0; gi < s; gi++)
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
-    broadcast(s, par, p->vg, vc);
+    broadcast(s, par, p->vg, p->vc);
 }
 
 /* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
@@ -207,7 +210,6 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     const unsigned n = s * par;
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    double *restrict vc = p->vc;
     const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
     double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
     /* the prediction: the last step's model */
@@ -216,7 +218,6 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     group_dot(s, par, e, gs, sum_eg);
     for (unsigned gi = 0; gi < s; gi++)
         v[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
-    broadcast(s, par, v, vc);
     /* eta's tangent at each cell's predicted current: an offset and a resistance in series,
      * with x = i / 2 I0, root = sqrt(1 + x^2):
      *     rct = K / (2 I0 root),   eoff = K asinh(x) - rct i,   gs = g / (1 + g rct)
@@ -228,6 +229,8 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
     double *restrict ss = p->ct_s, *restrict ks = p->ct_k;
     const double *restrict ctkc = p->ctkc, *restrict ctq = p->ctq;
+    double *restrict vc = p->vc;
+    broadcast(s, par, v, vc);
     for (unsigned c = 0; c < n; c++) {
         double ipred = (e[c] - vc[c]) * gs[c];
         double x = fast_asinh_clamp(ipred * cti[c]);
@@ -264,50 +267,56 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
  * AVX2 clone is picked at load time where the CPU has it). fp-contract is off for this file
  * (sim/CMakeLists.txt) so every clone rounds identically: traces stay byte-identical. The same
- * pass leaves each cell's source E for the next step in e (what sources() computes), so the
- * state is read once per step. */
+ * pass carries each cell's OCV along its linear segment and leaves its source E for the next
+ * step in e (what sources() computes), so the state is read once per step. The heat and the
+ * terminal energy share the resistive work u: with w = (R0 i + eta) dt and the RC integrals,
+ *     heat = i u - C1/2 (v1'^2 - v1^2) - C2/2 (v2'^2 - v2^2) + i_leak OCV dt,
+ *     energy out = i (OCV_mid dt - u),   u = w + integral(v1) + integral(v2)
+ * (section 1 of docs/model.md), and integral(v_k) = R_k (dt - t_k) i + t_k v_k with
+ * t_k = tau_k (1 - a_k), the coefficients of the step's dt folded in at refresh. */
 __attribute__((target_clones("avx2", "default")))
 static void step_cells(struct pack *p, unsigned n, double dt, double ta)
 {
-    double *restrict soc = p->soc, *restrict v1 = p->v1, *restrict v2 = p->v2;
+    double *restrict soc = p->soc, *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
     double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
     double *restrict e = p->e;
     const double *restrict vc = p->vc, *restrict g = p->gs;
     const double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict ocv0 = p->ocv0, *restrict slope = p->slope, *restrict socref = p->socref;
+    const double *restrict slope = p->slope, *restrict hslope = p->hslope;
     const double *restrict leakg = p->leakg;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2, *restrict b1 = p->b1, *restrict b2 = p->b2;
-    const double *restrict r0 = p->r0, *restrict r1 = p->r1, *restrict r2 = p->r2;
-    const double *restrict t1 = p->t1, *restrict t2 = p->t2, *restrict c1h = p->c1h, *restrict c2h = p->c2h;
+    const double *restrict k1 = p->k1, *restrict k2 = p->k2, *restrict t1 = p->t1, *restrict t2 = p->t2;
+    const double *restrict r0dt = p->r0dt, *restrict c1h = p->c1h, *restrict c2h = p->c2h;
     const double *restrict dsocc = p->dsoc;
     const double effc = p->effc, cinv = p->cinv, hdt = p->hdt;   /* the same for every cell */
     for (unsigned c = 0; c < n; c++) {
         double i = (e[c] - vc[c]) * g[c];
         double eta = eoff[c] + rct[c] * i;                   /* charge transfer (0 if none) */
-        double ocv_s = ocv0[c] + slope[c] * (soc[c] - socref[c]);
-        double iin = i + leakg[c] * ocv_s;
+        double ocv_s = ocv[c];
+        double ileak = leakg[c] * ocv_s;
+        double iin = i + ileak;
         double ipos = iin > 0.0 ? iin : 0.0;          /* charge is stored at effc */
         double ichg = ipos + effc * (iin - ipos);
         double v1o = v1[c], v2o = v2[c];
         double v1n = a1[c] * v1o + b1[c] * i;
         double v2n = a2[c] * v2o + b2[c] * i;
-        double r1i = r1[c] * i, r2i = r2[c] * i;
-        double iv1 = r1i * dt + (v1o - r1i) * t1[c];        /* integral of v1 over the step */
-        double iv2 = r2i * dt + (v2o - r2i) * t2[c];
+        double iv1 = k1[c] * i + t1[c] * v1o;                /* integral of v1 over the step */
+        double iv2 = k2[c] * i + t2[c] * v2o;
         double dsoc = ichg * dsocc[c];
-        double ocv_e = ocv_s - slope[c] * dsoc;
-        double heat = i * i * r0[c] * dt + i * eta * dt + i * iv1 - c1h[c] * (v1n * v1n - v1o * v1o) +
-                      i * iv2 - c2h[c] * (v2n * v2n - v2o * v2o) + leakg[c] * ocv_s * ocv_s * dt;
-        eacc[c] += i * (0.5 * (ocv_s + ocv_e) * dt - (r0[c] * i + eta) * dt - iv1 - iv2);
+        double u = (r0dt[c] * i + eta * dt) + (iv1 + iv2);
+        double heat = i * u - c1h[c] * ((v1n - v1o) * (v1n + v1o)) -
+                      c2h[c] * ((v2n - v2o) * (v2n + v2o)) + ileak * ocv_s * dt;
+        eacc[c] += i * ((ocv_s - hslope[c] * dsoc) * dt - u);
         hacc[c] += heat;
-        double socn = soc[c] - dsoc;
-        soc[c] = socn;
+        double ocv_e = ocv_s - slope[c] * dsoc;
+        soc[c] -= dsoc;
+        ocv[c] = ocv_e;
         v1[c] = v1n;
         v2[c] = v2n;
         temp[c] += heat * cinv - hdt * (temp[c] - ta);
         icell[c] = i;
-        e[c] = ocv0[c] + slope[c] * (socn - socref[c]) - a1[c] * v1n - a2[c] * v2n;
+        e[c] = ocv_e - a1[c] * v1n - a2[c] * v2n;
     }
 }
 
@@ -346,8 +355,7 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
         double sum_eg = 0.0;
         for (unsigned k = 0; k < p->pp; k++) {
             unsigned c = k * p->s + gi;
-            double e = p->ocv0[c] + p->slope[c] * (p->soc[c] - p->socref[c]) -
-                       p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c] - p->eoff[c];
+            double e = p->ocv[c] - p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c] - p->eoff[c];
             sum_eg += e * p->gs[c];
         }
         a += (sum_eg - p->drain_g[gi] * p->vg[gi]) * p->inv_sumgs[gi];
