@@ -37,6 +37,8 @@ void engine_config_default(struct engine_config *cfg)
     cfg->ambient_c = 25.0;
     snprintf(cfg->bms, sizeof(cfg->bms), "m365_stock");
     snprintf(cfg->esc, sizeof(cfg->esc), "m365");
+    snprintf(cfg->esc_figures, sizeof(cfg->esc_figures), "%s",
+             esc_figures_name(ESC_FIGURES_RECORDED));
     cfg->trace_every_us = 100000;
 }
 
@@ -193,6 +195,15 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
     struct link_config lc;
     link_config_default(&lc);
     lc.seed = cfg->seed ^ 0x4C494E4Bull;
+    if (cfg->gap_chars != 0) {
+        if (!(cfg->gap_chars >= LINK_GAP_CHARS_MIN && cfg->gap_chars <= LINK_GAP_CHARS_MAX)) {
+            snprintf(err, errcap, "gap reset %g characters: outside %g .. %g", cfg->gap_chars,
+                     (double)LINK_GAP_CHARS_MIN, (double)LINK_GAP_CHARS_MAX);
+            rc = BMSRIG_ERR_RANGE;
+            goto fail;
+        }
+        lc.gap_chars = cfg->gap_chars;
+    }
     e->link = link_new(&lc, e->bms);
     if (!e->link) {
         snprintf(err, errcap, "link: cannot build");
@@ -208,8 +219,16 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         rc = BMSRIG_ERR_ARG;
         goto fail;
     }
+    enum esc_figures figures;
+    if (esc_figures_parse(cfg->esc_figures, &figures) != BMSRIG_OK) {
+        snprintf(err, errcap, "esc figures '%s': not a figure set (recorded, emulated)",
+                 cfg->esc_figures);
+        rc = BMSRIG_ERR_ARG;
+        goto fail;
+    }
     struct esc_params ep;
     esc_params_default(&ep, model);
+    esc_params_use_figures(&ep, figures);
     e->esc = esc_new(&ep);
     if (!e->esc) {
         snprintf(err, errcap, "esc: cannot build");
