@@ -357,21 +357,25 @@ int engine_step(struct engine *e)
     /* 2. pack */
     pack_step(e->pack, dt, load);
 
-    /* 3. BMS */
-    for (unsigned g = 0; g < e->series && g < BMS_GROUPS_MAX; g++)
-        e->in.group_v[g] = pack_sense_voltage(e->pack, g);
-    e->in.current_a = pack_current_a(e->pack);
-    for (unsigned k = 0; k < BMS_NTC_MAX; k++) {
-        struct ntc_reading r;
-        unsigned idx = k < pack_ntc_count(e->pack) ? k : 0;
-        if (pack_ntc_read(e->pack, idx, &r) == BMSRIG_OK)
-            e->in.ntc_ohm[k] = r.r_ohm;
+    /* 3. BMS: the sense voltages and NTCs only on the ticks its front end samples them
+     * (profile sample_ms); the shunt current every tick */
+    if (bms_sample_due(e->bms, dt)) {
+        for (unsigned g = 0; g < e->series && g < BMS_GROUPS_MAX; g++)
+            e->in.group_v[g] = pack_sense_voltage(e->pack, g);
+        for (unsigned k = 0; k < BMS_NTC_MAX; k++) {
+            struct ntc_reading r;
+            unsigned idx = k < pack_ntc_count(e->pack) ? k : 0;
+            if (pack_ntc_read(e->pack, idx, &r) == BMSRIG_OK)
+                e->in.ntc_ohm[k] = r.r_ohm;
+        }
     }
+    e->in.current_a = pack_current_a(e->pack);
     e->in.charger_present = e->charger;
     e->in.charger_v = e->charger ? e->charger_v : 0.0;
     bms_step(e->bms, now, dt, &e->in);
-    for (unsigned g = 0; g < e->series; g++)
-        pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
+    if (bms_sampled(e->bms))
+        for (unsigned g = 0; g < e->series; g++)
+            pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
 
     /* 4. the controller's supply: it dies when the BMS opens the discharge switch */
     if (e->powered && !e->cfg.dut && !e->cfg.fw) {
