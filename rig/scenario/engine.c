@@ -47,6 +47,9 @@ void engine_config_default(struct engine_config *cfg)
 static void on_wire_frame(void *user, const struct link_wire_frame *f)
 {
     struct engine *e = user;
+    line_watch_frame(&e->watch, f);
+    if (strcmp(f->line, "esc_tx") == 0)
+        e->esc_tx_bytes += f->nsent;   /* counted as each request ends on the wire */
     if (e->cfg.trace_bus)
         buslog_write_row(e->cfg.trace_bus, f);
 }
@@ -109,7 +112,6 @@ static void on_esc_tx(void *user, enum esc_line line, int64_t t_us, const uint8_
     }
     if (line != ESC_LINE_BMS)
         return;
-    e->esc_tx_bytes += n;
     if (link_esc_send(e->link, t_us, bytes, n) != BMSRIG_OK)
         br_warn("link pipe full: %zu controller bytes dropped", n);
 }
@@ -211,6 +213,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         goto fail;
     }
     link_set_wire_hook(e->link, on_wire_frame, e);
+    line_watch_init(&e->watch);
 
     /* controller */
     enum esc_model model;
