@@ -73,6 +73,10 @@ const char *dut_firmware_message(const struct dut_firmware *d);
 int dut_firmware_error(const struct dut_firmware *d);
 /* The speed word 0xB5 in km/h (0 before any reply). */
 double dut_firmware_speed_kmh(const struct dut_firmware *d);
+/* The firmware version word 0x1A as the dashboard model read it from the controller over the
+ * bus (0x0134 = 1.3.4): true and *out set once a non-zero one was answered, false before (never
+ * guessed). It survives power-off: the image does not change. */
+bool dut_firmware_version(const struct dut_firmware *d, uint16_t *out);
 /* Whether the controller answered the dashboard within the last second. */
 bool dut_firmware_alive(const struct dut_firmware *d, int64_t now_us);
 

@@ -101,8 +101,12 @@ static void on_esc_tx(void *user, enum esc_line line, int64_t t_us, const uint8_
                       size_t n)
 {
     struct engine *e = user;
+    if (line == ESC_LINE_DASH) {   /* the version reader's replies; the rest is ignored */
+        dash_receive(&e->vdash, t_us * 1000, bytes, n);
+        return;
+    }
     if (line != ESC_LINE_BMS)
-        return;  /* the dashboard bus has no listener on the virtual target */
+        return;
     e->esc_tx_bytes += n;
     if (link_esc_send(e->link, t_us, bytes, n) != BMSRIG_OK)
         br_warn("link pipe full: %zu controller bytes dropped", n);
@@ -214,6 +218,10 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
     }
     esc_set_tx(e->esc, on_esc_tx, e);
     e->rider.mode = ESC_MODE_NORMAL;
+    struct dash_config dc;
+    dash_config_default(&dc);
+    dc.reads = DASH_READ_VERSION;
+    dash_init(&e->vdash, &dc);
 
     /* A first BMS step so the image and the read-outs hold the initial state. */
     memset(&e->in, 0, sizeof(e->in));
@@ -386,6 +394,16 @@ int engine_step(struct engine *e)
             esc_rx(e->esc, ESC_LINE_BMS, now, e->rx, n);
         if (n < sizeof(e->rx))
             break;
+    }
+    if (e->powered && !dash_observe(&e->vdash)->have_version) {
+        /* until it has answered: the version read (and the lever frame the dashboard sends
+         * with it, which the model ignores) */
+        uint8_t req[DASH_BYTES_PER_PERIOD_MAX];
+        size_t nreq = dash_poll(&e->vdash, now * 1000, req, sizeof(req));
+        if (nreq) {
+            dash_gap(&e->vdash);
+            esc_rx(e->esc, ESC_LINE_DASH, now, req, nreq);
+        }
     }
     if (e->powered) {
         esc_set_rider(e->esc, &e->rider);

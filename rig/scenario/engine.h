@@ -199,6 +199,11 @@ double engine_esc_speed(const struct engine *e);
 unsigned engine_bms_status(const struct engine *e);
 /* A register word: image "bms" (as served) or "esc". BMSRIG_ERR_ARG for a bad image or word. */
 int engine_reg(const struct engine *e, const char *image, unsigned word, unsigned *out);
+/* The controller's firmware version word 0x1A as read from it over its dashboard bus (the
+ * virtual controller: the version it models; a firmware image: what the image answers): true
+ * with *out and *source ("virtual controller model" or "firmware image", static) once one was
+ * answered; false before and on a bench (not read). */
+bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source);
 /* Bytes seen so far on "esc_tx" (sent by the controller) or "bms_tx" (received by it). */
 uint64_t engine_line_bytes(const struct engine *e, const char *line);
 

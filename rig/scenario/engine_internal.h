@@ -11,6 +11,7 @@
 #include "rig/realtime/clock.h"
 #include "rig/scenario/engine.h"
 #include "sim/bms.h"
+#include "sim/dash/dash.h"
 #include "sim/esc.h"
 #include "sim/pack.h"
 
@@ -60,6 +61,9 @@ struct engine {
     int hw_pack, hw_charger;
     uint8_t rx[RX_CHUNK];
     struct bms_inputs in;
+    /* the virtual controller's dashboard bus: a dashboard model that reads its firmware
+     * version word over the bus once (engine_dut_version), as the firmware target's does */
+    struct dash vdash;
 };
 
 /* engine_events.c: records "what the scenario last did" (printf-style text, the scenario time

@@ -83,6 +83,22 @@ int engine_reg(const struct engine *e, const char *image, unsigned word, unsigne
     return rc;
 }
 
+bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source)
+{
+    if (e->cfg.fw) {
+        *source = "firmware image";
+        return dut_firmware_version(e->cfg.fw, out);
+    }
+    if (e->cfg.dut)
+        return false;   /* a bench's dashboard line reads the error and speed words only */
+    const struct dash_observation *o = dash_observe(&e->vdash);
+    if (!o->have_version)
+        return false;
+    *out = o->version;
+    *source = "virtual controller model";
+    return true;
+}
+
 uint64_t engine_line_bytes(const struct engine *e, const char *line)
 {
     if (e->cfg.fw)

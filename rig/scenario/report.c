@@ -25,6 +25,24 @@ void report_count(const struct report_run *run, struct report_counts *out)
     }
 }
 
+void report_take_dut_version(struct report_run *run)
+{
+    const char *version = NULL, *source = NULL;
+    for (size_t i = 0; i < run->n; i++) {
+        const struct scenario_result *r = run->items[i].res;
+        if (!r || !r->dut_version[0])
+            continue;
+        if (!version) {
+            version = r->dut_version;
+            source = r->dut_version_source;
+        } else if (strcmp(version, r->dut_version) != 0 || source != r->dut_version_source) {
+            version = source = NULL;   /* two devices under test: not one run's version */
+            break;
+        }
+    }
+    run->dut_firmware_version = version;
+    run->dut_firmware_version_source = version ? source : NULL;
+}
 
 /* A scenario's overrun histogram as one property value: "lt_100:N lt_1000:N ... ge_100000:N"
  * (ticks late by less than 100 us, 1 ms, ..., and by 100 ms or more). */
@@ -99,6 +117,8 @@ static void junit_run_properties(FILE *o, const struct report_run *run)
         junit_property(o, "ftdi_serial", "", run->ftdi_serial);
     if (run->dut_firmware_version)
         junit_property(o, "dut_firmware_version", "", run->dut_firmware_version);
+    if (run->dut_firmware_version && run->dut_firmware_version_source)
+        junit_property(o, "dut_firmware_version_source", "", run->dut_firmware_version_source);
     if (run->dut_firmware_image)
         junit_property(o, "dut_firmware_image", "", run->dut_firmware_image);
     if (run->shard_n) {
@@ -380,6 +400,10 @@ int report_write_json(FILE *o, const struct report_run *run)
             fputs("\"firmware_version\": ", o);
             json_str(o, run->dut_firmware_version);
             sep = ", ";
+            if (run->dut_firmware_version_source) {
+                fputs(", \"firmware_version_source\": ", o);
+                json_str(o, run->dut_firmware_version_source);
+            }
         }
         if (run->dut_firmware_image) {
             fprintf(o, "%s\"firmware_image\": ", sep);

@@ -91,6 +91,11 @@ struct scenario_result {
                              * memory cap; the script is stopped past SCENARIO_RECORD_MAX) */
     char *trace_signals;    /* paths of the trace files written, or NULL */
     char *trace_bus;
+    /* The controller's firmware version as read from it over its dashboard bus during the
+     * run ("1.3.4"); "" when it was not read (never guessed). dut_version_source says what
+     * answered ("virtual controller model", "firmware image"; static), NULL with "". */
+    char dut_version[16];
+    const char *dut_version_source;
 };
 
 /* The CLI exit code for one scenario's verdict (DESIGN.md section 4): pass and skip 0, fail 1,
