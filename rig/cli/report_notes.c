@@ -51,6 +51,11 @@ void report_notes_make(const struct report_run *run, struct report_notes *nt)
     if (run->bench_name || run->ftdi_serial)
         add(nt, "bench %s, FTDI serial %s", run->bench_name ? run->bench_name : "(differs)",
             run->ftdi_serial ? run->ftdi_serial : "(none or differs)");
+    if (run->dut_firmware_version)
+        add(nt, "device under test: firmware %s%s%s%s", run->dut_firmware_version,
+            run->dut_firmware_version_source ? " (" : "",
+            run->dut_firmware_version_source ? run->dut_firmware_version_source : "",
+            run->dut_firmware_version_source ? ")" : "");
     if (run->dut_firmware_image)
         add(nt, "device under test: firmware image %s", run->dut_firmware_image);
     for (size_t i = 0; i < run->nsources; i++) {
