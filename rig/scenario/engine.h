@@ -52,6 +52,13 @@ struct engine_config {
     double ambient_c;                 /* ambient */
     char bms[ENGINE_NAME_MAX];        /* BMS profile name (fixtures/bms) */
     char esc[ENGINE_NAME_MAX];        /* controller variant "m365" or "pro2" */
+    char esc_figures[ENGINE_NAME_MAX];  /* the virtual controller's figure set: "recorded"
+                                         (default: the real unit's recordings) or "emulated"
+                                         (the stock firmware under CPU emulation);
+                                         sim/esc_params.h */
+    double gap_chars;                 /* the fake BMS receiver's partial-frame reset, in
+                                         character times (rig/line/link.h); 0 = the link's
+                                         default */
     /* traces (borrowed; NULL = none) */
     FILE *trace_signals;
     FILE *trace_bus;
