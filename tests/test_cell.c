@@ -391,6 +391,34 @@ Test(cell, fast_asinh_matches_libm)
     cr_expect(isfinite(fast_asinh(-1e300)) && fast_asinh(-1e300) < -345.0);
 }
 
+/* The pack's shorter series (sim/fast_asinh.h: fast_ln_series_short) stays within the bound
+ * its header states, over the whole reduced range and through the reduction, and is odd. */
+Test(cell, short_ln_series_error_bound)
+{
+    double worst = 0.0, at = 0.0;
+    for (long n = -400000; n <= 400000; n++) {
+        double s = 0.17158 * (double)n / 400000.0;
+        double d = fabs(fast_ln_series_short(s) - 2.0 * atanh(s));
+        if (d > worst) {
+            worst = d;
+            at = s;
+        }
+        cr_expect(fast_ln_series_short(-s) == -fast_ln_series_short(s), "not odd at %g", s);
+    }
+    cr_log_info("fast_ln_series_short vs 2 atanh(s), |s| <= 0.17158: worst %.3g at %g", worst, at);
+    cr_expect(worst < 7.4e-13, "series off by %.3g at %g", worst, at);
+    double worst_ln = 0.0;
+    for (double y = 1.0; y < 1e150; y *= 1.0137) {
+        double k, f = fast_ln_reduce(y, &k);
+        double ln = k * 0.6931471805599453 + fast_ln_series_short(f / (2.0 + f));
+        double d = fabs(ln - log(y)) / (1.0 + fabs(log(y)));
+        worst_ln = d > worst_ln ? d : worst_ln;
+    }
+    cr_log_info("reduction + short series vs log, 1 <= y < 1e150: worst %.3g (relative to 1 + ln y)",
+                worst_ln);
+    cr_expect(worst_ln < 7.5e-13, "ln through the reduction off by %.3g", worst_ln);
+}
+
 /* Issue 16: a file that is not a cell parameter file (a path given as a cell set, /etc/passwd)
  * is refused without quoting any of its content into the message. */
 Test(cell, foreign_file_content_is_never_quoted)

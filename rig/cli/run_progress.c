@@ -16,6 +16,7 @@ bool write_reports(struct run_state *st)
 {
     bool ok = true;
     st->report.wall_s = clock_wall_s() - st->wall0;
+    report_take_dut_version(&st->report);
     if (st->o->junit && report_write_file(st->o->junit, report_write_junit, &st->report) != 0) {
         br_err("cannot write %s: %s", st->o->junit, strerror(errno));
         ok = false;

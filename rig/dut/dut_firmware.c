@@ -37,6 +37,8 @@ struct dut_firmware {
     int64_t on_us;            /* engine time of the last power-on: MCU time 0 */
     int64_t t_us;             /* engine time the MCU has been run to */
     struct dash dash;
+    bool have_version;        /* a version read over the bus, kept across power cycles */
+    uint16_t version;
     uint64_t bms_out, bms_in;
     char msg[DUT_FW_MSG_MAX];
 };
@@ -60,6 +62,7 @@ static int make_mcu(const struct dut_firmware_config *cfg, const uint8_t *eeprom
     m.base = cfg->base;
     m.provision = cfg->provision;
     m.verbosity = cfg->verbosity;
+    m.no_poll_skip = cfg->no_poll_skip;
     if (eeprom && !m.provision.blank) {
         m.provision.eeprom = eeprom;
         m.provision.eeprom_len = MCU_EEPROM_LEN;
@@ -234,6 +237,11 @@ static void mcu_to_buses(struct dut_firmware *d, struct link *l)
     }
     while ((n = mcu_uart_tx_take(d->mcu, MCU_USART1, buf, sizeof(buf), done)) > 0)
         dash_receive(&d->dash, (int64_t)done[n - 1], buf, n);
+    const struct dash_observation *o = dash_observe(&d->dash);
+    if (o->have_version) {
+        d->have_version = true;
+        d->version = o->version;
+    }
 }
 
 int dut_firmware_tick(struct dut_firmware *d, struct link *l, int64_t now_us, double pack_v,
@@ -296,6 +304,13 @@ double dut_firmware_speed_kmh(const struct dut_firmware *d)
 {
     const struct dash_observation *o = dash_observe(&d->dash);
     return o->have_speed ? o->speed_kmh : 0.0;
+}
+
+bool dut_firmware_version(const struct dut_firmware *d, uint16_t *out)
+{
+    if (d->have_version)
+        *out = d->version;
+    return d->have_version;
 }
 
 bool dut_firmware_alive(const struct dut_firmware *d, int64_t now_us)

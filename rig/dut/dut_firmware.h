@@ -28,6 +28,7 @@ struct dut_firmware_config {
     uint32_t base;                    /* 0 = MCU_DEFAULT_BASE */
     struct mcu_provision provision;   /* as mcu_config_defaults sets it */
     int verbosity;                    /* unknown register accesses logged at >= 1 */
+    int no_poll_skip;                 /* 1: mcu_config.no_poll_skip (polling loops run) */
 };
 
 /* Defaults: no image, default base, the MCU's default provisioning (UID copied, a non-default
@@ -73,6 +74,10 @@ const char *dut_firmware_message(const struct dut_firmware *d);
 int dut_firmware_error(const struct dut_firmware *d);
 /* The speed word 0xB5 in km/h (0 before any reply). */
 double dut_firmware_speed_kmh(const struct dut_firmware *d);
+/* The firmware version word 0x1A as the dashboard model read it from the controller over the
+ * bus (0x0134 = 1.3.4): true and *out set once a non-zero one was answered, false before (never
+ * guessed). It survives power-off: the image does not change. */
+bool dut_firmware_version(const struct dut_firmware *d, uint16_t *out);
 /* Whether the controller answered the dashboard within the last second. */
 bool dut_firmware_alive(const struct dut_firmware *d, int64_t now_us);
 

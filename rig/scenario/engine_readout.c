@@ -83,10 +83,33 @@ int engine_reg(const struct engine *e, const char *image, unsigned word, unsigne
     return rc;
 }
 
+bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source)
+{
+    if (e->cfg.fw) {
+        *source = "firmware image";
+        return dut_firmware_version(e->cfg.fw, out);
+    }
+    if (e->cfg.dut)
+        return false;   /* a bench's dashboard line reads the error and speed words only */
+    const struct dash_observation *o = dash_observe(&e->vdash);
+    if (!o->have_version)
+        return false;
+    *out = o->version;
+    *source = "virtual controller model";
+    return true;
+}
+
+const struct line_watch_counts *engine_line_watch(const struct engine *e)
+{
+    return line_watch_counts(&e->watch);
+}
+
 uint64_t engine_line_bytes(const struct engine *e, const char *line)
 {
+    /* esc_tx: from the wire for the virtual controller and a firmware image alike (the
+     * controller's own count would see a frame when it starts, the image's when it ends) */
     if (e->cfg.fw)
-        return strcmp(line, "esc_tx") == 0   ? dut_firmware_bms_bytes_out(e->cfg.fw)
+        return strcmp(line, "esc_tx") == 0   ? e->esc_tx_bytes
                : strcmp(line, "bms_tx") == 0 ? dut_firmware_bms_bytes_in(e->cfg.fw)
                                              : 0;
     if (e->cfg.dut)

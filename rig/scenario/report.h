@@ -53,7 +53,9 @@ struct report_run {
     const char *bench_name;           /* the bench description's name (--rig) */
     const char *ftdi_serial;          /* its FTDI serial, when the description names one */
     const char *dut_firmware_version; /* the device under test's firmware version, as read
-                                         from it */
+                                         from it over its dashboard bus ("1.3.4") */
+    const char *dut_firmware_version_source; /* what answered: "virtual controller model",
+                                         "firmware image"; NULL when not known */
     const char *dut_firmware_image;   /* --firmware IMAGE */
     unsigned shard_k, shard_n;        /* --shard K/N; 0/0 = the whole selection */
     const struct report_source *sources;  /* bmsrig report merge: the inputs; else NULL */
@@ -70,6 +72,11 @@ struct report_counts {
     size_t pass, fail, error, skip, rig_fault, not_run;
 };
 void report_count(const struct report_run *run, struct report_counts *out);
+
+/* Sets run->dut_firmware_version and _source from the items' results: the version the
+ * scenarios read from the device under test when every one that read one read the same (and
+ * from the same source); NULL when none read one or they disagree (never picked). */
+void report_take_dut_version(struct report_run *run);
 
 /* Each returns BMSRIG_OK or BMSRIG_ERR_IO if writing failed. */
 int report_write_junit(FILE *out, const struct report_run *run);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rig/dut/dut_firmware.h"
+#include "rig/scenario/condition.h"
 #include "rig/scenario/engine.h"
 #include "rig/util/log.h"
 #include "rig/scenario/l_engine.h"
@@ -22,6 +23,7 @@
 #include "rig/scenario/scenario_internal.h"
 #include "rig/scenario/trace_events.h"
 #include "rig/scenario/xalloc.h"
+#include "sim/dash/dash.h"
 #include "sim/status.h"
 
 #define TIMEOUT_DEFAULT_S 600.0   /* scenario time, when neither the script nor the CLI says */
@@ -222,6 +224,7 @@ int scenario_check(struct scenario *s, const struct scenario_run_options *opt, c
     }
     struct engine_config cfg;
     engine_config_default(&cfg);
+    cfg.gap_chars = opt->gap_chars;
     double timeout_s = 0;
     lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
     rc = decl_to_config(s->L, &cfg, &timeout_s, msg, sizeof(msg));
@@ -295,6 +298,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.trace_title = s->path;
     cfg.rig = opt->rig;
     cfg.dut = opt->dut;
+    cfg.gap_chars = opt->gap_chars;
     cfg.record = res;   /* the faults the engine applies and clears */
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";
@@ -421,6 +425,17 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             if (!isint && lua_tonumber(co, -nres) > 0)
                 ticks = LUA_MAXINTEGER;  /* t:wait(math.huge): more ticks than an integer */
         }
+        /* yield(ticks, condition, stop_on): the prelude's built-in expectations wait without
+         * being resumed on every tick; the engine stops after the first tick where the
+         * condition (condition.h) evaluates to stop_on, and the script re-tests it then. */
+        struct scenario_cond cond = { .kind = SCENARIO_COND_NONE };
+        bool stop_on = true;
+        if (nres >= 3) {
+            scenario_cond_read(co, -nres + 1, &cond);
+            stop_on = lua_toboolean(co, -nres + 2);
+            if (cond.kind == SCENARIO_COND_NONE)
+                ticks = 1;   /* not evaluable here: the script tests it after every tick */
+        }
         lua_pop(co, nres);
         if (ticks < 1)
             ticks = 1;
@@ -481,6 +496,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                     events_published = nev;
                 }
             }
+            if (cond.kind != SCENARIO_COND_NONE && scenario_cond_eval(&cond, e) == stop_on)
+                break;
         }
         if (stop)
             break;
@@ -529,6 +546,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     res->faults_requested = engine_faults_requested(e);
     res->faults_applied = engine_faults_applied(e);
     res->instructions = sandbox_instructions(L);
+    uint16_t version;
+    const char *version_source;
+    if (engine_dut_version(e, &version, &version_source)) {
+        dash_version_text(version, res->dut_version, sizeof(res->dut_version));
+        res->dut_version_source = version_source;
+    }
     s->ctx.engine = NULL;
     s->ctx.result = NULL;
     engine_free(e);

@@ -1,6 +1,7 @@
 /* dash.c: the dashboard model: lever frames and error-word reads out, controller replies in. */
 #include "sim/dash/dash.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/status.h"
@@ -184,4 +185,12 @@ void dash_gap(struct dash *d)
 const struct dash_observation *dash_observe(const struct dash *d)
 {
     return &d->obs;
+}
+
+char *dash_version_text(uint16_t version, char *out, size_t cap)
+{
+    if (cap)
+        snprintf(out, cap, "%X.%X.%X", (unsigned)(version >> 8), (unsigned)(version >> 4) & 0xFu,
+                 (unsigned)version & 0xFu);
+    return out;
 }

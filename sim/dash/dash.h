@@ -114,4 +114,10 @@ void dash_gap(struct dash *d);
 
 const struct dash_observation *dash_observe(const struct dash *d);
 
+/* The controller's firmware version word as the stock tools print it, one hex digit per
+ * nibble below the top byte: 0x0134 -> "1.3.4", 0x0901 -> "9.0.1" [S] protocol.md s4.5.
+ * Writes at most cap bytes (DASH_VERSION_TEXT_MAX is enough); returns out. */
+#define DASH_VERSION_TEXT_MAX 16
+char *dash_version_text(uint16_t version, char *out, size_t cap);
+
 #endif

@@ -3,8 +3,10 @@
 # 2020-12, python3-jsonschema): real output of `bmsrig run` (virtual target with pass, fail,
 # error, skip, measurements, logs, traces; the emulated bench with its metadata; a merged
 # report) validates, and broken documents are rejected. Also the run metadata in JUnit: what is
-# known is there (bench, FTDI serial on a bench; measurement values as numbers), what is not is
-# absent (no bench, no firmware version on the virtual target), and JUnit stays junit-10.xsd.
+# known is there (bench, FTDI serial on a bench; the firmware version the virtual controller
+# answers on its dashboard bus, tagged; measurement values as numbers), what is not is absent
+# (no bench on the virtual target, no version on a bench that does not read it), and JUnit stays
+# junit-10.xsd.
 # usage: test_report_schema.sh BMSRIG SOURCE_DIR EMU_DIR
 set -u
 . "$(dirname "$0")/../cli/lib.sh"
@@ -22,7 +24,7 @@ return scenario { name = "passes with a measurement", description = "one of each
     t:power_on()
     t:log("a log line")
     t:measure("pack voltage", t:pack().voltage, { min = 30, max = 45, unit = "V" })
-    t:expect_error(0, { ["for"] = 0.5 })
+    t:expect_error(0, { ["for"] = 1 })   -- the controller answers its first dashboard read after ~0.6 s
   end }
 LUA
 cat >"$W/s/fail.lua" <<'LUA'
@@ -45,7 +47,12 @@ validate "$W/v.json"; rc=$?
 check "virtual run: the JSON validates against the schema (exit $rc)" test $rc -eq 0
 [ $rc -eq 0 ] || cat "$W/v.out"
 check "virtual run: host and start time are there" jqe '.host != "" and (.timestamp | length) == 19' "$W/v.json"
-check "virtual run: no bench and no firmware version invented" jqe 'has("bench") or has("dut") | not' "$W/v.json"
+check "virtual run: no bench invented" jqe 'has("bench") | not' "$W/v.json"
+check "virtual run: the firmware version the virtual controller answered on its dashboard bus, tagged" \
+    jqe '.dut == {"firmware_version": "1.3.4", "firmware_version_source": "virtual controller model"}' "$W/v.json"
+"$BMSRIG" run -q --seed 11 --json "$W/off.json" --junit "$W/off.xml" "$W/s/fail.lua" >/dev/null 2>&1
+check "a run whose controller never powers on: no firmware version (none was read)" \
+    sh -c "jq -e 'has(\"dut\") | not' '$W/off.json' >/dev/null && ! grep -q dut_firmware_version '$W/off.xml'"
 check "virtual run: JUnit validates against junit-10.xsd" \
     xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/v.xml"
 check "JUnit: run metadata on the suites (version, run seed, start time, host)" \
@@ -53,8 +60,11 @@ check "JUnit: run metadata on the suites (version, run seed, start time, host)" 
            grep -q '<property name=\"run_seed\" value=\"11\"/>' '$W/v.xml' &&
            grep -q '<property name=\"start_time\" value=\"....-..-..T..:..:..\"/>' '$W/v.xml' &&
            grep -q '<property name=\"host\" value=\"' '$W/v.xml'"
-check "JUnit virtual run: no bench, FTDI serial or firmware version property" \
-    not grep -q 'name="bench"\|name="ftdi_serial"\|name="dut_firmware_version"' "$W/v.xml"
+check "JUnit virtual run: no bench or FTDI serial property" \
+    not grep -q 'name="bench"\|name="ftdi_serial"' "$W/v.xml"
+check "JUnit virtual run: the firmware version read and what answered" \
+    sh -c "grep -q '<property name=\"dut_firmware_version\" value=\"1.3.4\"/>' '$W/v.xml' &&
+           grep -q '<property name=\"dut_firmware_version_source\" value=\"virtual controller model\"/>' '$W/v.xml'"
 check "JUnit: a measurement as numbers (value, unit, max, pass)" \
     sh -c "grep -q '<property name=\"measure.out of range.value\" value=\"5\"/>' '$W/v.xml' &&
            grep -q '<property name=\"measure.out of range.unit\" value=\"A\"/>' '$W/v.xml' &&
@@ -97,6 +107,37 @@ broken "the seed as a string" '.seed = "11"'
 broken "an unknown top-level key" '.benchname = "x"'
 broken "a measurement without its unit" 'del(.scenarios[] | select(.measurements | length > 0) | .measurements[0].unit)'
 broken "an empty bench object" '.bench = {}'
+broken "a firmware version that is no version" '.dut.firmware_version = "unknown"'
+broken "an unknown version source" '.dut.firmware_version_source = "guessed"'
 broken "a bad timestamp" '.timestamp = "yesterday"'
 check "the validator says where" grep -q 'broken.json: timestamp: ' "$W/v.out"
+
+# Faults in JUnit: a property and a system-out line per set and clear; with --suppress-faults
+# the faults kept off (fault_suppressed), in JSON too (faults_suppressed); all still valid.
+mkdir -p "$W/f"
+cat >"$W/f/f.lua" <<'LUA'
+return scenario { name = "cuts and restores the line", run = function(t)
+  t:power_on(); t:wait(0.2); t:fault("bms_tx", 1); t:wait(0.3); t:clear("bms_tx"); t:wait(0.1)
+end }
+LUA
+"$BMSRIG" run -q --junit "$W/f.xml" --json "$W/f.json" "$W/f" >/dev/null 2>&1
+check "faults: JUnit validates against junit-10.xsd" \
+    xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/f.xml"
+check "faults: a JUnit property per set and clear" \
+    test "$(grep -c '<property name="fault" ' "$W/f.xml")" -eq 2
+check "... set at 0.2 s and cleared at 0.5 s" \
+    sh -c "grep -q 'name=\"fault\" value=\"0.200 s set bms_tx: 1\"' '$W/f.xml' &&
+           grep -q 'name=\"fault\" value=\"0.500 s clear bms_tx\"' '$W/f.xml'"
+check "... and a system-out line each" \
+    test "$(grep -c '\[ *0\.[25]00 s\] fault \(set\|clear\) bms_tx' "$W/f.xml")" -eq 2
+"$BMSRIG" run -q --suppress-faults --junit "$W/fs.xml" --json "$W/fs.json" "$W/f" >/dev/null 2>&1
+check "--suppress-faults: JUnit validates" \
+    xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/fs.xml"
+check "--suppress-faults: JUnit lists the faults kept off, none as applied" \
+    sh -c "test \$(grep -c 'name=\"fault_suppressed\"' '$W/fs.xml') -eq 2 &&
+           ! grep -q 'name=\"fault\"' '$W/fs.xml' && grep -q 'fault SUPPRESSED' '$W/fs.xml'"
+check "--suppress-faults: JSON faults_suppressed has them, faults is empty" \
+    jqe '.scenarios[0] | (.faults == []) and ([.faults_suppressed[] | .action] == ["set", "clear"])' "$W/fs.json"
+validate "$W/fs.json"
+check "--suppress-faults: the JSON validates" test $? -eq 0
 finish
