@@ -231,12 +231,13 @@ static int p_status_mask(lua_State *L)
 
 static const char *protection_bit_name(unsigned bit) { return bms_prot_name(1u << bit); }
 
-/* check_protection("cell_uv"): an argument error unless the name is one of the BMS model's
-   protection flags, so a typo in t:expect_protection cannot pass as "inactive" forever. */
+/* check_protection("cell_uv") -> its mask: an argument error unless the name is one of the BMS
+   model's protection flags, so a typo in t:expect_protection cannot pass as "inactive" forever. */
 static int p_check_protection(lua_State *L)
 {
-    named_bit(L, luaL_checkstring(L, 1), 32, protection_bit_name, "protection");
-    return 0;
+    unsigned b = named_bit(L, luaL_checkstring(L, 1), 32, protection_bit_name, "protection");
+    lua_pushinteger(L, (lua_Integer)1 << b);
+    return 1;
 }
 
 static int p_reg(lua_State *L)

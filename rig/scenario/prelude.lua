@@ -8,6 +8,7 @@ local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
 -- Scripts can rewrite the shared string table: checks use the original functions.
 local match, type, next, setmetatable = string.match, type, next, setmetatable
+local getmetatable, rawget = getmetatable, rawget
 local select = select
 
 -- Every object this API hands out has a metatable the script cannot reach: getmetatable()
@@ -262,6 +263,24 @@ function T:on_tick(fn)
   return self:every(E.tick_s(), fn)
 end
 
+-- How many ticks may pass before `left` seconds are used up, one tick short so that rounding
+-- can never carry a tick past a deadline the script tests itself.
+local function ticks_before(left)
+  return floor(left / E.tick_s()) - 1
+end
+
+-- Advances up to n ticks while a built-in expectation waits: the engine evaluates `cond` (a
+-- plain table, rig/scenario/condition.h) after each tick and stops after the first tick where it
+-- is `stop_on`; the caller then tests its own predicate, as it would have after that tick.
+-- Without a condition, with hooks to run, or for fewer than two ticks: one tick, as before.
+local function advance_until(n, cond, stop_on, api)
+  if cond and n >= 2 and #hooks == 0 and not in_hook then
+    yield(n, cond, stop_on)
+  else
+    advance(1, api)
+  end
+end
+
 function T:wait(seconds)
   check_duration("wait: seconds", seconds)
   local ticks = floor(seconds / E.tick_s() + 0.5)
@@ -287,8 +306,10 @@ local function check_opts(name, opts)
 end
 
 -- The core: pred() must become true within `within` s (default: now), not before `after` s,
--- and then hold for `for` s. Returns the seconds it took to become true.
-local function expect_core(what, pred, observe, opts, api)
+-- and then hold for `for` s. Returns the seconds it took to become true. `cond`, when given, is
+-- pred in a form the engine evaluates between ticks (condition.h), so waiting does not resume
+-- the script every tick; pred stays the judge at every tick the script sees.
+local function expect_core(what, pred, observe, opts, api, cond)
   opts = check_opts(api, opts)
   local loc = where(2)
   local within, after, hold = opts.within or 0, opts.after, opts["for"]
@@ -318,13 +339,13 @@ local function expect_core(what, pred, observe, opts, api)
       if within == 0 then failed("false") end
       failed(fmt("still false after %.3f s", within))
     end
-    advance(1, api)
+    advance_until(cond and ticks_before(within - EPS - el), cond, true, api)
   end
   local t_true = E.now() - t0
   if hold and hold > 0 then
     local t1 = E.now()
     while E.now() - t1 < hold - EPS do
-      advance(1, api)
+      advance_until(cond and ticks_before(hold - EPS - (E.now() - t1)), cond, false, api)
       if not pred() then
         failed(fmt("held %.3f s of %.3f s", E.now() - t1, hold))
       end
@@ -355,6 +376,16 @@ local function check_range(api, r)
   return r
 end
 
+-- A range table as a condition's bounds: only when it is a plain table (no metatable) with
+-- numeric or absent bounds; otherwise nil, and the predicate runs after every tick.
+local function plain_bounds(r, cond)
+  if getmetatable(r) ~= nil then return nil end
+  local lo, hi = r.min, r.max
+  if (lo ~= nil and type(lo) ~= "number") or (hi ~= nil and type(hi) ~= "number") then return nil end
+  cond.min, cond.max = lo, hi
+  return cond
+end
+
 local function in_range(v, r)
   return (r.min == nil or v >= r.min) and (r.max == nil or v <= r.max)
 end
@@ -363,28 +394,32 @@ function T:expect_error(code, opts)
   if math.type(code) ~= "integer" or code < 0 then raise("expect_error: code must be an integer >= 0") end
   local what = code == 0 and "no error" or fmt("error %d", code)
   return expect_core(what, function() return E.esc_error() == code end,
-                     function() return "error " .. E.esc_error() end, opts, "expect_error")
+                     function() return "error " .. E.esc_error() end, opts, "expect_error",
+                     { kind = "error", code = code })
 end
 
 function T:expect_current(range, opts)
   check_range("expect_current", range)
   return expect_core("battery current " .. range_text(range) .. " A",
                      function() return in_range(E.pack_current(), range) end,
-                     function() return fmt("%.3f A", E.pack_current()) end, opts, "expect_current")
+                     function() return fmt("%.3f A", E.pack_current()) end, opts, "expect_current",
+                     plain_bounds(range, { kind = "current" }))
 end
 
 function T:expect_voltage(range, opts)
   check_range("expect_voltage", range)
   return expect_core("pack voltage " .. range_text(range) .. " V",
                      function() return in_range(E.pack_voltage(), range) end,
-                     function() return fmt("%.3f V", E.pack_voltage()) end, opts, "expect_voltage")
+                     function() return fmt("%.3f V", E.pack_voltage()) end, opts, "expect_voltage",
+                     plain_bounds(range, { kind = "voltage" }))
 end
 
 function T:expect_speed(range, opts)
   check_range("expect_speed", range)
   return expect_core("speed " .. range_text(range) .. " km/h",
                      function() return in_range(E.esc_speed(), range) end,
-                     function() return fmt("%.2f km/h", E.esc_speed()) end, opts, "expect_speed")
+                     function() return fmt("%.2f km/h", E.esc_speed()) end, opts, "expect_speed",
+                     plain_bounds(range, { kind = "speed" }))
 end
 
 -- expect_status("overvoltage", true) : a named bit of the BMS status word (or a bit number).
@@ -393,7 +428,8 @@ function T:expect_status(bit, value, opts)
   if value == nil then value = true end
   local what = fmt("BMS status bit %s %s", tostring(bit), value and "set" or "clear")
   return expect_core(what, function() return ((E.bms_status() & mask) ~= 0) == value end,
-                     function() return fmt("status 0x%04X", E.bms_status()) end, opts, "expect_status")
+                     function() return fmt("status 0x%04X", E.bms_status()) end, opts, "expect_status",
+                     type(value) == "boolean" and { kind = "status", mask = mask, value = value } or nil)
 end
 
 -- expect_reg("bms"|"esc", word, value | {min=,max=} | function(v) ... end, opts)
@@ -401,19 +437,21 @@ function T:expect_reg(image, word, want, opts)
   if image ~= "bms" and image ~= "esc" then raise("expect_reg: image must be 'bms' or 'esc'") end
   if math.type(word) ~= "integer" then raise("expect_reg: word must be an integer") end
   local get = function() return E.reg(image, word) end
-  local test, txt
+  local test, txt, cond
   if type(want) == "number" then
     test, txt = function(v) return v == want end, fmt("== 0x%04X", want)
+    cond = { kind = "reg", image = image, word = word, eq = want }
   elseif type(want) == "table" then
     check_range("expect_reg", want)
     test, txt = function(v) return in_range(v, want) end, range_text(want)
+    cond = plain_bounds(want, { kind = "reg", image = image, word = word })
   elseif type(want) == "function" then
     test, txt = want, "matches"
   else
     raise("expect_reg: want a value, a {min=,max=} range or a function")
   end
   return expect_core(fmt("%s word 0x%02X %s", image, word, txt), function() return test(get()) end,
-                     function() return fmt("0x%04X", get()) end, opts, "expect_reg")
+                     function() return fmt("0x%04X", get()) end, opts, "expect_reg", cond)
 end
 
 -- expect_silence(line, {for=s, within=s}): no byte on that line for `for` seconds, the quiet
@@ -437,7 +475,9 @@ function T:expect_silence(line, opts)
       E.record_expect(false, what, loc, E.now(), tostring(count) .. " bytes", m, t0)
       fail(m)
     end
-    advance(1, "expect_silence")
+    -- quiet until the next byte or until the hold is nearly over: the engine watches the count
+    advance_until(ticks_before(hold - EPS - (E.now() - quiet_since)),
+                  { kind = "bytes_moved", line = line, count = count }, true, "expect_silence")
   end
   E.record_expect(true, what, loc, E.now(), tostring(count) .. " bytes", "", t0)
   return quiet_since - t0
@@ -539,17 +579,25 @@ function T:stop() self:ride { throttle = 0, brake = 0 } end
 -- t:last_good_reply(): scenario time (s) of the last BMS reply the controller counted, or nil
 function T:last_good_reply() return self:esc().last_good_reply_s end
 
+-- True when `self` is a t whose `name` resolves to the prelude's own method (not a field the
+-- script set on it), so the engine may evaluate the method's value itself.
+local function own_method(self, name)
+  return getmetatable(self) == PROTECTED and rawget(self, name) == nil
+end
+
 function T:expect_powered(want, opts)
   if want == nil then want = true end
   return expect_core(want and "controller powered" or "controller off",
                      function() return self:powered() == want end,
-                     function() return self:powered() and "on" or "off" end, opts, "expect_powered")
+                     function() return self:powered() and "on" or "off" end, opts, "expect_powered",
+                     type(want) == "boolean" and own_method(self, "powered")
+                       and { kind = "powered", value = want } or nil)
 end
 
 -- expect_protection("cell_uv", true, {within=}): a BMS protection flag (names as t:bms().protections)
 function T:expect_protection(name, want, opts)
   if type(name) ~= "string" then raise("expect_protection: give a protection name") end
-  E.check_protection(name)
+  local mask = E.check_protection(name)
   if want == nil then want = true end
   return expect_core(fmt("BMS protection %s %s", name, want and "active" or "inactive"),
                      function() return (self:bms().protections[name] or false) == want end,
@@ -558,7 +606,9 @@ function T:expect_protection(name, want, opts)
                        for k in pairs(self:bms().protections) do names[#names + 1] = k end
                        table.sort(names)
                        return "{" .. table.concat(names, ",") .. "}"
-                     end, opts, "expect_protection")
+                     end, opts, "expect_protection",
+                     type(want) == "boolean" and own_method(self, "bms")
+                       and { kind = "protection", mask = mask, value = want } or nil)
 end
 
 ---------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "rig/dut/dut_firmware.h"
+#include "rig/scenario/condition.h"
 #include "rig/scenario/engine.h"
 #include "rig/util/log.h"
 #include "rig/scenario/l_engine.h"
@@ -422,6 +423,17 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             if (!isint && lua_tonumber(co, -nres) > 0)
                 ticks = LUA_MAXINTEGER;  /* t:wait(math.huge): more ticks than an integer */
         }
+        /* yield(ticks, condition, stop_on): the prelude's built-in expectations wait without
+         * being resumed on every tick; the engine stops after the first tick where the
+         * condition (condition.h) evaluates to stop_on, and the script re-tests it then. */
+        struct scenario_cond cond = { .kind = SCENARIO_COND_NONE };
+        bool stop_on = true;
+        if (nres >= 3) {
+            scenario_cond_read(co, -nres + 1, &cond);
+            stop_on = lua_toboolean(co, -nres + 2);
+            if (cond.kind == SCENARIO_COND_NONE)
+                ticks = 1;   /* not evaluable here: the script tests it after every tick */
+        }
         lua_pop(co, nres);
         if (ticks < 1)
             ticks = 1;
@@ -482,6 +494,8 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
                     events_published = nev;
                 }
             }
+            if (cond.kind != SCENARIO_COND_NONE && scenario_cond_eval(&cond, e) == stop_on)
+                break;
         }
         if (stop)
             break;
