@@ -18,8 +18,8 @@
  * ignores eta's resistance, put the circulating current between unequal parallel cells 8 %
  * off: pack::charge_transfer_split_of_unequal_cells_matches_exact_solve; the price is the one
  * step after a current reversal, predicted from the opposite current.) That costs an asinh
- * (sim/fast_asinh.h), a sqrt and two divisions per cell per step, so only packs whose set has
- * ct rows take that path. */
+ * (sim/fast_asinh.h's reduction with a shorter series), a square root and one division per
+ * cell per step, so only packs whose set has ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
