@@ -1,5 +1,6 @@
-/* bms.c: the BMS firmware model: measurement (ADC steps, seeded noise), coulomb counter,
- * protections with delays/hysteresis/latching, balancing, register image and requests. */
+/* bms.c: the BMS firmware model: measurement (ADC steps, seeded noise) at the AFE's sample
+ * period, coulomb counter, protections with delays/hysteresis/latching (the current comparators
+ * every step, the rest per sample), balancing, register image and requests. */
 #include "sim/bms.h"
 
 #include <math.h>
@@ -52,6 +53,14 @@ struct bms {
     /* power-up silence */
     bool wake_started;
     int64_t wake_start_us;
+
+    /* AFE sampling (profile sample_ms): a sample measures the inputs and runs the voltage and
+     * temperature protections, the counter, balancing and the image refresh; between samples
+     * those hold. The current comparators run every step on the shunt current. */
+    double since_sample_ms;   /* time since the last sample */
+    double window_as;         /* shunt current integrated since the last sample, A s */
+    bool sample_pending;      /* sample at the next step whatever the time (new, power-on) */
+    bool sampled;             /* the last bms_step took a sample */
 };
 
 /* ---- helpers -------------------------------------------------------------------------------- */
@@ -134,6 +143,7 @@ struct bms *bms_new(const struct bms_profile *profile, uint64_t seed)
     b->m.ngroups = profile->series;
     if (profile->needs_charger_wake)
         b->prot |= BMS_PROT_NO_WAKE;
+    b->sample_pending = true;
     refresh_image(b);
     return b;
 }
@@ -158,6 +168,7 @@ void bms_power_on(struct bms *b, int64_t now_us)
     b->t_ov = b->t_uv = b->t_duv = b->t_oc = b->t_sc_us = b->t_chgoc = 0;
     b->t_ctemp = b->t_dtemp = b->t_ow = b->t_dsg_rec = b->t_chg_rec = 0;
     b->image_computed = false;   /* the first step after power-on computes a fresh image */
+    b->sample_pending = true;
 }
 
 void bms_set_soc(struct bms *b, double pct)
@@ -179,7 +190,9 @@ void bms_set_noise(struct bms *b, bool on)
 
 /* ---- the model step ------------------------------------------------------------------------- */
 
-static void measure(struct bms *b, const struct bms_inputs *in)
+/* Measures the inputs; the current reading is `current_a`, the shunt current averaged over
+ * the sample window (an integrating coulomb-counter ADC). */
+static void measure(struct bms *b, const struct bms_inputs *in, double current_a)
 {
     const struct bms_profile *p = &b->p;
     struct bms_measure *m = &b->m;
@@ -196,7 +209,7 @@ static void measure(struct bms *b, const struct bms_inputs *in)
     for (unsigned g = p->series; g < BMS_GROUPS_MAX; g++)
         m->group_mv[g] = 0;
     m->pack_mv = sum;
-    double i_ma = in->current_a * 1000.0 + p->current_offset_ma;
+    double i_ma = current_a * 1000.0 + p->current_offset_ma;
     if (b->noise_on && p->current_noise_ma > 0)
         i_ma += p->current_noise_ma * rng_gauss(&b->rng);
     double qi = round(i_ma / p->current_lsb_ma) * p->current_lsb_ma;
@@ -257,6 +270,79 @@ static bool temp_window(struct bms *b, uint32_t bit, double *acc_ms, double tmin
     return (b->prot & bit) && tmax >= max_c - hyst_c;
 }
 
+/* Every step: the charger's plug edge and the current comparators (discharge over-current,
+ * short circuit, charge over-current) on the shunt current, with their recovery timers. An
+ * AFE's comparators act on the shunt voltage directly, not on the sampled reading [I]. */
+static void protect_current(struct bms *b, double dt_s, const struct bms_inputs *in)
+{
+    const struct bms_profile *p = &b->p;
+    const double dt_ms = dt_s * 1000.0;
+    const double i_a = in->current_a;
+    const bool charger = in->charger_present;
+    const bool charger_plugged = charger && !b->charger_prev;
+    if (charger_plugged)
+        b->charges++;
+    if (charger)
+        b->charger_seen = true;
+    if (b->charger_seen)
+        b->prot &= ~(uint32_t)BMS_PROT_NO_WAKE;
+    /* discharge over-current and short circuit: latched, auto-retry or until a charger */
+    if (b->prot & (BMS_PROT_DSG_OC | BMS_PROT_SHORT)) {
+        b->t_dsg_rec += dt_ms;
+        bool retry = p->dsg_recover_ms > 0 && b->t_dsg_rec >= p->dsg_recover_ms - 1e-9;
+        if (retry || charger_plugged) {
+            b->prot &= ~(uint32_t)(BMS_PROT_DSG_OC | BMS_PROT_SHORT);
+            b->t_dsg_rec = 0;
+        }
+    } else {
+        if (held(&b->t_sc_us, i_a >= p->sc_a, dt_ms * 1000.0, p->sc_delay_us)) {
+            b->prot |= BMS_PROT_SHORT;
+            b->t_sc_us = 0;
+            b->t_oc = 0;
+            b->t_dsg_rec = 0;
+        } else if (held(&b->t_oc, i_a >= p->dsg_oc_a, dt_ms, p->dsg_oc_delay_ms)) {
+            b->prot |= BMS_PROT_DSG_OC;
+            b->t_oc = 0;
+            b->t_dsg_rec = 0;
+        }
+    }
+    /* charge over-current: latched, retry after chg_recover_ms or when the charger is removed */
+    if (b->prot & BMS_PROT_CHG_OC) {
+        b->t_chg_rec += dt_ms;
+        if ((p->chg_recover_ms > 0 && b->t_chg_rec >= p->chg_recover_ms - 1e-9) || !charger) {
+            b->prot &= ~(uint32_t)BMS_PROT_CHG_OC;
+            b->t_chg_rec = 0;
+        }
+    } else if (held(&b->t_chgoc, -i_a >= p->chg_oc_a, dt_ms, p->chg_oc_delay_ms)) {
+        b->prot |= BMS_PROT_CHG_OC;
+        b->t_chgoc = 0;
+        b->t_chg_rec = 0;
+    }
+    b->charger_prev = charger;
+}
+
+/* The status word from the protections and `charging` (a charger and the measured current at
+ * or below CHARGING_MA). */
+static void update_status(struct bms *b, bool charging)
+{
+    uint16_t st = BMS_STATUS_CONFIG_VALID;
+    if (charging && bms_charge_enabled(b))
+        st |= BMS_STATUS_CHARGING;
+    if (b->prot & BMS_PROT_CELL_OV)
+        st |= BMS_STATUS_OVERVOLTAGE;
+    if (b->hot)
+        st |= BMS_STATUS_OVERHEAT;
+    if (b->prot & (BMS_PROT_DSG_OC | BMS_PROT_SHORT | BMS_PROT_OPEN_WIRE))
+        st |= BMS_STATUS_DISCHARGE_ERROR;
+    if (b->prot & (BMS_PROT_CHG_OC | BMS_PROT_OPEN_WIRE))
+        st |= BMS_STATUS_CHARGE_ERROR;
+    if (b->prot & BMS_PROT_DEEP_UV)
+        st |= BMS_STATUS_DEEP_UNDERVOLTAGE;
+    b->status = st;
+}
+
+/* Once per sample, over the sample window dt_s: the voltage, temperature and open-wire
+ * protections, balancing, the status word and the statistics, from the measured values. */
 static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
 {
     const struct bms_profile *p = &b->p;
@@ -275,13 +361,6 @@ static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
         tmin = fmin(tmin, b->m.temp_c[i]);
     }
     const bool charger = in->charger_present;
-    const bool charger_plugged = charger && !b->charger_prev;
-    if (charger_plugged)
-        b->charges++;
-    if (charger)
-        b->charger_seen = true;
-    if (b->charger_seen)
-        b->prot &= ~(uint32_t)BMS_PROT_NO_WAKE;
 
     /* cell over-voltage: opens charge, bit 9 */
     if (b->prot & BMS_PROT_CELL_OV) {
@@ -315,38 +394,6 @@ static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
         b->prot |= BMS_PROT_DEEP_UV;
         b->t_duv = 0;
     }
-    /* discharge over-current and short circuit: latched, auto-retry or until a charger */
-    if (b->prot & (BMS_PROT_DSG_OC | BMS_PROT_SHORT)) {
-        b->t_dsg_rec += dt_ms;
-        bool retry = p->dsg_recover_ms > 0 && b->t_dsg_rec >= p->dsg_recover_ms - 1e-9;
-        if (retry || charger_plugged) {
-            b->prot &= ~(uint32_t)(BMS_PROT_DSG_OC | BMS_PROT_SHORT);
-            b->t_dsg_rec = 0;
-        }
-    } else {
-        if (held(&b->t_sc_us, i_a >= p->sc_a, dt_ms * 1000.0, p->sc_delay_us)) {
-            b->prot |= BMS_PROT_SHORT;
-            b->t_sc_us = 0;
-            b->t_oc = 0;
-            b->t_dsg_rec = 0;
-        } else if (held(&b->t_oc, i_a >= p->dsg_oc_a, dt_ms, p->dsg_oc_delay_ms)) {
-            b->prot |= BMS_PROT_DSG_OC;
-            b->t_oc = 0;
-            b->t_dsg_rec = 0;
-        }
-    }
-    /* charge over-current: latched, retry after chg_recover_ms or when the charger is removed */
-    if (b->prot & BMS_PROT_CHG_OC) {
-        b->t_chg_rec += dt_ms;
-        if ((p->chg_recover_ms > 0 && b->t_chg_rec >= p->chg_recover_ms - 1e-9) || !charger) {
-            b->prot &= ~(uint32_t)BMS_PROT_CHG_OC;
-            b->t_chg_rec = 0;
-        }
-    } else if (held(&b->t_chgoc, -i_a >= p->chg_oc_a, dt_ms, p->chg_oc_delay_ms)) {
-        b->prot |= BMS_PROT_CHG_OC;
-        b->t_chgoc = 0;
-        b->t_chg_rec = 0;
-    }
     /* temperature windows, with hysteresis on release; "hot" while one is tripped on its hot
      * side (the overheat status bit) */
     const bool chg_hot = temp_window(b, BMS_PROT_CHG_TEMP, &b->t_ctemp, tmin, tmax,
@@ -364,7 +411,6 @@ static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
         b->prot |= BMS_PROT_OPEN_WIRE;
         b->t_ow = 0;
     }
-    b->charger_prev = charger;
 
     /* balancing: during charge, groups above the start level and above the lowest by delta */
     bool charging = charger && b->m.current_ma <= CHARGING_MA;
@@ -379,21 +425,7 @@ static void protect(struct bms *b, double dt_s, const struct bms_inputs *in)
         b->bleed[g] = on;
     }
 
-    /* status word */
-    uint16_t st = BMS_STATUS_CONFIG_VALID;
-    if (charging && bms_charge_enabled(b))
-        st |= BMS_STATUS_CHARGING;
-    if (b->prot & BMS_PROT_CELL_OV)
-        st |= BMS_STATUS_OVERVOLTAGE;
-    if (b->hot)
-        st |= BMS_STATUS_OVERHEAT;
-    if (b->prot & (BMS_PROT_DSG_OC | BMS_PROT_SHORT | BMS_PROT_OPEN_WIRE))
-        st |= BMS_STATUS_DISCHARGE_ERROR;
-    if (b->prot & (BMS_PROT_CHG_OC | BMS_PROT_OPEN_WIRE))
-        st |= BMS_STATUS_CHARGE_ERROR;
-    if (b->prot & BMS_PROT_DEEP_UV)
-        st |= BMS_STATUS_DEEP_UNDERVOLTAGE;
-    b->status = st;
+    update_status(b, charging);
 
     if (b->m.pack_mv > b->max_pack_mv)
         b->max_pack_mv = b->m.pack_mv;
@@ -453,17 +485,49 @@ static void refresh_image(struct bms *b)
         put16(img, BMS_W_CELL1 + g, b->m.group_mv[g]);
 }
 
+bool bms_sample_due(const struct bms *b, double dt_s)
+{
+    return b->sample_pending || b->p.sample_ms <= 0 ||
+           b->since_sample_ms + dt_s * 1000.0 >= b->p.sample_ms - 1e-9;
+}
+
+bool bms_sampled(const struct bms *b)
+{
+    return b->sampled;
+}
+
 void bms_step(struct bms *b, int64_t now_us, double dt_s, const struct bms_inputs *in)
 {
     (void)now_us;
     if (!b || !in || !(dt_s >= 0.0))
         return;
-    measure(b, in);
+    const bool due = bms_sample_due(b, dt_s);
+    b->window_as += in->current_a * dt_s;
+    b->since_sample_ms += dt_s * 1000.0;
+    const uint32_t prot_before = b->prot;
+    protect_current(b, dt_s, in);
+    b->sampled = due;
+    if (!due) {
+        /* A comparator that trips or releases alerts the MCU at once [I: the BQ769x0 raises
+         * ALERT on an OCD/SCD fault]: the status word and the image follow in this step,
+         * with the measured values still those of the last sample. */
+        if (b->prot != prot_before) {
+            update_status(b, in->charger_present && b->m.current_ma <= CHARGING_MA);
+            refresh_image(b);
+        }
+        return;
+    }
+    /* the sample: the window's mean current (the present one for an empty window) */
+    const double window_s = b->since_sample_ms / 1000.0;
+    measure(b, in, window_s > 0 ? b->window_as / window_s : in->current_a);
     bool charging_now = in->charger_present && b->m.current_ma <= CHARGING_MA;
-    protect(b, dt_s, in);
-    count_charge(b, dt_s, charging_now);
+    protect(b, window_s, in);
+    count_charge(b, window_s, charging_now);
     refresh_image(b);
     b->image_computed = true;
+    b->since_sample_ms = 0;
+    b->window_as = 0;
+    b->sample_pending = false;
 }
 
 /* ---- outputs -------------------------------------------------------------------------------- */

@@ -121,8 +121,15 @@ void bms_set_remaining_mah(struct bms *b, double mah);
 /* Sets the noise sigmas to zero when `off` (conformance and exact tests). */
 void bms_set_noise(struct bms *b, bool on);
 
-/* Advances the model by dt_s at time now_us with the inputs seen during that interval. */
+/* Advances the model by dt_s at time now_us with the inputs seen during that interval. The
+ * current comparators act on every step; the group voltages and NTCs are read only on a step
+ * that takes a sample (every profile sample_ms, and the first step after bms_new or
+ * bms_power_on), which bms_sample_due tells beforehand, so a caller may fill them only then. */
 void bms_step(struct bms *b, int64_t now_us, double dt_s, const struct bms_inputs *in);
+/* True when the next bms_step of dt_s takes a sample (reads group_v and ntc_ohm). */
+bool bms_sample_due(const struct bms *b, double dt_s);
+/* True when the last bms_step took a sample (measurements, bleed and image changed). */
+bool bms_sampled(const struct bms *b);
 
 /* Switch states the pack model must obey. */
 bool bms_discharge_enabled(const struct bms *b);

@@ -58,7 +58,7 @@ static const struct key keys[] = {
     KD(dsg_temp_min_c), KD(dsg_temp_max_c), KD(dsg_temp_hyst_c), KD(temp_delay_ms),
     KD(open_wire_mv), KD(open_wire_delay_ms), KB(needs_charger_wake),
     KD(bal_start_mv), KD(bal_delta_mv), KD(bal_current_ma), KB(bal_only_charging),
-    KD(wake_silence_ms), KD(step_ms),
+    KD(wake_silence_ms), KD(step_ms), KD(sample_ms),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -120,6 +120,7 @@ void bms_profile_defaults(struct bms_profile *p)
     p->bal_only_charging = true;
     p->wake_silence_ms = 590.0;
     p->step_ms = 10.0;
+    p->sample_ms = 0.0;   /* every step, unless a profile states its AFE's period */
 }
 
 static void seterr(char *err, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -334,8 +335,9 @@ int bms_profile_validate(const struct bms_profile *p, char *err, size_t errcap)
             p->name);
     REQUIRE(p->cell_ov_delay_ms >= 0 && p->cell_uv_delay_ms >= 0 && p->duv_delay_ms >= 0 &&
             p->dsg_oc_delay_ms >= 0 && p->sc_delay_us >= 0 && p->chg_oc_delay_ms >= 0 &&
-            p->temp_delay_ms >= 0 && p->open_wire_delay_ms >= 0 && p->wake_silence_ms >= 0,
-            "%s: delays must be >= 0", p->name);
+            p->temp_delay_ms >= 0 && p->open_wire_delay_ms >= 0 && p->wake_silence_ms >= 0 &&
+            p->sample_ms >= 0 && p->sample_ms <= 10000,
+            "%s: delays must be >= 0 (sample_ms 0..10000)", p->name);
     REQUIRE(p->mfg_month >= 1 && p->mfg_month <= 12 && p->mfg_day >= 1 && p->mfg_day <= 31 &&
             p->mfg_year >= 2000 && p->mfg_year <= 2127, "%s: manufacture date out of range",
             p->name);

@@ -80,6 +80,11 @@ struct bms_profile {
     /* timing */
     double wake_silence_ms;        /* silent after the first request heard, then answers */
     double step_ms;                /* nominal model tick (documentation; bms_step takes dt) */
+    double sample_ms;              /* AFE measurement period: cell voltages, NTCs and the
+                                    * current reading are taken, the voltage and temperature
+                                    * protections, the counter, balancing and the register
+                                    * image updated once per period (held in between); the
+                                    * current comparators act every step. 0 = every step */
 };
 
 /* Fills `p` with the neutral defaults every profile file starts from (a 10S M365-like pack

@@ -18,10 +18,13 @@ static struct bms_profile load(const char *name)
     return p;
 }
 
-/* A BMS awake at t = 0 with noise off, resting at cell_v and 25 C. */
+/* A BMS awake at t = 0 with noise off, resting at cell_v and 25 C. It samples on every step
+ * (sample_ms 0), so the protection tests below pin their delays and thresholds to the step;
+ * the profiles' own AFE period is tested in the "sampling" tests. */
 static struct bms *quiet_bms(struct bms_profile *p)
 {
     p->wake_silence_ms = 0;
+    p->sample_ms = 0;
     struct bms *b = bms_new(p, 7);
     cr_assert_not_null(b);
     bms_set_noise(b, false);
@@ -123,6 +126,7 @@ static struct bms *recording_bms(void)
     struct bms_profile p = load("m365_stock");
     memcpy(p.serial, "3JAGJ17A8D3660", 15);
     p.fw_version = 0x0115;
+    p.sample_ms = 0;   /* the current of each recorded reply is fed just before its request */
     struct bms *b = bms_new(&p, 1);
     cr_assert_not_null(b);
     bms_set_noise(b, false);
@@ -931,5 +935,112 @@ Test(bms, stale_from_power_on_freezes_the_first_computed_image)
     bms_set_overrides(b, 0);
     run(b, &t, &in, 0.01, 0.01);
     cr_assert_eq(img16(b, BMS_W_VOLTAGE), 3500, "fresh after clearing");
+    bms_free(b);
+}
+
+/* ---- AFE sampling (profile sample_ms) ------------------------------------------------------- */
+
+/* A quiet m365_stock BMS that keeps its profile's sample period. */
+static struct bms *sampling_bms(struct bms_profile *p)
+{
+    *p = load("m365_stock");
+    p->wake_silence_ms = 0;
+    cr_assert_eq(p->sample_ms, 250.0, "m365_stock samples its AFE every 250 ms");
+    struct bms *b = bms_new(p, 7);
+    cr_assert_not_null(b);
+    bms_set_noise(b, false);
+    return b;
+}
+
+Test(bms, sampling_reads_the_inputs_once_a_period_and_holds_the_image_between)
+{
+    struct bms_profile p;
+    struct bms *b = sampling_bms(&p);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &p, 3.7, 25.0);
+    cr_assert(bms_sample_due(b, 0.001), "a new BMS samples at its first step");
+    bms_step(b, 1000, 0.001, &in);
+    cr_assert(bms_sampled(b));
+    cr_assert_eq(img16(b, BMS_W_CELL1), 3700);
+    bms_inputs_rest(&in, &p, 3.8, 25.0);
+    int64_t t = 1000;
+    int samples = 0;
+    for (int i = 0; i < 249; i++) {   /* 249 steps of 1 ms: the next sample is due at 251 ms */
+        t += 1000;
+        cr_assert_not(bms_sample_due(b, 0.001), "step %d", i);
+        bms_step(b, t, 0.001, &in);
+        samples += bms_sampled(b);
+    }
+    cr_assert_eq(samples, 0);
+    cr_assert_eq(img16(b, BMS_W_CELL1), 3700, "held between samples");
+    cr_assert_eq(bms_measure(b)->group_mv[0], 3700);
+    cr_assert(bms_sample_due(b, 0.001));
+    bms_step(b, t + 1000, 0.001, &in);
+    cr_assert(bms_sampled(b));
+    cr_assert_eq(img16(b, BMS_W_CELL1), 3800, "read at the 250 ms sample");
+    /* a power cycle samples at the next step */
+    bms_power_on(b, t + 1000);
+    cr_assert(bms_sample_due(b, 0.001));
+    bms_free(b);
+}
+
+Test(bms, sampling_current_reading_is_the_window_mean_and_the_counter_keeps_every_coulomb)
+{
+    struct bms_profile p;
+    struct bms *b = sampling_bms(&p);
+    struct bms_profile p0 = p;
+    p0.sample_ms = 0;
+    struct bms *every = bms_new(&p0, 7);
+    bms_set_noise(every, false);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &p, 3.7, 25.0);
+    bms_step(b, 0, 0.0, &in);
+    bms_step(every, 0, 0.0, &in);
+    int64_t t = 0;
+    for (int i = 0; i < 250; i++) {   /* 0 A for 125 ms, 2 A for 125 ms */
+        in.current_a = i < 125 ? 0.0 : 2.0;
+        t += 1000;
+        bms_step(b, t, 0.001, &in);
+        bms_step(every, t, 0.001, &in);
+    }
+    cr_assert(bms_sampled(b));
+    cr_assert_eq(bms_measure(b)->current_ma, 1000, "mean of the window: 1 A, got %d mA",
+                 bms_measure(b)->current_ma);
+    cr_assert_eq((int16_t)img16(b, BMS_W_CURRENT), 100, "1.00 A in 10 mA units");
+    /* a long varying draw: both count the same charge (to the 10 mA step of the reading) */
+    for (int i = 0; i < 600000; i++) {
+        in.current_a = 5.0 + 4.0 * sin(i * 0.0007);
+        t += 1000;
+        bms_step(b, t, 0.001, &in);
+        bms_step(every, t, 0.001, &in);
+    }
+    double d = bms_measure(b)->remaining_mah - bms_measure(every)->remaining_mah;
+    cr_assert_leq(fabs(d), 0.005 * 600.0 / 3.6, "sampled and per-step counters differ by %.4f mAh",
+                  d);
+    bms_free(every);
+    bms_free(b);
+}
+
+Test(bms, sampling_comparators_act_every_step_and_the_status_follows_at_once)
+{
+    struct bms_profile p;
+    struct bms *b = sampling_bms(&p);
+    struct bms_inputs in;
+    bms_inputs_rest(&in, &p, 3.7, 25.0);
+    bms_step(b, 0, 0.0, &in);
+    int64_t t = 0;
+    for (int i = 0; i < 10; i++) {
+        t += 1000;
+        bms_step(b, t, 0.001, &in);
+    }
+    cr_assert(bms_discharge_enabled(b));
+    in.current_a = 100.0;   /* above sc_a 80 A (200 us): one 1 ms step trips it */
+    t += 1000;
+    cr_assert_not(bms_sample_due(b, 0.001), "no sample due at 11 ms");
+    bms_step(b, t, 0.001, &in);
+    cr_assert_not(bms_sampled(b));
+    cr_assert_not(bms_discharge_enabled(b), "short circuit within one step, between samples");
+    cr_assert(img16(b, BMS_W_STATUS) & BMS_STATUS_DISCHARGE_ERROR,
+              "the status word in the image follows the comparator at once");
     bms_free(b);
 }

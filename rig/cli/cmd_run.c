@@ -53,6 +53,29 @@ static void on_signal(int sig)
     run_interrupted = 1;
 }
 
+/* SIGINT/SIGTERM set run_interrupted instead of ending the process, for the two stretches
+ * that must end through the normal path with reports: loading the scenario files, and from
+ * opening the bench to the reports. In between (selection, --list, the usage checks) and after,
+ * the previous handlers are back, so an early return leaves no flag handler behind. */
+struct run_signals {
+    struct sigaction old_int, old_term;
+};
+
+static void run_signals_catch(struct run_signals *rs)
+{
+    struct sigaction sa = { 0 };
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &rs->old_int);
+    sigaction(SIGTERM, &sa, &rs->old_term);
+}
+
+static void run_signals_restore(const struct run_signals *rs)
+{
+    sigaction(SIGINT, &rs->old_int, NULL);
+    sigaction(SIGTERM, &rs->old_term, NULL);
+}
+
 int run_main(int argc, char **argv)
 {
     struct run_opts o;
@@ -100,16 +123,12 @@ int run_main(int argc, char **argv)
      * filter or tags could not have selected it anyway: it has no name or tags to match. A file
      * whose loading the watchdog wrote off is kept the same way, with sc[i] = NULL and its
      * path in stuck[i]. */
-    /* SIGINT/SIGTERM only set a flag from here on: a file's top-level code can be stuck in
-     * one C call while it loads, and a signal then still ends the run through the normal path
-     * below, with reports (the file being loaded and the rest reported not run). Early returns
-     * before the run leave the flag handlers in place: the process ends with the command. */
-    struct sigaction sa = { 0 };
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    struct sigaction old_int, old_term;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+    /* SIGINT/SIGTERM only set a flag while the files load: a file's top-level code can be
+     * stuck in one C call, and a signal then still ends the run through the normal path below,
+     * with reports (the file being loaded and the rest reported not run). A signal that comes
+     * while the last file loads is kept in the flag for the run. */
+    struct run_signals rs;
+    run_signals_catch(&rs);
 
     struct scenario **sc = calloc(files.n ? files.n : 1, sizeof(*sc));
     char **stuck = calloc(files.n ? files.n : 1, sizeof(*stuck));
@@ -154,6 +173,7 @@ int run_main(int argc, char **argv)
         else
             scenario_free(s);
     }
+    run_signals_restore(&rs);
     path_list_free(&files);
     if (!sc || !stuck) {
         free(sc);
@@ -242,10 +262,12 @@ int run_main(int argc, char **argv)
         }
     }
 
-    /* (SIGINT/SIGTERM set a flag since the loading above.) A signal while the bench opens (USB
-     * enumeration, bench initialisation) then ends the run through the normal path below (no
-     * scenario runs, reports marked incomplete, safe state in rig_hw_close) instead of killing
-     * the process with the outputs in whatever state they were. */
+    /* SIGINT/SIGTERM set the flag again from here to the reports (no early return below): a
+     * signal while the bench opens (USB enumeration, bench initialisation) then ends the run
+     * through the normal path (no scenario runs, reports marked incomplete, safe state in
+     * rig_hw_close) instead of killing the process with the outputs in whatever state they
+     * were; one while the scenarios run stops them the same way. */
+    run_signals_catch(&rs);
 
     /* The bench: opened once for the whole run (it takes the bench lock), safe state between
      * scenarios (engine_free) and at the end (rig_hw_close). If it (or the controller's serial
@@ -535,8 +557,7 @@ int run_main(int argc, char **argv)
     pthread_mutex_unlock(&st.lock);
     dut_serial_close(dut);
     rig_hw_close(hw);  /* safe state first, then release the lock */
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    run_signals_restore(&rs);
     for (size_t i = 0; i < n; i++) {
         scenario_result_clear(&st.res[i]);
         free((void *)st.items[i].tags);

@@ -87,9 +87,10 @@ static bool selftest_interrupted(void) { return rig_hw_interrupted(NULL); }
 static int run_selftest(int argc, char **argv)
 {
     const char *rig = NULL;
-    double lock_wait = 0;
+    double lock_wait = 0, watchdog_s = WATCHDOG_DEFAULT_S;
     static const struct option opts[] = { { "rig", required_argument, NULL, 'r' },
                                           { "lock-wait", required_argument, NULL, 'w' },
+                                          { "watchdog", required_argument, NULL, 'W' },
                                           { NULL, 0, NULL, 0 } };
     optind = 1;
     int c;
@@ -100,6 +101,14 @@ static int run_selftest(int argc, char **argv)
             if (cli_parse_number(&cmd_selftest, "--lock-wait", optarg, 0, CLI_LOCK_WAIT_MAX_S,
                                  &lock_wait) != 0)
                 return CLI_EXIT_USAGE;
+        } else if (c == 'W') {
+            /* as `run --watchdog`: S >= WATCHDOG_MIN_S, 0 = off */
+            if (cli_parse_number(&cmd_selftest, "--watchdog", optarg, 0, 1e6, &watchdog_s) != 0)
+                return CLI_EXIT_USAGE;
+            if (watchdog_s > 0 && watchdog_s < WATCHDOG_MIN_S)
+                return cli_usage_error(&cmd_selftest, "--watchdog: %g s is below %g s (0 turns "
+                                                      "the watchdog off)", watchdog_s,
+                                       WATCHDOG_MIN_S);
         } else
             return cli_usage_error(&cmd_selftest, "unknown option");
     }
@@ -111,8 +120,8 @@ static int run_selftest(int argc, char **argv)
     struct rig_hw *hw;
     char err[1024];
     /* the description's top-level code watched first (a pattern bomb ignores the instruction
-     * budget and the signals): given up after the default watchdog limit or on SIGINT/SIGTERM */
-    int crc = board_check_watched(rig, WATCHDOG_DEFAULT_S, selftest_interrupted, err, sizeof err);
+     * budget and the signals): given up after --watchdog S or on SIGINT/SIGTERM */
+    int crc = board_check_watched(rig, watchdog_s, selftest_interrupted, err, sizeof err);
     if (crc != BMSRIG_OK) {
         fprintf(stderr, "bmsrig selftest: %s\n", err);
         fflush(stderr);
@@ -160,7 +169,7 @@ static int run_selftest(int argc, char **argv)
 const struct cli_command cmd_selftest = {
     .name = "selftest",
     .summary = "check a bench: every DAC channel (with read-back) and fault relay",
-    .usage = "usage: bmsrig selftest --rig FILE|NAME [--lock-wait S]\n"
+    .usage = "usage: bmsrig selftest --rig FILE|NAME [--lock-wait S] [--watchdog S]\n"
              "\n"
              "Opens the bench described by FILE (or board NAME: NAME.lua in $BMSRIG_BOARDS_DIR,\n"
              "hw/boards, then the installed boards), takes its lock, and walks\n"
@@ -176,6 +185,11 @@ const struct cli_command cmd_selftest = {
              "  --lock-wait S  if another run holds the bench, wait up to S seconds for it\n"
              "                 (a line on stderr every 10 s) instead of failing at once\n"
              "                 (exit 3); 0..604800, default 0\n"
+             "  --watchdog S   wall-clock limit, S >= 0.1 (default 60; 0 = off), on loading\n"
+             "                 the description: top-level code stuck that long (inside a C\n"
+             "                 call such as a string pattern match, which the instruction\n"
+             "                 budget cannot stop) is given up with a message naming the\n"
+             "                 file (exit 2); SIGINT/SIGTERM give it up at once (exit 4)\n"
              "\n"
              "exit: 0 all checks passed, 2 bad description (file:line), 3 rig fault (device\n"
              "missing, bench locked, USB error, a read-back mismatch), 4 interrupted\n",

@@ -59,6 +59,7 @@ int run_parse_options(int argc, char **argv, struct run_opts *out)
         { "blank-eeprom", no_argument, NULL, 'Z' },
         { "no-uid-copy", no_argument, NULL, 'U' },
         { "firmware-verbose", no_argument, NULL, 'v' },
+        { "firmware-no-poll-skip", no_argument, NULL, 'n' },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -169,6 +170,7 @@ int run_parse_options(int argc, char **argv, struct run_opts *out)
         case 'Z': o.fw.provision.blank = 1; break;
         case 'U': o.fw.provision.copy_uid = 0; break;
         case 'v': o.fw.verbosity = 1; break;
+        case 'n': o.fw.no_poll_skip = 1; break;
         default: {
             int e = cli_rt_option(&cmd_run, ch, optarg, &o.rt, &rt_sub);
             if (e > 0)

@@ -62,6 +62,7 @@ static int make_mcu(const struct dut_firmware_config *cfg, const uint8_t *eeprom
     m.base = cfg->base;
     m.provision = cfg->provision;
     m.verbosity = cfg->verbosity;
+    m.no_poll_skip = cfg->no_poll_skip;
     if (eeprom && !m.provision.blank) {
         m.provision.eeprom = eeprom;
         m.provision.eeprom_len = MCU_EEPROM_LEN;

@@ -28,6 +28,7 @@ struct dut_firmware_config {
     uint32_t base;                    /* 0 = MCU_DEFAULT_BASE */
     struct mcu_provision provision;   /* as mcu_config_defaults sets it */
     int verbosity;                    /* unknown register accesses logged at >= 1 */
+    int no_poll_skip;                 /* 1: mcu_config.no_poll_skip (polling loops run) */
 };
 
 /* Defaults: no image, default base, the MCU's default provisioning (UID copied, a non-default

@@ -135,11 +135,6 @@ void link_config_default(struct link_config *cfg)
     cfg->seed = 1;
 }
 
-bool link_fault_is_switch(enum link_fault f)
-{
-    return (unsigned)f < LINK_FAULT_COUNT && fault_get((enum fault_id)f)->arg == FAULT_ARG_SWITCH;
-}
-
 int64_t link_config_gap_us(const struct link_config *cfg)
 {
     if (!cfg || cfg->baud == 0)

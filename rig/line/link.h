@@ -86,10 +86,6 @@ enum link_fault {
 const char *link_fault_name(enum link_fault f);
 int link_fault_parse(const char *name, enum link_fault *out);
 
-/* True for the on/off faults (bms_tx, esc_tx, stale, serial_default, config_invalid), whose
- * value is ignored; false for those that take a delay, probability or rate. */
-bool link_fault_is_switch(enum link_fault f);
-
 struct link_stats {
     uint64_t bytes_heard;        /* bytes the BMS receiver got (after esc_tx / bit errors) */
     uint64_t frames_heard;       /* valid frames decoded */

@@ -37,6 +37,8 @@ void engine_config_default(struct engine_config *cfg)
     cfg->ambient_c = 25.0;
     snprintf(cfg->bms, sizeof(cfg->bms), "m365_stock");
     snprintf(cfg->esc, sizeof(cfg->esc), "m365");
+    snprintf(cfg->esc_figures, sizeof(cfg->esc_figures), "%s",
+             esc_figures_name(ESC_FIGURES_RECORDED));
     cfg->trace_every_us = 100000;
 }
 
@@ -45,6 +47,9 @@ void engine_config_default(struct engine_config *cfg)
 static void on_wire_frame(void *user, const struct link_wire_frame *f)
 {
     struct engine *e = user;
+    line_watch_frame(&e->watch, f);
+    if (strcmp(f->line, "esc_tx") == 0)
+        e->esc_tx_bytes += f->nsent;   /* counted as each request ends on the wire */
     if (e->cfg.trace_bus)
         buslog_write_row(e->cfg.trace_bus, f);
 }
@@ -107,7 +112,6 @@ static void on_esc_tx(void *user, enum esc_line line, int64_t t_us, const uint8_
     }
     if (line != ESC_LINE_BMS)
         return;
-    e->esc_tx_bytes += n;
     if (link_esc_send(e->link, t_us, bytes, n) != BMSRIG_OK)
         br_warn("link pipe full: %zu controller bytes dropped", n);
 }
@@ -193,6 +197,15 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
     struct link_config lc;
     link_config_default(&lc);
     lc.seed = cfg->seed ^ 0x4C494E4Bull;
+    if (cfg->gap_chars != 0) {
+        if (!(cfg->gap_chars >= LINK_GAP_CHARS_MIN && cfg->gap_chars <= LINK_GAP_CHARS_MAX)) {
+            snprintf(err, errcap, "gap reset %g characters: outside %g .. %g", cfg->gap_chars,
+                     (double)LINK_GAP_CHARS_MIN, (double)LINK_GAP_CHARS_MAX);
+            rc = BMSRIG_ERR_RANGE;
+            goto fail;
+        }
+        lc.gap_chars = cfg->gap_chars;
+    }
     e->link = link_new(&lc, e->bms);
     if (!e->link) {
         snprintf(err, errcap, "link: cannot build");
@@ -200,6 +213,7 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         goto fail;
     }
     link_set_wire_hook(e->link, on_wire_frame, e);
+    line_watch_init(&e->watch);
 
     /* controller */
     enum esc_model model;
@@ -208,8 +222,16 @@ int engine_new(const struct engine_config *cfg, struct engine **out, char *err, 
         rc = BMSRIG_ERR_ARG;
         goto fail;
     }
+    enum esc_figures figures;
+    if (esc_figures_parse(cfg->esc_figures, &figures) != BMSRIG_OK) {
+        snprintf(err, errcap, "esc figures '%s': not a figure set (recorded, emulated)",
+                 cfg->esc_figures);
+        rc = BMSRIG_ERR_ARG;
+        goto fail;
+    }
     struct esc_params ep;
     esc_params_default(&ep, model);
+    esc_params_use_figures(&ep, figures);
     e->esc = esc_new(&ep);
     if (!e->esc) {
         snprintf(err, errcap, "esc: cannot build");
@@ -338,21 +360,25 @@ int engine_step(struct engine *e)
     /* 2. pack */
     pack_step(e->pack, dt, load);
 
-    /* 3. BMS */
-    for (unsigned g = 0; g < e->series && g < BMS_GROUPS_MAX; g++)
-        e->in.group_v[g] = pack_sense_voltage(e->pack, g);
-    e->in.current_a = pack_current_a(e->pack);
-    for (unsigned k = 0; k < BMS_NTC_MAX; k++) {
-        struct ntc_reading r;
-        unsigned idx = k < pack_ntc_count(e->pack) ? k : 0;
-        if (pack_ntc_read(e->pack, idx, &r) == BMSRIG_OK)
-            e->in.ntc_ohm[k] = r.r_ohm;
+    /* 3. BMS: the sense voltages and NTCs only on the ticks its front end samples them
+     * (profile sample_ms); the shunt current every tick */
+    if (bms_sample_due(e->bms, dt)) {
+        for (unsigned g = 0; g < e->series && g < BMS_GROUPS_MAX; g++)
+            e->in.group_v[g] = pack_sense_voltage(e->pack, g);
+        for (unsigned k = 0; k < BMS_NTC_MAX; k++) {
+            struct ntc_reading r;
+            unsigned idx = k < pack_ntc_count(e->pack) ? k : 0;
+            if (pack_ntc_read(e->pack, idx, &r) == BMSRIG_OK)
+                e->in.ntc_ohm[k] = r.r_ohm;
+        }
     }
+    e->in.current_a = pack_current_a(e->pack);
     e->in.charger_present = e->charger;
     e->in.charger_v = e->charger ? e->charger_v : 0.0;
     bms_step(e->bms, now, dt, &e->in);
-    for (unsigned g = 0; g < e->series; g++)
-        pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
+    if (bms_sampled(e->bms))
+        for (unsigned g = 0; g < e->series; g++)
+            pack_set_bleed(e->pack, g, bms_bleed(e->bms, g));
 
     /* 4. the controller's supply: it dies when the BMS opens the discharge switch */
     if (e->powered && !e->cfg.dut && !e->cfg.fw) {

@@ -52,6 +52,13 @@ struct engine_config {
     double ambient_c;                 /* ambient */
     char bms[ENGINE_NAME_MAX];        /* BMS profile name (fixtures/bms) */
     char esc[ENGINE_NAME_MAX];        /* controller variant "m365" or "pro2" */
+    char esc_figures[ENGINE_NAME_MAX];  /* the virtual controller's figure set: "recorded"
+                                         (default: the real unit's recordings) or "emulated"
+                                         (the stock firmware under CPU emulation);
+                                         sim/esc_params.h */
+    double gap_chars;                 /* the fake BMS receiver's partial-frame reset, in
+                                         character times (rig/line/link.h); 0 = the link's
+                                         default */
     /* traces (borrowed; NULL = none) */
     FILE *trace_signals;
     FILE *trace_bus;
@@ -204,6 +211,11 @@ int engine_reg(const struct engine *e, const char *image, unsigned word, unsigne
  * with *out and *source ("virtual controller model" or "firmware image", static) once one was
  * answered; false before and on a bench (not read). */
 bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source);
+/* The controller as the BMS line shows it since its last power-on (rig/line/line_watch.h):
+ * boot retries, polls, polls without an intact reply, damaged frames it received. The same
+ * on every target. Borrowed. */
+struct line_watch_counts;
+const struct line_watch_counts *engine_line_watch(const struct engine *e);
 /* Bytes seen so far on "esc_tx" (sent by the controller) or "bms_tx" (received by it). */
 uint64_t engine_line_bytes(const struct engine *e, const char *line);
 

@@ -43,6 +43,7 @@ void engine_power_on(struct engine *e)
     const int64_t now = e->clock.now_us;
     bms_power_on(e->bms, now);
     if (e->cfg.dut) {
+        line_watch_init(&e->watch);   /* a new boot: the line's counts start again */
         bench_power(e, true);
         return;
     }
@@ -50,6 +51,7 @@ void engine_power_on(struct engine *e)
         br_info("power on refused: the BMS discharge switch is open");
         return;
     }
+    line_watch_init(&e->watch);
     if (e->cfg.fw) {
         e->powered = dut_firmware_power_on(e->cfg.fw, now) == BMSRIG_OK;
         if (!e->powered)

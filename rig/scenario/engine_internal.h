@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rig/line/line_watch.h"
 #include "rig/realtime/clock.h"
 #include "rig/scenario/engine.h"
 #include "sim/bms.h"
@@ -50,7 +51,8 @@ struct engine {
     /* counters */
     unsigned faults_requested;
     unsigned faults_applied;
-    uint64_t esc_tx_bytes;
+    uint64_t esc_tx_bytes;  /* the controller's bytes on the BMS line, counted from the wire
+                               hook as each frame ends (every target alike) */
     uint64_t bms_rx_bytes;
     int64_t next_trace_us;
     int64_t last_trace_us;  /* time of the last signals row written; -1 before the first */
@@ -64,6 +66,8 @@ struct engine {
     /* the virtual controller's dashboard bus: a dashboard model that reads its firmware
      * version word over the bus once (engine_dut_version), as the firmware target's does */
     struct dash vdash;
+    /* the BMS line as the controller's side of it shows (every target): engine_line_watch */
+    struct line_watch watch;
 };
 
 /* engine_events.c: records "what the scenario last did" (printf-style text, the scenario time

@@ -99,10 +99,17 @@ bool engine_dut_version(const struct engine *e, uint16_t *out, const char **sour
     return true;
 }
 
+const struct line_watch_counts *engine_line_watch(const struct engine *e)
+{
+    return line_watch_counts(&e->watch);
+}
+
 uint64_t engine_line_bytes(const struct engine *e, const char *line)
 {
+    /* esc_tx: from the wire for the virtual controller and a firmware image alike (the
+     * controller's own count would see a frame when it starts, the image's when it ends) */
     if (e->cfg.fw)
-        return strcmp(line, "esc_tx") == 0   ? dut_firmware_bms_bytes_out(e->cfg.fw)
+        return strcmp(line, "esc_tx") == 0   ? e->esc_tx_bytes
                : strcmp(line, "bms_tx") == 0 ? dut_firmware_bms_bytes_in(e->cfg.fw)
                                              : 0;
     if (e->cfg.dut)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rig/fault/fault.h"
+#include "rig/line/line_watch.h"
 #include "rig/util/datadir.h"
 #include "sim/bms.h"
 #include "sim/esc.h"
@@ -637,6 +638,27 @@ static int c_esc(lua_State *L)
     return 1;
 }
 
+/* t:line() -> the controller as the BMS line shows it since its last power-on (every target:
+   rig/line/line_watch.h) */
+static int c_line(lua_State *L)
+{
+    const struct line_watch_counts *c = engine_line_watch(ctx_of(L)->engine);
+    lua_createtable(L, 0, 10);
+    SET_INT("requests", c->requests);
+    SET_INT("boot_requests", c->boot_requests);
+    SET_INT("polls", c->polls);
+    SET_INT("replies", c->replies);
+    SET_INT("bad_frames_in", c->bad_frames_in);
+    SET_INT("polls_unanswered", c->polls_unanswered);
+    SET_INT("unanswered_run", c->unanswered_run);
+    SET_BOOL("handshake", c->handshake);
+    if (c->handshake_us >= 0)   /* scenario seconds; nil until then */
+        SET_NUM("handshake_s", (double)c->handshake_us / 1e6);
+    if (c->last_request_us >= 0)
+        SET_NUM("last_request_s", (double)c->last_request_us / 1e6);
+    return 1;
+}
+
 /* t:bms() -> the BMS model's state as a table */
 static int c_bms(lua_State *L)
 {
@@ -745,6 +767,7 @@ static const luaL_Reg commands[] = {
     { "status", c_status },
     { "reg", c_reg },
     { "esc", c_esc },
+    { "line", c_line },
     { "bms", c_bms },
     { "pack", c_pack },
     { NULL, NULL },

@@ -57,7 +57,8 @@ end
 
 local SCENARIO_KEYS = {
   name = "string", description = "string", tags = "table", pack = "table", bms = "string",
-  esc = "string", timeout = "number", run = "function", needs = "table",
+  esc = { "string", "table" },   -- a model name, or { model =, figures = } (scenario_decl.c)
+  timeout = "number", run = "function", needs = "table",
   ambient_c = "number", tick_ms = "number",
 }
 local scenario_mt = { __name = "bmsrig.scenario", __metatable = PROTECTED }
@@ -141,8 +142,12 @@ function scenario(d)
       raise(fmt("scenario: unknown field '%s'%s; the fields are %s", tostring(k),
                 did_you_mean(k, names), table.concat(names, ", ")))
     end
-    if type(v) ~= want then
-      raise(fmt("scenario: field '%s' must be a %s, got %s", k, want, type(v)))
+    local types = type(want) == "table" and want or { want }
+    local typed = false
+    for _, w in ipairs(types) do typed = typed or type(v) == w end
+    if not typed then
+      raise(fmt("scenario: field '%s' must be a %s, got %s", k, table.concat(types, " or "),
+                type(v)))
     end
   end
   if not d.name or d.name == "" then raise("scenario: 'name' is required") end

@@ -224,6 +224,7 @@ int scenario_check(struct scenario *s, const struct scenario_run_options *opt, c
     }
     struct engine_config cfg;
     engine_config_default(&cfg);
+    cfg.gap_chars = opt->gap_chars;
     double timeout_s = 0;
     lua_rawgeti(s->L, LUA_REGISTRYINDEX, s->decl_ref);
     rc = decl_to_config(s->L, &cfg, &timeout_s, msg, sizeof(msg));
@@ -297,6 +298,7 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     cfg.trace_title = s->path;
     cfg.rig = opt->rig;
     cfg.dut = opt->dut;
+    cfg.gap_chars = opt->gap_chars;
     cfg.record = res;   /* the faults the engine applies and clears */
     double timeout_s = opt->timeout_default_s > 0 ? opt->timeout_default_s : TIMEOUT_DEFAULT_S;
     char err[512] = "";

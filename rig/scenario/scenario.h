@@ -89,6 +89,8 @@ struct scenario_run_options {
     const struct scenario_overrides *overrides;  /* borrowed; NULL = the declaration only */
     const char *bus_log;         /* the bus log (capture CSV) goes here instead of trace_dir */
     double timeout_default_s;    /* scenario-time limit when the scenario sets none */
+    double gap_chars;            /* the fake BMS receiver's gap reset in character times
+                                    (`bmsrig bms --gap-reset`); 0 = the link's default */
     uint64_t instr_budget;       /* 0 = default */
     volatile sig_atomic_t *interrupted;  /* set by the signal handler; may be NULL */
     struct scenario_progress *progress;  /* beats for a watchdog (borrowed); NULL = unwatched */

@@ -13,9 +13,51 @@
 #include "rig/scenario/scenario_internal.h"
 #include "rig/scenario/xalloc.h"
 #include "rig/util/log.h"
+#include "sim/esc_params.h"
 #include "sim/status.h"
 
 /* ---- the declaration -> engine config ----------------------------------------------------- */
+
+/* `esc = { model = "m365", figures = "emulated" }` (the table at the stack top): the
+ * controller variant and its figure set, both optional. An unknown field, a wrong type or a
+ * name that is not a model or a figure set is an error naming the declaration's file:line. */
+static int decl_esc_table(lua_State *L, struct engine_config *cfg, const char *where, char *err,
+                          size_t errcap)
+{
+    int t = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        const char *v = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        const char *why = NULL;
+        enum esc_model m;
+        enum esc_figures f;
+        if (strcmp(k, "model") == 0 && v) {
+            if (esc_model_parse(v, &m) != BMSRIG_OK)
+                why = "not a controller model (m365, pro2)";
+            else
+                snprintf(cfg->esc, sizeof(cfg->esc), "%s", v);
+        } else if (strcmp(k, "figures") == 0 && v) {
+            if (esc_figures_parse(v, &f) != BMSRIG_OK)
+                why = "not a figure set (recorded: the real unit's recordings; emulated: the "
+                      "stock firmware under CPU emulation)";
+            else
+                snprintf(cfg->esc_figures, sizeof(cfg->esc_figures), "%s", v);
+        } else {
+            snprintf(err, errcap, "%s: scenario: esc.%s: unknown field or wrong type (esc "
+                     "fields: model, figures)", where, k);
+            lua_pop(L, 2);
+            return BMSRIG_ERR_ARG;
+        }
+        if (why) {
+            snprintf(err, errcap, "%s: scenario: esc.%s '%s': %s", where, k, v, why);
+            lua_pop(L, 2);
+            return BMSRIG_ERR_ARG;
+        }
+        lua_pop(L, 1);
+    }
+    return BMSRIG_OK;
+}
 
 /* Reads the declaration at the stack top into cfg. On error writes "where: reason" to err. */
 int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeout_s,
@@ -51,8 +93,21 @@ int decl_to_config(lua_State *L, struct engine_config *cfg, double *timeout_s,
     if (lua_getfield(L, -1, "bms") == LUA_TSTRING)
         snprintf(cfg->bms, sizeof(cfg->bms), "%s", lua_tostring(L, -1));
     lua_pop(L, 1);
-    if (lua_getfield(L, -1, "esc") == LUA_TSTRING)
+    int esc_type = lua_getfield(L, -1, "esc");
+    if (esc_type == LUA_TSTRING) {
         snprintf(cfg->esc, sizeof(cfg->esc), "%s", lua_tostring(L, -1));
+    } else if (esc_type == LUA_TTABLE) {
+        int rc = decl_esc_table(L, cfg, where, err, errcap);
+        if (rc != BMSRIG_OK) {
+            lua_pop(L, 1);
+            return rc;
+        }
+    } else if (esc_type != LUA_TNIL) {
+        snprintf(err, errcap, "%s: scenario: esc: a model name (\"m365\", \"pro2\") or a "
+                 "table { model =, figures = }, not a %s", where, lua_typename(L, esc_type));
+        lua_pop(L, 1);
+        return BMSRIG_ERR_ARG;
+    }
     lua_pop(L, 1);
 
     if (lua_getfield(L, -1, "pack") == LUA_TTABLE) {
@@ -118,8 +173,9 @@ void apply_overrides(struct engine_config *cfg, const struct scenario_overrides 
         cfg->soc = o->soc;
     if (!isnan(o->temp_c))
         cfg->temp_c = cfg->ambient_c = o->temp_c;
-    br_info("models: pack %s of %s at %.0f %% and %.1f C, bms %s", cfg->pack, cfg->cell,
-            cfg->soc * 100.0, cfg->temp_c, cfg->bms);
+    br_info("models: pack %s of %s at %.0f %% and %.1f C, bms %s, esc %s (%s figures)",
+            cfg->pack, cfg->cell, cfg->soc * 100.0, cfg->temp_c, cfg->bms, cfg->esc,
+            cfg->esc_figures);
 }
 
 /* ---- capabilities ------------------------------------------------------------------------- */

@@ -7,11 +7,11 @@ return scenario {
   run = function(t)
     t:power_on()
     t:expect_error(0, { ["for"] = 5 })
-    local bad0, miss0 = t:esc().bad_frames_in, t:esc().misses
+    local bad0, miss0 = t:line().bad_frames_in, t:line().polls_unanswered   -- the line's view
     t:fault("moisture", 0.3)
     t:expect_error(0, { ["for"] = 60 })
-    t:measure("corrupt_frames_in_60s", t:esc().bad_frames_in - bad0, { min = 1 })
-    t:measure("missed_polls_in_60s", t:esc().misses - miss0, { min = 1 })
+    t:measure("corrupt_frames_in_60s", t:line().bad_frames_in - bad0, { min = 1 })
+    t:measure("missed_polls_in_60s", t:line().polls_unanswered - miss0, { min = 1 })
     t:fault("moisture", 1.0)
     t:fault("bit_errors", 0.02)
     t:expect_error(21, { within = 60 })

@@ -14,7 +14,7 @@ return scenario {
     local quiet = t:expect_silence("esc_tx", { within = 9, ["for"] = 3 })
     -- first request 0.589 s after power-on, then 500 more 15 ms apart: silent from ~8.09 s
     t:measure("polling_stops_after_s", t_call - t_on + quiet, { min = 7.9, max = 8.3, unit = "s" })
-    t:measure("boot_requests", t:esc().boot_requests, { min = 500, max = 501 })
+    t:measure("boot_requests", t:line().boot_requests, { min = 500, max = 501 })   -- counted on the line
     t:clear("bms_tx")
     t:expect_error(21, { ["for"] = 5 })   -- reconnecting alone does not help
     t:power_cycle(2)

@@ -4,7 +4,7 @@
 # budget stops it, and it ignored SIGTERM and SIGINT) is watched (issue 16, red team 1):
 # `run --rig` gives up after --watchdog S or on a signal and still writes complete reports
 # (every scenario not run, with the reason; complete: false), `selftest --rig` stops on a
-# signal. Every command runs under `timeout -s KILL`: a bmsrig without the watchdog fails here
+# signal or after its --watchdog S. Every command runs under `timeout -s KILL`: a bmsrig without the watchdog fails here
 # instead of hanging. No bench is opened: the description never finishes loading.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -61,6 +61,18 @@ for sig in TERM INT; do
         sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
 done
 check "... saying so" has "interrupted while the rig description was loading" "$W/err3"
+
+# 3b. selftest --watchdog S (as run's): a stuck description given up after S, exit 2, the
+# message names the file and the limit; without the option selftest waited its fixed 60 s
+expect_exit_within 2 8000 "selftest --rig with a stuck description, --watchdog 1: exit 2" \
+    timeout -s KILL 30 "$BMSRIG" selftest --rig "$W/bomb.lua" --watchdog 1
+check "... the message names the description and the watchdog" \
+    has "bomb.lua: watchdog: loading the rig description made no progress for 1 s" "$W/err"
+expect_exit 2 "selftest --watchdog 0.05 (below 0.1 s): usage error" \
+    "$BMSRIG" selftest --rig "$W/bomb.lua" --watchdog 0.05
+check "... saying why" has "below 0.1 s" "$W/err"
+expect_exit 2 "selftest --watchdog x: usage error" "$BMSRIG" selftest --rig "$W/bomb.lua" --watchdog x
+check "selftest --help lists --watchdog" sh -c "'$BMSRIG' selftest --help | grep -q -- '--watchdog S'"
 
 # 5. the same for a scenario file stuck while it loads: SIGTERM gives complete reports (the
 # file and the ones after it not run), exit 4; it used to kill the run without any report

@@ -35,10 +35,8 @@ end }
 if type(getmetatable(decl)) ~= "string" then error("the declaration's metatable is reachable") end
 return decl
 LUA
-"$BMSRIG" run --trace "$W/tr" "$W/objects.lua" >"$W/out" 2>&1
-rc=$?
-check "every API object keeps its metatable to itself (exit $rc)" test $rc -eq 0
-[ $rc -eq 0 ] || cat "$W/out"
+expect_exit 0 "every API object keeps its metatable to itself" \
+    "$BMSRIG" run --trace "$W/tr" "$W/objects.lua"
 check "the output handle still writes its file" grep -qx "a1b" "$W/tr/o.txt"
 
 # 2. the attack on each object: a script error at once, never a finalizer loop. The watchdog
@@ -51,13 +49,9 @@ return scenario { name = "finalizer via an object's metatable", run = function(t
   collectgarbage()
 end }
 LUA
-    t0=$(now_ms)
-    timeout -s KILL 30 "$BMSRIG" run --watchdog 3 --trace "$W/tr2" "$W/gc.lua" >"$W/out" 2>&1
-    rc=$?
-    el=$(($(now_ms) - t0))
-    check "getmetatable($obj).__gc = loop: script error, exit 2 (got $rc in $el ms)" \
-        sh -c "[ $rc -eq 2 ] && [ $el -lt 2500 ]"
-    check "... naming the line" grep -q "gc.lua:2:" "$W/out"
+    expect_exit_within 2 2500 "getmetatable($obj).__gc = loop: script error at once" \
+        timeout -s KILL 30 "$BMSRIG" run --watchdog 3 --trace "$W/tr2" "$W/gc.lua"
+    check "... naming the line" has "gc.lua:2:" "$W/out"
 done
 
 # 3. the shared string metatable is protected too (its __index is every string's methods)
@@ -67,8 +61,8 @@ return scenario { name = "string metatable", run = function(t)
   if ("abc"):upper() ~= "ABC" then t:fail("string methods broke") end
 end }
 LUA
-"$BMSRIG" run "$W/str.lua" >"$W/out" 2>&1
-check "the string metatable is out of reach, string methods work (exit $?)" test $? -eq 0
+expect_exit 0 "the string metatable is out of reach, string methods work" \
+    "$BMSRIG" run "$W/str.lua"
 # 4. t:replay reads files under the scenario's folder or the shipped fixtures/ only; a foreign
 # file's content never reaches a message (issue 16, red team 5)
 mkdir -p "$W/rp"
@@ -76,15 +70,14 @@ printf 't_s,current_a\n0,1\n1,1\n' >"$W/rp/ok.csv"
 ln -s /etc/passwd "$W/rp/link.csv"
 for case in "/etc/passwd|absolute path" "../../../../../../../../etc/passwd|leads outside" \
             "link.csv|leads outside"; do
-    path=${case%%|*}; want=${case#*|}
+    path=${case%%|*}; reason=${case#*|}
     cat >"$W/rp/replay.lua" <<LUA
 return scenario { name = "replay escape", run = function(t) t:replay("$path") end }
 LUA
-    "$BMSRIG" run --json "$W/rp/r.json" "$W/rp/replay.lua" >"$W/out" 2>&1
-    rc=$?
-    check "t:replay('$path') refused: exit 2 (got $rc), '$want'" \
-        sh -c "[ $rc -eq 2 ] && grep -q '$want' '$W/out'"
-    check "... and nothing of the file in the report" sh -c "! grep -q 'root:' '$W/rp/r.json' '$W/out'"
+    expect_exit 2 "t:replay('$path') refused" "$BMSRIG" run --json "$W/rp/r.json" "$W/rp/replay.lua"
+    check "... saying it is '$reason'" grep -q "$reason" "$W/out" "$W/err"
+    check "... and nothing of the file in the report or the output" \
+        not grep -q 'root:' "$W/rp/r.json" "$W/out" "$W/err"
 done
 cat >"$W/rp/replay.lua" <<'LUA'
 return scenario { name = "replay inside", run = function(t)
@@ -93,27 +86,27 @@ return scenario { name = "replay inside", run = function(t)
   t:wait(0.5)
 end }
 LUA
-"$BMSRIG" run "$W/rp/replay.lua" >"$W/out" 2>&1
-check "t:replay of a file in the scenario's folder still works (exit $?)" test $? -eq 0
-(cd "$W" && "$BMSRIG" run --json "$W/lib.json" "$SRC_DIR/scripts/controller/replay_commute.lua" >/dev/null 2>&1)
-check "the library's ../../fixtures/rides replay still works from another folder (exit $?)" test $? -eq 0
+expect_exit 0 "t:replay of a file in the scenario's folder still works" \
+    "$BMSRIG" run "$W/rp/replay.lua"
+expect_exit 0 "the library's ../../fixtures/rides replay still works from another folder" \
+    sh -c 'cd "$1" && "$2" run --json "$1/lib.json" "$3"' sh "$W" "$BMSRIG" \
+    "$SRC_DIR/scripts/controller/replay_commute.lua"
 
 # 5. a cell set given as a path to a foreign file: refused without quoting it
 cat >"$W/cell.lua" <<'LUA'
 return scenario { name = "cell escape", pack = { cell = "../../../../../../../../etc/passwd" },
                   run = function(t) end }
 LUA
-"$BMSRIG" run --json "$W/cell.json" "$W/cell.lua" >"$W/out" 2>&1
-rc=$?
-check "pack.cell = '../../etc/passwd': a script error (exit $rc)" test $rc -eq 2
-check "... that quotes nothing of the file" sh -c "! grep -q 'root:' '$W/cell.json' '$W/out'"
-check "... and says a cell set is a name, not a path" grep -q "not a cell set name" "$W/cell.json"
+expect_exit 2 "pack.cell = '../../etc/passwd': a script error" \
+    "$BMSRIG" run --json "$W/cell.json" "$W/cell.lua"
+check "... that quotes nothing of the file" not grep -q 'root:' "$W/cell.json" "$W/out" "$W/err"
+check "... and says a cell set is a name, not a path" has "not a cell set name" "$W/cell.json"
 printf 'name evil\n' >"$W/evil.cell"
 cat >"$W/cell2.lua" <<'LUA'
 return scenario { name = "cell path", pack = { cell = "evil.cell" }, run = function(t) end }
 LUA
-(cd "$W" && "$BMSRIG" run --json "$W/cell2.json" "$W/cell2.lua" >/dev/null 2>&1)
-check "pack.cell = 'evil.cell' (a path by its suffix) is refused too (exit $?)" \
-    grep -q "not a cell set name" "$W/cell2.json"
+expect_exit 2 "pack.cell = 'evil.cell' (a path by its suffix) is refused too" \
+    sh -c 'cd "$1" && "$2" run --json "$1/cell2.json" "$1/cell2.lua"' sh "$W" "$BMSRIG"
+check "... as not a cell set name" has "not a cell set name" "$W/cell2.json"
 
 finish

@@ -440,3 +440,190 @@ Test(fw_periph, usart_tx_dma_sends_each_byte_once_back_to_back)
     }
     cr_assert_eq(fake_read(DMA_CNDTR(2)), 0u);
 }
+
+/* ---- state as a function of absolute time: advance in one call = advance in many ----------
+ * Each scenario runs twice from a fresh setup: once with the blocks advanced only where the
+ * core would (at their events and at the scenario's own accesses), once with every block also
+ * advanced every STEP_PS in between. At each checkpoint the models' whole state, the SRAM the
+ * DMA writes and the interrupt lines must be the same bytes. Not compared: the tallies of items
+ * the DMA moved (dma.transfers, the fake core's request counts): a long lazy catch-up skips
+ * whole ring cycles without moving them, which leaves the ring, CNDTR and the flags as moving
+ * them would (compared). */
+
+#define STEP_PS 1234567u   /* ~1.2 us, prime to every period used here */
+#define CHECKPOINTS 8
+
+static struct tim tim1_s;
+static int fine_steps;
+
+struct snapshot {
+    struct usart u;
+    struct dma d;
+    struct adc a;
+    struct tim t;
+    uint8_t sram[0x800];
+    int irq_level[FAKE_IRQS];
+    uint64_t now;
+};
+static struct snapshot snaps[2][CHECKPOINTS];
+static unsigned nsnap;
+
+/* Time moves to t: at once (coarse) or in STEP_PS steps, each advancing every block. */
+static void go(uint64_t t)
+{
+    if (fine_steps)
+        while (fake_mcu.now + STEP_PS < t)
+            fake_run_to(fake_mcu.now + STEP_PS);
+    fake_run_to(t);
+}
+
+/* Time moves to t without advancing anything (coarse: as between two accesses of a block
+ * whose conversions are no events), or in STEP_PS steps advancing every block (fine). */
+static void go_quietly(uint64_t t)
+{
+    if (fine_steps)
+        go(t);
+    else
+        fake_mcu.now = t;
+}
+
+static void checkpoint(int run)
+{
+    cr_assert_lt(nsnap, CHECKPOINTS);
+    struct snapshot *s = &snaps[run][nsnap++];
+    s->u = u3;
+    s->d = dma;
+    s->d.transfers = 0;   /* a tally of items moved, not state: see compare_runs */
+    s->a = adc1;
+    s->t = tim1_s;
+    memcpy(s->sram, fake_sram(0x20000000u), sizeof s->sram);
+    memcpy(s->irq_level, fake_mcu.irq_level, sizeof s->irq_level);
+    s->now = fake_mcu.now;
+}
+
+static void compare_runs(void (*scenario)(int run))
+{
+    memset(snaps, 0, sizeof snaps);
+    for (int run = 0; run < 2; run++) {
+        setup();
+        memset(&tim1_s, 0, sizeof tim1_s);
+        fine_steps = run;
+        nsnap = 0;
+        scenario(run);
+    }
+    cr_assert_gt(nsnap, 0u);
+    for (unsigned i = 0; i < nsnap; i++) {
+        const struct snapshot *a = &snaps[0][i], *b = &snaps[1][i];
+        cr_assert_eq(a->now, b->now);
+        cr_expect(memcmp(&a->u, &b->u, sizeof a->u) == 0, "checkpoint %u: USART3 state differs", i);
+        cr_expect(memcmp(&a->d, &b->d, sizeof a->d) == 0, "checkpoint %u: DMA1 state differs", i);
+        cr_expect(memcmp(&a->a, &b->a, sizeof a->a) == 0,
+                  "checkpoint %u: ADC1 state differs (DR %u/%u, conversions %llu/%llu)", i,
+                  a->a.dr, b->a.dr, (unsigned long long)a->a.conversions,
+                  (unsigned long long)b->a.conversions);
+        cr_expect(memcmp(&a->t, &b->t, sizeof a->t) == 0, "checkpoint %u: TIM1 state differs", i);
+        cr_expect(memcmp(a->sram, b->sram, sizeof a->sram) == 0, "checkpoint %u: SRAM differs", i);
+        cr_expect(memcmp(a->irq_level, b->irq_level, sizeof a->irq_level) == 0,
+                  "checkpoint %u: interrupt lines differ", i);
+    }
+}
+
+/* USART3: RX by DMA into a ring, bytes arriving while others are taken, IDLE, a TX burst. */
+static void usart_scenario(int run)
+{
+    (void)run;
+    fake_write(U3_BRR, 0x116);
+    fake_write(DMA_CPAR(3), U3_DR);
+    fake_write(DMA_CMAR(3), 0x20000100u);
+    fake_write(DMA_CNDTR(3), 16);
+    fake_write(DMA_CCR(3), CCR_MINC | CCR_CIRC | CCR_EN);
+    fake_write(U3_CR3, CR3_DMAR);
+    fake_write(U3_CR1, CR1_UE | CR1_RE | CR1_TE | (1u << 4)); /* IDLEIE */
+    const uint8_t reply[20] = {0x55, 0xAA, 0x0E, 0x25, 0x01, 0x30, 1, 0, 0x71, 0x0E,
+                               0x2F, 0, 3, 0, 0x0A, 0x0E, 0x2B, 0x2B, 0x7B, 0xFE};
+    usart_rx_queue(&u3, US(100), reply, 20);
+    go(US(100) + 7u * FRAME_PS + FRAME_PS / 3u);
+    checkpoint(run);
+    fake_write(U3_DR, 0x55);              /* TX while RX runs */
+    fake_write(U3_DR, 0xAA);
+    go(US(1000));                         /* the reply is in, IDLE set, TX done */
+    checkpoint(run);
+    (void)fake_read(U3_SR);
+    (void)fake_read(U3_DR);               /* clears IDLE */
+    usart_rx_queue(&u3, US(1000) - 3u * FRAME_PS, reply, 20); /* started on the pin already */
+    go(US(5000));
+    checkpoint(run);
+}
+
+Test(fw_periph, usart_and_dma_state_does_not_depend_on_how_often_they_are_advanced)
+{
+    compare_runs(usart_scenario);
+}
+
+/* ADC1 continuous into a circular DMA ring with nobody interrupted by it (settled lazily),
+ * its input changing between accesses, then the regular group started by TIM1's compare. */
+static void adc_scenario(int run)
+{
+    fake_write(DMA_CPAR(1), ADC1_BASE + 0x4Cu);
+    fake_write(DMA_CMAR(1), 0x20000400u);
+    fake_write(DMA_CNDTR(1), 8);
+    fake_write(DMA_CCR(1), CCR_16BIT | CCR_CIRC | CCR_MINC | CCR_EN);
+    fake_write(ADC1_BASE + 0x10u, 3u << 6);       /* SMPR2: channel 2, 28.5 cycles */
+    fake_write(ADC1_BASE + 0x34u, 2);
+    adc_set_input(&adc1, 2, 2609);
+    uint32_t cr2 = 1u | 2u | (1u << 8);           /* ADON, CONT, DMA */
+    fake_write(ADC1_BASE + 0x08u, cr2);
+    fake_write(ADC1_BASE + 0x08u, cr2);
+    go(US(37));
+    checkpoint(run);
+    for (unsigned k = 0; k < 5; k++) {            /* the pack voltage moves once a "tick" */
+        go(US(37) + US(13) * (k + 1u));
+        adc_set_input(&adc1, 2, 2600u - 7u * k);
+    }
+    go(US(200));
+    checkpoint(run);
+    go_quietly(fake_mcu.now + US(5000));          /* a long silence, one catch-up */
+    adc_set_input(&adc1, 2, 1234);                /* conversions before now saw 2572 */
+    go(fake_mcu.now + US(3));
+    checkpoint(run);
+    for (unsigned k = 0; k < 4; k++) {            /* changes between accesses, none settled */
+        go_quietly(fake_mcu.now + US(9) + k * 777u);
+        adc_set_input(&adc1, 2, 1000u + 100u * k);
+    }
+    go(fake_mcu.now + US(20));
+    checkpoint(run);
+}
+
+Test(fw_periph, adc_state_does_not_depend_on_how_often_it_is_advanced)
+{
+    compare_runs(adc_scenario);
+}
+
+/* TIM1 center-aligned with a compare consumer (exact events) and TIM1's flags settled lazily
+ * once the consumer is gone. */
+static void tim_scenario(int run)
+{
+    struct periph p;
+    const struct tim_wiring w = {"TIM1", TIM1_BASE, 1, TIM1_UP_IRQ, TIM1_CC_IRQ, tim_clk,
+                                 tim_compare_rec, tim_wants_ch4, NULL};
+    tim_init(&tim1_s, &fake_mcu, &w, &p);
+    fake_add(&p);
+    compares = 0;
+    fake_write(TIM1_BASE + 0x2Cu, 4000);
+    fake_write(TIM1_BASE + 0x30u, 1);
+    fake_write(TIM1_BASE + 0x40u, 3800);
+    fake_write(TIM1_BASE + 0x1Cu, 0x6000);
+    fake_write(TIM1_BASE + 0x0Cu, 1u);            /* UIE */
+    fake_write(TIM1_BASE + 0x00u, 0x20u | 1u);
+    go(US(321));
+    checkpoint(run);
+    fake_write(TIM1_BASE + 0x10u, 0);             /* flags cleared */
+    fake_write(TIM1_BASE + 0x0Cu, 0u);            /* no interrupt: overflows settled lazily */
+    go(US(2000));
+    checkpoint(run);
+}
+
+Test(fw_periph, tim_state_does_not_depend_on_how_often_it_is_advanced)
+{
+    compare_runs(tim_scenario);
+}

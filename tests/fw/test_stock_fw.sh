@@ -3,7 +3,9 @@
 # in the repository) under `bmsrig run --firmware` against the observed behaviour of
 # firmware.md section 5 / protocol.md 4.2a [O]: tests/fw/stock/*.lua check the error codes and
 # their timing; the trace gives the handshake (573 ms), the 15.00 ms boot retries, the 210 ms
-# polls and the 500 tries of a silent BMS. Skips (77) when BMSRIG_STOCK_FW is unset.
+# polls and the 500 tries of a silent BMS; and that skipping the image's polling loops changes
+# no request time (normal.lua and reply_stops.lua again with --firmware-no-poll-skip). Skips
+# (77) when BMSRIG_STOCK_FW is unset.
 set -u
 bin=$1
 src=$2
@@ -20,8 +22,9 @@ trap 'rm -rf "$tmp"' EXIT
 fail=0
 check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
 
+# with the library's hot pack from power-on (the BMS cuts the controller off before any reply)
 "$bin" run -j 2 --firmware "$BMSRIG_STOCK_FW" --trace "$tmp/tr" --json "$tmp/r.json" \
-    "$src/tests/fw/stock" >"$tmp/out" 2>&1
+    "$src/tests/fw/stock" "$src/scripts/thermal/hot_pack_at_power_on.lua" >"$tmp/out" 2>&1
 rc=$?
 cat "$tmp/out"
 check "every stock scenario passes (exit $rc)" test $rc -eq 0
@@ -75,4 +78,24 @@ if [ -s "$silent" ]; then
 else
     check "silent.lua wrote its trace" false
 fi
+
+# Idle skipping changes nothing: the same scenarios with every polling loop run instruction by
+# instruction (--firmware-no-poll-skip) send every request at the same microsecond (the bus
+# log's resolution, the link's time unit) with the same bytes, and reach the same verdicts.
+mkdir -p "$tmp/ns"
+cp "$src/tests/fw/stock/normal.lua" "$src/tests/fw/stock/reply_stops.lua" "$tmp/ns/"
+"$bin" run -q -j 2 --firmware "$BMSRIG_STOCK_FW" --firmware-no-poll-skip --trace "$tmp/trns" \
+    --json "$tmp/ns.json" "$tmp/ns" >"$tmp/ns.out" 2>&1
+check "no poll skipping: both scenarios pass (exit $?)" \
+    jq -e '.counts.pass == 2' "$tmp/ns.json" >/dev/null
+for sc in normal reply_stops; do
+    a="$tmp/tr/$sc.bus.csv" b="$tmp/trns/$sc.bus.csv"
+    awk -F, '$2 == "esc_tx" { print $1, $3 }' "$a" >"$tmp/$sc.skip" 2>/dev/null
+    awk -F, '$2 == "esc_tx" { print $1, $3 }' "$b" >"$tmp/$sc.noskip" 2>/dev/null
+    n=$(wc -l <"$tmp/$sc.skip")
+    d=$(paste -d' ' "$tmp/$sc.skip" "$tmp/$sc.noskip" |
+        awk '{ x = ($3 - $1) * 1e6; if (x < 0) x = -x; if (x > m) m = x } END { printf "%.1f", m }')
+    check "$sc: $n requests, the same with and without poll skipping (worst $d us apart)" \
+        sh -c "[ $n -gt 20 ] && cmp -s '$tmp/$sc.skip' '$tmp/$sc.noskip'"
+done
 exit $fail

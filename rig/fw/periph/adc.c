@@ -350,6 +350,9 @@ void adc_start_injected_with_master(struct adc *a, uint64_t t_ps)
 
 void adc_set_input(struct adc *a, unsigned ch, unsigned raw)
 {
+    /* the conversions that ended before now saw the old value, however lazily they are settled:
+     * the state stays a function of the time the input changed, not of when we were advanced */
+    adc_advance(a, now_ps(a));
     if (ch < ADC_CHANNELS)
         a->input[ch] = (uint16_t)(raw > ADC_RAW_MAX ? ADC_RAW_MAX : raw);
 }

@@ -64,7 +64,8 @@ struct adc {
 /* Reset state, inputs at mid-scale; `out` describes the block. */
 void adc_init(struct adc *a, struct mcu *m, const struct adc_wiring *w, struct periph *out);
 
-/* The raw value (0..4095, clamped) channel ch converts from now on. */
+/* The raw value (0..4095, clamped) channel ch converts from now on (the block is settled to
+ * now first: conversions that ended before saw the old value). */
 void adc_set_input(struct adc *a, unsigned ch, unsigned raw);
 
 /* Brings the conversions up to now (the DMA block calls it before its registers are read). */

@@ -261,13 +261,17 @@ int usart_rx_queue(struct usart *u, uint64_t t_ps, const uint8_t *bytes, size_t 
 {
     if (n > USART_RX_QUEUE - u->rx_len)
         return BMSRIG_ERR_RANGE;
+    /* The bytes' times come from the wire alone: a byte that began on the pin before now (the
+     * core's time can be a few instructions past the caller's) still ends when the wire says,
+     * so the state does not depend on where the core stopped. Only an end already past is
+     * moved to now (the receiver cannot act in the past). */
     uint64_t start = t_ps, now = now_ps(u), frame = usart_frame_ps(u);
     if (start < u->rx_free_ps)
         start = u->rx_free_ps;
-    if (start < now)
-        start = now;
     for (size_t i = 0; i < n; i++) {
         start += frame;
+        if (start < now)
+            start = now;
         u->rxq[(u->rx_head + u->rx_len) % USART_RX_QUEUE] = (struct usart_byte){start, bytes[i]};
         u->rx_len++;
     }

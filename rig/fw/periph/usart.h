@@ -88,7 +88,8 @@ struct usart {
 void usart_init(struct usart *u, struct mcu *m, const struct usart_wiring *w, struct periph *out);
 
 /* Queues n bytes at the RX pin, the first starting at t_ps (or when the previous queued byte
- * ends, or now, whichever is latest), one frame time at the configured format and baud apart.
+ * ends, whichever is later), one frame time at the configured format and baud apart; a byte
+ * whose end would already be past ends now.
  * BMSRIG_OK or BMSRIG_ERR_RANGE (queue full, nothing queued). */
 int usart_rx_queue(struct usart *u, uint64_t t_ps, const uint8_t *bytes, size_t n);
 

@@ -1,6 +1,8 @@
 -- Stock image: T1 reads 75 C: error 39 (firmware.md section 5 [O]). The pack stays at 25 C and
--- thermistor 1 reads 50 C high from 4 s on: from power-on the BMS model's own over-temperature
--- protection would cut the controller's supply (at 0.9 s) before the dashboard reads the code.
+-- thermistor 1 reads 50 C high from 4 s on: from power-on the BMS's own over-temperature
+-- protection cuts the controller's supply (at 1.0 s) before the controller has a reply to read
+-- the temperature from, as a real pack's would (scripts/thermal/hot_pack_at_power_on.lua, which
+-- test_stock_fw.sh runs on the stock image too).
 return scenario {
   name = "stock: T1 at 75 C gives error 39",
   tags = { "stock", "comm", "error39" },
