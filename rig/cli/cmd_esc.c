@@ -177,7 +177,23 @@ struct run_summary {
     int final_error;
     int worst_error_after_boot;     /* lowest nonzero code shown once the handshake was done */
     struct clock pacer;             /* the main-loop clock: overruns, worst/total lateness */
+    uint64_t stall_reads;           /* reads found waiting after a stall, stamped early */
+    int64_t stall_backdate_max_us;  /* the most such a stamp lay before the wake */
 };
+
+/* Bytes found waiting on a line when the loop wakes from a stall (it woke more than the
+ * overrun slack after its deadline: the host stopped it) arrived at some unknown moment between
+ * the last time the loop saw that line empty and the wake. They are stamped at the earliest of
+ * those moments, the last empty sighting, and fed to the model before it is ticked past any
+ * deadline they could meet; each such read is counted (stall_reads, backdated_max) and warned
+ * about. Outside a stall the wake follows the bytes' arrival at once and they are stamped at the
+ * wake (docs/controller.md, "Host stalls"). */
+static int64_t rx_stamp_us(bool stalled, int64_t line_empty_us, int64_t wake_us,
+                           int64_t model_us)
+{
+    int64_t t = stalled ? line_empty_us : wake_us;
+    return t < model_us ? model_us : t;   /* the model's time never goes back */
+}
 
 /* Waits in ppoll on the open lines until `deadline_ns`, sleeping up to `spin_ns` before it and
  * busy-polling the rest (the --rt tail). Returns ppoll's result. */
@@ -227,6 +243,9 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t
     fflush(stdout);
     uint64_t next_warn = 1;
     esc_tick(e, 0);
+    int64_t line_empty_us[2] = { 0, 0 };   /* when the loop last saw each line empty */
+    int64_t model_us = 0;                  /* the latest time handed to the model */
+    uint64_t next_stall_warn = 1;
     while (!stop_signal) {
         int64_t now = (mono_ns() - t_start) / 1000;
         if (now >= dur_us)
@@ -253,6 +272,18 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t
         }
         int64_t now_ns = mono_ns();
         now = (now_ns - t_start) / 1000;
+        /* A wake later than the deadline by more than the overrun slack is a stall: look again
+         * at once (a stopped ppoll may return EINTR or 0 with bytes waiting) and stamp what is
+         * waiting by rx_stamp_us's rule. */
+        bool stalled = now_ns - deadline_ns > ck->late_slack_us * 1000;
+        if (stalled && pr <= 0) {
+            struct timespec zero = { 0, 0 };
+            pr = ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+            if (pr < 0 && errno != EINTR) {
+                rt->io_errno = errno;
+                break;
+            }
+        }
         for (int i = 0; pr > 0 && i < npfd; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -260,9 +291,24 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t
             enum esc_line line = (enum esc_line)which[i];
             ssize_t n = transport_read(&rt->tr[line], buf, sizeof(buf));
             if (n > 0) {
-                esc_rx(e, line, now, buf, (size_t)n);
+                int64_t t_rx = rx_stamp_us(stalled, line_empty_us[line], now, model_us);
+                if (t_rx < now) {
+                    sum->stall_reads++;
+                    if (now - t_rx > sum->stall_backdate_max_us)
+                        sum->stall_backdate_max_us = now - t_rx;
+                    if (sum->stall_reads >= next_stall_warn) {
+                        br_warn("host stall: %zd bytes found waiting on the %s line after %.1f "
+                                "ms stopped, stamped at the last moment it was seen empty "
+                                "(%llu such reads so far)", n, rx_line_name[line],
+                                (double)(now - t_rx) / 1000.0,
+                                (unsigned long long)sum->stall_reads);
+                        next_stall_warn *= 2;
+                    }
+                }
+                model_us = t_rx;
+                esc_rx(e, line, t_rx, buf, (size_t)n);
                 if (rt->log) {
-                    rt->log_t_s = (double)now * 1e-6;
+                    rt->log_t_s = (double)t_rx * 1e-6;
                     rt->log_line = line;
                     frame_decoder_feed(&rt->logdec[line], buf, (size_t)n);
                 }
@@ -276,6 +322,11 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t
         }
         if (rt->io_errno)
             break;
+        /* Every line is empty now, so later bytes arrived after this moment (a read that
+         * filled its buffer aside: its rest is read, and stamped, at the next wake). */
+        int64_t seen_empty_us = (mono_ns() - t_start) / 1000;
+        for (int l = 0; l < 2; l++)
+            line_empty_us[l] = seen_empty_us;
         uint64_t stalls = ck->overruns;
         while (now_ns >= clock_next_deadline_ns(ck))
             clock_tick_at(ck, now_ns);   /* a stall is one overrun, however many ticks it spans */
@@ -287,6 +338,7 @@ static int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t
             next_warn *= 2;
         }
         esc_tick(e, now);
+        model_us = now;
         struct esc_status st;
         esc_status(e, &st);
         if (st.bms_ok && !was_ok) {
@@ -542,13 +594,15 @@ static int run_esc(int argc, char **argv)
     esc_status(e, &st);
     printf("summary: duration=%.3f s handshake=%s polls=%u good=%u misses=%u bad_frames=%u "
            "error=%d worst_error_after_handshake=%d current=%.2f A speed=%.2f km/h "
-           "late_max=%.3f ms overruns=%llu late_total=%.3f ms ticks=%llu tx_short=%llu\n",
+           "late_max=%.3f ms overruns=%llu late_total=%.3f ms ticks=%llu tx_short=%llu "
+           "stall_reads=%llu backdated_max=%.3f ms\n",
            (double)sum.duration_us * 1e-6, st.bms_ok ? "done" : (st.boot_gave_up ? "gave-up" : "pending"),
            st.polls, st.good_replies, st.misses, st.bad_frames_in, sum.final_error,
            sum.worst_error_after_boot, esc_battery_current_a(e), esc_speed_kmh(e),
            (double)sum.pacer.worst_start_us / 1000.0, (unsigned long long)sum.pacer.overruns,
            (double)sum.pacer.late_total_us / 1000.0, (unsigned long long)sum.pacer.ticks,
-           (unsigned long long)rt.write_short);
+           (unsigned long long)rt.write_short, (unsigned long long)sum.stall_reads,
+           (double)sum.stall_backdate_max_us / 1000.0);
     fflush(stdout);
     esc_free(e);
     bool log_failed = false;
@@ -621,6 +675,10 @@ const struct cli_command cmd_esc = {
         "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
         "tick taken more than half a tick late is an overrun, one per stall however many\n"
         "ticks it spans (late_max: the latest tick start; late_total: the stalls' sum).\n"
+        "Bytes found waiting when the loop wakes from a stall are stamped at the last moment\n"
+        "it saw their line empty and fed before the model catches up (a reply on the line in\n"
+        "time is not a miss); each such read is warned about and counted (stall_reads,\n"
+        "backdated_max: the most a stamp lay before the wake).\n"
         "\n"
         "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error (or the\n"
         "--log file could not be written), 4 interrupted\n",
