@@ -3,6 +3,13 @@
  *
  *   esc_pty_bms [--silent] [--duration S] [--latency-ms MS] [--rt]
  *   esc_pty_bms --dash [--duration S] [--rt]
+ *   esc_pty_bms --stall-pid-file FILE --stall-at N --stall-ms MS [--stall-late] [...]
+ * --stall-*: an injected host stall of the controller (issue 14): at the Nth 0x30 status request
+ * the peer stops the process whose pid FILE holds (SIGSTOP, then waits until /proc shows it
+ * stopped), writes its reply while the controller is stopped (on the line in time), sleeps MS
+ * and continues it (SIGCONT). With --stall-late it holds that reply back and sends it just
+ * before its answer to the next request: after the controller has woken and seen the line empty,
+ * a reply that truly came late. The end line then carries "stalled=1".
  * --rt: SCHED_FIFO priority 50 where the host permits it (as `bmsrig esc --rt`), so that a loaded
  * test host does not stall the peer past the controller's reply window; silently not otherwise.
  * Prints the pty slave path on the first stdout line, then answers 55 AA reads to 0x22 until
@@ -42,7 +49,80 @@ struct peer {
     double slept_s;                    /* deliberate reply latency in this loop turn */
     unsigned long overruns;            /* loop turns late by >= 1 ms: the host stalled us */
     double worst_late_s, late_total_s;
+    const char *stall_pid_file;        /* --stall-*: the controller to stop, see the header */
+    unsigned long stall_at, status_requests;
+    long stall_ms;
+    int stall_late, stalled;
+    struct frame owed;                 /* --stall-late: the reply held back */
+    int owe;
 };
+
+static int read_pid(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+/* True once /proc says `pid` is stopped (state T), waiting up to 1 s. */
+static int wait_stopped(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(path, "r");
+        char state = '?';
+        if (f) {
+            if (fscanf(f, "%*d (%*[^)]) %c", &state) != 1)
+                state = '?';
+            fclose(f);
+        }
+        if (state == 'T' || state == 't')
+            return 1;
+        struct timespec d = { 0, 1000000 };
+        nanosleep(&d, NULL);
+    }
+    return 0;
+}
+
+static void write_frame(struct peer *p, const struct frame *r)
+{
+    uint8_t raw[FRAME_BYTES_MAX];
+    size_t len;
+    if (frame_encode(r, raw, sizeof(raw), &len) == BMSRIG_OK &&
+        write(p->master, raw, len) == (ssize_t)len)
+        p->replies++;
+}
+
+/* The injected stall around the reply `r` (see the header). */
+static void stall_controller(struct peer *p, const struct frame *r)
+{
+    int pid = read_pid(p->stall_pid_file);
+    if (pid <= 0 || kill(pid, SIGSTOP) != 0 || !wait_stopped(pid)) {
+        fprintf(stderr, "esc_pty_bms: cannot stop the controller (pid file %s)\n",
+                p->stall_pid_file);
+        if (pid > 0)
+            kill(pid, SIGCONT);
+        write_frame(p, r);
+        return;
+    }
+    if (p->stall_late) {
+        p->owed = *r;
+        p->owe = 1;
+    } else {
+        write_frame(p, r);
+    }
+    struct timespec d = { p->stall_ms / 1000, (p->stall_ms % 1000) * 1000000L };
+    nanosleep(&d, NULL);
+    p->slept_s += (double)p->stall_ms / 1000.0;
+    kill(pid, SIGCONT);
+    p->stalled = 1;
+}
 
 static void on_dash_event(struct peer *p, const struct frame *f)
 {
@@ -81,14 +161,18 @@ static void on_event(void *user, const struct frame_event *ev)
         p->slept_s += (double)p->latency_ms / 1000.0;
     }
     struct frame r;
-    uint8_t raw[FRAME_BYTES_MAX];
-    size_t len;
     if (frame_make(&r, FRAME_ADDR_FROM_BMS, FRAME_CMD_READ, f->arg, p->image + 2u * f->arg, n) !=
-            BMSRIG_OK ||
-        frame_encode(&r, raw, sizeof(raw), &len) != BMSRIG_OK)
+        BMSRIG_OK)
         return;
-    if (write(p->master, raw, len) == (ssize_t)len)
-        p->replies++;
+    if (p->owe) {
+        write_frame(p, &p->owed);
+        p->owe = 0;
+    }
+    if (f->arg == BMS_W_STATUS && p->stall_pid_file && ++p->status_requests == p->stall_at) {
+        stall_controller(p, &r);
+        return;
+    }
+    write_frame(p, &r);
 }
 
 static double now_s(void)
@@ -123,6 +207,14 @@ int main(int argc, char **argv)
             duration = atof(argv[++i]);
         else if (strcmp(argv[i], "--latency-ms") == 0 && i + 1 < argc)
             p.latency_ms = atol(argv[++i]);
+        else if (strcmp(argv[i], "--stall-pid-file") == 0 && i + 1 < argc)
+            p.stall_pid_file = argv[++i];
+        else if (strcmp(argv[i], "--stall-at") == 0 && i + 1 < argc)
+            p.stall_at = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--stall-ms") == 0 && i + 1 < argc)
+            p.stall_ms = atol(argv[++i]);
+        else if (strcmp(argv[i], "--stall-late") == 0)
+            p.stall_late = 1;
         else {
             fprintf(stderr, "esc_pty_bms: bad argument '%s'\n", argv[i]);
             return 2;
@@ -200,6 +292,8 @@ int main(int argc, char **argv)
                p.dash_replies, p.heads, p.reply_error, p.head_error);
     else
         printf("requests=%lu replies=%lu", p.requests, p.replies);
+    if (p.stalled)
+        printf(" stalled=1");
     printf(" overruns=%lu worst_ms=%.3f total_ms=%.3f\n", p.overruns, p.worst_late_s * 1e3,
            p.late_total_s * 1e3);
     close(keep);

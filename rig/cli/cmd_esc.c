@@ -270,13 +270,15 @@ static int run_esc(int argc, char **argv)
     esc_status(e, &st);
     printf("summary: duration=%.3f s handshake=%s polls=%u good=%u misses=%u bad_frames=%u "
            "error=%d worst_error_after_handshake=%d current=%.2f A speed=%.2f km/h "
-           "late_max=%.3f ms overruns=%llu late_total=%.3f ms ticks=%llu tx_short=%llu\n",
+           "late_max=%.3f ms overruns=%llu late_total=%.3f ms ticks=%llu tx_short=%llu "
+           "stall_reads=%llu backdated_max=%.3f ms\n",
            (double)sum.duration_us * 1e-6, st.bms_ok ? "done" : (st.boot_gave_up ? "gave-up" : "pending"),
            st.polls, st.good_replies, st.misses, st.bad_frames_in, sum.final_error,
            sum.worst_error_after_boot, esc_battery_current_a(e), esc_speed_kmh(e),
            (double)sum.pacer.worst_start_us / 1000.0, (unsigned long long)sum.pacer.overruns,
            (double)sum.pacer.late_total_us / 1000.0, (unsigned long long)sum.pacer.ticks,
-           (unsigned long long)rt.write_short);
+           (unsigned long long)rt.write_short, (unsigned long long)sum.stall_reads,
+           (double)sum.stall_backdate_max_us / 1000.0);
     fflush(stdout);
     esc_free(e);
     bool log_failed = false;
@@ -349,6 +351,10 @@ const struct cli_command cmd_esc = {
         "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
         "tick taken more than half a tick late is an overrun, one per stall however many\n"
         "ticks it spans (late_max: the latest tick start; late_total: the stalls' sum).\n"
+        "Bytes found waiting when the loop wakes from a stall are stamped at the last moment\n"
+        "it saw their line empty and fed before the model catches up (a reply on the line in\n"
+        "time is not a miss); each such read is warned about and counted (stall_reads,\n"
+        "backdated_max: the most a stamp lay before the wake).\n"
         "\n"
         "exit codes: 0 done, 1 --strict check failed, 2 bad input, 3 serial error (or the\n"
         "--log file could not be written), 4 interrupted\n",

@@ -39,6 +39,8 @@ struct run_summary {
     int final_error;
     int worst_error_after_boot;     /* lowest nonzero code shown once the handshake was done */
     struct clock pacer;             /* the main-loop clock: overruns, worst/total lateness */
+    uint64_t stall_reads;           /* reads found waiting after a stall, stamped early */
+    int64_t stall_backdate_max_us;  /* the most such a stamp lay before the wake */
 };
 
 void on_log_frame(void *user, const struct frame_event *ev);

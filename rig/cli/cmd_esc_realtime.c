@@ -94,6 +94,20 @@ static int wait_lines(struct pollfd *pfd, int npfd, int64_t deadline_ns, int64_t
     return pr;
 }
 
+/* Bytes found waiting on a line when the loop wakes from a stall (it woke more than the
+ * overrun slack after its deadline: the host stopped it) arrived at some unknown moment between
+ * the last time the loop saw that line empty and the wake. They are stamped at the earliest of
+ * those moments, the last empty sighting, and fed to the model before it is ticked past any
+ * deadline they could meet; each such read is counted (stall_reads, backdated_max) and warned
+ * about. Outside a stall the wake follows the bytes' arrival at once and they are stamped at the
+ * wake (docs/controller.md, "Host stalls"). */
+static int64_t rx_stamp_us(bool stalled, int64_t line_empty_us, int64_t wake_us,
+                           int64_t model_us)
+{
+    int64_t t = stalled ? line_empty_us : wake_us;
+    return t < model_us ? model_us : t;   /* the model's time never goes back */
+}
+
 int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
                  struct run_summary *sum)
 {
@@ -119,6 +133,9 @@ int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_u
     fflush(stdout);
     uint64_t next_warn = 1;
     esc_tick(e, 0);
+    int64_t line_empty_us[2] = { 0, 0 };   /* when the loop last saw each line empty */
+    int64_t model_us = 0;                  /* the latest time handed to the model */
+    uint64_t next_stall_warn = 1;
     while (!cmd_esc_stop_signal) {
         int64_t now = (mono_ns() - t_start) / 1000;
         if (now >= dur_us)
@@ -145,6 +162,18 @@ int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_u
         }
         int64_t now_ns = mono_ns();
         now = (now_ns - t_start) / 1000;
+        /* A wake later than the deadline by more than the overrun slack is a stall: look again
+         * at once (a stopped ppoll may return EINTR or 0 with bytes waiting) and stamp what is
+         * waiting by rx_stamp_us's rule. */
+        bool stalled = now_ns - deadline_ns > ck->late_slack_us * 1000;
+        if (stalled && pr <= 0) {
+            struct timespec zero = { 0, 0 };
+            pr = ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+            if (pr < 0 && errno != EINTR) {
+                rt->io_errno = errno;
+                break;
+            }
+        }
         for (int i = 0; pr > 0 && i < npfd; i++) {
             if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
                 continue;
@@ -152,9 +181,24 @@ int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_u
             enum esc_line line = (enum esc_line)which[i];
             ssize_t n = transport_read(&rt->tr[line], buf, sizeof(buf));
             if (n > 0) {
-                esc_rx(e, line, now, buf, (size_t)n);
+                int64_t t_rx = rx_stamp_us(stalled, line_empty_us[line], now, model_us);
+                if (t_rx < now) {
+                    sum->stall_reads++;
+                    if (now - t_rx > sum->stall_backdate_max_us)
+                        sum->stall_backdate_max_us = now - t_rx;
+                    if (sum->stall_reads >= next_stall_warn) {
+                        br_warn("host stall: %zd bytes found waiting on the %s line after %.1f "
+                                "ms stopped, stamped at the last moment it was seen empty "
+                                "(%llu such reads so far)", n, rx_line_name[line],
+                                (double)(now - t_rx) / 1000.0,
+                                (unsigned long long)sum->stall_reads);
+                        next_stall_warn *= 2;
+                    }
+                }
+                model_us = t_rx;
+                esc_rx(e, line, t_rx, buf, (size_t)n);
                 if (rt->log) {
-                    rt->log_t_s = (double)now * 1e-6;
+                    rt->log_t_s = (double)t_rx * 1e-6;
                     rt->log_line = line;
                     frame_decoder_feed(&rt->logdec[line], buf, (size_t)n);
                 }
@@ -168,6 +212,11 @@ int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_u
         }
         if (rt->io_errno)
             break;
+        /* Every line is empty now, so later bytes arrived after this moment (a read that
+         * filled its buffer aside: its rest is read, and stamped, at the next wake). */
+        int64_t seen_empty_us = (mono_ns() - t_start) / 1000;
+        for (int l = 0; l < 2; l++)
+            line_empty_us[l] = seen_empty_us;
         uint64_t stalls = ck->overruns;
         while (now_ns >= clock_next_deadline_ns(ck))
             clock_tick_at(ck, now_ns);   /* a stall is one overrun, however many ticks it spans */
@@ -179,6 +228,7 @@ int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_u
             next_warn *= 2;
         }
         esc_tick(e, now);
+        model_us = now;
         struct esc_status st;
         esc_status(e, &st);
         if (st.bms_ok && !was_ok) {
