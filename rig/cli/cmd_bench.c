@@ -46,6 +46,7 @@ const struct cli_command cmd_bench = {
         "      per second, ns per cell-step, real-time factor, for 10s3p and 16s8p (or --pack);\n"
         "      instructions per cell-step from valgrind's callgrind when it is installed.\n"
         "      --seconds S sets the minimum measured CPU time per pack (default 1).\n"
+        "      (--inner-steps N is internal: the callgrind child runs N steps and exits.)\n"
         "  bms [--polls N] [--profile NAME] [--latency MODEL] [--rt...]\n"
         "      poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
         "      process: N polls of 12 bytes at word 0x30, one at a time; p50/p99/p99.9/max/\n"
