@@ -50,6 +50,7 @@ const struct cli_command cmd_bench = {
         "      square roots per cell-step at this machine's measured FMA-free peak rates\n"
         "      (peak, path, floor_ratio), and the host's load average before and after.\n"
         "      --seconds S sets the minimum measured CPU time per pack (default 1).\n"
+        "      (--inner-steps N is internal: the callgrind child runs N steps and exits.)\n"
         "  bms [--polls N] [--profile NAME] [--latency MODEL] [--rt...]\n"
         "      poll-to-reply latency of the fake BMS over a pty, measured from a separate\n"
         "      process: N polls of 12 bytes at word 0x30, one at a time; p50/p99/p99.9/max/\n"

@@ -39,6 +39,7 @@ struct decode_run {
     unsigned long long packets;
     bool pcap_failed;
     bool in_csv_row;            /* packets are written per row, not per event */
+    char hex_wire[16];          /* hex text: the wire the last stamped line named, or "" */
 };
 
 static void pcap_put(struct decode_run *r, double t_s, enum buspcap_wire wire,
@@ -64,10 +65,14 @@ static void on_event(void *user, const struct frame_event *ev)
     struct decode_run *r = user;
     if (r->pcap) {
         /* hex and raw input: each decoded event is a packet, its wire from its address */
-        if (!r->in_csv_row)
-            pcap_put(r, 0.0, ev->raw_len > 3 ? buspcap_wire_of_addr(ev->raw[3])
-                                             : BUSPCAP_WIRE_UNKNOWN,
-                     ev->raw, ev->raw_len, NULL);
+        if (!r->in_csv_row) {
+            /* hex and raw input: the line's stamp and wire when it gave them, else time 0
+             * and the wire the frame's address implies */
+            enum buspcap_wire wire = r->hex_wire[0] ? buspcap_wire_of_line(r->hex_wire)
+                                   : ev->raw_len > 3 ? buspcap_wire_of_addr(ev->raw[3])
+                                                     : BUSPCAP_WIRE_UNKNOWN;
+            pcap_put(r, r->meta.has_time ? r->meta.t_s : 0.0, wire, ev->raw, ev->raw_len, NULL);
+        }
     } else if (r->json) {
         json_sep(r);
         decode_print_json(r->out, ev, &r->meta);
@@ -158,8 +163,44 @@ static int decode_csv(struct decode_run *r, FILE *in, const char *path)
     return rc;
 }
 
+/* A hex line's optional stamp: "T_S [WIRE] HEX...", T_S a decimal number of seconds with a
+ * '.' (which no hex byte has: "1.882315", "0.0"), WIRE one of esc_tx, bms_tx, dash_tx,
+ * dash_rx. Sets *t_s (and wire, "" when not named) and returns what follows, or returns `line`
+ * itself when it starts with neither. A time that is not a finite number >= 0 is an error:
+ * NULL. */
+static char *hex_stamp(char *line, bool *stamped, double *t_s, char *wire, size_t wirecap)
+{
+    char *p = line + strspn(line, " \t");
+    size_t len = strcspn(p, " \t\r\n");
+    *stamped = false;
+    if (memchr(p, '.', len)) {
+        char *end;
+        double t = strtod(p, &end);
+        if (end != p + len || !(t >= 0) || t > 1e12)
+            return NULL;
+        *stamped = true;
+        *t_s = t;
+        p += len;
+        p += strspn(p, " \t");
+        len = strcspn(p, " \t\r\n");
+    }
+    wire[0] = '\0';
+    char name[16];
+    if (len && len < sizeof(name)) {
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (buspcap_wire_of_line(name) != BUSPCAP_WIRE_UNKNOWN) {
+            snprintf(wire, wirecap, "%s", name);
+            p += len;
+        }
+    }
+    return p;
+}
+
 static int decode_hex(struct decode_run *r, FILE *in, const char *path)
 {
+    bool any_stamp = false;
+    double last_t = 0;
     char *buf = NULL;
     size_t cap = 0;
     unsigned lineno = 0;
@@ -175,9 +216,23 @@ static int decode_hex(struct decode_run *r, FILE *in, const char *path)
             frame_decoder_gap(&r->dec);
             continue;
         }
+        bool stamped;
+        double t_s = 0;
+        char wire[16];
+        char *hex = hex_stamp(buf, &stamped, &t_s, wire, sizeof(wire));
+        if (!hex) {
+            fprintf(stderr, "%s:%u: the time column is not a number of seconds >= 0\n", path,
+                    lineno);
+            rc = CLI_EXIT_USAGE;
+            continue;
+        }
+        if (stamped) {
+            any_stamp = true;
+            last_t = t_s;
+        }
         uint8_t bytes[4096];
         size_t n = 0;
-        int hrc = capture_parse_hex(buf, bytes, sizeof(bytes), &n);
+        int hrc = capture_parse_hex(hex, bytes, sizeof(bytes), &n);
         if (hrc != BMSRIG_OK) {
             fprintf(stderr, "%s:%u: %s\n", path, lineno,
                     hrc == BMSRIG_ERR_RANGE ? "line holds more than 4096 bytes"
@@ -185,7 +240,11 @@ static int decode_hex(struct decode_run *r, FILE *in, const char *path)
             rc = CLI_EXIT_USAGE;
             continue;
         }
-        r->meta = (struct decode_meta){ .lineno = lineno };
+        /* a line without a stamp (a frame's continuation) keeps the last stamp and wire */
+        if (stamped || wire[0])
+            snprintf(r->hex_wire, sizeof(r->hex_wire), "%s", wire);
+        r->meta = (struct decode_meta){ .lineno = lineno, .has_time = any_stamp, .t_s = last_t,
+                                        .line = r->hex_wire[0] ? r->hex_wire : NULL };
         frame_decoder_feed(&r->dec, bytes, n);
     }
     frame_decoder_gap(&r->dec);
@@ -391,7 +450,11 @@ const struct cli_command cmd_decode = {
         "               fixtures/captures/ and every bus log bmsrig writes (chosen when the\n"
         "               first non-comment line has a comma; force with --csv)\n"
         "  hex text     frames one per line or one continuous stream; blank lines count as\n"
-        "               gaps; '#' starts a comment (default for standard input; force --hex)\n"
+        "               gaps; '#' starts a comment (default for standard input; force --hex).\n"
+        "               A line may start with its time and wire, 'T_S [WIRE] HEX' (T_S in\n"
+        "               seconds with a '.', e.g. 1.882315; WIRE esc_tx, bms_tx, dash_tx or\n"
+        "               dash_rx): frames then carry them; a frame is stamped with the line\n"
+        "               it ends on, and a line without a stamp keeps the last one\n"
         "  raw bytes    --raw: the bytes exactly as they came off the wire\n"
         "\n"
         "options:\n"
@@ -399,7 +462,11 @@ const struct cli_command cmd_decode = {
         "  --pcap OUT   write the frames to OUT as a pcap file for Wireshark/tshark instead of\n"
         "               listing them (link type 147 DLT_USER0; open it with the dissector\n"
         "               hw/wireshark/m365_bus.lua, docs/wireshark.md); capture CSV rows keep\n"
-        "               their times, wires and fault marks, hex and raw input get time 0\n"
+        "               their times, wires and fault marks; hex lines their stamps. Where\n"
+        "               the input has none (raw bytes, hex lines without a time) every\n"
+        "               packet is at time 0, and without a WIRE its wire is the one the\n"
+        "               frame's address implies (0x22 ESC->BMS, 0x25 BMS->ESC, 0x21 and\n"
+        "               0x23 ESC->DASH, 0x20 and 0x24 DASH->ESC, others unknown)\n"
         "\n"
         "exit status: 0 decoded (bad frames are data, not errors); 2 unreadable input or\n"
         "malformed rows (reported as FILE:LINE)\n",

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+__attribute__((format(printf, 2, 3)))
 static void add(struct report_notes *nt, const char *fmt, ...)
 {
     va_list ap;

@@ -110,4 +110,38 @@ check "bus log: a malformed rx= note is bad input (exit 2, file:line)" \
 "$BMSRIG" decode --pcap "$W/faulted.pcap" --json "$W/faulted.csv" >/dev/null 2>&1
 check "--pcap with --json is a usage error" test $? -eq 2
 
+# Hex lines with a time (and wire) column: the listing and the pcap carry them; without one,
+# every packet is at 0 s on the wire its address implies.
+pcap_records() { # pcap_records FILE: "SECONDS WIRE" per packet (pcap us timestamps, wire byte 1)
+    python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+off = 24
+while off + 16 <= len(d):
+    sec, usec, caplen, _ = struct.unpack_from("<IIII", d, off)
+    print("%.6f %d" % (sec + usec / 1e6, d[off + 16 + 1]))
+    off += 16 + caplen
+PY
+}
+printf '# from a logic-analyser export\n1.882315 esc_tx 55aa0322011010b9ff\n1.897288 55aa03220110\n10b9ff\n0.500000 bms_tx 55aa0322011010b9ff\n' >"$W/stamped.hex"
+"$BMSRIG" decode "$W/stamped.hex" >"$W/stamped.txt"
+check "hex with a time column: the listing shows each frame's time and wire" \
+    sh -c "grep -q '^ *1.882315 esc_tx  ESC->BMS' '$W/stamped.txt' && grep -q '^ *0.500000 bms_tx' '$W/stamped.txt'"
+"$BMSRIG" decode --pcap "$W/stamped.pcap" "$W/stamped.hex" >/dev/null
+pcap_records "$W/stamped.pcap" >"$W/stamped.rec"
+check "hex with a time column: the pcap keeps the stamps; a frame split over lines has the stamp it was given; a named wire wins over the address" \
+    sh -c "printf '1.882315 0\n1.897288 0\n0.500000 1\n' | cmp -s - '$W/stamped.rec'"
+[ "$fails" -eq 0 ] || cat "$W/stamped.txt" "$W/stamped.rec"
+printf '55aa0322011010b9ff\n55aa0e2501300100710e2f0000000a0e2b2a7efe\n' >"$W/plain.hex"
+"$BMSRIG" decode --pcap "$W/plain.pcap" "$W/plain.hex" >/dev/null
+pcap_records "$W/plain.pcap" >"$W/plain.rec"
+check "hex without times: every packet at 0 s, wire from the address (0x22 esc_tx, 0x25 bms_tx)" \
+    sh -c "printf '0.000000 0\n0.000000 1\n' | cmp -s - '$W/plain.rec'"
+printf -- '-1.5 55aa0322011010b9ff\n' >"$W/negative.hex"
+expect_exit 2 "hex: a negative time is bad input" "$BMSRIG" decode "$W/negative.hex"
+check "... named by file:line" has "negative.hex:1: the time column" "$W/err"
+"$BMSRIG" decode --help >"$W/dhelp"
+check "decode --help says what --pcap does without stamps" has "packet is at time 0" "$W/dhelp"
+check "decode --help documents the time column" has "'T_S \[WIRE\] HEX'" "$W/dhelp"
+
 finish

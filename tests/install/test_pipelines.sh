@@ -4,7 +4,9 @@
 # JUnit artifacts; LAVA: a test definition and a job that points at it); every bmsrig option
 # the GitLab, Jenkins and LAVA files use exists in that command's --help; and the LAVA test
 # definition's steps, run as LAVA would (its params as environment variables, lava-test-case
-# recording its arguments), drive the emulated bench and report each scenario and measurement.
+# recording its arguments), drive the emulated bench and report each scenario and measurement;
+# the Jenkinsfile's stages run without Jenkins (jenkins_dry_run.py: stash/unstash, sh steps with
+# the real binary, junit/archiveArtifacts must name produced files).
 # usage: test_pipelines.sh BMSRIG SOURCE_DIR EMU_DIR
 set -u
 BMSRIG=$1
@@ -79,6 +81,46 @@ for f in "$CI/gitlab/gitlab-ci.yml" "$CI/jenkins/Jenkinsfile" "$CI/lava/run-bmsr
         done
     done <"$W/lines"
 done
+
+# 2b. the Jenkinsfile's stages run as Jenkins would run them (tests/install/jenkins_dry_run.py):
+# each stage in its own workspace, stash/unstash between them, every sh step after Build run
+# with the real binary (stage/usr/bin/bmsrig stands for the install tree; reference-bench is
+# the emulated bench), and what junit and archiveArtifacts name must have been produced.
+mkdir -p "$W/jk/stash/stage/usr/bin" "$W/jk/scen"
+cat >"$W/jk/stash/stage/usr/bin/bmsrig" <<SH
+#!/bin/sh
+for a; do shift; [ "\$a" = reference-bench ] && a=emulated; set -- "\$@" "\$a"; done
+exec "$BMSRIG" "\$@"
+SH
+chmod +x "$W/jk/stash/stage/usr/bin/bmsrig"
+for k in one two; do
+    printf 'return scenario { name = "jenkins %s", run = function(t) t:power_on(); t:wait(0.3); t:measure("settle_s", 0.3, { max = 1, unit = "s" }) end }\n' $k >"$W/jk/scen/$k.lua"
+done
+jenkins_dry() { # jenkins_dry JENKINSFILE OUT
+    rm -rf "$W/jk/root"
+    BMSRIG_SCRIPTS_DIR="$W/jk/scen" LD_LIBRARY_PATH="$EMU" BMSRIG_LOCK_DIR="$W" \
+        BMSRIG_EMU_LOG="$W/jk/emu.log" python3 "$SRC/tests/install/jenkins_dry_run.py" "$1" \
+        "$W/jk/root" "$W/jk/stash" >"$2" 2>&1
+}
+jenkins_dry "$CI/jenkins/Jenkinsfile" "$W/jk/out"
+rc=$?
+grep -E '^(ok|FAILED|not run)' "$W/jk/out"
+check "Jenkinsfile: every stage after Build runs here (exit $rc)" test "$rc" -eq 0
+[ "$rc" -eq 0 ] || cat "$W/jk/out"
+check "Jenkinsfile: both shards ran and were stashed" \
+    test "$(grep -c '^ok: Run shard \[SHARD=[12]\]: stash shard-[12]' "$W/jk/out")" -eq 2
+check "Jenkinsfile: the merge stage's junit step found the merged JUnit" \
+    grep -q '^ok: Merge: junit out/junit.xml (1 files)' "$W/jk/out"
+check "Jenkinsfile: the merged HTML report is archived" \
+    sh -c "grep '^ok: Merge: archiveArtifacts' '$W/jk/out' | grep -q 'out/html/'"
+sed 's/--lock-wait 1800/--lock-wiat 1800/' "$CI/jenkins/Jenkinsfile" >"$W/jk/bad-option"
+jenkins_dry "$W/jk/bad-option" "$W/jk/bad.out"
+check "the dry run can fail: a misspelt option in a sh step" \
+    sh -c "test $? -ne 0 && grep -q '^FAILED (exit 2): Run shard' '$W/jk/bad.out'"
+sed "s/unstash 'shard-2'/unstash 'shard-3'/" "$CI/jenkins/Jenkinsfile" >"$W/jk/bad-stash"
+jenkins_dry "$W/jk/bad-stash" "$W/jk/bad2.out"
+check "the dry run can fail: an unstash of something no stage stashed" \
+    grep -q "^FAILED: Merge: unstash 'shard-3'" "$W/jk/bad2.out"
 
 # 3. the LAVA definition's steps, run as LAVA runs them, on the emulated bench
 mkdir -p "$W/bin" "$W/scen"
