@@ -42,7 +42,8 @@ struct esc {
 
     /* Derived from the parameters at esc_new. */
     int64_t tick_ns;
-    uint64_t boot_call_ticks, boot_tries, half_ticks, first_poll_ticks, miss_limit;
+    uint64_t boot_call_ticks, boot_tries, half_ticks, poll_phase_ticks, miss_limit;
+    int64_t reply_grace_us;
     uint64_t eval_start_ticks, dash_ticks;
 
     /* Power and time. */
@@ -70,7 +71,6 @@ struct esc {
     int boot_phase;             /* 0: asking 0x10, 1: asking 0x30 */
     bool got10, got30;
     uint64_t boot_calls;
-    uint64_t last_boot_req_k;
     bool bms_ok, gave_up, comm_lost;
     uint64_t next_task_k;
     bool task_sends;            /* the next running task body sends (else checks) */
@@ -285,8 +285,13 @@ static void boot_call(struct esc *e)
         e->boot_phase = 1;
     if (e->boot_phase == 1 && e->got30) {
         e->bms_ok = true;
-        uint64_t first = e->last_boot_req_k + e->first_poll_ticks;
-        e->next_task_k = first > e->k ? first : e->k + 1;
+        /* the first running poll: the next tick of the fixed poll grid (firmware: the task
+         * body's phase does not depend on when the handshake completed [O]) */
+        uint64_t period = 2u * e->half_ticks;
+        uint64_t first = e->poll_phase_ticks % period;
+        if (first <= e->k)
+            first += ((e->k - first) / period + 1u) * period;
+        e->next_task_k = first;
         e->task_sends = true;
         return;
     }
@@ -301,7 +306,6 @@ static void boot_call(struct esc *e)
         bms_request(e, BMS_W_STATUS, 12);
     e->boot_calls++;
     e->boot_requests++;
-    e->last_boot_req_k = e->k;
 }
 
 static bool serial_is_default(const struct esc *e);
@@ -327,7 +331,8 @@ static void bms_task(struct esc *e)
     if (e->task_sends) {
         bms_request(e, BMS_W_STATUS, 12);
         e->polls++;
-        e->reply_flag = false;
+        /* a reply received within reply_grace_ms before this send still counts for it [O] */
+        e->reply_flag = e->reply_flag && e->reply_t_us >= e->t_now_us - e->reply_grace_us;
     } else if (e->reply_flag) {
         take_checked(e);
         e->good++;
@@ -668,7 +673,8 @@ struct esc *esc_new(const struct esc_params *p)
     e->boot_call_ticks = (uint64_t)v[ESC_P_BOOT_CALL_TICKS];
     e->boot_tries = (uint64_t)v[ESC_P_BOOT_TRIES];
     e->half_ticks = (uint64_t)v[ESC_P_POLL_HALF_TICKS];
-    e->first_poll_ticks = (uint64_t)v[ESC_P_FIRST_POLL_TICKS];
+    e->poll_phase_ticks = (uint64_t)v[ESC_P_POLL_PHASE_TICKS];
+    e->reply_grace_us = (int64_t)llround(v[ESC_P_REPLY_GRACE_MS] * 1000.0);
     e->miss_limit = (uint64_t)v[ESC_P_MISS_LIMIT];
     e->eval_start_ticks = (uint64_t)v[ESC_P_EVAL_START_TICKS];
     double dt = round(v[ESC_P_DASH_PERIOD_MS] * 1000.0 / v[ESC_P_TICK_US]);
@@ -706,7 +712,6 @@ void esc_power_on(struct esc *e, int64_t now_us)
     e->boot_phase = 0;
     e->got10 = e->got30 = false;
     e->boot_calls = 0;
-    e->last_boot_req_k = 0;
     e->bms_ok = e->gave_up = e->comm_lost = false;
     e->next_task_k = 0;
     e->task_sends = true;

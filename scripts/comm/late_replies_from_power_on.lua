@@ -14,6 +14,6 @@ return scenario {
     t:expect("the boot handshake completes despite the late replies",
              function() return t:line().handshake end, { within = 2 })   -- running polls on the line
     t:expect_error(21, { within = 10 })
-    t:measure("error21_after_power_on_s", t:now(), { min = 6.45, max = 6.88, unit = "s" })
+    t:measure("error21_after_power_on_s", t:now(), { min = 6.84, max = 6.90, unit = "s" })
   end,
 }
