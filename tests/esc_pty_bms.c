@@ -9,7 +9,10 @@
  * the duration ends or SIGTERM comes; prints "requests=N replies=N" at the end. With --dash it plays a
  * dashboard instead: reads 32 bytes at ESC word 0xB0 every 100 ms and prints
  * "reads=N replies=N heads=N reply_error=E head_error=E" (the last error code seen in the
- * 0x23 replies and in byte 11 of the 55 AA 08 21 64 frames). */
+ * 0x23 replies and in byte 11 of the 55 AA 08 21 64 frames). Both end lines carry the peer's
+ * own host stalls as a clock reports them (issue 14): "overruns=N worst_ms=X total_ms=Y", a turn
+ * of its loop that took more than its 20 ms poll timeout (plus the deliberate reply latency)
+ * by 1 ms or more is one overrun of that lateness. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +39,9 @@ struct peer {
     int dash;
     unsigned long reads, dash_replies, heads;
     int reply_error, head_error;
+    double slept_s;                    /* deliberate reply latency in this loop turn */
+    unsigned long overruns;            /* loop turns late by >= 1 ms: the host stalled us */
+    double worst_late_s, late_total_s;
 };
 
 static void on_dash_event(struct peer *p, const struct frame *f)
@@ -72,6 +78,7 @@ static void on_event(void *user, const struct frame_event *ev)
     if (p->latency_ms > 0) {
         struct timespec d = { p->latency_ms / 1000, (p->latency_ms % 1000) * 1000000L };
         nanosleep(&d, NULL);
+        p->slept_s += (double)p->latency_ms / 1000.0;
     }
     struct frame r;
     uint8_t raw[FRAME_BYTES_MAX];
@@ -169,6 +176,8 @@ int main(int argc, char **argv)
             next_read += 0.1;
         }
         struct pollfd pfd = { .fd = p.master, .events = POLLIN };
+        double turn0 = now_s();
+        p.slept_s = 0;
         int pr = poll(&pfd, 1, 20);
         if (pr < 0 && errno != EINTR)
             break;
@@ -178,12 +187,21 @@ int main(int argc, char **argv)
             if (n > 0)
                 frame_decoder_feed(&d, buf, (size_t)n);
         }
+        double late = now_s() - turn0 - 0.020 - p.slept_s;
+        if (late >= 0.001) {
+            p.overruns++;
+            p.late_total_s += late;
+            if (late > p.worst_late_s)
+                p.worst_late_s = late;
+        }
     }
     if (p.dash)
-        printf("reads=%lu replies=%lu heads=%lu reply_error=%d head_error=%d\n", p.reads,
+        printf("reads=%lu replies=%lu heads=%lu reply_error=%d head_error=%d", p.reads,
                p.dash_replies, p.heads, p.reply_error, p.head_error);
     else
-        printf("requests=%lu replies=%lu\n", p.requests, p.replies);
+        printf("requests=%lu replies=%lu", p.requests, p.replies);
+    printf(" overruns=%lu worst_ms=%.3f total_ms=%.3f\n", p.overruns, p.worst_late_s * 1e3,
+           p.late_total_s * 1e3);
     close(keep);
     close(p.master);
     return 0;

@@ -23,6 +23,7 @@
 #include "rig/cli/cli.h"
 #include "rig/cli/cli_rt.h"
 #include "rig/cli/relpath.h"
+#include "rig/cli/report_notes.h"
 #include "rig/cli/run_internal.h"
 #include "rig/realtime/clock.h"
 #include "rig/util/datadir.h"
@@ -499,7 +500,20 @@ int run_main(int argc, char **argv)
     st.report.complete = !run_interrupted && unfinished == 0 && !rig_err[0] && !st.bench_lost;
     bool reports_ok = write_reports(&st);
     if (o.html_dir && !o.list) {
-        int pages = html_report_build(o.trace_dir, o.html_dir, stderr);
+        struct report_notes notes;
+        report_notes_make(&st.report, &notes);
+        int pages = html_report_build_notes(o.trace_dir, o.html_dir,
+                                            (const char *const *)notes.lines, notes.n, stderr);
+        report_notes_free(&notes);
+        /* the folder carries its run's report, so `report merge --html` can join shards */
+        char html_json[4096];
+        int len = snprintf(html_json, sizeof(html_json), "%s/report.json", o.html_dir);
+        if (pages >= 0 && (len < 0 || (size_t)len >= sizeof(html_json) ||
+                           report_write_file(html_json, report_write_json, &st.report) !=
+                               BMSRIG_OK)) {
+            fprintf(stderr, "bmsrig run: cannot write %s/report.json\n", o.html_dir);
+            pages = -1;
+        }
         if (pages < 0)
             reports_ok = false;
         else if (!o.quiet)

@@ -1,14 +1,19 @@
-/* report_merge.c: `bmsrig report merge OUT IN...` (or --junit/--json/--tap FILE IN...): joins the JSON reports of a run's shards
- * (`bmsrig run --shard K/N --json`) into one report of the whole run, written as JSON, JUnit or
- * TAP by the writers a single run uses. Counts add up; a scenario in two inputs is refused. */
+/* report_merge.c: `bmsrig report merge OUT IN...` (or --junit/--json/--tap FILE, --html DIR
+ * IN...): joins the JSON reports of a run's shards (`bmsrig run --shard K/N --json`, or the
+ * report.json of a `run --html` folder) into one report of the whole run, written as JSON,
+ * JUnit or TAP by the writers a single run uses, and as one HTML report (report_merge_html.c).
+ * Counts add up; a scenario in two inputs is refused. */
 #include "rig/cli/report_merge.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "rig/cli/cli.h"
+#include "rig/cli/relpath.h"
+#include "rig/cli/report_merge_html.h"
 #include "rig/scenario/report.h"
 #include "rig/scenario/report_read.h"
 #include "sim/status.h"
@@ -17,6 +22,25 @@ static bool ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
     return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder of a file path ("." for a bare name). */
+static void dir_of(const char *path, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
 }
 
 static int tap13(FILE *o, const struct report_run *run)
@@ -46,8 +70,13 @@ struct merge_out {
 int report_merge(int argc, char **argv)
 {
     struct merge_out outs[MERGE_OUTS_MAX];
+    const char *html_out = NULL;
     int nouts = 0, a = 1;
     for (; a + 1 < argc && nouts < MERGE_OUTS_MAX; a += 2) {
+        if (strcmp(argv[a], "--html") == 0 && !html_out) {
+            html_out = argv[a + 1];
+            continue;
+        }
         int (*w)(FILE *, const struct report_run *) =
             strcmp(argv[a], "--junit") == 0 ? report_write_junit
             : strcmp(argv[a], "--json") == 0 ? report_write_json
@@ -59,7 +88,7 @@ int report_merge(int argc, char **argv)
     if (a < argc && argv[a][0] == '-' && argv[a][1])
         return cli_usage_error(&cmd_report, "merge: unknown option or missing value: '%s'",
                                argv[a]);
-    if (nouts == 0) {
+    if (nouts == 0 && !html_out) {
         if (a >= argc)
             return cli_usage_error(&cmd_report, "merge: expected OUT IN... or --junit/--json/"
                                                 "--tap FILE IN...");
@@ -85,6 +114,11 @@ int report_merge(int argc, char **argv)
     size_t total = 0;
     for (int i = 0; i < nin && rc == CLI_EXIT_PASS; i++) {
         const char *in = argv[2 + i];
+        char folder_json[4096];
+        if (is_dir(in)) {   /* a `run --html` folder: its report.json */
+            snprintf(folder_json, sizeof(folder_json), "%s/report.json", in);
+            in = folder_json;
+        }
         if (ends_with(in, ".xml")) {
             fprintf(stderr, "bmsrig report merge: %s: reads the shards' JSON reports (run "
                             "--json); their JUnit is written from them\n", in);
@@ -127,6 +161,16 @@ int report_merge(int argc, char **argv)
             }
         }
     }
+    struct html_merge html = { 0 };
+    if (rc == CLI_EXIT_PASS && html_out) {
+        if (html_merge_begin(&html, html_out, stderr) != 0)
+            rc = CLI_EXIT_USAGE;
+        for (int i = 0; rc == CLI_EXIT_PASS && i < nin; i++) {
+            const char *in = argv[2 + i];
+            if (html_merge_take(&html, docs[i], in, is_dir(in) ? in : NULL, stderr) != 0)
+                rc = CLI_EXIT_USAGE;
+        }
+    }
     if (rc == CLI_EXIT_PASS) {
         struct report_run run = docs[0]->run;
         run.items = items;
@@ -163,6 +207,24 @@ int report_merge(int argc, char **argv)
         }
         run.sources = src;
         run.nsources = src ? (size_t)nin : 0;
+        run.html_href = NULL;
+        if (html_out) {
+            int pages = html_merge_write(&html, &run, stderr);
+            if (pages < 0)
+                rc = CLI_EXIT_USAGE;
+            else
+                printf("%s/index.html: %d scenario pages of %zu scenarios from %d reports\n",
+                       html_out, pages, n, nin);
+        }
+        /* JUnit beside the merged pages: each testcase links its page, as in a run */
+        char html_href[4096];
+        for (int o = 0; html_out && o < nouts; o++) {
+            char jdir[4096];
+            dir_of(outs[o].path, jdir, sizeof(jdir));
+            if (outs[o].writer == report_write_junit &&
+                cli_relative_path(jdir, html_out, html_href, sizeof(html_href)) == 0)
+                run.html_href = html_href;
+        }
         for (int o = 0; o < nouts && rc == CLI_EXIT_PASS; o++) {
             if (report_write_file(outs[o].path, outs[o].writer, &run) != BMSRIG_OK) {
                 fprintf(stderr, "bmsrig report merge: cannot write %s\n", outs[o].path);
@@ -177,6 +239,7 @@ int report_merge(int argc, char **argv)
         }
         free(src);
     }
+    html_merge_free(&html);
     free(items);
     for (int i = 0; i < nin; i++)
         report_doc_free(docs[i]);

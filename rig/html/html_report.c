@@ -462,6 +462,12 @@ static int name_cmp(const void *a, const void *b)
 
 int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
 {
+    return html_report_build_notes(trace_dir, out_dir, NULL, 0, err);
+}
+
+int html_report_build_notes(const char *trace_dir, const char *out_dir,
+                            const char *const *notes, size_t nnotes, FILE *err)
+{
     static const char suffix[] = ".signals.csv";
     DIR *d = opendir(trace_dir);
     char **stems = NULL;
@@ -496,7 +502,17 @@ int html_report_build(const char *trace_dir, const char *out_dir, FILE *err)
         goto out;
     }
     page_head(index, "bmsrig run report");
-    fputs("<h1>bmsrig run report</h1>\n<table><tr><th>scenario</th><th>verdict</th>"
+    fputs("<h1>bmsrig run report</h1>\n", index);
+    if (nnotes) {
+        fputs("<ul class=\"run\">\n", index);
+        for (size_t i = 0; i < nnotes; i++) {
+            fputs("<li>", index);
+            svg_put_escaped(index, notes[i]);
+            fputs("</li>\n", index);
+        }
+        fputs("</ul>\n", index);
+    }
+    fputs("<table><tr><th>scenario</th><th>verdict</th>"
           "<th>expectations met</th><th>measurements</th><th>file</th><th>samples</th>"
           "<th>sim s</th><th>bus frames</th><th>changed by a fault</th></tr>\n",
           index);

@@ -11,4 +11,9 @@
  * message on err (unreadable folder, unwritable page). */
 int html_report_build(const char *trace_dir, const char *out_dir, FILE *err);
 
+/* The same, with `notes` (plain text, escaped here) listed under the index's heading: the
+ * run's counts and identity, the inputs of a merged report, scenarios that have no page. */
+int html_report_build_notes(const char *trace_dir, const char *out_dir,
+                            const char *const *notes, size_t nnotes, FILE *err);
+
 #endif

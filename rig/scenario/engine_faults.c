@@ -55,14 +55,19 @@ static int link_apply(struct engine *e, const struct fault_def *d, double value)
     return BMSRIG_OK;
 }
 
-/* The applied named fault in the result's fault list (engine.h: cfg.record). */
+/* The applied named fault in the result's fault list (engine.h: cfg.record), or with
+ * --suppress-faults in its list of suppressed ones. */
 static void record_named(struct engine *e, const struct fault_def *d, double value)
 {
     if (!e->cfg.record)
         return;
     char args[32];
     snprintf(args, sizeof args, "%g", value);
-    scenario_result_add_fault(e->cfg.record, now_s(e), true, d->name, "", value, args);
+    if (e->cfg.suppress_faults)
+        scenario_result_add_suppressed_fault(e->cfg.record, now_s(e), true, d->name, "", value,
+                                             args);
+    else
+        scenario_result_add_fault(e->cfg.record, now_s(e), true, d->name, "", value, args);
 }
 
 int engine_fault(struct engine *e, const char *name, double value, char *err, size_t errcap)
@@ -83,8 +88,10 @@ int engine_fault(struct engine *e, const char *name, double value, char *err, si
         return BMSRIG_ERR_RANGE;
     }
     e->faults_requested++;
-    if (e->cfg.suppress_faults)
+    if (e->cfg.suppress_faults) {
+        record_named(e, d, value);
         return BMSRIG_OK;
+    }
     if (e->cfg.rig && d->bench != FAULT_BENCH_NONE) {
         int hrc = bench_fault(e, d, value, err, errcap);
         if (hrc != BMSRIG_OK) {
@@ -118,6 +125,9 @@ int engine_fault_clear(struct engine *e, const char *name, char *err, size_t err
     }
     if (e->cfg.record && !e->cfg.suppress_faults)
         scenario_result_add_fault(e->cfg.record, now_s(e), false, d->name, "", NAN, "clear");
+    else if (e->cfg.record)
+        scenario_result_add_suppressed_fault(e->cfg.record, now_s(e), false, d->name, "", NAN,
+                                             "clear");
     if (e->cfg.rig && d->bench != FAULT_BENCH_NONE) {
         rig_hw_fault_named(e->cfg.rig, d, 0, true, NULL);   /* no line: nothing to release */
         if (e->cfg.dut)
@@ -194,8 +204,12 @@ static void record_pack(struct engine *e, enum engine_pack_fault kind, unsigned 
         set = a != 0;
         break;
     }
-    scenario_result_add_fault(e->cfg.record, now_s(e), set, engine_pack_fault_name(kind), target,
-                              a, args);
+    if (e->cfg.suppress_faults)
+        scenario_result_add_suppressed_fault(e->cfg.record, now_s(e), set,
+                                             engine_pack_fault_name(kind), target, a, args);
+    else
+        scenario_result_add_fault(e->cfg.record, now_s(e), set, engine_pack_fault_name(kind),
+                                  target, a, args);
 }
 
 int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned index, double a,
@@ -203,8 +217,10 @@ int engine_pack_fault(struct engine *e, enum engine_pack_fault kind, unsigned in
 {
     engine_event(e, "%s %u (%g, %g)", engine_pack_fault_name(kind), index, a, b);
     e->faults_requested++;
-    if (e->cfg.suppress_faults)
+    if (e->cfg.suppress_faults) {
+        record_pack(e, kind, index, a, b);
         return BMSRIG_OK;
+    }
     int rc;
     switch (kind) {
     case ENGINE_PF_CELL_OPEN: rc = pack_fault_cell_open(e->pack, index, a != 0); break;

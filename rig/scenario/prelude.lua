@@ -344,7 +344,13 @@ local function expect_core(what, pred, observe, opts, api, cond)
       if within == 0 then failed("false") end
       failed(fmt("still false after %.3f s", within))
     end
-    advance_until(cond and ticks_before(within - EPS - el), cond, true, api)
+    if cond then
+      advance_until(ticks_before(within - EPS - el), cond, true, api)
+    elseif #hooks == 0 and not in_hook then
+      yield(1)   -- advance(1) without hooks: the one tick a predicate's test needs
+    else
+      advance(1, api)
+    end
   end
   local t_true = E.now() - t0
   if hold and hold > 0 then
@@ -704,7 +710,7 @@ function NTC:clear() E.pack_fault("ntc", self.k, nil, 0, 0) end
 local function strict_index(methods, describe)
   local names
   return function(self, key)
-    local m = methods[key]
+    local m = rawget(methods, key)
     if m ~= nil then return m end
     if not names then
       names = {}
@@ -719,8 +725,14 @@ local function strict_index(methods, describe)
               did_you_mean(key, names), table.concat(names, ", ")))
   end
 end
--- (on the protected metatables: the method tables themselves stay plain tables)
-T_mt.__index = strict_index(T, function() return "t" end)
+-- (on the protected metatables: the method tables themselves stay plain tables, except T's)
+-- t's methods are looked up on every engine call a scenario makes, often every tick inside a
+-- predicate: t's metatable indexes T as a table (a raw lookup, no Lua call) and only a name T
+-- lacks reaches the strict handler, as T's own protected metatable.
+local t_strict = strict_index(T, function() return "t" end)
+T_mt.__index = T
+setmetatable(T, { __index = function(_, key) return t_strict(nil, key) end,
+                  __metatable = PROTECTED })
 GROUP_mt.__index = strict_index(GROUP, function(h) return fmt("t:group(%d)", h.g) end)
 CELL_mt.__index = strict_index(CELL, function(h) return fmt("t:cell(%d, %d)", h.g, h.k) end)
 NTC_mt.__index = strict_index(NTC, function(h) return fmt("t:ntc(%d)", h.k) end)

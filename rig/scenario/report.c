@@ -165,6 +165,30 @@ static void html_page_of(char *out, size_t cap, const char *href, const char *tr
         out[0] = '\0';
 }
 
+/* One fault event as a line: "set bms_tx: 1", "clear bms_tx",
+ * "set cell_weak group 3 cell 1: capacity 0.5 resistance 2". */
+static void fault_text(char *out, size_t cap, const struct scenario_fault *f)
+{
+    bool args = f->set && f->args[0];
+    snprintf(out, cap, "%s %s%s%s%s%s", f->set ? "set" : "clear", f->name, f->target[0] ? " " : "",
+             f->target, args ? ": " : "", args ? f->args : "");
+}
+
+/* JUnit: a property per fault event ("fault" applied, "fault_suppressed" kept off by
+ * --suppress-faults), value "T s ACTION NAME[ TARGET][: ARGS]". */
+static void junit_fault_properties(FILE *o, const char *prop, const struct scenario_fault *f,
+                                   size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        char b[512], line[600];
+        fault_text(b, sizeof(b), &f[k]);
+        snprintf(line, sizeof(line), "%.3f s %s", f[k].t_s, b);
+        fprintf(o, "      <property name=\"%s\" value=\"", prop);
+        xml_esc(o, line);
+        fputs("\"/>\n", o);
+    }
+}
+
 int report_write_junit(FILE *o, const struct report_run *run)
 {
     struct report_counts c;
@@ -225,6 +249,8 @@ int report_write_junit(FILE *o, const struct report_run *run)
             fputs("\"/>\n", o);
             junit_measure_properties(o, &r->measures[m]);
         }
+        junit_fault_properties(o, "fault", r->faults, r->nfaults);
+        junit_fault_properties(o, "fault_suppressed", r->suppressed, r->nsuppressed);
         char page[1024] = "";
         html_page_of(page, sizeof page, run->html_href, r->trace_signals);
         if (page[0]) {
@@ -260,6 +286,15 @@ int report_write_junit(FILE *o, const struct report_run *run)
                      x->pass ? "PASS" : "FAIL", x->what, x->where, x->observed);
             xml_text(o, b);
         }
+        for (size_t k = 0; k < r->nfaults + r->nsuppressed; k++) {
+            bool sup = k >= r->nfaults;
+            const struct scenario_fault *f = sup ? &r->suppressed[k - r->nfaults] : &r->faults[k];
+            char b[512], fline[640];
+            fault_text(b, sizeof(b), f);
+            snprintf(fline, sizeof(fline), "[%9.3f s] fault %s%s\n", f->t_s,
+                     sup ? "SUPPRESSED (--suppress-faults, not applied): " : "", b);
+            xml_text(o, fline);
+        }
         for (size_t k = 0; k < r->nlogs; k++) {
             char b[64];
             snprintf(b, sizeof(b), "[%9.3f s] log: ", r->logs[k].t_s);
@@ -293,6 +328,24 @@ static void tap_desc(FILE *o, const char *s)
 static void yaml_str(FILE *o, const char *s)
 {
     json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
+}
+
+/* A YAML list of fault events under KEY (faults applied, or faults_suppressed). */
+static void tap_faults(FILE *o, const char *key, const struct scenario_fault *f, size_t n)
+{
+    if (!n)
+        return;
+    fprintf(o, "  %s:\n", key);
+    for (size_t k = 0; k < n; k++) {
+        fprintf(o, "    - t_s: %.6g\n      action: %s\n      name: ", f[k].t_s,
+                f[k].set ? "set" : "clear");
+        yaml_str(o, f[k].name);
+        fputs("\n      target: ", o);
+        yaml_str(o, f[k].target);
+        fputs("\n      args: ", o);
+        yaml_str(o, f[k].args);
+        fputc('\n', o);
+    }
 }
 
 int report_write_tap(FILE *o, const struct report_run *run, int version)
@@ -339,6 +392,8 @@ int report_write_tap(FILE *o, const struct report_run *run, int version)
                 fprintf(o, "\n      pass: %s\n", x->pass ? "true" : "false");
             }
         }
+        tap_faults(o, "faults", r->faults, r->nfaults);
+        tap_faults(o, "faults_suppressed", r->suppressed, r->nsuppressed);
         fputs("  ...\n", o);
     }
     if (!run->complete && run->incomplete_reason) {
@@ -352,6 +407,30 @@ int report_write_tap(FILE *o, const struct report_run *run, int version)
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
+
+/* A JSON list of fault events: {t_s, action, name, target, value, args}. */
+static void json_faults(FILE *o, const struct scenario_fault *list, size_t n)
+{
+    fputc('[', o);
+    for (size_t k = 0; k < n; k++) {
+        const struct scenario_fault *f = &list[k];
+        fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
+        json_num(o, f->t_s);
+        fprintf(o, ", \"action\": \"%s\", \"name\": ", f->set ? "set" : "clear");
+        json_str(o, f->name);
+        fputs(", \"target\": ", o);
+        json_str(o, f->target);
+        fputs(", \"value\": ", o);
+        if (f->set && isfinite(f->value))
+            json_num(o, f->value);
+        else
+            fputs("null", o);
+        fputs(", \"args\": ", o);
+        json_str(o, f->args);
+        fputs("}", o);
+    }
+    fputc(']', o);
+}
 
 int report_write_json(FILE *o, const struct report_run *run)
 {
@@ -537,25 +616,11 @@ int report_write_json(FILE *o, const struct report_run *run)
             json_num(o, x->t_s);
             fputs("}", o);
         }
-        fputs("],\n     \"faults\": [", o);
-        for (size_t k = 0; k < r->nfaults; k++) {
-            const struct scenario_fault *f = &r->faults[k];
-            fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
-            json_num(o, f->t_s);
-            fprintf(o, ", \"action\": \"%s\", \"name\": ", f->set ? "set" : "clear");
-            json_str(o, f->name);
-            fputs(", \"target\": ", o);
-            json_str(o, f->target);
-            fputs(", \"value\": ", o);
-            if (f->set && isfinite(f->value))
-                json_num(o, f->value);
-            else
-                fputs("null", o);
-            fputs(", \"args\": ", o);
-            json_str(o, f->args);
-            fputs("}", o);
-        }
-        fputs("],\n     \"log\": [", o);
+        fputs("],\n     \"faults\": ", o);
+        json_faults(o, r->faults, r->nfaults);
+        fputs(",\n     \"faults_suppressed\": ", o);
+        json_faults(o, r->suppressed, r->nsuppressed);
+        fputs(",\n     \"log\": [", o);
         for (size_t k = 0; k < r->nlogs; k++) {
             fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
             json_num(o, r->logs[k].t_s);

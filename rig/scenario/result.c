@@ -69,6 +69,12 @@ void scenario_result_clear(struct scenario_result *r)
         free(r->faults[i].args);
     }
     free(r->faults);
+    for (size_t i = 0; i < r->nsuppressed; i++) {
+        free(r->suppressed[i].name);
+        free(r->suppressed[i].target);
+        free(r->suppressed[i].args);
+    }
+    free(r->suppressed);
     free(r->expects);
     free(r->measures);
     free(r->logs);
@@ -116,6 +122,20 @@ void scenario_result_add_fault(struct scenario_result *r, double t_s, bool set, 
         .value = value, .args = xstrdup(args),
     };
     const struct scenario_fault *f = &r->faults[r->nfaults - 1];
+    r->record_bytes += sizeof(*f) + strlen(f->name) + strlen(f->target) + strlen(f->args) + 3;
+}
+
+void scenario_result_add_suppressed_fault(struct scenario_result *r, double t_s, bool set,
+                                          const char *name, const char *target, double value,
+                                          const char *args)
+{
+    r->suppressed = grow(r->suppressed, &r->cap_suppressed, r->nsuppressed,
+                         sizeof(*r->suppressed));
+    r->suppressed[r->nsuppressed++] = (struct scenario_fault){
+        .t_s = t_s, .set = set, .name = xstrdup(name), .target = xstrdup(target),
+        .value = value, .args = xstrdup(args),
+    };
+    const struct scenario_fault *f = &r->suppressed[r->nsuppressed - 1];
     r->record_bytes += sizeof(*f) + strlen(f->name) + strlen(f->target) + strlen(f->args) + 3;
 }
 

@@ -87,6 +87,9 @@ struct scenario_result {
     size_t nlogs, cap_logs;
     struct scenario_fault *faults;  /* every fault applied or cleared (not with --suppress-faults) */
     size_t nfaults, cap_faults;
+    struct scenario_fault *suppressed;  /* --suppress-faults: every fault set or clear the script
+                                           asked for and the engine did not apply, in call order */
+    size_t nsuppressed, cap_suppressed;
     size_t record_bytes;    /* C memory held by expects, measures, logs and faults (outside the Lua
                              * memory cap; the script is stopped past SCENARIO_RECORD_MAX) */
     char *trace_signals;    /* paths of the trace files written, or NULL */
@@ -115,6 +118,10 @@ void scenario_result_add_measure(struct scenario_result *r, const char *name, do
 void scenario_result_add_log(struct scenario_result *r, double t_s, const char *text);
 void scenario_result_add_fault(struct scenario_result *r, double t_s, bool set, const char *name,
                                const char *target, double value, const char *args);
+/* The same record for a fault --suppress-faults kept from being applied (r->suppressed). */
+void scenario_result_add_suppressed_fault(struct scenario_result *r, double t_s, bool set,
+                                          const char *name, const char *target, double value,
+                                          const char *args);
 void scenario_result_set_message(struct scenario_result *r, const char *msg);
 
 #endif

@@ -87,14 +87,48 @@ start_peer() {
     pty=$(head -n 1 "$out")
 }
 
+# Host stalls (issue 14). Even under SCHED_FIFO a shared VM can stop the processes for longer
+# than the protocol leaves: the controller checks for the reply 105 ms after each poll
+# (protocol.md), and after a stall its loop ticks the model past that check before it reads the
+# reply that was waiting (esc_rx runs the missed ticks first); 50-215 ms stalls were seen with
+# six busy loops beside the test. So a miss is excused only by a stall a clock saw: every
+# process reports its overruns (count, worst, total lateness), and a clock whose worst overrun
+# reached STALL_MS saw at most min(count, 1 + (total - worst) / STALL_MS) stalls that long.
+# excused_misses RUN PEER_OUT: those stalls of the controller (its summary line in RUN) and of
+# the BMS (PEER_OUT: esc_pty_bms's "overruns=N worst_ms=X total_ms=Y" or bmsrig bms's
+# "N tick overruns (worst X ms, Y ms in total").
+STALL_MS=50
+excused_misses() {
+    esc_st=$(sed -n 's/.* late_max=\([0-9.]*\) ms overruns=\([0-9]*\) late_total=\([0-9.]*\) ms.*/\1 \2 \3/p' "$1")
+    bms_st=$(sed -n -e 's/.* overruns=\([0-9]*\) worst_ms=\([0-9.]*\) total_ms=\([0-9.]*\).*/\2 \1 \3/p' \
+                    -e 's/.* \([0-9]*\) tick overruns (worst \([0-9.]*\) ms, \([0-9.]*\) ms in total.*/\2 \1 \3/p' "$2" |
+             head -n 1)
+    echo "# host stalls: controller ${esc_st:-none}, BMS ${bms_st:-none} (worst ms, count, total ms)" >&2
+    echo "${esc_st:-0 0 0}" "${bms_st:-0 0 0}" | awk -v s=$STALL_MS '
+        function n(w, c, t) { if (w + 0 < s) return 0; k = 1 + int((t - w) / s); return k < c ? k : c }
+        { print n($1, $2, $3) + n($4, $5, $6) }'
+}
+# check_no_unexcused_miss WHAT RC RUN PEER_OUT: the --strict run passed (rc 0), or failed
+# (rc 1) only because of misses that host stalls excuse; handshake done and error 0 either way.
+check_no_unexcused_miss() {
+    what=$1 rc=$2 run=$3
+    excused=$(excused_misses "$run" "$4")
+    misses=$(sed -n 's/.* misses=\([0-9]*\) .*/\1/p' "$run")
+    [ "${misses:-0}" -gt 0 ] && echo "# $what: $misses miss(es), $excused excused by host stalls >= $STALL_MS ms"
+    check "$what: handshake done, error 0" \
+        sh -c "grep -q 'handshake=done' '$run' && grep -q ' error=0 ' '$run'"
+    check "$what: no miss beyond the host stalls >= $STALL_MS ms the clocks saw (${misses:-?} <= $excused)" \
+        test "${misses:-1}" -le "$excused"
+    check "$what: --strict passes, or fails only for excused misses (rc $rc)" \
+        sh -c "test $rc -eq 0 || test $rc -eq 1 -a ${misses:-0} -gt 0 -a ${misses:-1} -le $excused"
+}
+
 # Healthy BMS: handshake, polls, no miss, no error, in real time.
 start_peer "$W/peer1" --duration 120
 "$BMSRIG" esc --bms-port "$pty" --duration 7 --strict --log "$W/bus.csv" --rt >"$W/run1"; rc=$?
 stop_peers "$peer_pid"
-cat "$W/run1"
-check "healthy BMS: --strict run passes" test $rc -eq 0
-grep -q 'handshake=done' "$W/run1" && grep -q ' misses=0 ' "$W/run1" && grep -q ' error=0 ' "$W/run1"
-check "healthy BMS: handshake done, no miss, error 0" test $? -eq 0
+cat "$W/run1" "$W/peer1"
+check_no_unexcused_miss "healthy BMS" $rc "$W/run1" "$W/peer1"
 polls=$(sed -n 's/.* polls=\([0-9]*\) .*/\1/p' "$W/run1")
 check "healthy BMS: about 30 polls in 7 s ($polls)" test "${polls:-0}" -ge 28 -a "${polls:-0}" -le 31
 "$BMSRIG" decode "$W/bus.csv" >/dev/null; rc=$?
@@ -111,9 +145,16 @@ while ! grep -q '^/dev/' "$W/bms.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1
 pty=$(grep -m 1 '^/dev/' "$W/bms.out")
 "$BMSRIG" esc --bms-port "$pty" --duration 7 --strict --rt >"$W/run3"; rc=$?
 cat "$W/run3"
-check "against bmsrig bms --pty: --strict run passes (no miss, no error)" test $rc -eq 0
-grep -q 'handshake=done' "$W/run3" && grep -q ' misses=0 ' "$W/run3"
-check "against bmsrig bms --pty: handshake done, no miss" test $? -eq 0
+kill "$bms_pid" 2>/dev/null   # it prints its overruns on SIGTERM
+wait "$bms_pid" 2>/dev/null
+cat "$W/bms.out" "$W/bms.err" >"$W/bms.all"
+check_no_unexcused_miss "against bmsrig bms --pty" $rc "$W/run3" "$W/bms.all"
+"$BMSRIG" bms --pty --duration 120 --rt >"$W/bms.out" 2>"$W/bms.err" &
+bms_pid=$!
+pids="$pids $bms_pid"
+i=0
+while ! grep -q '^/dev/' "$W/bms.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+pty=$(grep -m 1 '^/dev/' "$W/bms.out")
 # A bus log that cannot be written is an error, not a silent loss.
 "$BMSRIG" esc --bms-port "$pty" --duration 0.5 --log /dev/full >/dev/null 2>"$W/full.err"; rc=$?
 check "--log on a full device exits 3" test $rc -eq 3

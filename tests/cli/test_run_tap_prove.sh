@@ -3,7 +3,8 @@
 # a passing run (with a skip, measurements and a '#' in a name) is PASS, a run with a failed
 # expectation and a script error is FAIL with two of three failed; the default version line
 # is 13 (what Debian 12's Test::Harness 3.44 accepts), --tap-version 14 writes 14, other
-# values are a usage error.
+# values are a usage error; the faults a scenario set and cleared (and, with --suppress-faults,
+# those kept off) are in its YAML block as TAP::Parser reads it.
 # usage: test_run_tap_prove.sh BMSRIG
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -60,6 +61,43 @@ check "prove rejects the failing run (exit $rc)" test "$rc" -ne 0
 check "prove: Result: FAIL" has "^Result: FAIL" "$W/prove.out"
 check "prove: 2 of 3 subtests failed" has "Failed 2/3 subtests" "$W/prove.out"
 check "prove: the failed tests are listed" sh -c "grep -Eq 'Failed tests?: +[0-9]+-?,? ?[0-9]+' '$W/prove.out'"
+
+# 2b. Faults in the YAML diagnostics: each set and clear the engine applied, and with
+# --suppress-faults each it kept off, as TAP::Parser reads the blocks.
+mkdir -p "$W/faults"
+cat >"$W/faults/f.lua" <<'LUA'
+return scenario { name = "cuts and restores the line", run = function(t)
+  t:power_on()
+  t:wait(0.2)
+  t:fault("bms_tx", 1)
+  t:wait(0.3)
+  t:clear("bms_tx")
+  t:wait(0.1)
+end }
+LUA
+yaml_faults() {
+    perl -MTAP::Parser -e '
+        my $p = TAP::Parser->new({ source => $ARGV[0] });
+        while (my $r = $p->next) {
+            next unless $r->is_yaml;
+            for my $k ("faults", "faults_suppressed") {
+                print "$k $_->{action} $_->{name} $_->{t_s}\n" for @{ $r->data->{$k} || [] };
+            }
+        }
+        print "parse_errors=", scalar($p->parse_errors), "\n";
+    ' "$1"
+}
+"$BMSRIG" run --tap "$W/faults" >"$W/f.tap" 2>/dev/null
+prove -e cat "$W/f.tap" >"$W/prove.out" 2>&1
+check "prove accepts a run with faults in its YAML (exit $?)" has "^Result: PASS" "$W/prove.out"
+yaml_faults "$W/f.tap" >"$W/f.out" 2>&1
+check "TAP::Parser reads the applied faults from the YAML block (set at 0.2 s, clear at 0.5 s)" \
+    sh -c "printf 'faults set bms_tx 0.2\nfaults clear bms_tx 0.5\nparse_errors=0\n' | cmp -s - '$W/f.out'"
+[ "$fails" -eq 0 ] || cat "$W/f.tap" "$W/f.out"
+"$BMSRIG" run --tap --suppress-faults "$W/faults" >"$W/fs.tap" 2>/dev/null
+yaml_faults "$W/fs.tap" >"$W/fs.out" 2>&1
+check "--suppress-faults: the YAML lists the faults it kept off, and none as applied" \
+    sh -c "printf 'faults_suppressed set bms_tx 0.2\nfaults_suppressed clear bms_tx 0.5\nparse_errors=0\n' | cmp -s - '$W/fs.out'"
 
 # 3. --tap-version.
 "$BMSRIG" run --tap-version 14 "$W/good" >"$W/v14.tap" 2>/dev/null

@@ -2,9 +2,10 @@
 # test_buildbot.sh: a real Buildbot fleet on loopback: Debian's buildbot master with the
 # example docs/ci/buildbot/master.cfg and two buildbot-workers (each a "bench"), a change sent
 # with `buildbot sendchange`; each worker runs its shard of the scenario library on the virtual
-# target and uploads JUnit and JSON to the master. Checks: both builds uploaded their reports,
-# the shards are disjoint and together are the whole library, and `bmsrig report merge` joins
-# them into one report. All daemons are this test's own and are stopped by their pid files.
+# target and uploads JUnit, JSON and its HTML folder to the master. Checks: both builds
+# uploaded their reports, the shards are disjoint and together are the whole library, and
+# `bmsrig report merge` joins them into one report (JSON, JUnit, and HTML with a page per
+# scenario whose links all resolve). All daemons are this test's own and are stopped by their pid files.
 # usage: test_buildbot.sh BMSRIG SOURCE_DIR
 set -u
 BMSRIG=$1
@@ -84,6 +85,15 @@ if [ -s "$W/results/bench-a/report.json" ] && [ -s "$W/results/bench-b/report.js
     rc=$?
     check "bmsrig report merge joins the shards (exit $rc)" test "$rc" -eq 0
     check "the merged JSON has every scenario" sh -c "test \"\$(jq '.scenarios | length' '$W/merged.json' 2>/dev/null)\" = \"$(wc -l <"$W/all.files" | tr -d ' ')\""
+    "$BMSRIG" report merge --html "$W/merged-html" "$W/results/bench-a/html" \
+        "$W/results/bench-b/html" >"$W/merge-html.log" 2>&1
+    rc=$?
+    check "bmsrig report merge --html joins the uploaded HTML folders (exit $rc)" test "$rc" -eq 0
+    pages=$(grep -c '^<tr><td><a href=' "$W/merged-html/index.html" 2>/dev/null)
+    check "the merged index has a page per scenario ($pages)" test "$pages" = "$(wc -l <"$W/all.files" | tr -d ' ')"
+    dangling=$(cd "$W/merged-html" 2>/dev/null && grep -oh 'href="[^"#][^"]*"' ./*.html |
+        sed 's/^href="//; s/"$//' | sort -u | while read -r h; do [ -f "$h" ] || echo "$h"; done)
+    check "every link of the merged pages resolves${dangling:+ (not: $dangling)}" test -z "$dangling"
 else
     tail -n 40 "$W/master/twistd.log"
 fi

@@ -111,4 +111,33 @@ broken "a firmware version that is no version" '.dut.firmware_version = "unknown
 broken "an unknown version source" '.dut.firmware_version_source = "guessed"'
 broken "a bad timestamp" '.timestamp = "yesterday"'
 check "the validator says where" grep -q 'broken.json: timestamp: ' "$W/v.out"
+
+# Faults in JUnit: a property and a system-out line per set and clear; with --suppress-faults
+# the faults kept off (fault_suppressed), in JSON too (faults_suppressed); all still valid.
+mkdir -p "$W/f"
+cat >"$W/f/f.lua" <<'LUA'
+return scenario { name = "cuts and restores the line", run = function(t)
+  t:power_on(); t:wait(0.2); t:fault("bms_tx", 1); t:wait(0.3); t:clear("bms_tx"); t:wait(0.1)
+end }
+LUA
+"$BMSRIG" run -q --junit "$W/f.xml" --json "$W/f.json" "$W/f" >/dev/null 2>&1
+check "faults: JUnit validates against junit-10.xsd" \
+    xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/f.xml"
+check "faults: a JUnit property per set and clear" \
+    test "$(grep -c '<property name="fault" ' "$W/f.xml")" -eq 2
+check "... set at 0.2 s and cleared at 0.5 s" \
+    sh -c "grep -q 'name=\"fault\" value=\"0.200 s set bms_tx: 1\"' '$W/f.xml' &&
+           grep -q 'name=\"fault\" value=\"0.500 s clear bms_tx\"' '$W/f.xml'"
+check "... and a system-out line each" \
+    test "$(grep -c '\[ *0\.[25]00 s\] fault \(set\|clear\) bms_tx' "$W/f.xml")" -eq 2
+"$BMSRIG" run -q --suppress-faults --junit "$W/fs.xml" --json "$W/fs.json" "$W/f" >/dev/null 2>&1
+check "--suppress-faults: JUnit validates" \
+    xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/fs.xml"
+check "--suppress-faults: JUnit lists the faults kept off, none as applied" \
+    sh -c "test \$(grep -c 'name=\"fault_suppressed\"' '$W/fs.xml') -eq 2 &&
+           ! grep -q 'name=\"fault\"' '$W/fs.xml' && grep -q 'fault SUPPRESSED' '$W/fs.xml'"
+check "--suppress-faults: JSON faults_suppressed has them, faults is empty" \
+    jqe '.scenarios[0] | (.faults == []) and ([.faults_suppressed[] | .action] == ["set", "clear"])' "$W/fs.json"
+validate "$W/fs.json"
+check "--suppress-faults: the JSON validates" test $? -eq 0
 finish
