@@ -43,7 +43,6 @@ struct esc {
     /* Derived from the parameters at esc_new. */
     int64_t tick_ns;
     uint64_t boot_call_ticks, boot_tries, half_ticks, poll_phase_ticks, miss_limit;
-    int64_t reply_grace_us;
     uint64_t eval_start_ticks, dash_ticks;
 
     /* Power and time. */
@@ -331,8 +330,7 @@ static void bms_task(struct esc *e)
     if (e->task_sends) {
         bms_request(e, BMS_W_STATUS, 12);
         e->polls++;
-        /* a reply received within reply_grace_ms before this send still counts for it [O] */
-        e->reply_flag = e->reply_flag && e->reply_t_us >= e->t_now_us - e->reply_grace_us;
+        e->reply_flag = false;
     } else if (e->reply_flag) {
         take_checked(e);
         e->good++;
@@ -674,7 +672,6 @@ struct esc *esc_new(const struct esc_params *p)
     e->boot_tries = (uint64_t)v[ESC_P_BOOT_TRIES];
     e->half_ticks = (uint64_t)v[ESC_P_POLL_HALF_TICKS];
     e->poll_phase_ticks = (uint64_t)v[ESC_P_POLL_PHASE_TICKS];
-    e->reply_grace_us = (int64_t)llround(v[ESC_P_REPLY_GRACE_MS] * 1000.0);
     e->miss_limit = (uint64_t)v[ESC_P_MISS_LIMIT];
     e->eval_start_ticks = (uint64_t)v[ESC_P_EVAL_START_TICKS];
     double dt = round(v[ESC_P_DASH_PERIOD_MS] * 1000.0 / v[ESC_P_TICK_US]);

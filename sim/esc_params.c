@@ -130,8 +130,6 @@ static int check_value(int id, double v)
         return (v >= 1.0 && v <= 1e6 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_POLL_PHASE_TICKS:
         return (v >= 0.0 && v <= 1e6 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
-    case ESC_P_REPLY_GRACE_MS:
-        return (v >= 0.0 && v <= 1e4) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_EVAL_START_TICKS:
         return (v >= 0.0 && v <= 1e9 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_FIRST_REQ_MS:

@@ -50,11 +50,6 @@ enum esc_model {
       "at the first grid tick after the handshake completes: DRV134 under emulation with " \
       "handshakes at ticks 123-159 polled at 144 or 186; the recording's first poll, tick 144" \
       " (104.8 ms after its 0x30 request at tick 123), agrees") \
-    X(REPLY_GRACE_MS, "reply_grace_ms", "ms", 28, 'O', 28, 'I', \
-      "a 0x30 reply received up to this long before a poll goes out counts for that poll's " \
-      "check (its window: 28 ms before the send to the check): DRV134 under emulation, every" \
-      " reply late by 180.5 ms (received 26.8 ms before the next poll) counted, by 178.0 ms " \
-      "(29.3 ms before) missed: error 21; the mechanism is not known") \
     X(MISS_LIMIT, "miss_limit", "polls", 25, 'D', 25, 'I', \
       "consecutive missed polls that set comm-lost (error 21): DRV130-143 constant; emulation" \
       " 5.354 s after the last reply") \

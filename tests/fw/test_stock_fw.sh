@@ -23,7 +23,7 @@ fail=0
 check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
 
 # with the library's hot pack from power-on (the BMS cuts the controller off before any reply)
-# and late replies from power-on (error 21 at 6.86 s: the window is this image's figure)
+# and late replies from power-on (error 21 at 6.65 or 6.86 s: the window spans both figures)
 "$bin" run -j 2 --firmware "$BMSRIG_STOCK_FW" --trace "$tmp/tr" --json "$tmp/r.json" \
     "$src/tests/fw/stock" "$src/scripts/thermal/hot_pack_at_power_on.lua" \
     "$src/scripts/comm/late_replies_from_power_on.lua" >"$tmp/out" 2>&1

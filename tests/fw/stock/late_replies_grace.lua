@@ -1,8 +1,8 @@
 -- Stock image, every reply 180.5 ms late: each reply is received 26.8 ms before the next poll
 -- goes out, and the image counts it for that poll's check: no error 21 [O] (this session's
 -- DRV134 runs: 178.0 ms late, received 29.3 ms before the poll, gives 21 at 7.08 s; 185 and
--- 200 ms late give none). The virtual controller's reply_grace_ms (28) comes from these runs
--- (docs/controller.md); its unit test esc::a_reply_just_before_the_next_poll_counts_for_it.
+-- 200 ms late give none). The virtual controller disagrees (it raises 21: docs/controller.md,
+-- known disagreements); this checks the firmware fact only.
 return scenario {
   name = "stock: replies 180.5 ms late count for the next poll: no error 21",
   tags = { "stock", "comm", "error21", "timing" },
