@@ -1,0 +1,203 @@
+/* cmd_esc_realtime.c: `bmsrig esc`'s real-time run: the controller model on its tick grid, paced
+ * by the rig clock, its lines on serial devices or ptys, frames logged. */
+#include "rig/cli/cmd_esc_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOG_PREFIX "esc"
+#include "rig/line/capture.h"
+#include "rig/cli/cli.h"
+#include "rig/cli/cli_rt.h"
+#include "rig/cli/esc_firmware.h"
+#include "rig/realtime/clock.h"
+#include "rig/util/log.h"
+#include "rig/line/transport.h"
+#include "sim/esc.h"
+#include "sim/frame.h"
+#include "sim/status.h"
+
+/* ---- the real-time run ---------------------------------------------------------------------- */
+
+static const char *const rx_line_name[2] = { "bms_tx", "dash_rx" };
+
+void on_log_frame(void *user, const struct frame_event *ev)
+{
+    struct rt *rt = user;
+    if (!rt->log || ev->kind == FRAME_EV_TRUNCATED)
+        return;
+    capture_write_row(rt->log, rt->log_t_s, rx_line_name[rt->log_line], ev->raw, ev->raw_len,
+                      ev->kind == FRAME_EV_FRAME ? "ok" : "bad_checksum", "");
+}
+
+void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n)
+{
+    struct rt *rt = user;
+    if (!rt->open[line])
+        return;
+    ssize_t w = transport_write(&rt->tr[line], bytes, n);
+    if (w < 0) {
+        rt->io_errno = errno ? errno : EIO;
+        w = 0;
+    }
+    if ((size_t)w < n)
+        rt->write_short += n - (size_t)w;
+    if (rt->log)
+        capture_write_row(rt->log, (double)t_us * 1e-6,
+                          line == ESC_LINE_BMS ? "esc_tx" : "dash_tx", bytes, n, "ok", "");
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* A main-loop tick taken later than this is an overrun [I: half the 1 ms tick: a tick that late
+ * still runs before the next one is due; ppoll wakes 0.05-0.1 ms late on an idle host]. */
+static int64_t late_slack_us(int64_t tick_us)
+{
+    return tick_us / 2;
+}
+
+/* Waits in ppoll on the open lines until `deadline_ns`, sleeping up to `spin_ns` before it and
+ * busy-polling the rest (the --rt tail). Returns ppoll's result. */
+static int wait_lines(struct pollfd *pfd, int npfd, int64_t deadline_ns, int64_t spin_ns)
+{
+    int64_t sleep_ns = deadline_ns - spin_ns - mono_ns();
+    if (sleep_ns > 50000000)
+        sleep_ns = 50000000;   /* a signal or a hang-up is noticed within 50 ms */
+    struct timespec zero = { 0, 0 };
+    if (sleep_ns > 0) {
+        struct timespec to = { .tv_sec = 0, .tv_nsec = (long)sleep_ns };
+        int pr = ppoll(pfd, (nfds_t)npfd, &to, NULL);
+        if (pr != 0 || spin_ns <= 0 || mono_ns() < deadline_ns - spin_ns)
+            return pr;
+    } else if (spin_ns <= 0) {
+        return ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+    }
+    int pr;
+    do {
+        pr = ppoll(pfd, (nfds_t)npfd, &zero, NULL);
+    } while (pr == 0 && mono_ns() < deadline_ns);
+    return pr;
+}
+
+int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
+                 struct run_summary *sum)
+{
+    memset(sum, 0, sizeof(*sum));
+    /* The controller model keeps its own tick grid (esc_tick runs every tick up to "now"); the
+     * rig clock on the same grid, rounded to whole microseconds, paces the loop and counts the
+     * overruns: a stall is one overrun, the model then catches up (its time is wall time). */
+    int64_t tick_us = llround(esc_params(e)->v[ESC_P_TICK_US]);
+    struct clock *ck = &sum->pacer;
+    if (clock_init(ck, CLOCK_KIND_REALTIME, tick_us < 1 ? 1 : tick_us) != BMSRIG_OK) {
+        rt->io_errno = EIO;
+        return BMSRIG_ERR_IO;
+    }
+    ck->late_policy = CLOCK_LATE_CATCH_UP;
+    ck->late_slack_us = late_slack_us(ck->tick_us);
+    const int64_t t_start = ck->start_ns;
+    const int64_t spin_ns = spin_us * 1000;
+    int64_t dur_us = duration_s > 0 ? (int64_t)(duration_s * 1e6) : INT64_MAX;
+    int last_code = 0;
+    bool was_ok = false;
+    esc_power_on(e, 0);
+    printf("%9.3f s  power on (%s)\n", 0.0, esc_model_name(esc_params(e)->model));
+    fflush(stdout);
+    uint64_t next_warn = 1;
+    esc_tick(e, 0);
+    while (!cmd_esc_stop_signal) {
+        int64_t now = (mono_ns() - t_start) / 1000;
+        if (now >= dur_us)
+            break;
+        struct pollfd pfd[2];
+        int npfd = 0;
+        int which[2];
+        for (int l = 0; l < 2; l++) {
+            if (rt->open[l]) {
+                pfd[npfd] = (struct pollfd){ .fd = rt->tr[l].fd, .events = POLLIN };
+                which[npfd++] = l;
+            }
+        }
+        int64_t deadline_ns = clock_next_deadline_ns(ck);
+        int64_t model_next = esc_next_tick_us(e);   /* differs when tick_us is fractional */
+        if (model_next < dur_us && t_start + model_next * 1000 < deadline_ns)
+            deadline_ns = t_start + model_next * 1000;
+        if (dur_us != INT64_MAX && t_start + dur_us * 1000 < deadline_ns)
+            deadline_ns = t_start + dur_us * 1000;
+        int pr = wait_lines(pfd, npfd, deadline_ns, spin_ns);
+        if (pr < 0 && errno != EINTR) {
+            rt->io_errno = errno;
+            break;
+        }
+        int64_t now_ns = mono_ns();
+        now = (now_ns - t_start) / 1000;
+        for (int i = 0; pr > 0 && i < npfd; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            uint8_t buf[512];
+            enum esc_line line = (enum esc_line)which[i];
+            ssize_t n = transport_read(&rt->tr[line], buf, sizeof(buf));
+            if (n > 0) {
+                esc_rx(e, line, now, buf, (size_t)n);
+                if (rt->log) {
+                    rt->log_t_s = (double)now * 1e-6;
+                    rt->log_line = line;
+                    frame_decoder_feed(&rt->logdec[line], buf, (size_t)n);
+                }
+            } else if (n < 0) {
+                rt->io_errno = errno ? errno : EIO;
+            } else if (pfd[i].revents & POLLHUP) {
+                /* Hang-up without data (a pty peer away): wait instead of spinning. */
+                struct timespec nap = { 0, 2000000 };
+                nanosleep(&nap, NULL);
+            }
+        }
+        if (rt->io_errno)
+            break;
+        uint64_t stalls = ck->overruns;
+        while (now_ns >= clock_next_deadline_ns(ck))
+            clock_tick_at(ck, now_ns);   /* a stall is one overrun, however many ticks it spans */
+        if (ck->overruns > stalls && ck->overruns >= next_warn) {
+            /* Warn about stalls, at most at doubling intervals of the overrun count. */
+            br_warn("main-loop tick %.1f ms late (%llu overruns so far): the host is too busy "
+                    "for real time", (double)ck->stall_late_us / 1000.0,
+                    (unsigned long long)ck->overruns);
+            next_warn *= 2;
+        }
+        esc_tick(e, now);
+        struct esc_status st;
+        esc_status(e, &st);
+        if (st.bms_ok && !was_ok) {
+            printf("%9.3f s  BMS handshake done\n", (double)now * 1e-6);
+            was_ok = true;
+        }
+        int code = esc_error_code(e);
+        if (code != last_code) {
+            printf("%9.3f s  error %d\n", (double)now * 1e-6, code);
+            last_code = code;
+        }
+        if (was_ok && code != 0 &&
+            (sum->worst_error_after_boot == 0 || code < sum->worst_error_after_boot))
+            sum->worst_error_after_boot = code;
+        fflush(stdout);
+    }
+    sum->duration_us = (mono_ns() - t_start) / 1000;
+    sum->final_error = esc_error_code(e);
+    return rt->io_errno ? BMSRIG_ERR_IO : BMSRIG_OK;
+}
+
+/* ---- command -------------------------------------------------------------------------------- */
