@@ -101,7 +101,7 @@ struct esc *esc_new(const struct esc_params *p)
     e->boot_call_ticks = (uint64_t)v[ESC_P_BOOT_CALL_TICKS];
     e->boot_tries = (uint64_t)v[ESC_P_BOOT_TRIES];
     e->half_ticks = (uint64_t)v[ESC_P_POLL_HALF_TICKS];
-    e->first_poll_ticks = (uint64_t)v[ESC_P_FIRST_POLL_TICKS];
+    e->poll_phase_ticks = (uint64_t)v[ESC_P_POLL_PHASE_TICKS];
     e->miss_limit = (uint64_t)v[ESC_P_MISS_LIMIT];
     e->eval_start_ticks = (uint64_t)v[ESC_P_EVAL_START_TICKS];
     double dt = round(v[ESC_P_DASH_PERIOD_MS] * 1000.0 / v[ESC_P_TICK_US]);
@@ -139,7 +139,6 @@ void esc_power_on(struct esc *e, int64_t now_us)
     e->boot_phase = 0;
     e->got10 = e->got30 = false;
     e->boot_calls = 0;
-    e->last_boot_req_k = 0;
     e->bms_ok = e->gave_up = e->comm_lost = false;
     e->next_task_k = 0;
     e->task_sends = true;

@@ -138,8 +138,13 @@ static void boot_call(struct esc *e)
         e->boot_phase = 1;
     if (e->boot_phase == 1 && e->got30) {
         e->bms_ok = true;
-        uint64_t first = e->last_boot_req_k + e->first_poll_ticks;
-        e->next_task_k = first > e->k ? first : e->k + 1;
+        /* the first running poll: the next tick of the fixed poll grid (firmware: the task
+         * body's phase does not depend on when the handshake completed [O]) */
+        uint64_t period = 2u * e->half_ticks;
+        uint64_t first = e->poll_phase_ticks % period;
+        if (first <= e->k)
+            first += ((e->k - first) / period + 1u) * period;
+        e->next_task_k = first;
         e->task_sends = true;
         return;
     }
@@ -154,7 +159,6 @@ static void boot_call(struct esc *e)
         bms_request(e, BMS_W_STATUS, 12);
     e->boot_calls++;
     e->boot_requests++;
-    e->last_boot_req_k = e->k;
 }
 
 

@@ -44,7 +44,7 @@ struct esc {
 
     /* Derived from the parameters at esc_new. */
     int64_t tick_ns;
-    uint64_t boot_call_ticks, boot_tries, half_ticks, first_poll_ticks, miss_limit;
+    uint64_t boot_call_ticks, boot_tries, half_ticks, poll_phase_ticks, miss_limit;
     uint64_t eval_start_ticks, dash_ticks;
 
     /* Power and time. */
@@ -72,7 +72,6 @@ struct esc {
     int boot_phase;             /* 0: asking 0x10, 1: asking 0x30 */
     bool got10, got30;
     uint64_t boot_calls;
-    uint64_t last_boot_req_k;
     bool bms_ok, gave_up, comm_lost;
     uint64_t next_task_k;
     bool task_sends;            /* the next running task body sends (else checks) */

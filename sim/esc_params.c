@@ -126,9 +126,10 @@ static int check_value(int id, double v)
     case ESC_P_BOOT_CALL_TICKS:
     case ESC_P_BOOT_TRIES:
     case ESC_P_POLL_HALF_TICKS:
-    case ESC_P_FIRST_POLL_TICKS:
     case ESC_P_MISS_LIMIT:
         return (v >= 1.0 && v <= 1e6 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
+    case ESC_P_POLL_PHASE_TICKS:
+        return (v >= 0.0 && v <= 1e6 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_EVAL_START_TICKS:
         return (v >= 0.0 && v <= 1e9 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_FIRST_REQ_MS:

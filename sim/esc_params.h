@@ -45,9 +45,11 @@ enum esc_model {
     X(POLL_HALF_TICKS, "poll_half_ticks", "ticks", 21, 'D', 21, 'I', \
       "running BMS task body every 21 ticks, alternating send / check: poll period 42 ticks " \
       "(209.5 ms recorded), reply window 21 ticks (~105 ms)") \
-    X(FIRST_POLL_TICKS, "first_poll_ticks", "ticks", 21, 'D', 21, 'I', \
-      "first running poll after the last handshake request: recording 104.8 ms (CPU emulation" \
-      " 75-90 ms, depends on boot phase)") \
+    X(POLL_PHASE_TICKS, "poll_phase_ticks", "ticks", 18, 'O', 18, 'I', \
+      "running polls go out on a fixed grid, at ticks 18 + 42 n after tick 0, the first one " \
+      "at the first grid tick after the handshake completes: DRV134 under emulation with " \
+      "handshakes at ticks 123-159 polled at 144 or 186; the recording's first poll, tick 144" \
+      " (104.8 ms after its 0x30 request at tick 123), agrees") \
     X(MISS_LIMIT, "miss_limit", "polls", 25, 'D', 25, 'I', \
       "consecutive missed polls that set comm-lost (error 21): DRV130-143 constant; emulation" \
       " 5.354 s after the last reply") \

@@ -223,7 +223,6 @@ static int run_bms(int argc, char **argv)
             if ((e = cli_parse_number(&cmd_bms, "--gap-reset", optarg, LINK_GAP_CHARS_MIN,
                                       LINK_GAP_CHARS_MAX, &gap_chars)))
                 return e;
-            not_with_scenario = "--gap-reset";
             break;
         case 'x':
             not_with_scenario = "--fault";
@@ -314,6 +313,7 @@ static int run_bms(int argc, char **argv)
         struct bms_scenario_args a = {
             .path = scenario_path, .port = port, .dash_port = dash_port, .log_path = log_path,
             .seed = (uint64_t)seed, .watchdog_s = watchdog_s, .dut_wait_s = dut_wait_s,
+            .gap_chars = gap_chars,
             .ov = { .bms = set_profile ? profile_name : NULL, .cell = set_cell ? cell_name : NULL,
                     .pack = pack_name, .soc = set_soc ? soc / 100.0 : NAN,
                     .temp_c = set_temp ? temp : NAN },
@@ -540,9 +540,10 @@ const struct cli_command cmd_bms = {
         "                    with the scenario's verdict when the script ends. Options given\n"
         "                    explicitly win over the declaration, field by field: --profile,\n"
         "                    --cell, --pack, --soc, --temp. --log writes the bus log; --seed is\n"
-        "                    the run seed. --profile-file, --cell-v, --current, --latency,\n"
-        "                    --fault, --wake, --no-noise, --baud, --gap-reset and --duration are\n"
-        "                    refused (the scenario drives the load, the line and its faults)\n"
+        "                    the run seed; --gap-reset sets the receiver's as without a\n"
+        "                    scenario. --profile-file, --cell-v, --current, --latency, --fault,\n"
+        "                    --wake, --no-noise, --baud and --duration are refused (the\n"
+        "                    scenario drives the load, the line and its faults)\n"
         "  --dash-port DEV   the controller's dashboard line (only with --scenario): its error\n"
         "                    and speed words are polled there. Without a dashboard line,\n"
         "                    expectations on them skip the scenario (with the reason)\n"

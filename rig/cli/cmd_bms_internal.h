@@ -22,6 +22,7 @@ struct bms_scenario_args {
     uint64_t seed;
     double watchdog_s;             /* 0 = off */
     double dut_wait_s;             /* wait for the controller's first request; 0 = don't */
+    double gap_chars;              /* the receiver's gap reset (--gap-reset), character times */
     struct scenario_overrides ov;
     struct rt_host_options rt;     /* --rt */
 };

@@ -132,6 +132,7 @@ int run_scenario(const struct bms_scenario_args *a)
     ro.target = "serial";
     ro.overrides = &a->ov;
     ro.bus_log = a->log_path;
+    ro.gap_chars = a->gap_chars;
     ro.interrupted = &cmd_bms_stop;
     char err[1024] = "";
     if (scenario_check(sc, &ro, err, sizeof(err)) != BMSRIG_OK) {

@@ -2,7 +2,8 @@
 # test_bms_gap.sh BMSRIG POLLER: `bmsrig bms --pty` behind a writer that delivers every poll in
 # random chunks, as a USB-serial adapter or pty bridge does (issue 16). Pauses inside a frame
 # shorter than --gap-reset still decode; longer ones reset the receiver. Also: --gap-reset
-# range and --scenario refusal, and the on/off spelling of the switch faults.
+# range, the same with --scenario (the scenario-driven fake BMS), and the on/off spelling of
+# the switch faults.
 set -u
 . "$(dirname "$0")/lib.sh"
 lib_init "$1"
@@ -51,8 +52,34 @@ check "... the receiver reset at least 15 times (got ${resets:-none})" test "${r
 check "--gap-reset 1 (below 1.5) exits 2" test $? -eq 2
 check "... naming --gap-reset" grep -q -- "--gap-reset" "$W/e3"
 printf 'return scenario { name = "x", run = function(t) end }\n' >"$W/s.lua"
-"$BMSRIG" bms --pty --scenario "$W/s.lua" --gap-reset 20 >/dev/null 2>"$W/e4"
-check "--gap-reset with --scenario exits 2" test $? -eq 2
+"$BMSRIG" bms --pty --scenario "$W/s.lua" --gap-reset 1 >/dev/null 2>"$W/e4"
+check "--gap-reset 1 with --scenario exits 2 too" test $? -eq 2
+check "... naming --gap-reset" grep -q -- "--gap-reset" "$W/e4"
+
+# 3b. a scenario-driven fake BMS (bms --scenario) takes --gap-reset too: the same split polls
+# answered at 4000 characters, dropped at 10 (the engine's link was built with the default)
+cat >"$W/wait.lua" <<'LUA'
+return scenario { name = "the line only", run = function(t) t:wait(60) end }
+LUA
+start_scn() {   # start_scn OUT ERR CHARS: as start_bms, with --scenario
+    "$BMSRIG" bms --pty --scenario "$W/wait.lua" --watchdog 0 --gap-reset "$3" >"$1" 2>"$2" &
+    pid=$!
+    i=0
+    while [ ! -s "$1" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    pty=$(head -n 1 "$1")
+}
+start_scn "$W/o8" "$W/e8" 4000
+"$poller" "$pty" --polls 100 --split-gap-us 0:5000 >"$W/p8"
+rc=$?
+stop_bms
+cat "$W/p8"
+check "bms --scenario --gap-reset 4000: all 100 split polls answered" test $rc -eq 0
+start_scn "$W/o9" "$W/e9" 10
+"$poller" "$pty" --polls 15 --split-gap-us 60000:100000 --timeout-ms 100 >"$W/p9"
+stop_bms
+cat "$W/p9"
+check "bms --scenario --gap-reset 10: none of 15 split polls answered" \
+    grep -q "polls 15 answered 0 " "$W/p9"
 
 # 4. switch faults: =on and =off both work (help says on/off); a poll written by hand
 poll() { printf '\125\252\003\042\001\060\014\235\377' >"$pty"; sleep 0.2; }

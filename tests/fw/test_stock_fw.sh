@@ -23,8 +23,10 @@ fail=0
 check() { desc=$1; shift; if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fail=1; fi; }
 
 # with the library's hot pack from power-on (the BMS cuts the controller off before any reply)
+# and late replies from power-on (error 21 at 6.65 or 6.86 s: the window spans both figures)
 "$bin" run -j 2 --firmware "$BMSRIG_STOCK_FW" --trace "$tmp/tr" --json "$tmp/r.json" \
-    "$src/tests/fw/stock" "$src/scripts/thermal/hot_pack_at_power_on.lua" >"$tmp/out" 2>&1
+    "$src/tests/fw/stock" "$src/scripts/thermal/hot_pack_at_power_on.lua" \
+    "$src/scripts/comm/late_replies_from_power_on.lua" >"$tmp/out" 2>&1
 rc=$?
 cat "$tmp/out"
 check "every stock scenario passes (exit $rc)" test $rc -eq 0
@@ -51,12 +53,16 @@ if [ -s "$normal" ]; then
     intervals "$tmp/n10" >"$tmp/i10"
     check "boot retries 15.00 ms apart ($(sort -n "$tmp/i10" | head -n 1)..$(sort -n "$tmp/i10" | tail -n 1))" \
         within "$tmp/i10" 14.75 15.25
-    # the boot 0x30 read (retried 15 ms later if unanswered), the first running poll 75-90 ms
-    # after the handshake, then one every 210.0 ms [O]
+    # the boot 0x30 read (retried 15 ms later if unanswered), then the running polls on a fixed
+    # grid: ticks 18 + 42 n after the first request, whenever the handshake completed (its
+    # distance from the boot read, 45-105 ms, depends on the reply timing) [O]; one every
+    # 210.0 ms
     intervals "$tmp/n30" >"$tmp/i30"
     first_gap=$(awk '$1 > 20 { print; exit }' "$tmp/i30")
-    check "first running poll ${first_gap} ms after the boot read (75-90 [O])" \
-        awk -v d="${first_gap:-0}" 'BEGIN { exit !(d >= 74 && d <= 91) }'
+    first_poll=$(awk 'NR > 1 && $1 - prev > 20 { print; exit } { prev = $1 }' "$tmp/n30")
+    check "first running poll at $first_poll ms, on the grid 18 + 42 n ticks after the first request" \
+        awk -v p="${first_poll:-0}" -v f="$first" 'BEGIN { k = (p - f) / 5; n = (k - 18) / 42;
+            exit !(n >= 1 && n - int(n + 0.5) < 0.01 && int(n + 0.5) - n < 0.01) }'
     awk '$1 > 20' "$tmp/i30" | tail -n +2 >"$tmp/i30b"
     check "polls 210.0 ms apart ($(sort -n "$tmp/i30b" | head -n 1)..$(sort -n "$tmp/i30b" | tail -n 1), $(wc -l <"$tmp/i30b") intervals)" \
         sh -c "[ \$(wc -l <'$tmp/i30b') -ge 50 ] && awk '\$1 < 209.75 || \$1 > 210.25 { b++ } { s += \$1; n++ } END { m = s / n; exit b > 0 || m < 209.9 || m > 210.1 }' '$tmp/i30b'"
