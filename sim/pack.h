@@ -69,7 +69,8 @@ void pack_free(struct pack *p);                         /* NULL-safe */
 /* Advances the pack by dt_s (> 0; any size: the discretisation is exact for a current held
  * over the step) with the load drawing load_current_a (+ = discharge; must be finite). If the
  * string is open (a group with every cell open) no current flows whatever the load asks.
- * Cost on one core: ~4 ns per cell, ~8 ns for sets with a charge-transfer term; no allocation. A change of dt, a fault or a bleed switch
+ * Cost on one core: ~4-6 ns per cell, ~8-14 ns for sets with a charge-transfer term (docs/model.md
+ * section 8); no allocation. A change of dt, a fault or a bleed switch
  * makes the next step recompute the coefficients (~0.1 us per cell). */
 void pack_step(struct pack *p, double dt_s, double load_current_a);
 

@@ -18,8 +18,8 @@
  * ignores eta's resistance, put the circulating current between unequal parallel cells 8 %
  * off: pack::charge_transfer_split_of_unequal_cells_matches_exact_solve; the price is the one
  * step after a current reversal, predicted from the opposite current.) That costs an asinh
- * (sim/fast_asinh.h), a sqrt and two divisions per cell per step, so only packs whose set has
- * ct rows take that path. */
+ * (sim/fast_asinh.h's reduction with a shorter series), a square root and one division per
+ * cell per step, so only packs whose set has ct rows take that path. */
 #include "sim/pack.h"
 
 #include <math.h>
@@ -274,8 +274,8 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
  *     energy out = i (OCV_mid dt - u),   u = w + integral(v1) + integral(v2)
  * (section 1 of docs/model.md), and integral(v_k) = R_k (dt - t_k) i + t_k v_k with
  * t_k = tau_k (1 - a_k), the coefficients of the step's dt folded in at refresh. */
-__attribute__((target_clones("avx2", "default")))
-static void step_cells(struct pack *p, unsigned n, double dt, double ta)
+__attribute__((always_inline))
+static inline void update_cells(struct pack *p, unsigned n, double dt, double ta, const bool ct)
 {
     double *restrict soc = p->soc, *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
@@ -292,7 +292,7 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
     const double effc = p->effc, cinv = p->cinv, hdt = p->hdt;   /* the same for every cell */
     for (unsigned c = 0; c < n; c++) {
         double i = (e[c] - vc[c]) * g[c];
-        double eta = eoff[c] + rct[c] * i;                   /* charge transfer (0 if none) */
+        double eta = ct ? eoff[c] + rct[c] * i : 0.0;       /* charge transfer */
         double ocv_s = ocv[c];
         double ileak = leakg[c] * ocv_s;
         double iin = i + ileak;
@@ -304,7 +304,7 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
         double iv1 = k1[c] * i + t1[c] * v1o;                /* integral of v1 over the step */
         double iv2 = k2[c] * i + t2[c] * v2o;
         double dsoc = ichg * dsocc[c];
-        double u = (r0dt[c] * i + eta * dt) + (iv1 + iv2);
+        double u = (ct ? r0dt[c] * i + eta * dt : r0dt[c] * i) + (iv1 + iv2);
         double heat = i * u - c1h[c] * ((v1n - v1o) * (v1n + v1o)) -
                       c2h[c] * ((v2n - v2o) * (v2n + v2o)) + ileak * ocv_s * dt;
         eacc[c] += i * ((ocv_s - hslope[c] * dsoc) * dt - u);
@@ -320,6 +320,20 @@ static void step_cells(struct pack *p, unsigned n, double dt, double ta)
     }
 }
 
+/* The update for sets without a charge-transfer term (eta = 0: its tangent is neither read nor
+ * added) and for sets with one. */
+__attribute__((target_clones("avx2", "default")))
+static void step_cells(struct pack *p, unsigned n, double dt, double ta)
+{
+    update_cells(p, n, dt, ta, false);
+}
+
+__attribute__((target_clones("avx2", "default")))
+static void step_cells_ct(struct pack *p, unsigned n, double dt, double ta)
+{
+    update_cells(p, n, dt, ta, true);
+}
+
 void pack_step(struct pack *p, double dt, double load_current_a)
 {
     if (!(dt > 0.0))
@@ -332,11 +346,13 @@ void pack_step(struct pack *p, double dt, double load_current_a)
 
     if (!p->e_valid)
         sources(p, n);
-    if (p->has_ct)
+    if (p->has_ct) {
         solve_groups_ct(p, s, par, ia);
-    else
+        step_cells_ct(p, n, dt, ta);
+    } else {
         solve_groups(p, s, par, ia);
-    step_cells(p, n, dt, ta);
+        step_cells(p, n, dt, ta);
+    }
     p->i_act = ia;
     p->vg_now_valid = false;
     p->charge_out_c += ia * dt;

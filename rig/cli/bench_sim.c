@@ -5,7 +5,9 @@
  * this same binary under callgrind (counting only inside bench_sim_loop) when valgrind is
  * installed; hardware counters are not used (often unavailable in VMs). Each pack is also run
  * on a straightforward reference kernel (rig/cli/bench_sim_ref.h) in the same run on the same
- * clock, and the ratio printed. */
+ * clock, and the ratio printed; and each path's floor (its FLOPs, bytes, divisions and square
+ * roots per cell-step, counted from sim/pack_step.c, at the peak rates rig/cli/bench_sim_peak.h
+ * measures in the same run) is printed with the pack's ratio to it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "rig/cli/bench.h"
+#include "rig/cli/bench_sim_peak.h"
 #include "rig/cli/bench_sim_ref.h"
 #include "rig/offline/cellfile.h"
 #include "rig/cli/cli.h"
@@ -69,6 +72,38 @@ __attribute__((noinline)) static void bench_sim_ref_loop(struct sim_ref *r, long
 {
     for (long s = 0; s < steps; s++)
         sim_ref_step(r, dt, load[s & (NLOAD - 1)]);
+}
+
+/* What one cell-step of a path costs at the least, counted from sim/pack_step.c (docs/model.md
+ * section 8 lists them term by term): floating-point operations (each multiply, add,
+ * subtract, min/max, copysign or fabs; the ln reduction's integer operations are left out),
+ * bytes of L1 traffic (8 per array element loaded or stored), divisions and square roots.
+ * Per-group work (1/P of a cell's or less) is left out, so the floor is if anything low. */
+struct path_cost {
+    const char *name;
+    double flops, bytes, divs, sqrts;
+};
+
+static const struct path_cost plain_path = { "plain 2-RC", 59, 296, 0, 0 };
+static const struct path_cost ct_path = { "charge transfer", 113, 568, 1, 1 };
+
+/* The floor of a path in ns per cell-step: the slowest of its arithmetic, its memory traffic
+ * and its divider work at the measured peaks (each unit at full rate, perfect overlap). */
+static double floor_ns(const struct path_cost *c, const struct sim_peak *pk, const char **bound)
+{
+    double t_flop = c->flops / pk->flops_per_s, t_mem = c->bytes / pk->l1_bytes_per_s;
+    double t_div = c->divs / pk->divs_per_s + c->sqrts / pk->sqrts_per_s;
+    double t = t_flop;
+    *bound = "flops";
+    if (t_mem > t) {
+        t = t_mem;
+        *bound = "l1 bytes";
+    }
+    if (t_div > t) {
+        t = t_div;
+        *bound = "divider";
+    }
+    return 1e9 * t;
 }
 
 struct result {
@@ -250,6 +285,9 @@ int bench_sim_run(int argc, char **argv)
         pack_free(p);
         return CLI_EXIT_PASS;
     }
+    double load_before[3] = { -1, -1, -1 }, load_after[3] = { -1, -1, -1 };
+    if (getloadavg(load_before, 3) != 3)
+        load_before[0] = load_before[1] = load_before[2] = -1;
     const char *presets[] = { "10s3p", "16s8p" };
     struct result res[2];
     size_t nres = 0;
@@ -261,6 +299,13 @@ int bench_sim_run(int argc, char **argv)
         if (only_pack)
             break;
     }
+    struct sim_peak peak;
+    sim_peak_measure(fmin(0.2, min_s), &peak);
+    if (getloadavg(load_after, 3) != 3)
+        load_after[0] = load_after[1] = load_after[2] = -1;
+    const struct path_cost *path = cp.n_ct > 0 ? &ct_path : &plain_path;
+    const char *bound = "";
+    const double floor = floor_ns(path, &peak, &bound);
     double ipcs[2] = { -1, -1 };
     char why[256] = "disabled with --no-callgrind";
     if (!no_callgrind)
@@ -276,15 +321,27 @@ int bench_sim_run(int argc, char **argv)
     printf("{\n  \"bench\": \"sim\",\n  \"cell\": \"%s\",\n  \"dt_s\": %g,\n"
            "  \"clock\": \"CLOCK_THREAD_CPUTIME_ID (one core)\",\n  \"goal_cell_steps_per_s\": 2e8,\n"
            "  \"reference\": \"rig/cli/bench_sim_ref.c: one struct and loop per cell, libm\",\n"
-           "  \"results\": [\n", cp.name, dt);
+           "  \"loadavg_before\": [%.2f, %.2f, %.2f],\n  \"loadavg_after\": [%.2f, %.2f, %.2f],\n"
+           "  \"peak\": {\"flops_per_s\": %.4g, \"l1_bytes_per_s\": %.4g, \"divs_per_s\": %.4g, "
+           "\"sqrts_per_s\": %.4g, \"method\": \"rig/cli/bench_sim_peak.c: FMA-free multiply-add "
+           "chains, L1 triad, independent divisions and square roots; best of three\"},\n"
+           "  \"path\": {\"name\": \"%s\", \"flops_per_cell_step\": %g, \"bytes_per_cell_step\": %g, "
+           "\"divs_per_cell_step\": %g, \"sqrts_per_cell_step\": %g, \"floor_ns_per_cell_step\": %.3f, "
+           "\"floor_bound\": \"%s\"},\n"
+           "  \"results\": [\n", cp.name, dt, load_before[0], load_before[1], load_before[2],
+           load_after[0], load_after[1], load_after[2], peak.flops_per_s, peak.l1_bytes_per_s,
+           peak.divs_per_s, peak.sqrts_per_s, path->name, path->flops, path->bytes, path->divs,
+           path->sqrts, floor, bound);
     for (size_t i = 0; i < nres; i++) {
         printf("    {\"pack\": \"%s\", \"cells\": %u, \"steps\": %ld, \"cpu_s\": %.4f, "
                "\"cell_steps_per_s\": %.4g, \"ns_per_cell_step\": %.3f, "
                "\"realtime_factor\": %.1f, \"reference_ns_per_cell_step\": %.3f, "
-               "\"speedup_vs_reference\": %.2f, \"instructions_per_cell_step\": ",
+               "\"speedup_vs_reference\": %.2f, \"floor_ratio\": %.2f, "
+               "\"instructions_per_cell_step\": ",
                res[i].preset, res[i].cells, res[i].steps, res[i].cpu_s, res[i].cell_steps_per_s,
                res[i].ns_per_cell_step, res[i].realtime_factor, res[i].ref_ns_per_cell_step,
-               res[i].ref_ns_per_cell_step / res[i].ns_per_cell_step);
+               res[i].ref_ns_per_cell_step / res[i].ns_per_cell_step,
+               res[i].ns_per_cell_step / floor);
         if (ipcs[i] > 0)
             printf("%.2f", ipcs[i]);
         else

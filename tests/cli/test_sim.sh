@@ -76,6 +76,14 @@ expect_usage "bad --ntc" "--ntc" --load 1 --duration 1 --ntc 0,30 --out "$W/x.cs
 check "bench sim exits 0" test $? -eq 0
 check "bench sim prints cell_steps_per_s" grep -q '"cell_steps_per_s": [0-9]' "$W/b.json"
 check "bench sim prints the real-time factor" grep -q '"realtime_factor": [0-9]' "$W/b.json"
+check "bench sim prints the ratio to the reference kernel" grep -q '"speedup_vs_reference": [0-9]' "$W/b.json"
+check "bench sim prints the ratio to the path's floor" grep -q '"floor_ratio": [0-9]' "$W/b.json"
+check "bench sim states the plain path's floor for lg_m26" \
+    grep -q '"path": {"name": "plain 2-RC", "flops_per_cell_step": [0-9]' "$W/b.json"
+check "bench sim states the measured peak rates" grep -q '"peak": {"flops_per_s": [0-9]' "$W/b.json"
+"$BMSRIG" bench sim --seconds 0.01 --no-callgrind --pack 1s2p --cell samsung_26f > "$W/b26f.json"
+check "bench sim --cell samsung_26f takes the charge-transfer path's floor" \
+    grep -q '"name": "charge transfer".*"floor_bound": "[a-z1 ]*"' "$W/b26f.json"
 "$BMSRIG" bench sim --seconds 0 >/dev/null 2>&1
 check "bench sim --seconds 0 is bad input" test $? -eq 2
 finish

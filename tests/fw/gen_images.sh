@@ -21,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
         echo "static const uint8_t image_$name[] = {"
         od -An -v -tx1 "$tmp/$name.bin" | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1, /g; s/^/   /; s/, *$/,/'
         echo "};"
-        for sym in $(arm-none-eabi-nm "$tmp/$name.elf" | awk '$2 ~ /[Tt]/ && $3 ~ /^(spin)$/ {print $3}'); do
+        for sym in $(arm-none-eabi-nm "$tmp/$name.elf" | awk '$2 ~ /[Tt]/ && $3 ~ /^(spin|fault)$/ {print $3}'); do
             addr=$(arm-none-eabi-nm "$tmp/$name.elf" | awk -v s="$sym" '$3 == s {print $1}')
             echo "#define IMAGE_${name}_$sym 0x$addr"
         done

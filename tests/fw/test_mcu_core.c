@@ -1,8 +1,10 @@
 /* test_mcu_core.c: the emulated Cortex-M3 core: exception entry (frame contents, alignment,
  * EXC_RETURN) and return, nesting and tail-chaining by priority, SVC, bit-band aliases, WFI
- * woken by SysTick, exact interrupt timing, idle skipping of polling loops, SYSRESETREQ.
+ * woken by SysTick, exact interrupt timing (12-cycle entry), idle skipping of polling loops,
+ * SYSRESETREQ, MRS IPSR, WFE with the event register, a fault entering the HardFault handler.
  * The images are assembled from the sources in tests/fw/images into images.h (gen_images.sh). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "images.h"
@@ -133,9 +135,10 @@ Test(mcu_core, interrupt_is_taken_exactly_at_the_systick_wrap)
     struct mcu *m = OPEN(image_latency);
     run_to_power_off(m, 1000000);
     /* Enabled by the 7th instruction (its store lands at 7 x 15.625 ns); the counter reaches 0
-     * 1000 cycles later, the exception is entered then (entry costs no time in the model) and
-     * the handler's power-off store is its 3rd instruction: (7 + 1000 + 3) x 15.625 ns. */
-    uint64_t t = mcu_time_ns(m), want = (7 + 1000 + 3) * 15625ull / 1000;
+     * 1000 cycles later, the exception is requested then, its entry takes 12 cycles (Cortex-M3
+     * stacking) and the handler's power-off store is its 3rd instruction:
+     * (7 + 1000 + 12 + 3) x 15.625 ns. */
+    uint64_t t = mcu_time_ns(m), want = (7 + 1000 + 12 + 3) * 15625ull / 1000;
     cr_expect_eq(t, want, "powered off at %llu ns, want %llu",
               (unsigned long long)t, (unsigned long long)want);
     mcu_free(m);
@@ -194,4 +197,55 @@ Test(mcu_core, polling_skip_changes_no_timing)
     cr_expect_eq(exc[0], exc[1]);
     cr_expect_lt(insns[0] * 100, insns[1], "skipping executed %llu of %llu instructions",
                  (unsigned long long)insns[0], (unsigned long long)insns[1]);
+}
+
+Test(mcu_core, mrs_ipsr_reads_the_active_exception)
+{
+    struct mcu *m = OPEN(image_ipsr);
+    run_to_power_off(m, 1000000);
+    cr_expect_eq(word_at(m, 0x20000000), 0u, "IPSR in the thread");
+    cr_expect_eq(word_at(m, 0x20000004), 11u, "IPSR in the SVCall handler: %u",
+                 (unsigned)word_at(m, 0x20000004));
+    cr_expect_eq(word_at(m, 0x20000008) & 0x1FFu, 11u, "xPSR in the handler: 0x%08x",
+                 (unsigned)word_at(m, 0x20000008));
+    mcu_free(m);
+}
+
+Test(mcu_core, wfe_sleeps_unless_the_event_register_is_set)
+{
+    struct mcu *m = OPEN(image_wfe);
+    run_to_power_off(m, 100000000);
+    /* After SEV the first WFE went on before any interrupt; then three 1 ms sleeps. */
+    cr_expect_eq(word_at(m, 0x20000004), 0u, "interrupts before the first WFE ended: %u",
+                 (unsigned)word_at(m, 0x20000004));
+    uint64_t t = mcu_time_ns(m);
+    cr_expect(t >= 3000000 && t < 3001000, "powered off at %llu ns, want 3.000..3.001 ms",
+              (unsigned long long)t);
+    cr_expect_eq(mcu_exceptions_taken(m), 3u);
+    cr_expect_lt(mcu_instructions(m), 300u, "%llu instructions: WFE did not sleep",
+                 (unsigned long long)mcu_instructions(m));
+    cr_expect_gt(mcu_idle_ns(m), 2900000u);
+    mcu_free(m);
+}
+
+Test(mcu_core, a_fault_enters_the_hardfault_handler_and_stops_naming_its_pc)
+{
+    struct mcu *m = OPEN(image_hardfault);
+    char err[512] = "", again[512] = "";
+    cr_assert_eq(mcu_run_until(m, 1000000, err, sizeof err), BMSRIG_ERR_STATE, "%s", err);
+    char pc[32], handler[64];
+    snprintf(pc, sizeof pc, "at PC 0x%08x", (unsigned)IMAGE_hardfault_fault);
+    snprintf(handler, sizeof handler, "HardFault handler at 0x%08x",
+             (unsigned)IMAGE_hardfault_spin);
+    cr_expect(strstr(err, "image_hardfault") && strstr(err, "bad memory access") &&
+              strstr(err, pc) && strstr(err, handler), "message: %s", err);
+    cr_expect_eq(mcu_pc(m), (uint32_t)IMAGE_hardfault_spin, "PC 0x%08x", (unsigned)mcu_pc(m));
+    /* The frame on the initial stack (0x20005000, aligned) holds the faulting PC. */
+    cr_expect_eq(word_at(m, 0x20005000u - 32u + 24u), (uint32_t)IMAGE_hardfault_fault,
+                 "stacked PC 0x%08x", (unsigned)word_at(m, 0x20005000u - 32u + 24u));
+    cr_expect_eq(word_at(m, 0x20005000u - 32u + 4u), 0x21u, "stacked r1");
+    cr_expect_eq(mcu_exceptions_taken(m), 1u);
+    cr_expect_eq(mcu_run_until(m, 2000000, again, sizeof again), BMSRIG_ERR_STATE);
+    cr_expect_str_eq(again, err, "a later run repeats the fault");
+    mcu_free(m);
 }

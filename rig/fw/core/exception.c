@@ -5,6 +5,7 @@
  * and tail-chains into the next pending exception before any thread instruction runs. SVC and
  * the CPU's own faults arrive through Unicorn's interrupt hook. [S] ARMv7-M B1.5.6-B1.5.8 */
 #include <stdio.h>
+#include <string.h>
 
 #include "mcu_internal.h"
 
@@ -20,6 +21,11 @@ enum {
 #define XPSR_STACKED_MASK 0xFF00FC00u   /* NZCVQ, IT/ICI, T (the IPSR field is ours) */
 #define CONTROL_SPSEL 2u
 #define FRAME_WORDS 8
+/* Cycles from an exception's request to its handler's first instruction, the 8-word stacking
+ * included; a tail-chained entry (straight from another handler's return, no stacking) takes
+ * 6. [S] ARM Cortex-M3 TRM (DDI 0337), "Interrupt latency" / "Tail-chaining" */
+#define ENTRY_CYCLES 12u
+#define TAIL_CHAIN_CYCLES 6u
 
 static uint32_t reg(const struct mcu *m, int id)
 {
@@ -99,7 +105,34 @@ static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
     m->effects++;
     m->sleeping = 0;
     m->exceptions++;
+    m->time_ps += (uint64_t)(m->tail_chain ? TAIL_CHAIN_CYCLES : ENTRY_CYCLES) * m->cfg.insn_ps;
+    m->tail_chain = 0;
     return 0;
+}
+
+void exception_enter_hardfault(struct mcu *m)
+{
+    if (!m->cpu_fault)
+        return;
+    m->cpu_fault = 0;
+    size_t len = strlen(m->fault);
+    if (m->nvic.ipsr == EXC_HARDFAULT) {
+        snprintf(m->fault + len, sizeof m->fault - len, " (in its HardFault handler: lockup)");
+        return;
+    }
+    uint32_t vector = 0;
+    if (!memmap_read_words(m, m->nvic.vtor + 4u * EXC_HARDFAULT, &vector, 1) || !(vector & 1u) ||
+        (vector & ~1u) - m->img.base >= m->img.len)
+        return; /* no handler to enter: the message stands as it is */
+    enum mcu_halt halt = m->halt;
+    m->halt = HALT_NONE; /* enter() reports its own faults through mcu_set_fault */
+    int rc = enter(m, EXC_HARDFAULT, m->cpu_fault_pc);
+    if (m->halt == HALT_NONE)
+        m->halt = halt;
+    if (rc == 0)
+        snprintf(m->fault + len, sizeof m->fault - len,
+                 "; its HardFault handler at 0x%08x was entered and the MCU stopped there",
+                 (unsigned)(vector & ~1u));
 }
 
 int exception_take_pending(struct mcu *m)
@@ -156,9 +189,12 @@ int exception_return(struct mcu *m)
     set_reg(m, UC_ARM_REG_PC, w[6] | 1u);
     nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
     m->effects++;
+    m->tail_chain = 1; /* an exception taken before the next instruction is tail-chained */
     /* SLEEPONEXIT: back in thread mode the core sleeps again at once. [S] */
-    if (returning_to == 0 && (m->nvic.scr & 2u))
+    if (returning_to == 0 && (m->nvic.scr & 2u)) {
         m->sleeping = 1;
+        m->sleep_wfe = 0;
+    }
     return 0;
 }
 
@@ -197,6 +233,8 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
     default: kind = "hard fault (CPU exception)"; break;
     }
     mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, kind, (unsigned)pc);
+    m->cpu_fault = 1;
+    m->cpu_fault_pc = pc;
 }
 
 int exception_install(struct mcu *m)

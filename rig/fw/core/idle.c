@@ -86,7 +86,9 @@ void idle_on_read(struct mcu *m, uint32_t addr, uint32_t value)
         uint64_t x = ((uint64_t)addr << 32 | value) * 0x9E3779B97F4A7C15ull;
         m->reads_hash += x ^ (x >> 29);
     }
-    uint32_t pc = mcu_current_pc(m);
+    /* The executing instruction: the per-instruction hook's last address (cheaper than
+     * asking Unicorn for the PC on every load). */
+    uint32_t pc = m->recent[(m->recent_pos - 1u) & 3u];
     unsigned idx = (pc >> 1) % POLL_SITES;
     struct poll_site *s = &m->poll[idx];
     uint64_t period = m->insns - s->insns;

@@ -10,6 +10,7 @@
 
 #include "mcu_internal.h"
 #include "board/board.h"
+#include "marks.h"
 
 void mcu_config_defaults(struct mcu_config *cfg)
 {
@@ -82,14 +83,56 @@ static unsigned it_block_left(struct mcu *m)
     return 0;
 }
 
+/* The MRS before this instruction read IPSR as Unicorn keeps it (0): OR in the exception the
+ * core is handling, as the part's MRS IPSR/xPSR/IAPSR/IEPSR give it. [S] B5.2.2 */
+static void fix_ipsr_read(struct mcu *m)
+{
+    int id = UC_ARM_REG_R0 + (int)(m->fix_rd - 1u);
+    uint32_t v = 0;
+    uc_reg_read(m->uc, id, &v);
+    v |= m->fix_ipsr;
+    uc_reg_write(m->uc, id, &v);
+    m->fix_rd = 0;
+}
+
+/* An instruction the core handles itself (marks.h), before it executes. WFE with the event
+ * register set clears it and goes on; else the core sleeps from the next instruction on. In an
+ * IT block (Unicorn cannot stop there) a WFE is left to Unicorn. */
+static void on_marked(struct mcu *m, uint32_t addr, uint32_t size, uint8_t mark)
+{
+    switch (mark & 0xFu) {
+    case MARK_MRS_IPSR:
+        m->fix_rd = (mark >> 4) + 1u;
+        m->fix_ipsr = m->nvic.ipsr & 0x1FFu;
+        break;
+    case MARK_SEV:
+        m->event = 1;
+        break;
+    case MARK_WFE:
+        /* Unicorn must not run it (it raises an internal exception there): the run stops
+         * before it and goes on after it. */
+        if (!it_block_left(m)) {
+            m->wfe_resume = addr + size;
+            m->wfe_sleeps = !m->event;
+            m->event = 0;
+            m->stop = STOP_WFE;
+            uc_emu_stop(m->uc);
+        }
+        break;
+    default:
+        break;
+    }
+}
+
 /* Every instruction: end the chunk at its time, or when a mask register that held back a
  * pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. A chunk never
  * ends inside a Thumb IT block: Unicorn loses the IT condition when it restarts there
  * (unicorn-engine/unicorn #853), which made __aeabi_dmul spin for good; the block runs on. */
 static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
-    (void)size;
     struct mcu *m = user;
+    if (m->fix_rd)
+        fix_ipsr_read(m);
     if (m->it_left) {
         m->it_left--;
     } else if (m->time_ps >= m->stop_ps || m->watch_masks) {
@@ -114,6 +157,9 @@ static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
             }
         }
     }
+    uint32_t off = (uint32_t)addr - m->img.base;
+    if (off < m->img.len && m->marks[off >> 1])
+        on_marked(m, (uint32_t)addr, size, m->marks[off >> 1]);
     m->recent[m->recent_pos++ & 3u] = (uint32_t)addr;
     m->time_ps += m->insn_ps;
     m->insns++;
@@ -167,6 +213,12 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         free(m);
         return rc;
     }
+    m->marks = marks_scan(m->img.bytes, m->img.len);
+    if (!m->marks) {
+        fw_image_release(&m->img);
+        free(m);
+        return BMSRIG_ERR_NOMEM;
+    }
     m->cfg.image_path = NULL; /* the caller's strings are not kept */
     m->cfg.image = NULL;
     m->cfg.image_name = NULL;
@@ -216,6 +268,7 @@ void mcu_free(struct mcu *m)
     if (m->uc)
         uc_close(m->uc);
     fw_image_release(&m->img);
+    free((void *)m->marks);
     free(m);
 }
 
@@ -278,12 +331,17 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
         if (next > target)
             next = target;
         if (m->sleeping) {
-            if (exception_wakes(m)) {
-                m->sleeping = 0; /* woken, but the exception waits for PRIMASK */
+            if (m->sleep_wfe ? m->event : exception_wakes(m)) {
+                /* WFI: woken, but the exception waits for PRIMASK. WFE: an event (a taken
+                 * exception has already ended the sleep). */
+                m->sleeping = 0;
+                if (m->sleep_wfe)
+                    m->event = 0;
             } else {
                 if (next > m->time_ps) {
                     m->slept_ps += next - m->time_ps;
                     m->time_ps = next;
+                    m->tail_chain = 0;
                 }
                 continue;
             }
@@ -295,24 +353,36 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
             uc_reg_read(m->uc, UC_ARM_REG_FAULTMASK, &m->watched[2]);
         }
         m->stop = STOP_NONE;
+        m->tail_chain = 0; /* an instruction runs before the next entry */
         uint64_t insns_before = m->insns;
         m->in_emu = 1;
         uc_err e = uc_emu_start(m->uc, mcu_current_pc(m) | 1u, 0, 0, 0);
         m->in_emu = 0;
-        if (m->halt != HALT_NONE)
-            return halted(m, err, errcap);
-        if (e != UC_ERR_OK) {
-            mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, fault_kind(e),
-                          (unsigned)mcu_current_pc(m));
+        if (e != UC_ERR_OK && m->halt == HALT_NONE) {
+            uint32_t pc = mcu_current_pc(m);
+            mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, fault_kind(e), (unsigned)pc);
+            m->cpu_fault = 1;
+            m->cpu_fault_pc = pc;
+        }
+        if (m->halt != HALT_NONE) {
+            if (m->halt == HALT_FAULT && m->cpu_fault)
+                exception_enter_hardfault(m);
             return halted(m, err, errcap);
         }
-        if (m->stop == STOP_EXC_RETURN) {
+        if (m->stop == STOP_WFE) {
+            uint32_t pc = m->wfe_resume | 1u;
+            uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);
+            m->sleeping = m->wfe_sleeps;
+            m->sleep_wfe = 1;
+        } else if (m->stop == STOP_EXC_RETURN) {
             if (exception_return(m) < 0)
                 return halted(m, err, errcap);
         } else if (m->stop == STOP_NONE) {
             /* Not stopped by the core's hooks: the CPU halted in WFI. */
-            if (after_wfi(m, mcu_current_pc(m)))
+            if (after_wfi(m, mcu_current_pc(m))) {
                 m->sleeping = 1;
+                m->sleep_wfe = 0;
+            }
             else if (m->insns == insns_before) {
                 mcu_set_fault(m, "%s: emulation stopped without progress at PC 0x%08x",
                               m->img.name, (unsigned)mcu_current_pc(m));
@@ -352,8 +422,11 @@ struct fw_board *mcu_board(const struct mcu *m) { return m->board; }
 
 void mcu_irq_set(struct mcu *m, unsigned irq, int level)
 {
-    if (nvic_set_line(&m->nvic, irq, level))
+    if (nvic_set_line(&m->nvic, irq, level)) {
+        if (m->nvic.scr & 0x10u)
+            m->event = 1; /* SEVONPEND: a new pending interrupt is an event [S] B3.2.7 */
         mcu_reschedule(m);
+    }
 }
 
 void mcu_set_dma_handler(struct mcu *m, mcu_dma_fn fn, void *state)

@@ -35,7 +35,8 @@ enum mcu_stop {
     STOP_TIME,        /* the chunk reached stop_ps */
     STOP_EXCEPTION,   /* an exception became takeable, or SVC */
     STOP_EXC_RETURN,  /* a branch to an EXC_RETURN value */
-    STOP_HALT         /* power-off or fault recorded in `halt` */
+    STOP_HALT,        /* power-off or fault recorded in `halt` */
+    STOP_WFE          /* WFE with the event register clear: sleep, then go on at wfe_resume */
 };
 
 /* One read site (a load at a PC) seen by the polling-loop detector. */
@@ -63,6 +64,9 @@ struct mcu {
     unsigned it_left;        /* instructions left in the Thumb IT block being executed */
     uint32_t recent[4];      /* addresses of the last instructions (to find an IT block) */
     unsigned recent_pos;
+    const uint8_t *marks;    /* per half-word of the image: MRS IPSR, WFE, SEV (marks.h) */
+    unsigned fix_rd;         /* 1 + the register an MRS of IPSR just wrote (0: none) */
+    uint32_t fix_ipsr;       /* the exception number it must show */
     uc_engine *uc;
     struct fw_image img;
     struct mcu_config cfg;
@@ -75,9 +79,16 @@ struct mcu {
     enum mcu_stop stop;
     int in_emu;              /* inside uc_emu_start (hooks may end the chunk) */
     int sleeping;            /* WFI: no instruction runs until an exception wakes the core */
+    int sleep_wfe;           /* the sleep is a WFE's: masks apply, an event wakes too */
+    int event;               /* the event register (SEV; SEVONPEND) [S] B1.5.18 */
+    uint32_t wfe_resume;     /* the instruction after the WFE that stopped the run */
+    int wfe_sleeps;          /* that WFE found the event register clear */
+    int tail_chain;          /* an exception returned and no instruction ran since */
+    int cpu_fault;           /* the fault is the CPU's (HardFault on the part) */
+    uint32_t cpu_fault_pc;
     uint32_t exc_return;     /* the EXC_RETURN value of a STOP_EXC_RETURN */
     uint32_t watched[3];     /* PRIMASK, BASEPRI, FAULTMASK when watch_masks was set */
-    char fault[400];         /* name (<256) + kind + PC */
+    char fault[512];         /* name (<256) + kind + PC (+ HardFault entry) */
     uint8_t uid[12];
     struct periph periphs[MAX_PERIPHS]; /* dispatch table: core blocks, then the board's */
     unsigned nperiphs;
@@ -120,6 +131,11 @@ int exception_take_pending(struct mcu *m);
 int exception_wakes(const struct mcu *m);
 /* Returns from the handler (m->exc_return): 0 done, -1 fault. */
 int exception_return(struct mcu *m);
+/* After a fault of the CPU's (m->cpu_fault, the MCU halted): enters the image's HardFault
+ * handler as the part would (the frame's PC is the faulting instruction) when its vector is a
+ * Thumb address in the image and the fault is not the handler's own (lockup); the fault message
+ * says so. The MCU stays stopped: the fault fails the run either way. */
+void exception_enter_hardfault(struct mcu *m);
 /* Re-evaluates watch_masks (an exception pending but blocked by PRIMASK/BASEPRI/FAULTMASK). */
 void exception_update_watch(struct mcu *m);
 
