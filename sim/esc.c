@@ -14,14 +14,14 @@
 
 /* ==== small helpers ========================================================================== */
 
-double clampd(double x, double lo, double hi)
+double esc_clampd(double x, double lo, double hi)
 {
     if (!(x >= lo))
         return lo;
     return x > hi ? hi : x;
 }
 
-unsigned code_bit(int code)
+unsigned esc_code_bit(int code)
 {
     switch (code) {
     case ESC_ERR_BMS_COMM: return 1u << 0;
@@ -34,12 +34,12 @@ unsigned code_bit(int code)
     }
 }
 
-int64_t tick_time(const struct esc *e, uint64_t k)
+int64_t esc_tick_time(const struct esc *e, uint64_t k)
 {
     return e->t0_us + (int64_t)(((int64_t)k * e->tick_ns + 500) / 1000);
 }
 
-double tick_s(const struct esc *e)
+double esc_tick_s(const struct esc *e)
 {
     return (double)e->tick_ns * 1e-9;
 }
@@ -49,14 +49,14 @@ double tick_s(const struct esc *e)
 
 static void run_tick(struct esc *e)
 {
-    e->t_now_us = tick_time(e, e->k);
-    process_pending(e);
-    bms_task(e);
-    evaluate_errors(e);
-    drive_step(e);
-    update_image(e);
+    e->t_now_us = esc_tick_time(e, e->k);
+    esc_process_pending(e);
+    esc_bms_task(e);
+    esc_evaluate_errors(e);
+    esc_drive_step(e);
+    esc_update_image(e);
     if (e->k % e->dash_ticks == 0)
-        send_dash_frame(e);
+        esc_send_dash_frame(e);
     e->k++;
 }
 
@@ -64,7 +64,7 @@ void esc_tick(struct esc *e, int64_t now_us)
 {
     if (!e || !e->powered)
         return;
-    while (tick_time(e, e->k) <= now_us)
+    while (esc_tick_time(e, e->k) <= now_us)
         run_tick(e);
 }
 
@@ -72,7 +72,7 @@ int64_t esc_next_tick_us(const struct esc *e)
 {
     if (!e || !e->powered)
         return INT64_MAX;
-    return tick_time(e, e->k);
+    return esc_tick_time(e, e->k);
 }
 
 /* ==== life cycle ============================================================================= */
@@ -109,8 +109,8 @@ struct esc *esc_new(const struct esc_params *p)
     e->rider.mode = ESC_MODE_NORMAL;
     e->supply_v = 36.0;
     e->e21_since_us = -1;
-    frame_decoder_init(&e->dec[ESC_LINE_BMS], on_frame_event, e);
-    frame_decoder_init(&e->dec[ESC_LINE_DASH], on_frame_event, e);
+    frame_decoder_init(&e->dec[ESC_LINE_BMS], esc_on_frame_event, e);
+    frame_decoder_init(&e->dec[ESC_LINE_DASH], esc_on_frame_event, e);
     return e;
 }
 
@@ -133,8 +133,8 @@ void esc_power_on(struct esc *e, int64_t now_us)
     e->t0_us = now_us + (int64_t)llround(e->p.v[ESC_P_FIRST_REQ_MS] * 1000.0);
     e->k = 0;
     e->t_now_us = now_us;
-    frame_decoder_init(&e->dec[ESC_LINE_BMS], on_frame_event, e);
-    frame_decoder_init(&e->dec[ESC_LINE_DASH], on_frame_event, e);
+    frame_decoder_init(&e->dec[ESC_LINE_BMS], esc_on_frame_event, e);
+    frame_decoder_init(&e->dec[ESC_LINE_DASH], esc_on_frame_event, e);
     e->npend[0] = e->npend[1] = 0;
     e->boot_phase = 0;
     e->got10 = e->got30 = false;
@@ -215,8 +215,8 @@ uint64_t esc_tx_dropped(const struct esc *e)
 void esc_set_rider(struct esc *e, const struct esc_rider *r)
 {
     e->rider = *r;
-    e->rider.throttle = clampd(r->throttle, 0.0, 1.0);
-    e->rider.brake = clampd(r->brake, 0.0, 1.0);
+    e->rider.throttle = esc_clampd(r->throttle, 0.0, 1.0);
+    e->rider.brake = esc_clampd(r->brake, 0.0, 1.0);
     if ((int)e->rider.mode < ESC_MODE_ECO || (int)e->rider.mode > ESC_MODE_SPORT)
         e->rider.mode = ESC_MODE_NORMAL;
 }
@@ -228,7 +228,7 @@ void esc_set_supply_v(struct esc *e, double volts)
 
 void esc_set_grade(struct esc *e, double grade)
 {
-    e->grade = isfinite(grade) ? clampd(grade, -1.0, 1.0) : 0.0;
+    e->grade = isfinite(grade) ? esc_clampd(grade, -1.0, 1.0) : 0.0;
 }
 
 void esc_set_speed_kmh(struct esc *e, double kmh)
@@ -245,7 +245,7 @@ int esc_error_code(const struct esc *e)
 
 bool esc_error_active(const struct esc *e, int code)
 {
-    unsigned b = code_bit(code);
+    unsigned b = esc_code_bit(code);
     return e && e->powered && b && (e->active & b);
 }
 

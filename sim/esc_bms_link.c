@@ -12,8 +12,8 @@
 
 /* ==== bytes out ============================================================================== */
 
-void send_frame(struct esc *e, enum esc_line line, uint8_t addr, uint8_t cmd, uint8_t arg,
-                const uint8_t *payload, size_t n)
+void esc_send_frame(struct esc *e, enum esc_line line, uint8_t addr, uint8_t cmd, uint8_t arg,
+                    const uint8_t *payload, size_t n)
 {
     struct frame f;
     uint8_t raw[FRAME_BYTES_MAX];
@@ -40,12 +40,12 @@ void send_frame(struct esc *e, enum esc_line line, uint8_t addr, uint8_t cmd, ui
 
 static void bms_request(struct esc *e, uint8_t word, uint8_t nbytes)
 {
-    send_frame(e, ESC_LINE_BMS, FRAME_ADDR_TO_BMS, FRAME_CMD_READ, word, &nbytes, 1);
+    esc_send_frame(e, ESC_LINE_BMS, FRAME_ADDR_TO_BMS, FRAME_CMD_READ, word, &nbytes, 1);
 }
 
 /* ==== bytes in =============================================================================== */
 
-void on_frame_event(void *user, const struct frame_event *ev)
+void esc_on_frame_event(void *user, const struct frame_event *ev)
 {
     struct esc *e = user;
     if (ev->kind != FRAME_EV_FRAME)
@@ -116,11 +116,11 @@ static void handle_dash_frame(struct esc *e, const struct frame *f)
     size_t n = f->payload[0];
     if (2u * (size_t)f->arg + n > ESC_IMAGE_BYTES || n > FRAME_PAYLOAD_MAX)
         return;
-    send_frame(e, ESC_LINE_DASH, FRAME_ADDR_FROM_ESC, FRAME_CMD_READ, f->arg,
-               e->img + 2u * f->arg, n);
+    esc_send_frame(e, ESC_LINE_DASH, FRAME_ADDR_FROM_ESC, FRAME_CMD_READ, f->arg,
+                   e->img + 2u * f->arg, n);
 }
 
-void process_pending(struct esc *e)
+void esc_process_pending(struct esc *e)
 {
     for (size_t i = 0; i < e->npend[ESC_LINE_BMS]; i++)
         handle_bms_frame(e, &e->pend[ESC_LINE_BMS][i]);
@@ -166,11 +166,11 @@ static void boot_call(struct esc *e)
 static void take_checked(struct esc *e)
 {
     e->chk.config_invalid = e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID);
-    e->chk.serial_default = serial_is_default(e);
+    e->chk.serial_default = esc_serial_is_default(e);
     e->chk.temps_bad = e->view.have_status && temps_bad(e, e->view.t1_c, e->view.t2_c);
 }
 
-void bms_task(struct esc *e)
+void esc_bms_task(struct esc *e)
 {
     if (!e->bms_ok) {
         if (!e->gave_up && e->k % e->boot_call_ticks == 0)

@@ -17,7 +17,7 @@ static double ramp(double x, double start, double full, double floor_)
     if (start == full)
         return (full > start ? x >= full : x <= full) ? floor_ : 1.0;
     double u = (x - start) / (full - start);
-    u = clampd(u, 0.0, 1.0);
+    u = esc_clampd(u, 0.0, 1.0);
     return 1.0 - u * (1.0 - floor_);
 }
 
@@ -66,7 +66,7 @@ static void compute_limits(struct esc *e, double *speed_lim_kmh, double *phase_a
         lim *= der;
         reason = ESC_LIMIT_DERATE;
     }
-    bool limp = e->comm_lost || !e->bms_ok || bms_invalid(e) || e->p.v[ESC_P_ESC_ACTIVATED] == 0.0;
+    bool limp = e->comm_lost || !e->bms_ok || esc_bms_invalid(e) || e->p.v[ESC_P_ESC_ACTIVATED] == 0.0;
     if (limp) {
         if (v[ESC_P_LIMP_BATT_A] <= lim) {
             lim = v[ESC_P_LIMP_BATT_A];
@@ -95,10 +95,10 @@ static void compute_limits(struct esc *e, double *speed_lim_kmh, double *phase_a
     *phase_a = ph;
 }
 
-void drive_step(struct esc *e)
+void esc_drive_step(struct esc *e)
 {
     const double *v = e->p.v;
-    double dt = tick_s(e);
+    double dt = esc_tick_s(e);
     double spd_lim_kmh, phase_a;
     compute_limits(e, &spd_lim_kmh, &phase_a);
 
@@ -108,8 +108,8 @@ void drive_step(struct esc *e)
     double eff = v[ESC_P_EFFICIENCY];
     double r = v[ESC_P_WHEEL_D_M] / 2.0;
     double f_cap = v[ESC_P_KT_NM_PER_A] * phase_a / r;
-    double thr = clampd(e->rider.throttle, 0.0, 1.0);
-    double brk = clampd(e->rider.brake, 0.0, 1.0);
+    double thr = esc_clampd(e->rider.throttle, 0.0, 1.0);
+    double brk = esc_clampd(e->rider.brake, 0.0, 1.0);
 
     /* Regen factor ramps toward its over-voltage value while BMS status bit 9 is set. */
     double target = (e->view.have_status && (e->view.status & BMS_STATUS_OVERVOLTAGE))
@@ -132,7 +132,7 @@ void drive_step(struct esc *e)
             f_mech = brk * v[ESC_P_MECH_BRAKE_N];
     } else if (thr > 0.0) {
         double taper = v[ESC_P_SPEED_TAPER_KMH] > 0.0
-                           ? clampd((spd_lim_kmh - kmh) / v[ESC_P_SPEED_TAPER_KMH], 0.0, 1.0)
+                           ? esc_clampd((spd_lim_kmh - kmh) / v[ESC_P_SPEED_TAPER_KMH], 0.0, 1.0)
                            : (kmh < spd_lim_kmh ? 1.0 : 0.0);
         double p_elec = thr * e->limit_a * volts * taper;
         double p_mech = fmin(p_elec * eff, v[ESC_P_MOTOR_PEAK_W]);

@@ -14,19 +14,19 @@
 static const int codes_ascending[] = { 21, 22, 23, 24, 35, 39 };
 /* ==== errors ================================================================================= */
 
-bool serial_is_default(const struct esc *e)
+bool esc_serial_is_default(const struct esc *e)
 {
     return e->view.have_serial &&
            memcmp(e->view.serial, REGMAP_BMS_DEFAULT_SERIAL, REGMAP_BMS_SERIAL_LEN) == 0;
 }
 
 /* Config invalid or default serial, as the evaluator has seen them (limp rule). */
-bool bms_invalid(const struct esc *e)
+bool esc_bms_invalid(const struct esc *e)
 {
     return e->chk_seen.config_invalid || e->chk_seen.serial_default;
 }
 
-void evaluate_errors(struct esc *e)
+void esc_evaluate_errors(struct esc *e)
 {
     if (!e->supply_sampled) {
         /* The boot check reads the own ADC once, in 10 mV steps. */
@@ -40,23 +40,23 @@ void evaluate_errors(struct esc *e)
         e->eval_started = true;
     unsigned a = 0;
     if (e->comm_lost || !e->bms_ok)
-        a |= code_bit(21);
+        a |= esc_code_bit(21);
     if (e->chk_seen.config_invalid)
-        a |= code_bit(22);
+        a |= esc_code_bit(22);
     if (e->chk_seen.serial_default)
-        a |= code_bit(23);
+        a |= esc_code_bit(23);
     if (e->supply_bad)
-        a |= code_bit(24);
+        a |= esc_code_bit(24);
     if (e->p.v[ESC_P_ESC_ACTIVATED] == 0.0)
-        a |= code_bit(35);
+        a |= esc_code_bit(35);
     if (e->chk.temps_bad)
-        a |= code_bit(39);
+        a |= esc_code_bit(39);
     e->chk_seen = e->chk;   /* 22/23 see this check from the next tick on */
     e->active = a;
     int shown = 0;
     if (e->eval_started) {
         for (size_t i = 0; i < sizeof(codes_ascending) / sizeof(codes_ascending[0]); i++) {
-            if (a & code_bit(codes_ascending[i])) {
+            if (a & esc_code_bit(codes_ascending[i])) {
                 shown = codes_ascending[i];
                 break;
             }

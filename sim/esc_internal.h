@@ -124,28 +124,28 @@ struct esc {
 };
 
 /* Small helpers (esc.c). */
-double clampd(double x, double lo, double hi);
-unsigned code_bit(int code);
-int64_t tick_time(const struct esc *e, uint64_t k);
-double tick_s(const struct esc *e);
+double esc_clampd(double x, double lo, double hi);
+unsigned esc_code_bit(int code);
+int64_t esc_tick_time(const struct esc *e, uint64_t k);
+double esc_tick_s(const struct esc *e);
 
 /* The BMS line (esc_bms_link.c): frames out, frames in, the BMS task. */
-void send_frame(struct esc *e, enum esc_line line, uint8_t addr, uint8_t cmd, uint8_t arg,
-                const uint8_t *payload, size_t n);
-void on_frame_event(void *user, const struct frame_event *ev);
-void process_pending(struct esc *e);
-void bms_task(struct esc *e);
+void esc_send_frame(struct esc *e, enum esc_line line, uint8_t addr, uint8_t cmd, uint8_t arg,
+                    const uint8_t *payload, size_t n);
+void esc_on_frame_event(void *user, const struct frame_event *ev);
+void esc_process_pending(struct esc *e);
+void esc_bms_task(struct esc *e);
 
 /* Errors (esc_errors.c). */
-bool serial_is_default(const struct esc *e);
-bool bms_invalid(const struct esc *e);
-void evaluate_errors(struct esc *e);
+bool esc_serial_is_default(const struct esc *e);
+bool esc_bms_invalid(const struct esc *e);
+void esc_evaluate_errors(struct esc *e);
 
 /* Limits and vehicle (esc_drive.c). */
-void drive_step(struct esc *e);
+void esc_drive_step(struct esc *e);
 
 /* Register image and dashboard (esc_image.c). */
-void update_image(struct esc *e);
-void send_dash_frame(struct esc *e);
+void esc_update_image(struct esc *e);
+void esc_send_dash_frame(struct esc *e);
 
 #endif

@@ -25,7 +25,7 @@
 
 #define BOARD_INSTR_BUDGET 20000000   /* Lua VM instructions a description may run */
 
-int fail(struct loader *ld, int line, const char *fmt, ...)
+int board_fail(struct loader *ld, int line, const char *fmt, ...)
 {
     char msg[384];
     va_list ap;
@@ -179,45 +179,45 @@ static int apply_extends(struct loader *ld, int depth)
 {
     lua_State *L = ld->L;
     int didx = lua_gettop(L);
-    if (!lua_istable(L, didx) || !kind_is(L, didx, "board"))
+    if (!lua_istable(L, didx) || !board_kind_is(L, didx, "board"))
         return BMSRIG_OK;   /* load_board says what is wrong with it */
     lua_getfield(L, didx, "extends");
     if (lua_isnil(L, -1)) {
         lua_pop(L, 1);
         return BMSRIG_OK;
     }
-    int dline = line_of(L, didx, 1);
+    int dline = board_line_of(L, didx, 1);
     char dfile[512];
-    file_from(ld, didx, ld->path);
+    board_file_from(ld, didx, ld->path);
     snprintf(dfile, sizeof dfile, "%s", ld->cur_file);
     if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0 || lua_rawlen(L, -1) > 255) {
         lua_pop(L, 1);
-        return fail(ld, dline, "board: extends must be a string: a board name (\"emulated\") "
-                    "or a path to a .lua description");
+        return board_fail(ld, dline, "board: extends must be a string: a board name (\"emulated\") "
+                          "or a path to a .lua description");
     }
     char ext[256];
     snprintf(ext, sizeof ext, "%s", lua_tostring(L, -1));
     lua_pop(L, 1);
     if (depth >= BOARD_EXTENDS_MAX)
-        return fail(ld, dline, "board: extends '%s': more than %d levels of extends (loading %s)",
-                    ext, BOARD_EXTENDS_MAX, ld->path);
+        return board_fail(ld, dline, "board: extends '%s': more than %d levels of extends (loading %s)",
+                          ext, BOARD_EXTENDS_MAX, ld->path);
     char base[4096];
     if (!resolve_base(dfile, ext, base, sizeof base)) {
         if (strchr(ext, '/') || strstr(ext, ".lua"))
-            return fail(ld, dline, "board: extends '%s': no rig description %s", ext, base);
+            return board_fail(ld, dline, "board: extends '%s': no rig description %s", ext, base);
         char where[2048];
         datadir_describe(DATADIR_BOARDS, where, sizeof where);
-        return fail(ld, dline, "board: extends '%s': no rig description %s.lua next to it or "
-                    "in %s", ext, ext, where);
+        return board_fail(ld, dline, "board: extends '%s': no rig description %s.lua next to it or "
+                          "in %s", ext, ext, where);
     }
     char *real = realpath(base, NULL);
     if (!real)
-        return fail(ld, dline, "board: extends '%s': %s: %s", ext, base, strerror(errno));
+        return board_fail(ld, dline, "board: extends '%s': %s: %s", ext, base, strerror(errno));
     for (int i = 0; i < ld->nchain; i++)
         if (strcmp(ld->chain[i], real) == 0) {
             free(real);
-            return fail(ld, dline, "board: extends cycle: '%s' is %s, which is already being "
-                        "loaded (from %s)", ext, base, ld->path);
+            return board_fail(ld, dline, "board: extends cycle: '%s' is %s, which is already being "
+                              "loaded (from %s)", ext, base, ld->path);
         }
     ld->chain[ld->nchain++] = real;
 
@@ -229,10 +229,10 @@ static int apply_extends(struct loader *ld, int depth)
     }
     lua_call(L, 0, 1);
     int bidx = lua_gettop(L);
-    if (!lua_istable(L, bidx) || !kind_is(L, bidx, "board")) {
+    if (!lua_istable(L, bidx) || !board_kind_is(L, bidx, "board")) {
         snprintf(ld->cur_file, sizeof ld->cur_file, "%.511s", base);
-        return fail(ld, 1, "the description must end with: return board { ... } (extended by "
-                    "%s:%d)", dfile, dline);
+        return board_fail(ld, 1, "the description must end with: return board { ... } (extended by "
+                          "%s:%d)", dfile, dline);
     }
     int rc = apply_extends(ld, depth + 1);
     if (rc != BMSRIG_OK)

@@ -25,27 +25,27 @@ struct loader {
 
 /* board.c: a validation error at `line` of the current file into ld->err; returns
  * BMSRIG_ERR_PARSE. */
-int fail(struct loader *ld, int line, const char *fmt, ...)
+int board_fail(struct loader *ld, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* board_fields.c: typed field reads of the table at idx, each failing with file:line. */
-int line_of(lua_State *L, int idx, int fallback);
-void file_from(struct loader *ld, int idx, const char *fallback);
-int field_origin(struct loader *ld, int bidx, const char *key, const char *bfile,
-                 int bline);
-bool kind_is(lua_State *L, int idx, const char *kind);
-int check_keys(struct loader *ld, int idx, int line, const char *what,
-               const char *const *allowed);
-int get_str(struct loader *ld, int idx, const char *key, bool required, char *out,
-            size_t outlen, int line, const char *what);
-int get_num(struct loader *ld, int idx, const char *key, bool required, double def,
-            double *out, int line, const char *what);
-int get_int(struct loader *ld, int idx, const char *key, bool required, long def,
-            long lo, long hi, long *out, int line, const char *what);
-int get_pin(struct loader *ld, int idx, const char *key, bool required, board_pin *out,
-            int line, const char *what);
-int push_table(struct loader *ld, int idx, const char *key, bool required, int line,
-               const char *what, bool *present);
+int board_line_of(lua_State *L, int idx, int fallback);
+void board_file_from(struct loader *ld, int idx, const char *fallback);
+int board_field_origin(struct loader *ld, int bidx, const char *key, const char *bfile,
+                       int bline);
+bool board_kind_is(lua_State *L, int idx, const char *kind);
+int board_check_keys(struct loader *ld, int idx, int line, const char *what,
+                     const char *const *allowed);
+int board_get_str(struct loader *ld, int idx, const char *key, bool required, char *out,
+                  size_t outlen, int line, const char *what);
+int board_get_num(struct loader *ld, int idx, const char *key, bool required, double def,
+                  double *out, int line, const char *what);
+int board_get_int(struct loader *ld, int idx, const char *key, bool required, long def,
+                  long lo, long hi, long *out, int line, const char *what);
+int board_get_pin(struct loader *ld, int idx, const char *key, bool required, board_pin *out,
+                  int line, const char *what);
+int board_push_table(struct loader *ld, int idx, const char *key, bool required, int line,
+                     const char *what, bool *present);
 
 /* board_sections.c: validates the board{} table at the stack top into ld->b. */
 int load_board(struct loader *ld);

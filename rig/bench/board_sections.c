@@ -46,7 +46,7 @@ static bool signal_name_ok(const char *s)
 static int load_ftdi(struct loader *ld, int bidx, int bline)
 {
     bool present;
-    int rc = push_table(ld, bidx, "ftdi", true, bline, "board", &present);
+    int rc = board_push_table(ld, bidx, "ftdi", true, bline, "board", &present);
     if (rc != BMSRIG_OK)
         return rc;
     static const char *const keys[] = { "vid", "pid", "serial", "interface", "spi_hz", NULL };
@@ -54,18 +54,18 @@ static int load_ftdi(struct loader *ld, int bidx, int bline)
     long vid, pid, hz;
     char itf[4] = "A";
     const char *w = "ftdi";
-    if ((rc = check_keys(ld, -1, bline, w, keys)) ||
-        (rc = get_int(ld, -1, "vid", false, 0x0403, 0, 0xFFFF, &vid, bline, w)) ||
-        (rc = get_int(ld, -1, "pid", false, 0x6014, 0, 0xFFFF, &pid, bline, w)) ||
-        (rc = get_str(ld, -1, "serial", false, f->serial, sizeof f->serial, bline, w)) ||
-        (rc = get_str(ld, -1, "interface", false, itf, sizeof itf, bline, w)) ||
-        (rc = get_int(ld, -1, "spi_hz", false, 1000000, 1, 30000000, &hz, bline, w))) {
+    if ((rc = board_check_keys(ld, -1, bline, w, keys)) ||
+        (rc = board_get_int(ld, -1, "vid", false, 0x0403, 0, 0xFFFF, &vid, bline, w)) ||
+        (rc = board_get_int(ld, -1, "pid", false, 0x6014, 0, 0xFFFF, &pid, bline, w)) ||
+        (rc = board_get_str(ld, -1, "serial", false, f->serial, sizeof f->serial, bline, w)) ||
+        (rc = board_get_str(ld, -1, "interface", false, itf, sizeof itf, bline, w)) ||
+        (rc = board_get_int(ld, -1, "spi_hz", false, 1000000, 1, 30000000, &hz, bline, w))) {
         lua_pop(ld->L, 1);
         return rc;
     }
     lua_pop(ld->L, 1);
     if (strlen(itf) != 1 || itf[0] < 'A' || itf[0] > 'D')
-        return fail(ld, bline, "ftdi: interface must be \"A\", \"B\", \"C\" or \"D\"");
+        return board_fail(ld, bline, "ftdi: interface must be \"A\", \"B\", \"C\" or \"D\"");
     f->vid = (uint16_t)vid;
     f->pid = (uint16_t)pid;
     f->interface = itf[0];
@@ -92,7 +92,7 @@ static int load_dac(struct loader *ld, int line)
 {
     struct board *b = ld->b;
     if (b->ndacs >= BOARD_MAX_DACS)
-        return fail(ld, line, "more than %d DACs", BOARD_MAX_DACS);
+        return board_fail(ld, line, "more than %d DACs", BOARD_MAX_DACS);
     struct board_dac *d = &b->dacs[b->ndacs];
     static const char *const keys[] = { "name", "model", "cs", "ldac", "vref", "gain", "span",
                                         "mode", NULL };
@@ -100,20 +100,20 @@ static int load_dac(struct loader *ld, int line)
     const char *w = "dac";
     long mode;
     char span[16] = "";
-    if ((rc = check_keys(ld, -1, line, w, keys)) ||
-        (rc = get_str(ld, -1, "name", true, d->name, sizeof d->name, line, w)) ||
-        (rc = get_str(ld, -1, "model", true, d->model, sizeof d->model, line, w)))
+    if ((rc = board_check_keys(ld, -1, line, w, keys)) ||
+        (rc = board_get_str(ld, -1, "name", true, d->name, sizeof d->name, line, w)) ||
+        (rc = board_get_str(ld, -1, "model", true, d->model, sizeof d->model, line, w)))
         return rc;
     const struct dac_driver *drv = dac_driver_find(d->model);
     if (!drv)
-        return fail(ld, line, "dac '%s': unknown model '%s' (known: %s)", d->name, d->model,
-                    dac_driver_names());
-    if ((rc = get_pin(ld, -1, "cs", true, &d->cs, line, w)) ||
-        (rc = get_pin(ld, -1, "ldac", false, &d->ldac, line, w)) ||
-        (rc = get_num(ld, -1, "vref", false, 2.5, &d->vref_v, line, w)) ||
-        (rc = get_num(ld, -1, "gain", false, 1, &d->gain, line, w)) ||
-        (rc = get_str(ld, -1, "span", false, span, sizeof span, line, w)) ||
-        (rc = get_int(ld, -1, "mode", false, drv->default_spi_mode, 0, 3, &mode, line, w)))
+        return board_fail(ld, line, "dac '%s': unknown model '%s' (known: %s)", d->name, d->model,
+                          dac_driver_names());
+    if ((rc = board_get_pin(ld, -1, "cs", true, &d->cs, line, w)) ||
+        (rc = board_get_pin(ld, -1, "ldac", false, &d->ldac, line, w)) ||
+        (rc = board_get_num(ld, -1, "vref", false, 2.5, &d->vref_v, line, w)) ||
+        (rc = board_get_num(ld, -1, "gain", false, 1, &d->gain, line, w)) ||
+        (rc = board_get_str(ld, -1, "span", false, span, sizeof span, line, w)) ||
+        (rc = board_get_int(ld, -1, "mode", false, drv->default_spi_mode, 0, 3, &mode, line, w)))
         return rc;
     lua_getfield(ld->L, -1, "ldac");
     bool has_ldac_field = !lua_isnil(ld->L, -1);
@@ -121,31 +121,31 @@ static int load_dac(struct loader *ld, int line)
     if (!has_ldac_field)
         d->ldac = -1;
     if (mode != 0 && mode != 2)
-        return fail(ld, line, "dac '%s': SPI mode %ld: the MPSSE does modes 0 and 2 only",
-                    d->name, mode);
+        return board_fail(ld, line, "dac '%s': SPI mode %ld: the MPSSE does modes 0 and 2 only",
+                          d->name, mode);
     d->spi_mode = (int)mode;
     if (d->ldac >= 0 && !drv->has_ldac)
-        return fail(ld, line, "dac '%s': model %s has no LDAC pin", d->name, d->model);
+        return board_fail(ld, line, "dac '%s': model %s has no LDAC pin", d->name, d->model);
     if (d->vref_v <= 0 || d->vref_v > 5)
-        return fail(ld, line, "dac '%s': vref %g V out of range (0, 5]", d->name, d->vref_v);
-    if (strcmp(d->model, "ad5676r") == 0 && d->gain != 1 && d->gain != 2)
-        return fail(ld, line, "dac '%s': gain must be 1 or 2 (GAIN pin)", d->name);
+        return board_fail(ld, line, "dac '%s': vref %g V out of range (0, 5]", d->name, d->vref_v);
+                          if (strcmp(d->model, "ad5676r") == 0 && d->gain != 1 && d->gain != 2)
+        return board_fail(ld, line, "dac '%s': gain must be 1 or 2 (GAIN pin)", d->name);
     if (strcmp(d->model, "ltc2668") == 0) {
         if (!span[0])
             snprintf(span, sizeof span, "0..5");
         if (parse_span(span, &d->span_lo_v, &d->span_hi_v) != 0)
-            return fail(ld, line, "dac '%s': span '%s' is not one of 0..5, 0..10, -5..5, "
-                        "-10..10, -2.5..2.5", d->name, span);
+            return board_fail(ld, line, "dac '%s': span '%s' is not one of 0..5, 0..10, -5..5, "
+                              "-10..10, -2.5..2.5", d->name, span);
     } else if (span[0]) {
-        return fail(ld, line, "dac '%s': model %s has no span setting", d->name, d->model);
+        return board_fail(ld, line, "dac '%s': model %s has no span setting", d->name, d->model);
     }
     for (int i = 0; i < b->ndacs; i++) {
         if (strcmp(b->dacs[i].name, d->name) == 0)
-            return fail(ld, line, "dac '%s' defined twice (first at line %d)", d->name,
-                        b->dacs[i].line);
+            return board_fail(ld, line, "dac '%s' defined twice (first at line %d)", d->name,
+                              b->dacs[i].line);
         if (b->dacs[i].cs == d->cs)
-            return fail(ld, line, "dac '%s': chip select shared with dac '%s'", d->name,
-                        b->dacs[i].name);
+            return board_fail(ld, line, "dac '%s': chip select shared with dac '%s'", d->name,
+                              b->dacs[i].name);
     }
     d->line = line;
     b->ndacs++;
@@ -164,7 +164,7 @@ static int load_channel(struct loader *ld, int line)
 {
     struct board *b = ld->b;
     if (b->nchannels >= BOARD_MAX_CHANNELS)
-        return fail(ld, line, "more than %d channels", BOARD_MAX_CHANNELS);
+        return board_fail(ld, line, "more than %d channels", BOARD_MAX_CHANNELS);
     struct board_channel *c = &b->channels[b->nchannels];
     static const char *const keys[] = { "signal", "dac", "ch", "scale", "offset", "cal", "min",
                                         "max", "safe", NULL };
@@ -173,54 +173,54 @@ static int load_channel(struct loader *ld, int line)
     char dacname[BOARD_NAME_MAX];
     long ch;
     int rc;
-    if ((rc = check_keys(ld, -1, line, w, keys)) ||
-        (rc = get_str(ld, -1, "signal", true, c->signal, sizeof c->signal, line, w)))
+    if ((rc = board_check_keys(ld, -1, line, w, keys)) ||
+        (rc = board_get_str(ld, -1, "signal", true, c->signal, sizeof c->signal, line, w)))
         return rc;
     if (!signal_name_ok(c->signal))
-        return fail(ld, line, "channel: signal '%s' is not of the form name.v or name[N].v",
-                    c->signal);
-    if ((rc = get_str(ld, -1, "dac", true, dacname, sizeof dacname, line, w)))
+        return board_fail(ld, line, "channel: signal '%s' is not of the form name.v or name[N].v",
+                          c->signal);
+    if ((rc = board_get_str(ld, -1, "dac", true, dacname, sizeof dacname, line, w)))
         return rc;
     c->dac = find_dac(b, dacname);
     if (c->dac < 0)
-        return fail(ld, line, "channel '%s': no dac named '%s'", c->signal, dacname);
+        return board_fail(ld, line, "channel '%s': no dac named '%s'", c->signal, dacname);
     const struct board_dac *d = &b->dacs[c->dac];
     const struct dac_driver *drv = dac_driver_find(d->model);
-    if ((rc = get_int(ld, -1, "ch", true, 0, 0, drv->channels - 1, &ch, line, w)) ||
-        (rc = get_num(ld, -1, "scale", false, 1.0, &c->scale, line, w)) ||
-        (rc = get_num(ld, -1, "offset", false, 0.0, &c->offset_v, line, w)) ||
-        (rc = get_num(ld, -1, "min", true, 0, &c->min, line, w)) ||
-        (rc = get_num(ld, -1, "max", true, 0, &c->max, line, w)))
+    if ((rc = board_get_int(ld, -1, "ch", true, 0, 0, drv->channels - 1, &ch, line, w)) ||
+        (rc = board_get_num(ld, -1, "scale", false, 1.0, &c->scale, line, w)) ||
+        (rc = board_get_num(ld, -1, "offset", false, 0.0, &c->offset_v, line, w)) ||
+        (rc = board_get_num(ld, -1, "min", true, 0, &c->min, line, w)) ||
+        (rc = board_get_num(ld, -1, "max", true, 0, &c->max, line, w)))
         return rc;
     c->ch = (int)ch;
     bool has_cal;
     c->cal_gain = 1;
     c->cal_offset_v = 0;
-    if ((rc = push_table(ld, -1, "cal", false, line, w, &has_cal)))
+    if ((rc = board_push_table(ld, -1, "cal", false, line, w, &has_cal)))
         return rc;
     if (has_cal) {
-        if ((rc = check_keys(ld, -1, line, "channel cal", cal_keys)) ||
-            (rc = get_num(ld, -1, "gain", false, 1, &c->cal_gain, line, "channel cal")) ||
-            (rc = get_num(ld, -1, "offset", false, 0, &c->cal_offset_v, line, "channel cal"))) {
+        if ((rc = board_check_keys(ld, -1, line, "channel cal", cal_keys)) ||
+            (rc = board_get_num(ld, -1, "gain", false, 1, &c->cal_gain, line, "channel cal")) ||
+            (rc = board_get_num(ld, -1, "offset", false, 0, &c->cal_offset_v, line, "channel cal"))) {
             lua_pop(ld->L, 1);
             return rc;
         }
         lua_pop(ld->L, 1);
         if (c->cal_gain < 0.5 || c->cal_gain > 2)
-            return fail(ld, line, "channel '%s': cal.gain %g is implausible (0.5..2)", c->signal,
-                        c->cal_gain);
+            return board_fail(ld, line, "channel '%s': cal.gain %g is implausible (0.5..2)", c->signal,
+                              c->cal_gain);
     }
     if (c->scale == 0)
-        return fail(ld, line, "channel '%s': scale must not be 0", c->signal);
+        return board_fail(ld, line, "channel '%s': scale must not be 0", c->signal);
     if (!(c->min < c->max))
-        return fail(ld, line, "channel '%s': min %g must be below max %g", c->signal, c->min,
-                    c->max);
-    if ((rc = get_num(ld, -1, "safe", false, c->min > 0 ? c->min : (c->max < 0 ? c->max : 0),
-                      &c->safe, line, w)))
+        return board_fail(ld, line, "channel '%s': min %g must be below max %g", c->signal, c->min,
+                          c->max);
+    if ((rc = board_get_num(ld, -1, "safe", false, c->min > 0 ? c->min : (c->max < 0 ? c->max : 0),
+                            &c->safe, line, w)))
         return rc;
     if (c->safe < c->min || c->safe > c->max)
-        return fail(ld, line, "channel '%s': safe value %g outside [%g, %g]", c->signal,
-                    c->safe, c->min, c->max);
+        return board_fail(ld, line, "channel '%s': safe value %g outside [%g, %g]", c->signal,
+                          c->safe, c->min, c->max);
     /* the clamp range must be reachable by the DAC after scale, offset and calibration */
     double lo, hi;
     drv->range(d, c->ch, &lo, &hi);
@@ -228,17 +228,17 @@ static int load_channel(struct loader *ld, int line)
     for (int i = 0; i < 2; i++) {
         double v = (ends[i] * c->scale + c->offset_v - c->cal_offset_v) / c->cal_gain;
         if (v < lo - 1e-9 || v > hi - (hi - lo) / 65536.0 + 1e-9)
-            return fail(ld, line, "channel '%s': %s %g needs %.4f V from dac '%s' channel %d, "
-                        "outside its %.4f..%.4f V", c->signal, i ? "max" : "min", ends[i], v,
-                        d->name, c->ch, lo, hi - (hi - lo) / 65536.0);
+            return board_fail(ld, line, "channel '%s': %s %g needs %.4f V from dac '%s' channel %d, "
+                              "outside its %.4f..%.4f V", c->signal, i ? "max" : "min", ends[i], v,
+                              d->name, c->ch, lo, hi - (hi - lo) / 65536.0);
     }
     for (int i = 0; i < b->nchannels; i++) {
         if (strcmp(b->channels[i].signal, c->signal) == 0)
-            return fail(ld, line, "channel '%s' mapped twice (first at line %d)", c->signal,
-                        b->channels[i].line);
+            return board_fail(ld, line, "channel '%s' mapped twice (first at line %d)", c->signal,
+                              b->channels[i].line);
         if (b->channels[i].dac == c->dac && b->channels[i].ch == c->ch)
-            return fail(ld, line, "channel '%s': dac '%s' channel %d already drives '%s'",
-                        c->signal, d->name, c->ch, b->channels[i].signal);
+            return board_fail(ld, line, "channel '%s': dac '%s' channel %d already drives '%s'",
+                              c->signal, d->name, c->ch, b->channels[i].signal);
     }
     c->line = line;
     b->nchannels++;
@@ -249,7 +249,7 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
 {
     struct board *b = ld->b;
     if (b->nfaults >= BOARD_MAX_FAULTS)
-        return fail(ld, line, "more than %d fault lines", BOARD_MAX_FAULTS);
+        return board_fail(ld, line, "more than %d fault lines", BOARD_MAX_FAULTS);
     struct board_fault *f = &b->faults[b->nfaults];
     memset(f, 0, sizeof *f);
     f->sense = -1;
@@ -259,35 +259,35 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
         const char *w = "relay";
         char active[8] = "high";
         board_pin pin;
-        if ((rc = check_keys(ld, -1, line, w, keys)) ||
-            (rc = get_str(ld, -1, "name", true, f->name, sizeof f->name, line, w)) ||
-            (rc = get_pin(ld, -1, "pin", true, &pin, line, w)) ||
-            (rc = get_pin(ld, -1, "sense", false, &f->sense, line, w)) ||
-            (rc = get_str(ld, -1, "active", false, active, sizeof active, line, w)))
+        if ((rc = board_check_keys(ld, -1, line, w, keys)) ||
+            (rc = board_get_str(ld, -1, "name", true, f->name, sizeof f->name, line, w)) ||
+            (rc = board_get_pin(ld, -1, "pin", true, &pin, line, w)) ||
+            (rc = board_get_pin(ld, -1, "sense", false, &f->sense, line, w)) ||
+            (rc = board_get_str(ld, -1, "active", false, active, sizeof active, line, w)))
             return rc;
         lua_getfield(ld->L, -1, "sense");
         if (lua_isnil(ld->L, -1))
             f->sense = -1;
         lua_pop(ld->L, 1);
         if (strcmp(active, "high") && strcmp(active, "low"))
-            return fail(ld, line, "relay '%s': active must be \"high\" or \"low\"", f->name);
+            return board_fail(ld, line, "relay '%s': active must be \"high\" or \"low\"", f->name);
         f->active_low = active[1] == 'o';
         f->pins_mask = (uint16_t)(1u << pin);
     } else {
         static const char *const keys[] = { "name", "pins", "positions", "safe", NULL };
         const char *w = "bank";
         char safe[BOARD_NAME_MAX] = "";
-        if ((rc = check_keys(ld, -1, line, w, keys)) ||
-            (rc = get_str(ld, -1, "name", true, f->name, sizeof f->name, line, w)) ||
-            (rc = get_str(ld, -1, "safe", true, safe, sizeof safe, line, w)))
+        if ((rc = board_check_keys(ld, -1, line, w, keys)) ||
+            (rc = board_get_str(ld, -1, "name", true, f->name, sizeof f->name, line, w)) ||
+            (rc = board_get_str(ld, -1, "safe", true, safe, sizeof safe, line, w)))
             return rc;
         bool present;
-        if ((rc = push_table(ld, -1, "pins", true, line, w, &present)))
+        if ((rc = board_push_table(ld, -1, "pins", true, line, w, &present)))
             return rc;
         int npins = (int)lua_rawlen(ld->L, -1);
         if (npins < 1 || npins > 4) {
             lua_pop(ld->L, 1);
-            return fail(ld, line, "bank '%s': pins must list 1 to 4 pins", f->name);
+            return board_fail(ld, line, "bank '%s': pins must list 1 to 4 pins", f->name);
         }
         board_pin pins[4];
         for (int i = 0; i < npins; i++) {
@@ -297,18 +297,18 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
             lua_pop(ld->L, 1);
             if (pins[i] <= 2) {
                 lua_pop(ld->L, 1);
-                return fail(ld, line, "bank '%s': pins[%d] is not a free pin", f->name, i + 1);
+                return board_fail(ld, line, "bank '%s': pins[%d] is not a free pin", f->name, i + 1);
             }
             f->pins_mask = (uint16_t)(f->pins_mask | (1u << pins[i]));
         }
         lua_pop(ld->L, 1);
-        if ((rc = push_table(ld, -1, "positions", true, line, w, &present)))
+        if ((rc = board_push_table(ld, -1, "positions", true, line, w, &present)))
             return rc;
         int npos = (int)lua_rawlen(ld->L, -1);
         if (npos < 2 || npos > BOARD_MAX_POSITIONS) {
             lua_pop(ld->L, 1);
-            return fail(ld, line, "bank '%s': positions must list 2 to %d entries", f->name,
-                        BOARD_MAX_POSITIONS);
+            return board_fail(ld, line, "bank '%s': positions must list 2 to %d entries", f->name,
+                              BOARD_MAX_POSITIONS);
         }
         static const char *const pkeys[] = { "name", "code", "ohms", NULL };
         for (int i = 0; i < npos; i++) {
@@ -317,14 +317,14 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
             long code;
             if (!lua_istable(ld->L, -1)) {
                 lua_pop(ld->L, 2);
-                return fail(ld, line, "bank '%s': positions[%d] must be a table", f->name, i + 1);
+                return board_fail(ld, line, "bank '%s': positions[%d] must be a table", f->name, i + 1);
             }
-            if ((rc = check_keys(ld, -1, line, "bank position", pkeys)) ||
-                (rc = get_str(ld, -1, "name", true, p->name, sizeof p->name, line,
-                              "bank position")) ||
-                (rc = get_int(ld, -1, "code", true, 0, 0, (1L << npins) - 1, &code, line,
-                              "bank position")) ||
-                (rc = get_num(ld, -1, "ohms", false, -1, &p->ohms, line, "bank position"))) {
+            if ((rc = board_check_keys(ld, -1, line, "bank position", pkeys)) ||
+                (rc = board_get_str(ld, -1, "name", true, p->name, sizeof p->name, line,
+                                    "bank position")) ||
+                                    (rc = board_get_int(ld, -1, "code", true, 0, 0, (1L << npins) - 1, &code, line,
+                                                        "bank position")) ||
+                                                        (rc = board_get_num(ld, -1, "ohms", false, -1, &p->ohms, line, "bank position"))) {
                 lua_pop(ld->L, 2);
                 return rc;
             }
@@ -332,8 +332,8 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
             for (int j = 0; j < i; j++)
                 if (strcmp(f->pos[j].name, p->name) == 0) {
                     lua_pop(ld->L, 1);
-                    return fail(ld, line, "bank '%s': position '%s' listed twice (positions[%d] "
-                                "and [%d])", f->name, p->name, j + 1, i + 1);
+                    return board_fail(ld, line, "bank '%s': position '%s' listed twice (positions[%d] "
+                                      "and [%d])", f->name, p->name, j + 1, i + 1);
                 }
             p->pins_value = 0;
             for (int k = 0; k < npins; k++)
@@ -347,7 +347,7 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
             if (strcmp(f->pos[i].name, safe) == 0)
                 f->safe_pos = i;
         if (f->safe_pos < 0)
-            return fail(ld, line, "bank '%s': safe position '%s' is not listed", f->name, safe);
+            return board_fail(ld, line, "bank '%s': safe position '%s' is not listed", f->name, safe);
     }
     /* pins must not collide with chip selects, LDAC or other fault lines */
     uint16_t used = 0;
@@ -361,21 +361,21 @@ static int load_fault(struct loader *ld, int line, bool is_bank)
         if (b->faults[i].sense >= 0)
             used = (uint16_t)(used | (1u << b->faults[i].sense));
         if (strcmp(b->faults[i].name, f->name) == 0)
-            return fail(ld, line, "fault '%s' defined twice (first at line %d)", f->name,
-                        b->faults[i].line);
+            return board_fail(ld, line, "fault '%s' defined twice (first at line %d)", f->name,
+                              b->faults[i].line);
     }
     uint16_t mine = (uint16_t)(f->pins_mask | (f->sense >= 0 ? 1u << f->sense : 0));
     if (used & mine) {
         char pn[16];
         int pin = __builtin_ctz(used & mine);
-        return fail(ld, line, "fault '%s': pin %s is already in use", f->name,
-                    board_pin_name(pin, pn, sizeof pn));
+        return board_fail(ld, line, "fault '%s': pin %s is already in use", f->name,
+                          board_pin_name(pin, pn, sizeof pn));
     }
     /* only a line some fault of the fault table (or power) uses can ever be switched */
     if (!fault_line_known(f->name)) {
         char msg[512];
         fault_line_unknown_message(f->name, msg, sizeof msg);
-        return fail(ld, line, "%s", msg);
+        return board_fail(ld, line, "%s", msg);
     }
     f->line = line;
     b->nfaults++;
@@ -388,10 +388,10 @@ static int load_list(struct loader *ld, int bidx, const char *bfile, int bline, 
                      bool required)
 {
     bool present;
-    bline = field_origin(ld, bidx, key, bfile, bline);
+    bline = board_field_origin(ld, bidx, key, bfile, bline);
     char list_file[512];
     snprintf(list_file, sizeof list_file, "%s", ld->cur_file);
-    int rc = push_table(ld, bidx, key, required, bline, "board", &present);
+    int rc = board_push_table(ld, bidx, key, required, bline, "board", &present);
     if (rc != BMSRIG_OK || !present)
         return rc;
     lua_State *L = ld->L;
@@ -400,26 +400,26 @@ static int load_list(struct loader *ld, int bidx, const char *bfile, int bline, 
         lua_rawgeti(L, -1, i);
         snprintf(ld->cur_file, sizeof ld->cur_file, "%s", list_file);
         if (lua_istable(L, -1))
-            file_from(ld, -1, list_file);
-        int line = lua_istable(L, -1) ? line_of(L, -1, bline) : bline;
+            board_file_from(ld, -1, list_file);
+        int line = lua_istable(L, -1) ? board_line_of(L, -1, bline) : bline;
         if (!lua_istable(L, -1)) {
-            rc = fail(ld, bline, "%s[%d] must be a table", key, i);
+            rc = board_fail(ld, bline, "%s[%d] must be a table", key, i);
         } else if (lua_getmetatable(L, -1)) {
             lua_pop(L, 1);
-            rc = fail(ld, line, "%s[%d] must be a plain table (it has a metatable)", key, i);
+            rc = board_fail(ld, line, "%s[%d] must be a plain table (it has a metatable)", key, i);
         } else if (strcmp(key, "dacs") == 0) {
-            rc = kind_is(L, -1, "dac") ? load_dac(ld, line)
-                                       : fail(ld, line, "dacs[%d]: write dac { ... }", i);
+            rc = board_kind_is(L, -1, "dac") ? load_dac(ld, line)
+                                       : board_fail(ld, line, "dacs[%d]: write dac { ... }", i);
         } else if (strcmp(key, "channels") == 0) {
-            rc = kind_is(L, -1, "channel") ? load_channel(ld, line)
-                                           : fail(ld, line, "channels[%d]: write channel { ... }", i);
+            rc = board_kind_is(L, -1, "channel") ? load_channel(ld, line)
+                                           : board_fail(ld, line, "channels[%d]: write channel { ... }", i);
         } else {
-            if (kind_is(L, -1, "relay"))
+            if (board_kind_is(L, -1, "relay"))
                 rc = load_fault(ld, line, false);
-            else if (kind_is(L, -1, "bank"))
+            else if (board_kind_is(L, -1, "bank"))
                 rc = load_fault(ld, line, true);
             else
-                rc = fail(ld, line, "faults[%d]: write relay { ... } or bank { ... }", i);
+                rc = board_fail(ld, line, "faults[%d]: write relay { ... } or bank { ... }", i);
         }
         lua_pop(L, 1);
     }
@@ -432,47 +432,47 @@ int load_board(struct loader *ld)
     lua_State *L = ld->L;
     int bidx = lua_gettop(L);
     ld->cur_file[0] = 0;
-    if (!lua_istable(L, bidx) || !kind_is(L, bidx, "board"))
-        return fail(ld, 1, "the description must end with: return board { ... }");
-    int bline = line_of(L, bidx, 1);
+    if (!lua_istable(L, bidx) || !board_kind_is(L, bidx, "board"))
+        return board_fail(ld, 1, "the description must end with: return board { ... }");
+    int bline = board_line_of(L, bidx, 1);
     char bfile[512];
-    file_from(ld, bidx, "");
+    board_file_from(ld, bidx, "");
     snprintf(bfile, sizeof bfile, "%s", ld->cur_file);
     static const char *const keys[] = { "name", "ftdi", "dacs", "channels", "faults", "serial",
                                         "readback", "extends", NULL };
     int rc;
-    if ((rc = check_keys(ld, bidx, bline, "board", keys)) ||
-        (rc = get_str(ld, bidx, "name", true, ld->b->name, sizeof ld->b->name,
-                      field_origin(ld, bidx, "name", bfile, bline), "board")) ||
-        (rc = load_ftdi(ld, bidx, field_origin(ld, bidx, "ftdi", bfile, bline))) ||
-        (rc = load_list(ld, bidx, bfile, bline, "dacs", true)) ||
-        (rc = load_list(ld, bidx, bfile, bline, "channels", true)) ||
-        (rc = load_list(ld, bidx, bfile, bline, "faults", false)))
+    if ((rc = board_check_keys(ld, bidx, bline, "board", keys)) ||
+        (rc = board_get_str(ld, bidx, "name", true, ld->b->name, sizeof ld->b->name,
+                            board_field_origin(ld, bidx, "name", bfile, bline), "board")) ||
+                            (rc = load_ftdi(ld, bidx, board_field_origin(ld, bidx, "ftdi", bfile, bline))) ||
+                            (rc = load_list(ld, bidx, bfile, bline, "dacs", true)) ||
+                            (rc = load_list(ld, bidx, bfile, bline, "channels", true)) ||
+                            (rc = load_list(ld, bidx, bfile, bline, "faults", false)))
         return rc;
     snprintf(ld->cur_file, sizeof ld->cur_file, "%s", bfile);
     if (ld->b->ndacs == 0)
-        return fail(ld, bline, "board: no dacs");
+        return board_fail(ld, bline, "board: no dacs");
     bool present;
-    int sline = field_origin(ld, bidx, "serial", bfile, bline);
-    if ((rc = push_table(ld, bidx, "serial", false, sline, "board", &present)))
+    int sline = board_field_origin(ld, bidx, "serial", bfile, bline);
+    if ((rc = board_push_table(ld, bidx, "serial", false, sline, "board", &present)))
         return rc;
     if (present) {
         static const char *const skeys[] = { "bms", "dash", NULL };
-        if ((rc = check_keys(ld, -1, sline, "serial", skeys)) ||
-            (rc = get_str(ld, -1, "bms", false, ld->b->bms_port, sizeof ld->b->bms_port, sline,
-                          "serial")) ||
-            (rc = get_str(ld, -1, "dash", false, ld->b->dash_port, sizeof ld->b->dash_port, sline,
-                          "serial"))) {
+        if ((rc = board_check_keys(ld, -1, sline, "serial", skeys)) ||
+            (rc = board_get_str(ld, -1, "bms", false, ld->b->bms_port, sizeof ld->b->bms_port, sline,
+                                "serial")) ||
+                                (rc = board_get_str(ld, -1, "dash", false, ld->b->dash_port, sizeof ld->b->dash_port, sline,
+                                                    "serial"))) {
             lua_pop(L, 1);
             return rc;
         }
         lua_pop(L, 1);
     }
-    int rline = field_origin(ld, bidx, "readback", bfile, bline);
+    int rline = board_field_origin(ld, bidx, "readback", bfile, bline);
     lua_getfield(L, bidx, "readback");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1)) {
         lua_pop(L, 1);
-        return fail(ld, rline, "board: readback must be true or false");
+        return board_fail(ld, rline, "board: readback must be true or false");
     }
     ld->b->readback = lua_toboolean(L, -1);
     lua_pop(L, 1);

@@ -319,7 +319,7 @@ static int run_bms(int argc, char **argv)
                     .temp_c = set_temp ? temp : NAN },
             .rt = rto,
         };
-        return run_scenario(&a);
+        return cmd_bms_run_scenario(&a);
     }
     if (!isnan(wake_ms))
         prof.wake_silence_ms = wake_ms;

@@ -28,6 +28,6 @@ struct bms_scenario_args {
 };
 
 /* --scenario: the scenario's verdict as the exit code (cmd_bms_scenario.c). */
-int run_scenario(const struct bms_scenario_args *a);
+int cmd_bms_run_scenario(const struct bms_scenario_args *a);
 
 #endif

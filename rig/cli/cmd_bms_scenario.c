@@ -97,7 +97,7 @@ static void print_result(const char *name, const struct scenario_result *r)
 /* The scenario's script in real time against the controller on the port: the engine builds
  * the pack and BMS from the declaration (overridden by explicit options), its link faults and
  * pack faults act on this fake BMS, and the verdict is the exit code. */
-int run_scenario(const struct bms_scenario_args *a)
+int cmd_bms_run_scenario(const struct bms_scenario_args *a)
 {
     /* --rt before any thread starts (the loader's and the scenario's inherit the policy) */
     struct rt_host_state rts;

@@ -191,12 +191,12 @@ static int run_esc(int argc, char **argv)
         esc_params_use_figures(&prm, f);
     }
     if (profile) {
-        int rc = load_profile(profile, &prm);
+        int rc = cmd_esc_load_profile(profile, &prm);
         if (rc != CLI_EXIT_PASS)
             return rc;
     }
     if (show) {
-        show_params(stdout, &prm);
+        cmd_esc_show_params(stdout, &prm);
         return CLI_EXIT_PASS;
     }
     if (!bms_port)
@@ -227,8 +227,8 @@ static int run_esc(int argc, char **argv)
         }
         const char *hdr[] = { "bmsrig esc: frames on the BMS and dashboard lines, real time" };
         capture_write_header(rt.log, hdr, 1);
-        frame_decoder_init(&rt.logdec[0], on_log_frame, &rt);
-        frame_decoder_init(&rt.logdec[1], on_log_frame, &rt);
+        frame_decoder_init(&rt.logdec[0], cmd_esc_on_log_frame, &rt);
+        frame_decoder_init(&rt.logdec[1], cmd_esc_on_log_frame, &rt);
     }
     struct esc *e = esc_new(&prm);
     if (!e) {
@@ -240,7 +240,7 @@ static int run_esc(int argc, char **argv)
             transport_close(&rt.tr[ESC_LINE_DASH]);
         return CLI_EXIT_RIG;
     }
-    esc_set_tx(e, on_tx, &rt);
+    esc_set_tx(e, cmd_esc_on_tx, &rt);
     esc_set_supply_v(e, supply);
     struct esc_rider rider = { .throttle = throttle, .brake = brake, .mode = mode };
     esc_set_rider(e, &rider);
@@ -265,7 +265,7 @@ static int run_esc(int argc, char **argv)
         return rc;
     }
     struct run_summary sum;
-    rc = run_realtime(e, &rt, duration, rts.spin_us, &sum);
+    rc = cmd_esc_run_realtime(e, &rt, duration, rts.spin_us, &sum);
     struct esc_status st;
     esc_status(e, &st);
     printf("summary: duration=%.3f s handshake=%s polls=%u good=%u misses=%u bad_frames=%u "

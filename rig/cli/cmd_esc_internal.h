@@ -19,8 +19,8 @@ extern volatile sig_atomic_t cmd_esc_stop_signal;
 void cmd_esc_on_signal(int sig);
 
 /* Parameters (cmd_esc_params.c). */
-int load_profile(const char *path, struct esc_params *p);
-void show_params(FILE *out, const struct esc_params *p);
+int cmd_esc_load_profile(const char *path, struct esc_params *p);
+void cmd_esc_show_params(FILE *out, const struct esc_params *p);
 
 /* The real-time run (cmd_esc_realtime.c). */
 struct rt {
@@ -43,9 +43,9 @@ struct run_summary {
     int64_t stall_backdate_max_us;  /* the most such a stamp lay before the wake */
 };
 
-void on_log_frame(void *user, const struct frame_event *ev);
-void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n);
-int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
-                 struct run_summary *sum);
+void cmd_esc_on_log_frame(void *user, const struct frame_event *ev);
+void cmd_esc_on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n);
+int cmd_esc_run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
+                         struct run_summary *sum);
 
 #endif

@@ -32,7 +32,7 @@
 /* ---- parameters --------------------------------------------------------------------------- */
 
 /* Reads `path` whole and applies it to `p`; errors go to stderr as path:line: reason. */
-int load_profile(const char *path, struct esc_params *p)
+int cmd_esc_load_profile(const char *path, struct esc_params *p)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -77,7 +77,7 @@ static void format_value(char *buf, size_t cap, const char *unit, double v)
         snprintf(buf, cap, "%.6g", v);
 }
 
-void show_params(FILE *out, const struct esc_params *p)
+void cmd_esc_show_params(FILE *out, const struct esc_params *p)
 {
     fprintf(out, "# bmsrig esc parameters, model %s, %s figures\n", esc_model_name(p->model),
             esc_figures_name(p->figures));

@@ -31,7 +31,7 @@
 
 static const char *const rx_line_name[2] = { "bms_tx", "dash_rx" };
 
-void on_log_frame(void *user, const struct frame_event *ev)
+void cmd_esc_on_log_frame(void *user, const struct frame_event *ev)
 {
     struct rt *rt = user;
     if (!rt->log || ev->kind == FRAME_EV_TRUNCATED)
@@ -40,7 +40,7 @@ void on_log_frame(void *user, const struct frame_event *ev)
                       ev->kind == FRAME_EV_FRAME ? "ok" : "bad_checksum", "");
 }
 
-void on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n)
+void cmd_esc_on_tx(void *user, enum esc_line line, int64_t t_us, const uint8_t *bytes, size_t n)
 {
     struct rt *rt = user;
     if (!rt->open[line])
@@ -108,8 +108,8 @@ static int64_t rx_stamp_us(bool stalled, int64_t line_empty_us, int64_t wake_us,
     return t < model_us ? model_us : t;   /* the model's time never goes back */
 }
 
-int run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
-                 struct run_summary *sum)
+int cmd_esc_run_realtime(struct esc *e, struct rt *rt, double duration_s, int64_t spin_us,
+                         struct run_summary *sum)
 {
     memset(sum, 0, sizeof(*sum));
     /* The controller model keeps its own tick grid (esc_tick runs every tick up to "now"); the

@@ -105,7 +105,7 @@ int run_main(int argc, char **argv)
             path_list_free(&files);
             return cli_usage_error(&cmd_run, "%s: %s", paths[i], strerror(errno));
         }
-        rc = S_ISDIR(st.st_mode) ? walk(paths[i], &files) : path_list_add(&files, paths[i]);
+        rc = S_ISDIR(st.st_mode) ? run_walk(paths[i], &files) : path_list_add(&files, paths[i]);
         if (rc != BMSRIG_OK) {
             fprintf(stderr, "bmsrig run: %s: %s\n", paths[i], bmsrig_strerror(rc));
             path_list_free(&files);

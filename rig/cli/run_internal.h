@@ -120,7 +120,7 @@ struct run_state {
 /* run_select.c: file discovery, the --filter/--tags match and the selection. */
 int path_list_add(struct path_list *l, const char *p);
 void path_list_free(struct path_list *l);
-int walk(const char *dir, struct path_list *out);
+int run_walk(const char *dir, struct path_list *out);
 bool tags_match(const struct scenario *s, const char *tags);
 const char *base_name(const char *path);
 bool filter_match_names(const char *name, const char *path, const char *glob);

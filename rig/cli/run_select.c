@@ -49,7 +49,7 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Every *.lua under dir, recursively, skipping lib/ folders (helpers, not scenarios). */
-int walk(const char *dir, struct path_list *out)
+int run_walk(const char *dir, struct path_list *out)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -79,7 +79,7 @@ int walk(const char *dir, struct path_list *out)
     for (size_t i = 0; rc == BMSRIG_OK && i < local.n; i++) {
         struct stat st;
         if (stat(local.v[i], &st) == 0 && S_ISDIR(st.st_mode))
-            rc = walk(local.v[i], out);
+            rc = run_walk(local.v[i], out);
         else
             rc = path_list_add(out, local.v[i]);
     }

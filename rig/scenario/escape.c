@@ -88,7 +88,7 @@ static void put_utf8_esc(FILE *o, const unsigned char **pp, bool xml)
 }
 
 
-void xml_esc(FILE *o, const char *s)
+void escape_xml(FILE *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         switch (*p) {
@@ -112,7 +112,7 @@ void xml_esc(FILE *o, const char *s)
 }
 
 /* Text content (newlines kept literally). */
-void xml_text(FILE *o, const char *s)
+void escape_xml_text(FILE *o, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
         if (*p == '&')
@@ -130,7 +130,7 @@ void xml_text(FILE *o, const char *s)
     }
 }
 
-void json_str(FILE *o, const char *s)
+void escape_json_str(FILE *o, const char *s)
 {
     fputc('"', o);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -160,7 +160,7 @@ void json_str(FILE *o, const char *s)
  * tap: '#' and '\' escaped as well (a TAP line has no other escapes). At most len bytes of s
  * are read (SIZE_MAX: up to its NUL); a sequence cut by len counts as malformed. Returns the
  * bytes written. */
-size_t put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap)
+size_t escape_put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap)
 {
     size_t out = 0;
     const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -203,5 +203,5 @@ size_t put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap)
 
 size_t report_put_safe(FILE *o, const char *s, size_t len, bool keep_newlines)
 {
-    return put_safe(o, s, len, keep_newlines, false);
+    return escape_put_safe(o, s, len, keep_newlines, false);
 }

@@ -18,14 +18,14 @@ size_t report_put_safe(FILE *out, const char *s, size_t len, bool keep_newlines)
 
 /* The sanitiser behind report_put_safe and the TAP descriptions: as report_put_safe, and with
  * tap '#' and '\' escaped as well. Returns the bytes written. */
-size_t put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap);
+size_t escape_put_safe(FILE *o, const char *s, size_t len, bool keep_lf, bool tap);
 
 /* An XML attribute value (s NULL = ""): markup, quotes, LF and tab as references; other C0
  * controls '?'; malformed UTF-8 '?'; C1 and U+2028/2029 as character references. */
-void xml_esc(FILE *o, const char *s);
-/* XML text content: as xml_esc, but LF and tab kept literally and quotes unescaped. */
-void xml_text(FILE *o, const char *s);
+void escape_xml(FILE *o, const char *s);
+/* XML text content: as escape_xml, but LF and tab kept literally and quotes unescaped. */
+void escape_xml_text(FILE *o, const char *s);
 /* A JSON string with its quotes (s NULL = ""); also a valid YAML double-quoted scalar. */
-void json_str(FILE *o, const char *s);
+void escape_json_str(FILE *o, const char *s);
 
 #endif

@@ -94,10 +94,10 @@ static void measure_text(char *buf, size_t cap, const struct scenario_measure *m
 static void junit_property(FILE *o, const char *name, const char *suffix, const char *value)
 {
     fputs("      <property name=\"", o);
-    xml_esc(o, name);
-    xml_esc(o, suffix);
+    escape_xml(o, name);
+    escape_xml(o, suffix);
     fputs("\" value=\"", o);
-    xml_esc(o, value);
+    escape_xml(o, value);
     fputs("\"/>\n", o);
 }
 
@@ -184,7 +184,7 @@ static void junit_fault_properties(FILE *o, const char *prop, const struct scena
         fault_text(b, sizeof(b), &f[k]);
         snprintf(line, sizeof(line), "%.3f s %s", f[k].t_s, b);
         fprintf(o, "      <property name=\"%s\" value=\"", prop);
-        xml_esc(o, line);
+        escape_xml(o, line);
         fputs("\"/>\n", o);
     }
 }
@@ -210,13 +210,13 @@ int report_write_junit(FILE *o, const struct report_run *run)
                      r->verdict == SCENARIO_NOT_RUN;
         int skipped = r->verdict == SCENARIO_SKIP;
         fputs("  <testsuite name=\"", o);
-        xml_esc(o, it->path);
+        escape_xml(o, it->path);
         fprintf(o, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" "
                    "timestamp=\"%s\" hostname=\"",
                 failures, errors, skipped, r->wall_s, run->timestamp);
-        xml_esc(o, run->hostname);
+        escape_xml(o, run->hostname);
         fprintf(o, "\" id=\"%zu\" file=\"", i);
-        xml_esc(o, it->path);
+        escape_xml(o, it->path);
         fputs("\">\n    <properties>\n", o);
         fprintf(o, "      <property name=\"seed\" value=\"%llu\"/>\n",
                 (unsigned long long)r->seed);
@@ -236,16 +236,16 @@ int report_write_junit(FILE *o, const struct report_run *run)
         }
         for (size_t t = 0; t < it->ntags; t++) {
             fputs("      <property name=\"tag\" value=\"", o);
-            xml_esc(o, it->tags[t]);
+            escape_xml(o, it->tags[t]);
             fputs("\"/>\n", o);
         }
         for (size_t m = 0; m < r->nmeasures; m++) {
             char buf[256];
             measure_text(buf, sizeof(buf), &r->measures[m]);
             fputs("      <property name=\"measure.", o);
-            xml_esc(o, r->measures[m].name);
+            escape_xml(o, r->measures[m].name);
             fputs("\" value=\"", o);
-            xml_esc(o, buf);
+            escape_xml(o, buf);
             fputs("\"/>\n", o);
             junit_measure_properties(o, &r->measures[m]);
         }
@@ -255,36 +255,36 @@ int report_write_junit(FILE *o, const struct report_run *run)
         html_page_of(page, sizeof page, run->html_href, r->trace_signals);
         if (page[0]) {
             fputs("      <property name=\"html\" value=\"", o);
-            xml_esc(o, page);
+            escape_xml(o, page);
             fputs("\"/>\n", o);
         }
         fputs("    </properties>\n    <testcase classname=\"", o);
-        xml_esc(o, it->path);
+        escape_xml(o, it->path);
         fputs("\" name=\"", o);
-        xml_esc(o, it->name);
+        escape_xml(o, it->name);
         fprintf(o, "\" time=\"%.3f\">\n", r->wall_s);
         char line[512];
         first_line(line, sizeof(line), r->message);
         if (r->verdict != SCENARIO_PASS) {
             const char *tag = failures ? "failure" : skipped ? "skipped" : "error";
             fprintf(o, "      <%s type=\"%s\" message=\"", tag, scenario_verdict_name(r->verdict));
-            xml_esc(o, line);
+            escape_xml(o, line);
             fputs("\">", o);
-            xml_text(o, r->message);
+            escape_xml_text(o, r->message);
             fprintf(o, "</%s>\n", tag);
         }
         fputs("      <system-out>", o);
         if (page[0]) {
-            xml_text(o, "HTML report: ");
-            xml_text(o, page);
-            xml_text(o, "\n");
+            escape_xml_text(o, "HTML report: ");
+            escape_xml_text(o, page);
+            escape_xml_text(o, "\n");
         }
         for (size_t k = 0; k < r->nexpects; k++) {
             const struct scenario_expect *x = &r->expects[k];
             char b[1024];
             snprintf(b, sizeof(b), "[%9.3f s] expect %s: %s (%s, observed %s)\n", x->t_s,
                      x->pass ? "PASS" : "FAIL", x->what, x->where, x->observed);
-            xml_text(o, b);
+            escape_xml_text(o, b);
         }
         for (size_t k = 0; k < r->nfaults + r->nsuppressed; k++) {
             bool sup = k >= r->nfaults;
@@ -293,21 +293,21 @@ int report_write_junit(FILE *o, const struct report_run *run)
             fault_text(b, sizeof(b), f);
             snprintf(fline, sizeof(fline), "[%9.3f s] fault %s%s\n", f->t_s,
                      sup ? "SUPPRESSED (--suppress-faults, not applied): " : "", b);
-            xml_text(o, fline);
+            escape_xml_text(o, fline);
         }
         for (size_t k = 0; k < r->nlogs; k++) {
             char b[64];
             snprintf(b, sizeof(b), "[%9.3f s] log: ", r->logs[k].t_s);
-            xml_text(o, b);
-            xml_text(o, r->logs[k].text);
-            xml_text(o, "\n");
+            escape_xml_text(o, b);
+            escape_xml_text(o, r->logs[k].text);
+            escape_xml_text(o, "\n");
         }
         if (r->trace_signals) {
-            xml_text(o, "[[ATTACHMENT|");
-            xml_text(o, r->trace_signals);
-            xml_text(o, "]]\n[[ATTACHMENT|");
-            xml_text(o, r->trace_bus);
-            xml_text(o, "]]\n");
+            escape_xml_text(o, "[[ATTACHMENT|");
+            escape_xml_text(o, r->trace_signals);
+            escape_xml_text(o, "]]\n[[ATTACHMENT|");
+            escape_xml_text(o, r->trace_bus);
+            escape_xml_text(o, "]]\n");
         }
         fputs("</system-out>\n    </testcase>\n  </testsuite>\n", o);
     }
@@ -320,14 +320,14 @@ int report_write_junit(FILE *o, const struct report_run *run)
 
 static void tap_desc(FILE *o, const char *s)
 {
-    put_safe(o, s, SIZE_MAX, false, true);
+    escape_put_safe(o, s, SIZE_MAX, false, true);
 }
 
 
 /* A YAML double-quoted scalar. */
 static void yaml_str(FILE *o, const char *s)
 {
-    json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
+    escape_json_str(o, s);  /* JSON strings are valid YAML double-quoted scalars */
 }
 
 /* A YAML list of fault events under KEY (faults applied, or faults_suppressed). */
@@ -417,16 +417,16 @@ static void json_faults(FILE *o, const struct scenario_fault *list, size_t n)
         fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
         json_num(o, f->t_s);
         fprintf(o, ", \"action\": \"%s\", \"name\": ", f->set ? "set" : "clear");
-        json_str(o, f->name);
+        escape_json_str(o, f->name);
         fputs(", \"target\": ", o);
-        json_str(o, f->target);
+        escape_json_str(o, f->target);
         fputs(", \"value\": ", o);
         if (f->set && isfinite(f->value))
             json_num(o, f->value);
         else
             fputs("null", o);
         fputs(", \"args\": ", o);
-        json_str(o, f->args);
+        escape_json_str(o, f->args);
         fputs("}", o);
     }
     fputc(']', o);
@@ -437,38 +437,38 @@ int report_write_json(FILE *o, const struct report_run *run)
     struct report_counts c;
     report_count(run, &c);
     fputs("{\n  \"format\": \"bmsrig-report-1\",\n  \"bmsrig_version\": ", o);
-    json_str(o, run->bmsrig_version);
+    escape_json_str(o, run->bmsrig_version);
     fputs(",\n  \"lua_version\": ", o);
-    json_str(o, run->lua_version);
+    escape_json_str(o, run->lua_version);
     fputs(",\n  \"libftdi_version\": ", o);
-    json_str(o, run->libftdi_version);
+    escape_json_str(o, run->libftdi_version);
     fputs(",\n  \"target\": ", o);
-    json_str(o, run->target);
+    escape_json_str(o, run->target);
     fputs(",\n  \"clock\": ", o);
-    json_str(o, run->clock);
+    escape_json_str(o, run->clock);
     fprintf(o, ",\n  \"seed\": %llu,\n  \"suppress_faults\": %s,\n  \"complete\": %s,\n",
             (unsigned long long)run->seed, run->suppress_faults ? "true" : "false",
             run->complete ? "true" : "false");
     fputs("  \"incomplete_reason\": ", o);
     if (run->incomplete_reason)
-        json_str(o, run->incomplete_reason);
+        escape_json_str(o, run->incomplete_reason);
     else
         fputs("null", o);
     fputs(",\n  \"timestamp\": ", o);
-    json_str(o, run->timestamp);
+    escape_json_str(o, run->timestamp);
     fputs(",\n  \"host\": ", o);
-    json_str(o, run->hostname);
+    escape_json_str(o, run->hostname);
     if (run->bench_name || run->ftdi_serial) {
         fputs(",\n  \"bench\": {", o);
         const char *sep = "";
         if (run->bench_name) {
             fputs("\"name\": ", o);
-            json_str(o, run->bench_name);
+            escape_json_str(o, run->bench_name);
             sep = ", ";
         }
         if (run->ftdi_serial) {
             fprintf(o, "%s\"ftdi_serial\": ", sep);
-            json_str(o, run->ftdi_serial);
+            escape_json_str(o, run->ftdi_serial);
         }
         fputs("}", o);
     }
@@ -477,16 +477,16 @@ int report_write_json(FILE *o, const struct report_run *run)
         const char *sep = "";
         if (run->dut_firmware_version) {
             fputs("\"firmware_version\": ", o);
-            json_str(o, run->dut_firmware_version);
+            escape_json_str(o, run->dut_firmware_version);
             sep = ", ";
             if (run->dut_firmware_version_source) {
                 fputs(", \"firmware_version_source\": ", o);
-                json_str(o, run->dut_firmware_version_source);
+                escape_json_str(o, run->dut_firmware_version_source);
             }
         }
         if (run->dut_firmware_image) {
             fprintf(o, "%s\"firmware_image\": ", sep);
-            json_str(o, run->dut_firmware_image);
+            escape_json_str(o, run->dut_firmware_image);
         }
         fputs("}", o);
     }
@@ -497,21 +497,21 @@ int report_write_json(FILE *o, const struct report_run *run)
         for (size_t i = 0; i < run->nsources; i++) {
             const struct report_source *src = &run->sources[i];
             fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", o);
-            json_str(o, src->file);
+            escape_json_str(o, src->file);
             fputs(", \"timestamp\": ", o);
-            json_str(o, src->timestamp);
+            escape_json_str(o, src->timestamp);
             fputs(", \"host\": ", o);
-            json_str(o, src->host);
+            escape_json_str(o, src->host);
             fprintf(o, ", \"total\": %zu", src->total);
             if (src->shard_n)
                 fprintf(o, ", \"shard\": \"%u/%u\"", src->shard_k, src->shard_n);
             if (src->bench) {
                 fputs(", \"bench\": ", o);
-                json_str(o, src->bench);
+                escape_json_str(o, src->bench);
             }
             if (src->ftdi_serial) {
                 fputs(", \"ftdi_serial\": ", o);
-                json_str(o, src->ftdi_serial);
+                escape_json_str(o, src->ftdi_serial);
             }
             fputs("}", o);
         }
@@ -528,24 +528,24 @@ int report_write_json(FILE *o, const struct report_run *run)
         const struct scenario_result *r = it->res;
         fputs(i ? ",\n    {" : "\n    {", o);
         fputs("\"file\": ", o);
-        json_str(o, it->path);
+        escape_json_str(o, it->path);
         fputs(", \"name\": ", o);
-        json_str(o, it->name);
+        escape_json_str(o, it->name);
         if (it->description) {
             fputs(", \"description\": ", o);
-            json_str(o, it->description);
+            escape_json_str(o, it->description);
         }
         fputs(", \"tags\": [", o);
         for (size_t t = 0; t < it->ntags; t++) {
             if (t)
                 fputs(", ", o);
-            json_str(o, it->tags[t]);
+            escape_json_str(o, it->tags[t]);
         }
         fputs("],\n     \"verdict\": ", o);
-        json_str(o, scenario_verdict_name(r->verdict));
+        escape_json_str(o, scenario_verdict_name(r->verdict));
         fputs(", \"message\": ", o);
         if (r->message)
-            json_str(o, r->message);
+            escape_json_str(o, r->message);
         else
             fputs("null", o);
         fprintf(o, ",\n     \"seed\": %llu, \"sim_time_s\": ", (unsigned long long)r->seed);
@@ -567,9 +567,9 @@ int report_write_json(FILE *o, const struct report_run *run)
         fputs("}", o);
         if (r->trace_signals) {
             fputs(",\n     \"trace\": {\"signals\": ", o);
-            json_str(o, r->trace_signals);
+            escape_json_str(o, r->trace_signals);
             fputs(", \"bus\": ", o);
-            json_str(o, r->trace_bus);
+            escape_json_str(o, r->trace_bus);
             fputs("}", o);
         }
         fputs(",\n     \"expectations\": [", o);
@@ -577,16 +577,16 @@ int report_write_json(FILE *o, const struct report_run *run)
             const struct scenario_expect *x = &r->expects[k];
             fputs(k ? ",\n       {" : "\n       {", o);
             fputs("\"what\": ", o);
-            json_str(o, x->what);
+            escape_json_str(o, x->what);
             fputs(", \"where\": ", o);
-            json_str(o, x->where);
+            escape_json_str(o, x->where);
             fputs(", \"t_s\": ", o);
             json_num(o, x->t_s);
             fprintf(o, ", \"verdict\": \"%s\", \"observed\": ", x->pass ? "pass" : "fail");
-            json_str(o, x->observed);
+            escape_json_str(o, x->observed);
             if (!x->pass) {
                 fputs(", \"message\": ", o);
-                json_str(o, x->message);
+                escape_json_str(o, x->message);
             }
             fputs("}", o);
         }
@@ -595,11 +595,11 @@ int report_write_json(FILE *o, const struct report_run *run)
             const struct scenario_measure *x = &r->measures[m];
             fputs(m ? ",\n       {" : "\n       {", o);
             fputs("\"name\": ", o);
-            json_str(o, x->name);
+            escape_json_str(o, x->name);
             fputs(", \"value\": ", o);
             json_num(o, x->value);
             fputs(", \"unit\": ", o);
-            json_str(o, x->unit);
+            escape_json_str(o, x->unit);
             fputs(", \"min\": ", o);
             if (x->has_min)
                 json_num(o, x->min);
@@ -611,7 +611,7 @@ int report_write_json(FILE *o, const struct report_run *run)
             else
                 fputs("null", o);
             fprintf(o, ", \"verdict\": \"%s\", \"where\": ", x->pass ? "pass" : "fail");
-            json_str(o, x->where);
+            escape_json_str(o, x->where);
             fputs(", \"t_s\": ", o);
             json_num(o, x->t_s);
             fputs("}", o);
@@ -625,7 +625,7 @@ int report_write_json(FILE *o, const struct report_run *run)
             fputs(k ? ", {\"t_s\": " : "{\"t_s\": ", o);
             json_num(o, r->logs[k].t_s);
             fputs(", \"text\": ", o);
-            json_str(o, r->logs[k].text);
+            escape_json_str(o, r->logs[k].text);
             fputs("}", o);
         }
         fputs("]}", o);

@@ -17,8 +17,8 @@
 /* Nesting a report needs is 4; anything deeper is not a report. */
 #define JSON_DEPTH_MAX 32
 
-void read_failv(bool *failed, char *err, size_t errcap, const char *where, const char *fmt,
-                va_list ap)
+void report_read_failv(bool *failed, char *err, size_t errcap, const char *where, const char *fmt,
+                       va_list ap)
 {
     if (*failed)
         return;
@@ -28,24 +28,24 @@ void read_failv(bool *failed, char *err, size_t errcap, const char *where, const
     snprintf(err, errcap, "%s: %s", where, msg);
 }
 
-void jfail(struct jparse *j, const char *fmt, ...)
+void report_json_fail(struct jparse *j, const char *fmt, ...)
 {
     char where[40];
     snprintf(where, sizeof(where), "byte %zu", (size_t)(j->p - j->start));
     va_list ap;
     va_start(ap, fmt);
-    read_failv(&j->failed, j->err, j->errcap, where, fmt, ap);
+    report_read_failv(&j->failed, j->err, j->errcap, where, fmt, ap);
     va_end(ap);
 }
 
-void jfree(struct jv *v)
+void report_json_free(struct jv *v)
 {
     if (!v)
         return;
     free(v->s);
     for (size_t i = 0; i < v->n; i++) {
         if (v->v)
-            jfree(&v->v[i]);
+            report_json_free(&v->v[i]);
         if (v->k)
             free(v->k[i]);
     }
@@ -53,7 +53,7 @@ void jfree(struct jv *v)
     free(v->k);
 }
 
-void skip_ws(struct jparse *j)
+void report_json_skip_ws(struct jparse *j)
 {
     while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r'))
         j->p++;
@@ -108,20 +108,20 @@ static char *parse_string(struct jparse *j)
         q++;
     }
     if (q >= j->end) {
-        jfail(j, "unterminated string");
+        report_json_fail(j, "unterminated string");
         return NULL;
     }
     /* decoded length <= raw length (an escape never grows: \uXXXX is 6 bytes for <= 4) */
     char *out = malloc((size_t)(q - j->p) + 1);
     if (!out) {
-        jfail(j, "out of memory");
+        report_json_fail(j, "out of memory");
         return NULL;
     }
     size_t n = 0;
     while (j->p < q) {
         unsigned char c = (unsigned char)*j->p;
         if (c < 0x20) {
-            jfail(j, "control character in a string");
+            report_json_fail(j, "control character in a string");
             free(out);
             return NULL;
         }
@@ -144,7 +144,7 @@ static char *parse_string(struct jparse *j)
         case 'u': {
             int cp = q - j->p >= 4 ? hex4(j->p) : -1;
             if (cp < 0) {
-                jfail(j, "bad \\u escape");
+                report_json_fail(j, "bad \\u escape");
                 free(out);
                 return NULL;
             }
@@ -153,19 +153,19 @@ static char *parse_string(struct jparse *j)
             if (u >= 0xD800 && u <= 0xDBFF) {
                 int lo = q - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' ? hex4(j->p + 2) : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF) {
-                    jfail(j, "unpaired surrogate in a \\u escape");
+                    report_json_fail(j, "unpaired surrogate in a \\u escape");
                     free(out);
                     return NULL;
                 }
                 j->p += 6;
                 u = 0x10000u + ((u - 0xD800u) << 10) + ((unsigned)lo - 0xDC00u);
             } else if (u >= 0xDC00 && u <= 0xDFFF) {
-                jfail(j, "unpaired surrogate in a \\u escape");
+                report_json_fail(j, "unpaired surrogate in a \\u escape");
                 free(out);
                 return NULL;
             }
             if (u == 0) {
-                jfail(j, "\\u0000 in a string");
+                report_json_fail(j, "\\u0000 in a string");
                 free(out);
                 return NULL;
             }
@@ -173,7 +173,7 @@ static char *parse_string(struct jparse *j)
             break;
         }
         default:
-            jfail(j, "bad escape '\\%c'", e);
+            report_json_fail(j, "bad escape '\\%c'", e);
             free(out);
             return NULL;
         }
@@ -187,7 +187,7 @@ static bool parse_members(struct jparse *j, struct jv *v, int depth, bool obj)
 {
     char close = obj ? '}' : ']';
     j->p++;
-    skip_ws(j);
+    report_json_skip_ws(j);
     size_t cap = 0;
     if (j->p < j->end && *j->p == close) {
         j->p++;
@@ -198,14 +198,14 @@ static bool parse_members(struct jparse *j, struct jv *v, int depth, bool obj)
             size_t nc = cap ? cap * 2 : 8;
             struct jv *nv = realloc(v->v, nc * sizeof(*nv));
             if (!nv) {
-                jfail(j, "out of memory");
+                report_json_fail(j, "out of memory");
                 return false;
             }
             v->v = nv;
             if (obj) {
                 char **nk = realloc(v->k, nc * sizeof(*nk));
                 if (!nk) {
-                    jfail(j, "out of memory");
+                    report_json_fail(j, "out of memory");
                     return false;
                 }
                 v->k = nk;
@@ -215,28 +215,28 @@ static bool parse_members(struct jparse *j, struct jv *v, int depth, bool obj)
         memset(&v->v[v->n], 0, sizeof(v->v[v->n]));
         if (obj) {
             v->k[v->n] = NULL;
-            skip_ws(j);
+            report_json_skip_ws(j);
             if (j->p >= j->end || *j->p != '"') {
                 v->n++;
-                jfail(j, "expected a member name");
+                report_json_fail(j, "expected a member name");
                 return false;
             }
             v->k[v->n] = parse_string(j);
             v->n++;
             if (!v->k[v->n - 1])
                 return false;
-            skip_ws(j);
+            report_json_skip_ws(j);
             if (j->p >= j->end || *j->p != ':') {
-                jfail(j, "expected ':'");
+                report_json_fail(j, "expected ':'");
                 return false;
             }
             j->p++;
         } else {
             v->n++;
         }
-        if (!parse_value(j, &v->v[v->n - 1], depth + 1))
+        if (!report_json_parse_value(j, &v->v[v->n - 1], depth + 1))
             return false;
-        skip_ws(j);
+        report_json_skip_ws(j);
         if (j->p < j->end && *j->p == ',') {
             j->p++;
             continue;
@@ -245,20 +245,20 @@ static bool parse_members(struct jparse *j, struct jv *v, int depth, bool obj)
             j->p++;
             return true;
         }
-        jfail(j, "expected ',' or '%c'", close);
+        report_json_fail(j, "expected ',' or '%c'", close);
         return false;
     }
 }
 
-bool parse_value(struct jparse *j, struct jv *v, int depth)
+bool report_json_parse_value(struct jparse *j, struct jv *v, int depth)
 {
     if (depth > JSON_DEPTH_MAX) {
-        jfail(j, "nested deeper than %d", JSON_DEPTH_MAX);
+        report_json_fail(j, "nested deeper than %d", JSON_DEPTH_MAX);
         return false;
     }
-    skip_ws(j);
+    report_json_skip_ws(j);
     if (j->p >= j->end) {
-        jfail(j, "unexpected end of the document");
+        report_json_fail(j, "unexpected end of the document");
         return false;
     }
     char c = *j->p;
@@ -289,7 +289,7 @@ bool parse_value(struct jparse *j, struct jv *v, int depth)
     if (q < j->end && *q == '-')
         q++;
     if (q >= j->end || *q < '0' || *q > '9') {
-        jfail(j, "unexpected character '%c'", c);
+        report_json_fail(j, "unexpected character '%c'", c);
         return false;
     }
     if (*q == '0')
@@ -300,7 +300,7 @@ bool parse_value(struct jparse *j, struct jv *v, int depth)
     if (q < j->end && *q == '.') {
         q++;
         if (q >= j->end || *q < '0' || *q > '9') {
-            jfail(j, "bad number");
+            report_json_fail(j, "bad number");
             return false;
         }
         while (q < j->end && *q >= '0' && *q <= '9')
@@ -311,7 +311,7 @@ bool parse_value(struct jparse *j, struct jv *v, int depth)
         if (q < j->end && (*q == '+' || *q == '-'))
             q++;
         if (q >= j->end || *q < '0' || *q > '9') {
-            jfail(j, "bad number");
+            report_json_fail(j, "bad number");
             return false;
         }
         while (q < j->end && *q >= '0' && *q <= '9')
@@ -320,7 +320,7 @@ bool parse_value(struct jparse *j, struct jv *v, int depth)
     v->t = J_NUM;
     v->s = strndup(s, (size_t)(q - s));
     if (!v->s) {
-        jfail(j, "out of memory");
+        report_json_fail(j, "out of memory");
         return false;
     }
     j->p = q;

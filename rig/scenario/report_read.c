@@ -29,7 +29,7 @@ static void mfail(struct mapper *m, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    read_failv(&m->failed, m->err, m->errcap, m->path, fmt, ap);
+    report_read_failv(&m->failed, m->err, m->errcap, m->path, fmt, ap);
     va_end(ap);
 }
 
@@ -383,29 +383,29 @@ int report_read_json(const char *path, struct report_doc **out, char *err, size_
     struct jparse j = { .p = buf, .end = buf + len, .start = buf, .err = jerr,
                         .errcap = sizeof(jerr) };
     struct jv root = { 0 };
-    bool ok = parse_value(&j, &root, 0);
+    bool ok = report_json_parse_value(&j, &root, 0);
     if (ok) {
-        skip_ws(&j);
+        report_json_skip_ws(&j);
         if (j.p != j.end) {
-            jfail(&j, "text after the document");
+            report_json_fail(&j, "text after the document");
             ok = false;
         }
     }
     free(buf);
     if (!ok) {
-        jfree(&root);
+        report_json_free(&root);
         snprintf(err, errcap, "%s: not JSON: %s", path, jerr);
         return BMSRIG_ERR_PARSE;
     }
     struct report_doc *d = calloc(1, sizeof(*d));
     if (!d) {
-        jfree(&root);
+        report_json_free(&root);
         snprintf(err, errcap, "%s: out of memory", path);
         return BMSRIG_ERR_NOMEM;
     }
     struct mapper m = { .d = d, .path = path, .err = err, .errcap = errcap };
     map_report(&m, &root);
-    jfree(&root);
+    report_json_free(&root);
     if (m.failed) {
         report_doc_free(d);
         return BMSRIG_ERR_PARSE;

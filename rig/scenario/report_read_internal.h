@@ -28,14 +28,14 @@ struct jparse {
 };
 
 /* The first error only: sets *failed and writes "WHERE: message" to err; a no-op once *failed. */
-void read_failv(bool *failed, char *err, size_t errcap, const char *where, const char *fmt,
-                va_list ap) __attribute__((format(printf, 5, 0)));
+void report_read_failv(bool *failed, char *err, size_t errcap, const char *where, const char *fmt,
+                       va_list ap) __attribute__((format(printf, 5, 0)));
 
 /* The parser (report_json.c): a value at j->p, nested at most `depth` deep so far; false on
  * error (jfail's text in j->err). jfree frees what a value owns (not the value itself). */
-void jfail(struct jparse *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void jfree(struct jv *v);
-void skip_ws(struct jparse *j);
-bool parse_value(struct jparse *j, struct jv *v, int depth);
+void report_json_fail(struct jparse *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void report_json_free(struct jv *v);
+void report_json_skip_ws(struct jparse *j);
+bool report_json_parse_value(struct jparse *j, struct jv *v, int depth);
 
 #endif
