@@ -189,8 +189,9 @@ int report_merge(int argc, char **argv)
                 run.bench_name = NULL;   /* per input in merged_from */
             if (!same_str(run.ftdi_serial, b->ftdi_serial))
                 run.ftdi_serial = NULL;
-            if (!same_str(run.dut_firmware_version, b->dut_firmware_version))
-                run.dut_firmware_version = NULL;
+            if (!same_str(run.dut_firmware_version, b->dut_firmware_version) ||
+                !same_str(run.dut_firmware_version_source, b->dut_firmware_version_source))
+                run.dut_firmware_version = run.dut_firmware_version_source = NULL;
             if (!same_str(run.dut_firmware_image, b->dut_firmware_image))
                 run.dut_firmware_image = NULL;
             if (strcmp(run.hostname, b->hostname) != 0)

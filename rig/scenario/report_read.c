@@ -149,6 +149,37 @@ static bool verdict_from(const char *s, enum scenario_verdict *out)
     return false;
 }
 
+/* The fault events under KEY ("faults": applied or cleared; "faults_suppressed": kept off by
+ * --suppress-faults) of scenario SJ into R; an absent key is an empty list. */
+static void map_faults(struct mapper *m, const struct jv *sj, const char *key, const char *what,
+                       struct scenario_result *r)
+{
+    bool suppressed = strcmp(key, "faults_suppressed") == 0;
+    const struct jv *fl = member(sj, key);
+    if (fl && fl->t != J_ARR)
+        mfail(m, "%s.%s: not an array", what, key);
+    for (size_t k = 0; fl && fl->t == J_ARR && k < fl->n && !m->failed; k++) {
+        const struct jv *x = &fl->v[k];
+        char w[112];
+        snprintf(w, sizeof(w), "%s.%s[%zu]", what, key, k);
+        double t = get_num(m, x, "t_s", false, w);
+        const char *action = get_str(m, x, "action", false, w);
+        const char *name = get_str(m, x, "name", false, w);
+        const char *target = get_str(m, x, "target", false, w);
+        double value = get_num(m, x, "value", true, w);
+        const char *args = get_str(m, x, "args", false, w);
+        if (!m->failed && strcmp(action, "set") != 0 && strcmp(action, "clear") != 0)
+            mfail(m, "%s.action: neither \"set\" nor \"clear\"", w);
+        if (m->failed)
+            break;
+        bool set = strcmp(action, "set") == 0;
+        if (suppressed)
+            scenario_result_add_suppressed_fault(r, t, set, name, target, value, args);
+        else
+            scenario_result_add_fault(r, t, set, name, target, value, args);
+    }
+}
+
 static void map_scenario(struct mapper *m, const struct jv *sj, size_t i)
 {
     char what[48];
@@ -245,25 +276,10 @@ static void map_scenario(struct mapper *m, const struct jv *sj, size_t i)
                                         isnan(mx) ? NULL : &mx, unit,
                                         v && strcmp(v, "pass") == 0, where, t);
     }
-    /* faults set and cleared (absent in reports written before they were recorded) */
-    const struct jv *fl = member(sj, "faults");
-    if (fl && fl->t != J_ARR)
-        mfail(m, "%s.faults: not an array", what);
-    for (size_t k = 0; fl && fl->t == J_ARR && k < fl->n && !m->failed; k++) {
-        const struct jv *x = &fl->v[k];
-        char w[96];
-        snprintf(w, sizeof(w), "%s.faults[%zu]", what, k);
-        double t = get_num(m, x, "t_s", false, w);
-        const char *action = get_str(m, x, "action", false, w);
-        const char *name = get_str(m, x, "name", false, w);
-        const char *target = get_str(m, x, "target", false, w);
-        double value = get_num(m, x, "value", true, w);
-        const char *args = get_str(m, x, "args", false, w);
-        if (!m->failed && strcmp(action, "set") != 0 && strcmp(action, "clear") != 0)
-            mfail(m, "%s.action: neither \"set\" nor \"clear\"", w);
-        if (!m->failed)
-            scenario_result_add_fault(r, t, strcmp(action, "set") == 0, name, target, value, args);
-    }
+    /* faults set and cleared, and those --suppress-faults kept off (both absent in reports
+     * written before they were recorded) */
+    map_faults(m, sj, "faults", what, r);
+    map_faults(m, sj, "faults_suppressed", what, r);
     const struct jv *lg = get_arr(m, sj, "log", what);
     for (size_t k = 0; lg && k < lg->n && !m->failed; k++) {
         char w[96];
@@ -315,6 +331,9 @@ static void map_report(struct mapper *m, const struct jv *root)
         if (member(dut, "firmware_version"))
             run->dut_firmware_version =
                 (s = get_str(m, dut, "firmware_version", false, "dut")) ? keep(m, s) : NULL;
+        if (member(dut, "firmware_version_source"))
+            run->dut_firmware_version_source =
+                (s = get_str(m, dut, "firmware_version_source", false, "dut")) ? keep(m, s) : NULL;
         if (member(dut, "firmware_image"))
             run->dut_firmware_image =
                 (s = get_str(m, dut, "firmware_image", false, "dut")) ? keep(m, s) : NULL;

@@ -84,6 +84,20 @@ check "merge: total = sum of the shards' totals" \
     test "$(jq -s 'map(.counts.total) | add' "$W/s1.json" "$W/s2.json" "$W/s3.json")" = "$(jq .counts.total "$W/merged.json")"
 check "merge: merged_from lists the three shards" \
     jqe '[.merged_from[].shard] == ["1/3", "2/3", "3/3"] and (has("shard") | not)' "$W/merged.json"
+check "merge: the DUT firmware version and its source are the whole run's ($(jq -c .dut "$W/full.json"))" \
+    test "$(jq -c .dut "$W/merged.json")" = "$(jq -c .dut "$W/full.json")"
+# --suppress-faults: the faults the engine kept off survive the merge
+for k in 1 2; do
+    "$BMSRIG" run -q $sel --suppress-faults --shard $k/2 --json "$W/u$k.json" "$lib" >/dev/null 2>&1
+done
+"$BMSRIG" run -q $sel --suppress-faults --json "$W/ufull.json" "$lib" >/dev/null 2>&1
+check "--suppress-faults: the whole run lists faults kept off" \
+    jqe '[.scenarios[] | (.faults_suppressed // []) | length] | add > 0' "$W/ufull.json"
+"$BMSRIG" report merge "$W/umerged.json" "$W/u1.json" "$W/u2.json" >/dev/null
+jq -S '[.scenarios[] | del(.wall_s)]' "$W/umerged.json" >"$W/ums"
+jq -S '[.scenarios[] | del(.wall_s)]' "$W/ufull.json" >"$W/ufs"
+check "--suppress-faults merge: the scenarios, faults kept off included, are the whole run's" \
+    cmp -s "$W/ums" "$W/ufs"
 "$BMSRIG" report merge "$W/merged.xml" "$W/s3.json" "$W/s1.json" "$W/s2.json" >/dev/null
 check "merge to JUnit: valid junit-10.xsd" xmllint --noout --schema "$SRC/tests/data/junit-10.xsd" "$W/merged.xml"
 check "merge to JUnit: one testsuite per scenario" \
