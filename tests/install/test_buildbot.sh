@@ -42,7 +42,8 @@ buildbot checkconfig "$W/master" >"$W/checkconfig.log" 2>&1
 rc=$?
 check "buildbot checkconfig accepts docs/ci/buildbot/master.cfg (exit $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || cat "$W/checkconfig.log"
-buildbot start "$W/master" >"$W/start.log" 2>&1
+# the default start timeout is 10 s; a loaded 2-core host took 13 s to load the master once
+buildbot start --start_timeout=120 "$W/master" >"$W/start.log" 2>&1
 rc=$?
 check "the master starts on 127.0.0.1:$port (exit $rc)" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || { cat "$W/start.log"; tail -n 30 "$W/master/twistd.log"; exit 1; }
