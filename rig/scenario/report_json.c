@@ -183,6 +183,14 @@ static char *parse_string(struct jparse *j)
     return out;
 }
 
+/* The first character at or after Q (before END) that is not a decimal digit. */
+static const char *skip_digits(const char *q, const char *end)
+{
+    while (q < end && *q >= '0' && *q <= '9')
+        q++;
+    return q;
+}
+
 static bool parse_members(struct jparse *j, struct jv *v, int depth, bool obj)
 {
     char close = obj ? '}' : ']';
@@ -292,30 +300,24 @@ bool report_json_parse_value(struct jparse *j, struct jv *v, int depth)
         report_json_fail(j, "unexpected character '%c'", c);
         return false;
     }
-    if (*q == '0')
-        q++;
-    else
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
-    if (q < j->end && *q == '.') {
-        q++;
-        if (q >= j->end || *q < '0' || *q > '9') {
-            report_json_fail(j, "bad number");
-            return false;
-        }
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
+    q = *q == '0' ? q + 1 : skip_digits(q, j->end);
+    bool bad = false;
+    if (q < j->end && *q == '.') {          /* a fraction needs at least one digit */
+        const char *d = skip_digits(q + 1, j->end);
+        bad = d == q + 1;
+        q = d;
     }
-    if (q < j->end && (*q == 'e' || *q == 'E')) {
+    if (!bad && q < j->end && (*q == 'e' || *q == 'E')) {   /* so does an exponent */
         q++;
         if (q < j->end && (*q == '+' || *q == '-'))
             q++;
-        if (q >= j->end || *q < '0' || *q > '9') {
-            report_json_fail(j, "bad number");
-            return false;
-        }
-        while (q < j->end && *q >= '0' && *q <= '9')
-            q++;
+        const char *d = skip_digits(q, j->end);
+        bad = d == q;
+        q = d;
+    }
+    if (bad) {
+        report_json_fail(j, "bad number");
+        return false;
     }
     v->t = J_NUM;
     v->s = strndup(s, (size_t)(q - s));

@@ -138,6 +138,17 @@ expect_exit 2 "merge: an input whose counts disagree with its scenarios is refus
 jq 'del(.scenarios[0].seed)' "$W/s1.json" >"$W/noseed.json"
 expect_exit 2 "merge: a scenario without its seed is refused" "$BMSRIG" report merge "$W/x.json" "$W/noseed.json"
 check "... naming the key" has "scenarios\[0\].seed" "$W/err"
+# numbers the JSON grammar refuses (a fraction or an exponent without digits, a lone sign, a
+# leading zero), and ones it takes
+for bad in '1.' '1.e5' '2e' '2e+' '-' '01'; do
+    sed "s/\"wall_s\": [0-9.e+-]*/\"wall_s\": $bad/" "$W/s1.json" >"$W/badnum.json"
+    expect_exit 2 "merge: wall_s $bad is not a JSON number" "$BMSRIG" report merge "$W/x.json" "$W/badnum.json"
+done
+for good in '1.5' '1e5' '2E-3' '0'; do
+    sed "s/\"wall_s\": [0-9.e+-]*/\"wall_s\": $good/" "$W/s1.json" >"$W/goodnum.json"
+    expect_exit 0 "merge: wall_s $good is a JSON number" "$BMSRIG" report merge "$W/g.json" "$W/goodnum.json"
+    rm -f "$W/g.json"
+done
 expect_exit 2 "merge: OUT must be .json, .xml or .tap" "$BMSRIG" report merge "$W/x.txt" "$W/s1.json"
 expect_exit 2 "merge: no input" "$BMSRIG" report merge "$W/x.json"
 check "merge: nothing written on refusal" sh -c "test ! -e '$W/x.json' && test ! -e '$W/x.xml'"
