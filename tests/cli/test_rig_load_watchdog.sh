@@ -11,6 +11,19 @@ set -u
 lib_init "$1"
 bg=""
 at_exit() { [ -n "$bg" ] && kill -KILL "$bg" 2>/dev/null; }
+# interrupt SIG TAG CMD...: runs CMD in the background (output to $W/outTAG, $W/errTAG), sends it
+# SIG after 1 s and waits; sets rc (its exit status) and el (ms from the signal to its exit)
+interrupt() {
+    sig=$1 tag=$2; shift 2
+    "$@" >"$W/out$tag" 2>"$W/err$tag" &
+    bg=$!
+    sleep 1
+    t0=$(now_ms)
+    kill -"$sig" "$bg"
+    wait "$bg"; rc=$?
+    bg=""
+    el=$(($(now_ms) - t0))
+}
 
 cat >"$W/bomb.lua" <<'LUA'
 local _ = string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
@@ -31,15 +44,7 @@ check "... JSON written: the scenario not run, complete: false" \
 check "... JUnit written" has "waits for the bench" "$W/r1.xml"
 
 # 2. SIGTERM while it loads (watchdog at its 60 s default): exit 4 at once, reports complete
-timeout -s KILL 30 "$BMSRIG" run --rig "$W/bomb.lua" --json "$W/r2.json" "$W/s.lua" \
-    >"$W/out2" 2>"$W/err2" &
-bg=$!
-sleep 1
-t0=$(now_ms)
-kill -TERM "$bg"
-wait "$bg"; rc=$?
-bg=""
-el=$(($(now_ms) - t0))
+interrupt TERM 2 timeout -s KILL 30 "$BMSRIG" run --rig "$W/bomb.lua" --json "$W/r2.json" "$W/s.lua"
 check "run --rig: SIGTERM while the description loads: exit 4 (got $rc in $el ms)" \
     sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
 check "... JSON written with every scenario, complete: false" \
@@ -49,14 +54,7 @@ check "... saying it was interrupted while loading" has "interrupted while the r
 
 # 3. selftest --rig: SIGTERM and SIGINT stop it
 for sig in TERM INT; do
-    timeout -s KILL 30 "$BMSRIG" selftest --rig "$W/bomb.lua" >"$W/out3" 2>"$W/err3" &
-    bg=$!
-    sleep 1
-    t0=$(now_ms)
-    kill -"$sig" "$bg"
-    wait "$bg"; rc=$?
-    bg=""
-    el=$(($(now_ms) - t0))
+    interrupt "$sig" 3 timeout -s KILL 30 "$BMSRIG" selftest --rig "$W/bomb.lua"
     check "selftest --rig: SIG$sig while the description loads: exit 4 (got $rc in $el ms)" \
         sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
 done
@@ -81,15 +79,8 @@ local _ = string.find(string.rep("a", 100000), string.rep("a*", 150) .. "b")
 return scenario { name = "never loads", run = function(t) end }
 LUA
 cp "$W/s.lua" "$W/s2.lua"
-timeout -s KILL 30 "$BMSRIG" run --json "$W/r5.json" --junit "$W/r5.xml" "$W/s.lua" \
-    "$W/sbomb.lua" "$W/s2.lua" >"$W/out5" 2>"$W/err5" &
-bg=$!
-sleep 1
-t0=$(now_ms)
-kill -TERM "$bg"
-wait "$bg"; rc=$?
-bg=""
-el=$(($(now_ms) - t0))
+interrupt TERM 5 timeout -s KILL 30 "$BMSRIG" run --json "$W/r5.json" --junit "$W/r5.xml" \
+    "$W/s.lua" "$W/sbomb.lua" "$W/s2.lua"
 check "run: SIGTERM while a scenario file loads: exit 4 (got $rc in $el ms)" \
     sh -c "[ $rc -eq 4 ] && [ $el -lt 3000 ]"
 check "... JSON lists all three, none run, complete: false" \
