@@ -76,24 +76,7 @@ check "its verdict is fail" awk -F'\t' '$2 == "verdict" && $3 == "fail" { found 
 
 # 5. Faults set and cleared: a pack fault and a line fault, each a `fault` row at the time the
 # engine applied it, with the fault's name, target and arguments; the same list in the JSON.
-cat >"$W/faults.lua" <<'LUA'
-return scenario {
-  name = "faults set and cleared on the time axis",
-  run = function(t)
-    t:power_on()
-    t:wait(1)
-    t:cell(4, 1):short(0.5)
-    t:wait(0.5)
-    t:fault("bms_tx", "open")
-    t:wait(1)
-    t:clear("bms_tx")
-    t:wait(0.5)
-    t:cell(4, 1):short(1/0)
-    t:ntc(1):open()
-    t:wait(1)
-  end,
-}
-LUA
+cp "$SRC/tests/data/faults.lua" "$W/faults.lua"
 "$BMSRIG" run -q --trace "$W/tr3" --json "$W/faults.json" "$W/faults.lua" >/dev/null
 check "the fault scenario passes" test $? -eq 0
 ev3="$W/tr3/faults.events.tsv"

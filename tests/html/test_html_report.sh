@@ -47,24 +47,7 @@ grep -Eq '<rect class="band inject" data-t0="14\.[0-9]*" data-t1="19\.[0-9]*"' "
     || fail "no band for the demo's bms_tx fault from its set to its clear"
 
 # A scenario that sets and clears a pack fault and a line fault, and leaves one set at the end.
-cat >"$dir/faults.lua" <<'LUA'
-return scenario {
-  name = "faults set and cleared on the time axis",
-  run = function(t)
-    t:power_on()
-    t:wait(1)
-    t:cell(4, 1):short(0.5)
-    t:wait(0.5)
-    t:fault("bms_tx", "open")
-    t:wait(1)
-    t:clear("bms_tx")
-    t:wait(0.5)
-    t:cell(4, 1):short(1/0)
-    t:ntc(1):open()
-    t:wait(1)
-  end,
-}
-LUA
+cp "$SRC/tests/data/faults.lua" "$dir/faults.lua"
 "$BMSRIG" run -q --html "$dir/fhtml" "$dir/faults.lua" || fail "run --html of the fault scenario exited $?"
 fpage="$dir/fhtml/faults.html"
 grep -q '<p>5 set or cleared by the scenario' "$fpage" || fail "the Faults table does not count 5 rows"
