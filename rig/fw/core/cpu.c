@@ -3,7 +3,7 @@
 
 #include "mcu_internal.h"
 
-const struct fw_cpu_backend *const fw_cpu_backends[] = {&fw_cpu_unicorn, NULL};
+const struct fw_cpu_backend *const fw_cpu_backends[] = {&fw_cpu_unicorn, &fw_cpu_interp, NULL};
 
 const struct fw_cpu_backend *fw_cpu_find(const char *name)
 {

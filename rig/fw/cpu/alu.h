@@ -135,8 +135,10 @@ static inline int bx_write_pc(struct armv7m *c, uint32_t target)
         branch_to(c, target); /* the caller pops the frame and sets the PC */
         return ARMV7M_EXC_RETURN;
     }
-    if (!(target & 1u))
+    if (!(target & 1u)) {
+        c->fault_addr = target;
         return ARMV7M_FAULT_INVSTATE;
+    }
     branch_to(c, target);
     return ARMV7M_OK;
 }

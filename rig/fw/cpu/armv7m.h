@@ -45,7 +45,9 @@ enum armv7m_event {
     ARMV7M_FAULT_WRITE,  /* bus fault on a store (fault_addr) */
     ARMV7M_FAULT_FETCH,  /* no instruction at PC */
     ARMV7M_FAULT_UNALIGNED, /* LDM/STM/LDRD/STRD/LDREX/STREX off word alignment (fault_addr) */
-    ARMV7M_FAULT_INVSTATE   /* an interworking branch to an address with bit 0 clear */
+    ARMV7M_FAULT_INVSTATE   /* an interworking branch to an address with bit 0 clear (the
+                               target in fault_addr; the part faults there, at its first
+                               instruction [S] A2.3.1) */
 };
 
 struct armv7m {
@@ -58,7 +60,7 @@ struct armv7m {
     int exclusive;         /* the local exclusive monitor is open (LDREX) */
     uint32_t exclusive_addr;
     uint32_t exc_return;   /* with ARMV7M_EXC_RETURN */
-    uint32_t fault_addr;   /* with the bus faults */
+    uint32_t fault_addr;   /* with the bus faults and INVSTATE */
     uint32_t insn;         /* the last instruction decoded (32-bit: hw1 << 16 | hw2) */
     uint32_t next_pc;      /* internal: where the current instruction falls through to */
     int branched;          /* internal: the current instruction wrote the PC */
@@ -88,6 +90,9 @@ void armv7m_set(struct armv7m *c, enum armv7m_reg reg, uint32_t value);
 
 /* Instructions left in the current IT block, this one included (0 outside). */
 unsigned armv7m_it_left(const struct armv7m *c);
+/* 1 if the next step skips the instruction at PC (first half-word hw1): inside an IT block with
+ * its condition false (a BKPT is never skipped). */
+int armv7m_it_skips(const struct armv7m *c, uint32_t hw1);
 
 /* The text of an event for messages ("undefined instruction", ...). */
 const char *armv7m_event_name(enum armv7m_event e);

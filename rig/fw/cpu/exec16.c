@@ -137,8 +137,10 @@ static int special_data_branch(struct armv7m *c, uint32_t hw)
             if (rm == 15)
                 return UNDEF;
             c->r[14] = c->next_pc | 1u;
-            if (!(target & 1u))
+            if (!(target & 1u)) {
+                c->fault_addr = target;
                 return ARMV7M_FAULT_INVSTATE;
+            }
             branch_to(c, target);
             return ARMV7M_OK;
         }

@@ -24,6 +24,11 @@ unsigned armv7m_it_left(const struct armv7m *c)
     return (mask & 1u) ? 4u : (mask & 2u) ? 3u : (mask & 4u) ? 2u : 1u;
 }
 
+int armv7m_it_skips(const struct armv7m *c, uint32_t hw1)
+{
+    return in_it_block(c) && (hw1 & 0xFF00u) != 0xBE00u && !condition_passed(c, c->it >> 4);
+}
+
 static void it_advance(struct armv7m *c)
 {
     if ((c->it & 7u) == 0)
@@ -68,7 +73,7 @@ enum armv7m_event armv7m_step(struct armv7m *c)
         len = 4;
     }
     c->insn = len == 4 ? hw1 << 16 | hw2 : hw1;
-    if (in_it_block(c) && (hw1 & 0xFF00u) != 0xBE00u && !condition_passed(c, c->it >> 4)) {
+    if (armv7m_it_skips(c, hw1)) {
         /* Skipped: executes as a NOP (BKPT runs whatever the condition). */
         c->r[15] = pc + len;
         it_advance(c);
