@@ -105,11 +105,11 @@ static int ib_run(struct mcu *m, const char **kind)
         /* An instruction its IT block skips is stepped over without the accounting: Unicorn
          * 2.0.1 calls its per-instruction hook only for those that execute, so there it costs
          * no time (docs/firmware.md). [O] fw_lockstep */
-        if (armv7m_it_skips(c, hw)) {
+        if (c->it && armv7m_it_skips(c, hw)) {
             armv7m_step(c);
             continue;
         }
-        if (mcu_insn_begin(m, pc, size))
+        if (mcu_insn_begin_inline(m, pc, size))
             return 0;
         s->pc = pc;
         s->stepping = 1;

@@ -126,6 +126,20 @@ void mcu_reschedule(struct mcu *m);
  * (neither executed nor counted); 2: the chunk ends before it, counted but not executed (a WFE
  * the core handles, m->stop says so). */
 int mcu_insn_begin(struct mcu *m, uint32_t addr, uint32_t size);
+/* mcu_insn_begin with its common case inline (no chunk end due, no mask watch, no IT block
+ * accounting, no mark at addr, no MRS IPSR fix-up pending): the same result and effects; the
+ * interpreter's per-instruction call. */
+static inline int mcu_insn_begin_inline(struct mcu *m, uint32_t addr, uint32_t size)
+{
+    uint32_t off = addr - m->img.base;
+    if ((m->fix_rd | m->it_left | (unsigned)m->watch_masks) || m->time_ps >= m->stop_ps ||
+        m->insns >= m->insn_limit || (off < m->img.len && m->marks[off >> 1]))
+        return mcu_insn_begin(m, addr, size);
+    m->recent[m->recent_pos++ & 3u] = addr;
+    m->time_ps += m->insn_ps;
+    m->insns++;
+    return 0;
+}
 /* A fault of the CPU's at pc ("IMAGE: <kind> at PC 0x..."; HardFault entry after the run). */
 void mcu_cpu_fault(struct mcu *m, const char *kind, uint32_t pc);
 

@@ -73,7 +73,7 @@ enum armv7m_event armv7m_step(struct armv7m *c)
         len = 4;
     }
     c->insn = len == 4 ? hw1 << 16 | hw2 : hw1;
-    if (armv7m_it_skips(c, hw1)) {
+    if (in_it_block(c) && armv7m_it_skips(c, hw1)) {
         /* Skipped: executes as a NOP (BKPT runs whatever the condition). */
         c->r[15] = pc + len;
         it_advance(c);
