@@ -253,6 +253,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
         mcu_free(m);
         return rc;
     }
+    mcu_log(m, 1, "emulated CPU: %s (%s)", m->cpu->name, m->cpu->description);
     provision(m, &cfg->provision);
     uint32_t sp = m->img.initial_sp, pc = m->img.reset_vector & ~1u;
     cpu_set_reg(m, FW_SP, sp);
