@@ -208,7 +208,7 @@ unsigned engine_bms_status(const struct engine *e);
 int engine_reg(const struct engine *e, const char *image, unsigned word, unsigned *out);
 /* The controller's firmware version word 0x1A as read from it over its dashboard bus (the
  * virtual controller: the version it models; a firmware image: what the image answers): true
- * with *out and *source ("virtual controller model" or "firmware image", static) once one was
+ * with *out and *source ("virtual controller model", "firmware image" or "controller on the bench", static) once one was
  * answered; false before and on a bench (not read). */
 bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source);
 /* The controller as the BMS line shows it since its last power-on (rig/line/line_watch.h):

@@ -66,6 +66,7 @@ cat "$W/out"
 check "run exits 0 (got $rc)" test "$rc" -eq 0
 check "the controller scenario passed" sh -c "jq -e '.scenarios[] | select(.name | test(\"ptys\")) | .verdict == \"pass\"' '$W/r.json' >/dev/null"
 check "a virtual-controller scenario is skipped on a real one" sh -c "jq -e '.scenarios[] | select(.name | test(\"virtual\")) | .verdict == \"skip\" and (.message | test(\"virtual_controller\"))' '$W/r.json' >/dev/null"
+check "the controller's firmware version, read over its dashboard line, is in the report" sh -c "jq -e '.dut.firmware_version == \"1.3.4\" and .dut.firmware_version_source == \"controller on the bench\"' '$W/r.json' >/dev/null"
 check "the controller process itself showed error 22" grep -q "error 22" "$W/esc.out"
 check "and error 21" grep -q "error 21" "$W/esc.out"
 check "the bus log holds the controller's polls" sh -c "'$BMSRIG' decode '$W/tr/dut.bus.csv' | grep -q 'read 0x30'"
