@@ -224,8 +224,9 @@ local function check_can_wait(api)
     raise(fmt("%s: a t:every/t:on_tick hook cannot wait or expect (it runs between ticks)", api))
   end
   if not isyieldable() then
-    raise(fmt("%s: a predicate cannot wait or expect over time (it is tested after a tick, "
-              .. "in no time of its own)", api))
+    raise(fmt("%s: cannot make time pass here: a predicate (an expectation's function) is "
+              .. "tested after a tick in no time of its own, as is a callback a library "
+              .. "function makes (table.sort's comparator)", api))
   end
 end
 
