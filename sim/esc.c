@@ -152,6 +152,7 @@ void esc_power_on(struct esc *e, int64_t now_us)
     e->e21_since_us = -1;
     memset(e->mirror, 0, sizeof(e->mirror));
     memset(&e->view, 0, sizeof(e->view));
+    e->identity_checked = false;
     memset(&e->chk, 0, sizeof(e->chk));
     memset(&e->chk_seen, 0, sizeof(e->chk_seen));
     e->dist_m = e->trip_m = 0.0;

@@ -437,6 +437,60 @@ Test(esc, error39_clears_when_temperatures_return)
     peer_free(&p);
 }
 
+/* The identity (config bit 0, serial) is read once per power-on, at the first running check:
+ * DRV134 shows no 22 for a config that goes invalid mid-run and keeps a 22 from power-on after
+ * the config is valid again, until a power cycle [O]. The serial is only read at the handshake,
+ * so 23 behaves the same by construction. */
+Test(esc, identity_read_once_per_power_on)
+{
+    struct peer p;
+    peer_init(&p, NULL);
+    esc_power_on(p.e, 0);
+    peer_run(&p, S(4.0));
+    cr_assert_eq(esc_error_code(p.e), 0);
+    peer_set_status(&p, 0x0000);
+    peer_set_serial(&p, REGMAP_BMS_DEFAULT_SERIAL);
+    peer_run(&p, S(25.0));
+    cr_assert_eq(esc_error_code(p.e), 0, "config invalid mid-run: error %d, stock shows none",
+                 esc_error_code(p.e));
+    /* Power cycle with the identity still bad: 22 (lowest of 22 and 23). */
+    esc_power_off(p.e);
+    esc_power_on(p.e, S(25.0));
+    peer_run(&p, S(29.0));
+    cr_assert_eq(esc_error_code(p.e), 22);
+    /* Valid again while running: 22 stays. */
+    peer_set_status(&p, 0x0001);
+    peer_set_serial(&p, "3JAGJ17A8D3660");
+    peer_run(&p, S(45.0));
+    cr_assert_eq(esc_error_code(p.e), 22, "22 from power-on must stay (got %d)",
+                 esc_error_code(p.e));
+    /* A power cycle reads the now valid identity. */
+    esc_power_off(p.e);
+    esc_power_on(p.e, S(45.0));
+    peer_run(&p, S(49.0));
+    cr_assert_eq(esc_error_code(p.e), 0);
+    peer_free(&p);
+}
+
+/* 23 alone, from power-on, stays when the serial is fixed mid-run. */
+Test(esc, default_serial_at_power_on_stays_until_power_cycle)
+{
+    struct peer p;
+    peer_init(&p, NULL);
+    peer_set_serial(&p, REGMAP_BMS_DEFAULT_SERIAL);
+    esc_power_on(p.e, 0);
+    peer_run(&p, S(4.0));
+    cr_assert_eq(esc_error_code(p.e), 23);
+    peer_set_serial(&p, "3JAGJ17A8D3660");
+    peer_run(&p, S(20.0));
+    cr_assert_eq(esc_error_code(p.e), 23);
+    esc_power_off(p.e);
+    esc_power_on(p.e, S(20.0));
+    peer_run(&p, S(24.0));
+    cr_assert_eq(esc_error_code(p.e), 0);
+    peer_free(&p);
+}
+
 Test(esc, lowest_number_wins)
 {
     struct {

@@ -116,6 +116,9 @@ const struct link *engine_link(const struct engine *e);
 void engine_power_on(struct engine *e);     /* controller on; the BMS sees a power-up */
 void engine_power_off(struct engine *e);
 bool engine_powered(const struct engine *e);
+/* False on a bench whose description has no controller power line (a fault line named `power`):
+ * the controller is then powered by hand and a power-off cannot be done. */
+bool engine_can_switch_power(const struct engine *e);
 /* True when the device under test is the in-process virtual controller. */
 bool engine_dut_virtual(const struct engine *e);
 /* True when the controller's error and speed words can be observed: the virtual controller,

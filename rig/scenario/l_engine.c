@@ -424,6 +424,9 @@ static int c_power_on(lua_State *L)
 
 static int c_power_off(lua_State *L)
 {
+    if (!engine_can_switch_power(ctx_of(L)->engine))
+        return raise_skip(L, "power_off: this bench cannot switch the controller's power (its "
+                             "description has no fault line named 'power')");
     engine_power_off(ctx_of(L)->engine);
     return 0;
 }
