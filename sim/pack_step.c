@@ -2,8 +2,10 @@
  * on a schedule) and the per-step numerics (the exact group split, the charge-transfer
  * tangent, the per-cell update).
  *
- * Layout: per-cell arrays are stored parallel-index-major (slot = k * S + g) so that the group
- * sums and the per-cell update are flat loops over contiguous memory with no branches. Every
+ * Layout: per-cell arrays are stored parallel-index-major (slot = k * R + g, R = S padded to a
+ * multiple of PACK_ROW_SLOTS, sim/pack_internal.h) so that the group sums and the per-cell
+ * update are flat loops over contiguous memory with no branches and no scalar tails (the
+ * padding slots have zero coefficients: they carry no current and nothing reads them). Every
  * SOC/temperature/fault-dependent quantity (tables, Arrhenius, exponentials) lives in the
  * coefficient arrays, recomputed by pack_refresh() every param_refresh_s of simulated time, when dt
  * changes, or when a fault or input changed; the per-step path is arithmetic only.
@@ -65,7 +67,8 @@ void pack_refresh(struct pack *p, double dt)
     conduct(p, p->since_refresh_s);
     const struct cell_params *cp = &p->cfg.cell;
     double cth = cp->heat_capacity_j_per_k;
-    for (unsigned sl = 0; sl < p->n; sl++) {
+    for (unsigned c = 0; c < p->n; c++) {     /* the padding slots keep zero coefficients */
+        unsigned sl = slot_of(p, c);
         struct cell_health h = { .cap_factor = p->capf[sl], .r_factor = p->rf[sl] };
         struct cell_coeffs k;
         cell_coeffs_compute(cp, &h, p->soc[sl], p->temp[sl], dt, &k);
@@ -108,13 +111,13 @@ void pack_refresh(struct pack *p, double dt)
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum = 0.0;
         for (unsigned k = 0; k < p->pp; k++)
-            sum += p->g[k * p->s + gi];
+            sum += p->g[slot_at(p, k, gi)];
         p->inv_sumg[gi] = sum > 0.0 ? 1.0 / sum : 0.0;
         /* 1 / sum gs for the next step's prediction (and pack_current_for_voltage), summed
          * in the order the step's second split sums it */
         double sum_gs = p->gs[gi];
         for (unsigned k = 1; k < p->pp; k++)
-            sum_gs += p->gs[k * p->s + gi];
+            sum_gs += p->gs[slot_at(p, k, gi)];
         p->inv_sumgs[gi] = sum_gs > 0.0 ? 1.0 / sum_gs : 0.0;
         if (sum <= 0.0)
             p->string_open = true;
@@ -138,6 +141,7 @@ void pack_refresh(struct pack *p, double dt)
 __attribute__((target_clones("avx2", "default")))
 static void sources(struct pack *p, unsigned n)
 {
+    assume_whole_vectors(n);
     double *restrict e = p->e;
     const double *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2;
@@ -147,12 +151,14 @@ static void sources(struct pack *p, unsigned n)
 }
 
 /* Per group gi, the sum over its cells (slots gi, s + gi, ... (par-1) s + gi) of x y, in that
- * order. Row pointers rather than k * s + gi so that the inner loop is seen to be contiguous
- * (vectorised); inlined into each clone of its callers. */
+ * order, for s slots per row (the padded row: the padding columns sum to 0). Row pointers rather
+ * than k * s + gi so that the inner loop is seen to be contiguous (vectorised); inlined into each
+ * clone of its callers. */
 __attribute__((always_inline))
 static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
                              const double *restrict y, double *restrict out)
 {
+    assume_whole_vectors(s);
     for (unsigned gi = 0; gi < s; gi++)
         out[gi] = x[gi] * y[gi];
     for (unsigned k = 1; k < par; k++) {
@@ -167,6 +173,7 @@ __attribute__((always_inline))
 static inline void group_sum(unsigned s, unsigned par, const double *restrict x,
                              double *restrict out)
 {
+    assume_whole_vectors(s);
     for (unsigned gi = 0; gi < s; gi++)
         out[gi] = x[gi];
     for (unsigned k = 1; k < par; k++) {
@@ -181,6 +188,7 @@ __attribute__((always_inline))
 static inline void broadcast(unsigned s, unsigned par, const double *restrict v,
                              double *restrict vc)
 {
+    assume_whole_vectors(s);
     for (unsigned k = 0; k < par; k++)
         memcpy(vc + (size_t)k * s, v, s * sizeof(*v));
 }
@@ -207,6 +215,7 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
+    assume_whole_vectors(s * par);
     const unsigned n = s * par;
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
@@ -277,6 +286,7 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 __attribute__((always_inline))
 static inline void update_cells(struct pack *p, unsigned n, double dt, double ta, const bool ct)
 {
+    assume_whole_vectors(n);
     double *restrict soc = p->soc, *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
     double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
@@ -340,7 +350,8 @@ void pack_step(struct pack *p, double dt, double load_current_a)
         return;
     if (p->dirty || dt != p->coeff_dt || p->since_refresh_s >= p->cfg.param_refresh_s)
         pack_refresh(p, dt);
-    const unsigned s = p->s, n = p->n, par = p->pp;
+    /* the loops run over whole padded rows: row slots per row, nslot in all */
+    const unsigned s = p->row, n = p->nslot, par = p->pp;
     const double ia = p->string_open ? 0.0 : load_current_a;
     const double ta = p->ambient_c;
 
@@ -370,7 +381,7 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum_eg = 0.0;
         for (unsigned k = 0; k < p->pp; k++) {
-            unsigned c = k * p->s + gi;
+            unsigned c = slot_at(p, k, gi);
             double e = p->ocv[c] - p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c] - p->eoff[c];
             sum_eg += e * p->gs[c];
         }
