@@ -207,24 +207,63 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
     broadcast(s, par, p->vg, p->vc);
 }
 
+/* One row of the tangent's last loop (from slot base): the series, the offset and the source
+ * E - eoff, with the second split's sums of E gs and gs per group (set by row 0, added to by
+ * the rows after it, in row order as group_dot and group_sum take them). */
+__attribute__((always_inline))
+static inline void series_row(struct pack *p, unsigned s, size_t base, const bool first,
+                              double *restrict sum_eg, double *restrict sum_g)
+{
+    assume_whole_vectors(s);
+    double *restrict e = p->e + base, *restrict eoff = p->eoff + base;
+    const double *restrict gs = p->gs + base, *restrict rct = p->rct + base;
+    const double *restrict ctk = p->ctk + base, *restrict ip = p->ct_ipred + base;
+    const double *restrict ss = p->ct_s + base, *restrict ks = p->ct_k + base;
+    for (unsigned gi = 0; gi < s; gi++) {
+        double as = ks[gi] * 0.6931471805599453 + fast_ln_series_short(ss[gi]);   /* asinh(x) */
+        double off = ctk[gi] * as - rct[gi] * ip[gi];
+        double en = e[gi] + (eoff[gi] - off);
+        e[gi] = en;
+        eoff[gi] = off;
+        double eg = en * gs[gi];
+        sum_eg[gi] = first ? eg : sum_eg[gi] + eg;
+        sum_g[gi] = first ? gs[gi] : sum_g[gi] + gs[gi];
+    }
+}
+
 /* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
  * replaced by its tangent eoff + rct i at the last step's currents, conductance gs; its
  * 1 / sum gs is kept from the last step) predicts each cell's current; eta is replaced by its
  * tangent there and the split is solved again (see the top of the file). On return p->e
- * holds E - eoff for the step's tangent. */
+ * holds E - eoff for the step's tangent.
+ *
+ * The passes that run row by row (k outer, the group gi inner, slot k * s + gi) carry the
+ * group sums with them, in the order group_dot and group_sum take (row 0 first), and read the
+ * group's voltage v[gi] directly instead of a broadcast copy: the prediction's E - eoff with
+ * its sum of E gs, the predicted current with x and the root, and the series with the second
+ * split's sums of E gs and gs. The same operations on the same operands as separate passes,
+ * so the same bits. */
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
-    assume_whole_vectors(s * par);
-    const unsigned n = s * par;
+    assume_whole_vectors(s);
+    const size_t n = (size_t)s * par;
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
+    const double *restrict g = p->g, *restrict cti = p->cti;
     double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
     /* the prediction: the last step's model */
-    for (unsigned c = 0; c < n; c++)
-        e[c] -= eoff[c];
-    group_dot(s, par, e, gs, sum_eg);
+    for (unsigned gi = 0; gi < s; gi++) {
+        double x = e[gi] - eoff[gi];
+        e[gi] = x;
+        sum_eg[gi] = x * gs[gi];
+    }
+    for (size_t base = s; base < n; base += s)
+        for (unsigned gi = 0; gi < s; gi++) {
+            double x = e[base + gi] - eoff[base + gi];
+            e[base + gi] = x;
+            sum_eg[gi] += x * gs[base + gi];
+        }
     for (unsigned gi = 0; gi < s; gi++)
         v[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     /* eta's tangent at each cell's predicted current: an offset and a resistance in series,
@@ -238,16 +277,16 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
     double *restrict ss = p->ct_s, *restrict ks = p->ct_k;
     const double *restrict ctkc = p->ctkc, *restrict ctq = p->ctq;
-    double *restrict vc = p->vc;
-    broadcast(s, par, v, vc);
-    for (unsigned c = 0; c < n; c++) {
-        double ipred = (e[c] - vc[c]) * gs[c];
-        double x = fast_asinh_clamp(ipred * cti[c]);
-        ip[c] = ipred;
-        xs[c] = x;
-        roots[c] = sqrt(x * x + 1.0);
-    }
-    for (unsigned c = 0; c < n; c++) {
+    for (size_t base = 0; base < n; base += s)
+        for (unsigned gi = 0; gi < s; gi++) {
+            size_t c = base + gi;
+            double ipred = (e[c] - v[gi]) * gs[c];
+            double x = fast_asinh_clamp(ipred * cti[c]);
+            ip[c] = ipred;
+            xs[c] = x;
+            roots[c] = sqrt(x * x + 1.0);
+        }
+    for (size_t c = 0; c < n; c++) {
         double x = xs[c], a = roots[c];
         double kd, f = fast_ln_reduce(fabs(x) + a, &kd);
         double b = a + ctq[c], cc = 2.0 + f, ab = a * b;
@@ -257,20 +296,15 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         rct[c] = ctkc[c] * (b * cc * inv);                    /* d eta / d i at ipred */
         gs[c] = g[c] * a * (a * cc * inv);
     }
-    for (unsigned c = 0; c < n; c++) {
-        double as = ks[c] * 0.6931471805599453 + fast_ln_series_short(ss[c]);   /* asinh(x) */
-        double off = ctk[c] * as - rct[c] * ip[c];
-        e[c] += eoff[c] - off;
-        eoff[c] = off;
-    }
-    /* and the split again with it */
-    group_dot(s, par, e, gs, sum_eg);
-    group_sum(s, par, gs, sum_g);
+    /* the series, and the split again with the new tangent */
+    series_row(p, s, 0, true, sum_eg, sum_g);
+    for (size_t base = s; base < n; base += s)
+        series_row(p, s, base, false, sum_eg, sum_g);
     for (unsigned gi = 0; gi < s; gi++) {
         p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     }
-    broadcast(s, par, p->vg, vc);
+    broadcast(s, par, p->vg, p->vc);
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
