@@ -7,12 +7,15 @@
 
 #include "sim/pack.h"
 
-/* Each parallel row (the S slots of one k) is padded to a multiple of this many slots, one
- * AVX2 vector of doubles [D], so that the step's loops have no scalar tails (10s3p rows were
- * 2.5 vectors). A padding slot is inert: all its coefficients are zero, so it carries no
- * current, and no read-out, sum or fault reads it. PACK_MAX_SERIES is a multiple of it, so
- * the padded pack still fits PACK_MAX_CELLS slots. */
-#define PACK_ROW_SLOTS 4
+/* Each parallel row (the S slots of one k) is padded to a multiple of this many slots [D], so
+ * that every loop of the step runs whole vectors: AVX2 vectors of 4 doubles and at most one
+ * 2-wide SSE2 vector per row, never a scalar tail (10s3p rows were 2.5 AVX2 vectors with a
+ * scalar epilogue). 2 rather than 4: 10s3p's rows need no padding (4 would run 12 slots for 10,
+ * measured slower: 26F 10s3p 5.73 against 5.50 ns, best of 4, docs/model.md section 8). A
+ * padding slot is inert: all its coefficients are zero, so it carries no current, and no
+ * read-out, sum or fault reads it. PACK_MAX_SERIES is a multiple of it, so the padded pack still
+ * fits PACK_MAX_CELLS slots. */
+#define PACK_ROW_SLOTS 2
 _Static_assert(PACK_MAX_SERIES % PACK_ROW_SLOTS == 0, "a padded row must fit PACK_MAX_SERIES");
 
 #define N PACK_MAX_CELLS

@@ -489,8 +489,8 @@ Test(pack, charge_transfer_split_of_unequal_cells_matches_exact_solve)
 
 /* ---- padded rows ----------------------------------------------------------------------------- */
 
-/* Each row of the pack's slots is padded to a multiple of four (sim/pack_internal.h), so S = 1,
- * 3, 10 or 13 leaves padding slots in every row. With no conduction between cells the groups of
+/* Each row of the pack's slots is padded to a multiple of PACK_ROW_SLOTS (sim/pack_internal.h,
+ * 2), so S = 3 or 13 leaves a padding slot in every row (10 and 16 none; 4 would pad 10 too). With no conduction between cells the groups of
  * a pack are independent given the load, so each group must step bit for bit as a 1sPp pack of
  * that group alone (its own cells, faults and SOC offset): a padding slot that carried current,
  * shifted a row or fed a sum would show. The pack's energy and heat must be the groups' sums. */
