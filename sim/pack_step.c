@@ -168,21 +168,6 @@ static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
     }
 }
 
-/* Per group, the sum of x over its cells, in slot order. */
-__attribute__((always_inline))
-static inline void group_sum(unsigned s, unsigned par, const double *restrict x,
-                             double *restrict out)
-{
-    assume_whole_vectors(s);
-    for (unsigned gi = 0; gi < s; gi++)
-        out[gi] = x[gi];
-    for (unsigned k = 1; k < par; k++) {
-        const double *restrict xk = x + (size_t)k * s;
-        for (unsigned gi = 0; gi < s; gi++)
-            out[gi] += xk[gi];
-    }
-}
-
 /* Each group's voltage v[gi] copied to its cells' slots in vc. */
 __attribute__((always_inline))
 static inline void broadcast(unsigned s, unsigned par, const double *restrict v,
@@ -209,7 +194,7 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
 
 /* One row of the tangent's last loop (from slot base): the series, the offset and the source
  * E - eoff, with the second split's sums of E gs and gs per group (set by row 0, added to by
- * the rows after it, in row order as group_dot and group_sum take them). */
+ * the rows after it, in row order, as group_dot sums). */
 __attribute__((always_inline))
 static inline void series_row(struct pack *p, unsigned s, size_t base, const bool first,
                               double *restrict sum_eg, double *restrict sum_g)
@@ -238,7 +223,7 @@ static inline void series_row(struct pack *p, unsigned s, size_t base, const boo
  * holds E - eoff for the step's tangent.
  *
  * The passes that run row by row (k outer, the group gi inner, slot k * s + gi) carry the
- * group sums with them, in the order group_dot and group_sum take (row 0 first), and read the
+ * group sums with them, in the order group_dot takes (row 0 first), and read the
  * group's voltage v[gi] directly instead of a broadcast copy: the prediction's E - eoff with
  * its sum of E gs, the predicted current with x and the root, and the series with the second
  * split's sums of E gs and gs. The same operations on the same operands as separate passes,
