@@ -162,11 +162,15 @@ static void boot_call(struct esc *e)
 }
 
 
-/* The running check found a reply: what the error evaluator will see of the BMS. */
+/* The running check found a reply: what the error evaluator will see of the BMS (the identity
+ * once per power-on, the temperatures every time: see esc_internal.h). */
 static void take_checked(struct esc *e)
 {
-    e->chk.config_invalid = e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID);
-    e->chk.serial_default = esc_serial_is_default(e);
+    if (!e->identity_checked) {
+        e->chk.config_invalid = e->view.have_status && !(e->view.status & BMS_STATUS_CONFIG_VALID);
+        e->chk.serial_default = esc_serial_is_default(e);
+        e->identity_checked = true;
+    }
     e->chk.temps_bad = e->view.have_status && temps_bad(e, e->view.t1_c, e->view.t2_c);
 }
 

@@ -83,7 +83,13 @@ struct esc {
      * reply, not from every reply (the stock firmware raises 22/23 one poll check after the
      * handshake, not at it; firmware.md section 5 [O]). Error 39 reads `chk` at the check
      * itself; 22, 23 and the limp rule read `chk_seen`, the same one tick later, which puts
-     * 39 one tick (~5 ms) before 22/23 as observed. */
+     * 39 one tick (~5 ms) before 22/23 as observed.
+     * The identity (config bit, serial) is taken at the first such check only and kept until
+     * the next power-on: the stock image DRV134 raises no 22 for a config that goes invalid
+     * mid-run and keeps a 22 raised at power-on after the config is valid again [O]; that it
+     * is one read after the handshake is our reading of those two observations [I]. The
+     * temperatures are taken at every check (39 clears again [O]). */
+    bool identity_checked;
     struct checked_bms {
         bool config_invalid;    /* status bit 0 clear */
         bool serial_default;    /* words 0x10-0x16 are the default serial */
@@ -139,6 +145,8 @@ void esc_bms_task(struct esc *e);
 /* Errors (esc_errors.c). */
 bool esc_serial_is_default(const struct esc *e);
 bool esc_bms_invalid(const struct esc *e);
+/* The error-24 boot check: samples the supply once per power-on (first call after it). */
+void esc_sample_supply(struct esc *e);
 void esc_evaluate_errors(struct esc *e);
 
 /* Limits and vehicle (esc_drive.c). */

@@ -116,9 +116,12 @@ struct pack *pack_new(const struct pack_config *cfg)
     p->s = cfg->series;
     p->pp = cfg->parallel;
     p->n = p->s * p->pp;
+    p->row = (p->s + PACK_ROW_SLOTS - 1) / PACK_ROW_SLOTS * PACK_ROW_SLOTS;
+    p->nslot = p->row * p->pp;
     p->has_ct = cfg->cell.n_ct > 0;
     p->ambient_c = cfg->temp0_c;
-    for (unsigned sl = 0; sl < p->n; sl++) {
+    for (unsigned c = 0; c < p->n; c++) {     /* the padding slots stay zero (inert) */
+        unsigned sl = slot_of(p, c);
         p->soc[sl] = cfg->soc0;
         p->temp[sl] = cfg->temp0_c;
         p->capf[sl] = 1.0;
@@ -133,7 +136,7 @@ struct pack *pack_new(const struct pack_config *cfg)
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum = 0.0;
         for (unsigned k = 0; k < p->pp; k++)
-            sum += p->ocv0[k * p->s + gi];
+            sum += p->ocv0[slot_at(p, k, gi)];
         p->vg[gi] = sum / p->pp;
     }
     p->dirty = true;
@@ -155,7 +158,7 @@ void pack_set_ambient_c(struct pack *p, double temp_c)
     p->ambient_c = temp_c;
     if (p->cfg.isothermal)
         for (unsigned c = 0; c < p->n; c++)
-            p->temp[c] = temp_c;
+            p->temp[slot_of(p, c)] = temp_c;
 }
 
 void pack_set_bleed(struct pack *p, unsigned group, bool on)
@@ -200,7 +203,7 @@ static void settle_readout(struct pack *p)
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum_eg = 0.0, sum_g = 0.0;
         for (unsigned k = 0; k < p->pp; k++) {
-            unsigned c = k * p->s + gi;
+            unsigned c = slot_at(p, k, gi);
             /* the cell's coefficients at its new state of charge (the step's own are for the
              * old one: their linear OCV is off by 10 % for a 150 mV offset) */
             struct cell_health h = { .cap_factor = p->capf[c], .r_factor = p->rf[c] };
@@ -236,7 +239,7 @@ double pack_group_soc(const struct pack *p, unsigned group)
     double sum = 0.0;
     unsigned live = 0;
     for (unsigned k = 0; k < p->pp; k++) {
-        unsigned c = k * p->s + group;
+        unsigned c = slot_at(p, k, group);
         if (!p->open[c]) {
             sum += p->soc[c];
             live++;
@@ -370,10 +373,11 @@ void pack_energy_get(const struct pack *p, struct pack_energy *out)
 {
     out->electrical_out_j = 0.0;
     out->heat_j = 0.0;
-    for (unsigned c = 0; c < p->n; c++) {
-        out->electrical_out_j += p->eout_acc[c];
-        out->heat_j += p->heat_acc[c];
-    }
+    for (unsigned k = 0; k < p->pp; k++)        /* slot order, the padding left out */
+        for (unsigned gi = 0; gi < p->s; gi++) {
+            out->electrical_out_j += p->eout_acc[slot_at(p, k, gi)];
+            out->heat_j += p->heat_acc[slot_at(p, k, gi)];
+        }
     out->charge_out_c = p->charge_out_c;
 }
 
@@ -417,12 +421,12 @@ int pack_fault_group_soc_offset(struct pack *p, unsigned group, double dsoc)
     if (group >= p->s || !(fabs(dsoc) <= 1.0))
         return BMSRIG_ERR_ARG;
     for (unsigned k = 0; k < p->pp; k++) {
-        double soc = p->soc[k * p->s + group] + dsoc;
-        if (!p->open[k * p->s + group] && !(soc >= PACK_SOC_MIN && soc <= PACK_SOC_MAX))
+        double soc = p->soc[slot_at(p, k, group)] + dsoc;
+        if (!p->open[slot_at(p, k, group)] && !(soc >= PACK_SOC_MIN && soc <= PACK_SOC_MAX))
             return BMSRIG_ERR_RANGE;
     }
     for (unsigned k = 0; k < p->pp; k++)
-        p->soc[k * p->s + group] += dsoc;
+        p->soc[slot_at(p, k, group)] += dsoc;
     p->dirty = true;
     settle_readout(p);
     return BMSRIG_OK;

@@ -7,12 +7,25 @@
 
 #include "sim/pack.h"
 
+/* Each parallel row (the S slots of one k) is padded to a multiple of this many slots [D], so
+ * that every loop of the step runs whole vectors: AVX2 vectors of 4 doubles and at most one
+ * 2-wide SSE2 vector per row, never a scalar tail (10s3p rows were 2.5 AVX2 vectors with a
+ * scalar epilogue). 2 rather than 4: 10s3p's rows need no padding (4 would run 12 slots for 10,
+ * measured slower: 26F 10s3p 5.73 against 5.50 ns, best of 4, docs/model.md section 8). A
+ * padding slot is inert: all its coefficients are zero, so it carries no current, and no
+ * read-out, sum or fault reads it. PACK_MAX_SERIES is a multiple of it, so the padded pack still
+ * fits PACK_MAX_CELLS slots. */
+#define PACK_ROW_SLOTS 2
+_Static_assert(PACK_MAX_SERIES % PACK_ROW_SLOTS == 0, "a padded row must fit PACK_MAX_SERIES");
+
 #define N PACK_MAX_CELLS
 #define ALIGN __attribute__((aligned(64)))
 
 struct pack {
     struct pack_config cfg;
-    unsigned s, pp, n;
+    unsigned s, pp, n;           /* series groups, cells per group, cells */
+    unsigned row;                /* slots per parallel row: s padded to PACK_ROW_SLOTS */
+    unsigned nslot;              /* row * pp: the slots the step's loops run over */
     double t_s;
     double ambient_c;
     double i_act;                /* pack current that flowed in the last step */
@@ -23,7 +36,7 @@ struct pack {
     double since_refresh_s;
     double charge_out_c;
 
-    /* cell state */
+    /* cell state, by slot (see slot_at) */
     double ocv[N] ALIGN;                     /* OCV at soc on the refresh's linear segment */
     double soc[N] ALIGN, v1[N] ALIGN, v2[N] ALIGN, temp[N] ALIGN, icell[N] ALIGN;
     double heat_acc[N] ALIGN, eout_acc[N] ALIGN;
@@ -73,10 +86,23 @@ struct pack {
     double ntc_value[PACK_MAX_NTC];
 };
 
+/* Tells the compiler that a slot count (a padded row, or rows of them) is a whole number of
+ * PACK_ROW_SLOTS, so that the vectorised loops over it need no scalar tail. */
+static inline void assume_whole_vectors(unsigned nslots)
+{
+    if (nslots % PACK_ROW_SLOTS != 0)
+        __builtin_unreachable();
+}
+
+/* The slot of cell k of group g (row k, column g). */
+static inline unsigned slot_at(const struct pack *p, unsigned k, unsigned g)
+{
+    return k * p->row + g;
+}
+
 static inline unsigned slot_of(const struct pack *p, unsigned cell)
 {
-    unsigned g = cell / p->pp, k = cell % p->pp;
-    return k * p->s + g;
+    return slot_at(p, cell % p->pp, cell / p->pp);
 }
 
 /* Recomputes every coefficient for a step of dt (sim/pack_step.c). */

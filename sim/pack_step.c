@@ -2,8 +2,10 @@
  * on a schedule) and the per-step numerics (the exact group split, the charge-transfer
  * tangent, the per-cell update).
  *
- * Layout: per-cell arrays are stored parallel-index-major (slot = k * S + g) so that the group
- * sums and the per-cell update are flat loops over contiguous memory with no branches. Every
+ * Layout: per-cell arrays are stored parallel-index-major (slot = k * R + g, R = S padded to a
+ * multiple of PACK_ROW_SLOTS, sim/pack_internal.h) so that the group sums and the per-cell
+ * update are flat loops over contiguous memory with no branches and no scalar tails (the
+ * padding slots have zero coefficients: they carry no current and nothing reads them). Every
  * SOC/temperature/fault-dependent quantity (tables, Arrhenius, exponentials) lives in the
  * coefficient arrays, recomputed by pack_refresh() every param_refresh_s of simulated time, when dt
  * changes, or when a fault or input changed; the per-step path is arithmetic only.
@@ -65,7 +67,8 @@ void pack_refresh(struct pack *p, double dt)
     conduct(p, p->since_refresh_s);
     const struct cell_params *cp = &p->cfg.cell;
     double cth = cp->heat_capacity_j_per_k;
-    for (unsigned sl = 0; sl < p->n; sl++) {
+    for (unsigned c = 0; c < p->n; c++) {     /* the padding slots keep zero coefficients */
+        unsigned sl = slot_of(p, c);
         struct cell_health h = { .cap_factor = p->capf[sl], .r_factor = p->rf[sl] };
         struct cell_coeffs k;
         cell_coeffs_compute(cp, &h, p->soc[sl], p->temp[sl], dt, &k);
@@ -108,13 +111,13 @@ void pack_refresh(struct pack *p, double dt)
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum = 0.0;
         for (unsigned k = 0; k < p->pp; k++)
-            sum += p->g[k * p->s + gi];
+            sum += p->g[slot_at(p, k, gi)];
         p->inv_sumg[gi] = sum > 0.0 ? 1.0 / sum : 0.0;
         /* 1 / sum gs for the next step's prediction (and pack_current_for_voltage), summed
          * in the order the step's second split sums it */
         double sum_gs = p->gs[gi];
         for (unsigned k = 1; k < p->pp; k++)
-            sum_gs += p->gs[k * p->s + gi];
+            sum_gs += p->gs[slot_at(p, k, gi)];
         p->inv_sumgs[gi] = sum_gs > 0.0 ? 1.0 / sum_gs : 0.0;
         if (sum <= 0.0)
             p->string_open = true;
@@ -138,6 +141,7 @@ void pack_refresh(struct pack *p, double dt)
 __attribute__((target_clones("avx2", "default")))
 static void sources(struct pack *p, unsigned n)
 {
+    assume_whole_vectors(n);
     double *restrict e = p->e;
     const double *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     const double *restrict a1 = p->a1, *restrict a2 = p->a2;
@@ -147,12 +151,14 @@ static void sources(struct pack *p, unsigned n)
 }
 
 /* Per group gi, the sum over its cells (slots gi, s + gi, ... (par-1) s + gi) of x y, in that
- * order. Row pointers rather than k * s + gi so that the inner loop is seen to be contiguous
- * (vectorised); inlined into each clone of its callers. */
+ * order, for s slots per row (the padded row: the padding columns sum to 0). Row pointers rather
+ * than k * s + gi so that the inner loop is seen to be contiguous (vectorised); inlined into each
+ * clone of its callers. */
 __attribute__((always_inline))
 static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
                              const double *restrict y, double *restrict out)
 {
+    assume_whole_vectors(s);
     for (unsigned gi = 0; gi < s; gi++)
         out[gi] = x[gi] * y[gi];
     for (unsigned k = 1; k < par; k++) {
@@ -162,25 +168,12 @@ static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
     }
 }
 
-/* Per group, the sum of x over its cells, in slot order. */
-__attribute__((always_inline))
-static inline void group_sum(unsigned s, unsigned par, const double *restrict x,
-                             double *restrict out)
-{
-    for (unsigned gi = 0; gi < s; gi++)
-        out[gi] = x[gi];
-    for (unsigned k = 1; k < par; k++) {
-        const double *restrict xk = x + (size_t)k * s;
-        for (unsigned gi = 0; gi < s; gi++)
-            out[gi] += xk[gi];
-    }
-}
-
 /* Each group's voltage v[gi] copied to its cells' slots in vc. */
 __attribute__((always_inline))
 static inline void broadcast(unsigned s, unsigned par, const double *restrict v,
                              double *restrict vc)
 {
+    assume_whole_vectors(s);
     for (unsigned k = 0; k < par; k++)
         memcpy(vc + (size_t)k * s, v, s * sizeof(*v));
 }
@@ -199,23 +192,63 @@ static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
     broadcast(s, par, p->vg, p->vc);
 }
 
+/* One row of the tangent's last loop (from slot base): the series, the offset and the source
+ * E - eoff, with the second split's sums of E gs and gs per group (set by row 0, added to by
+ * the rows after it, in row order, as group_dot sums). */
+__attribute__((always_inline))
+static inline void series_row(struct pack *p, unsigned s, size_t base, const bool first,
+                              double *restrict sum_eg, double *restrict sum_g)
+{
+    assume_whole_vectors(s);
+    double *restrict e = p->e + base, *restrict eoff = p->eoff + base;
+    const double *restrict gs = p->gs + base, *restrict rct = p->rct + base;
+    const double *restrict ctk = p->ctk + base, *restrict ip = p->ct_ipred + base;
+    const double *restrict ss = p->ct_s + base, *restrict ks = p->ct_k + base;
+    for (unsigned gi = 0; gi < s; gi++) {
+        double as = ks[gi] * 0.6931471805599453 + fast_ln_series_short(ss[gi]);   /* asinh(x) */
+        double off = ctk[gi] * as - rct[gi] * ip[gi];
+        double en = e[gi] + (eoff[gi] - off);
+        e[gi] = en;
+        eoff[gi] = off;
+        double eg = en * gs[gi];
+        sum_eg[gi] = first ? eg : sum_eg[gi] + eg;
+        sum_g[gi] = first ? gs[gi] : sum_g[gi] + gs[gi];
+    }
+}
+
 /* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
  * replaced by its tangent eoff + rct i at the last step's currents, conductance gs; its
  * 1 / sum gs is kept from the last step) predicts each cell's current; eta is replaced by its
  * tangent there and the split is solved again (see the top of the file). On return p->e
- * holds E - eoff for the step's tangent. */
+ * holds E - eoff for the step's tangent.
+ *
+ * The passes that run row by row (k outer, the group gi inner, slot k * s + gi) carry the
+ * group sums with them, in the order group_dot takes (row 0 first), and read the
+ * group's voltage v[gi] directly instead of a broadcast copy: the prediction's E - eoff with
+ * its sum of E gs, the predicted current with x and the root, and the series with the second
+ * split's sums of E gs and gs. The same operations on the same operands as separate passes,
+ * so the same bits. */
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
-    const unsigned n = s * par;
+    assume_whole_vectors(s);
+    const size_t n = (size_t)s * par;
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
-    const double *restrict g = p->g, *restrict ctk = p->ctk, *restrict cti = p->cti;
+    const double *restrict g = p->g, *restrict cti = p->cti;
     double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
     /* the prediction: the last step's model */
-    for (unsigned c = 0; c < n; c++)
-        e[c] -= eoff[c];
-    group_dot(s, par, e, gs, sum_eg);
+    for (unsigned gi = 0; gi < s; gi++) {
+        double x = e[gi] - eoff[gi];
+        e[gi] = x;
+        sum_eg[gi] = x * gs[gi];
+    }
+    for (size_t base = s; base < n; base += s)
+        for (unsigned gi = 0; gi < s; gi++) {
+            double x = e[base + gi] - eoff[base + gi];
+            e[base + gi] = x;
+            sum_eg[gi] += x * gs[base + gi];
+        }
     for (unsigned gi = 0; gi < s; gi++)
         v[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     /* eta's tangent at each cell's predicted current: an offset and a resistance in series,
@@ -229,16 +262,16 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
     double *restrict ss = p->ct_s, *restrict ks = p->ct_k;
     const double *restrict ctkc = p->ctkc, *restrict ctq = p->ctq;
-    double *restrict vc = p->vc;
-    broadcast(s, par, v, vc);
-    for (unsigned c = 0; c < n; c++) {
-        double ipred = (e[c] - vc[c]) * gs[c];
-        double x = fast_asinh_clamp(ipred * cti[c]);
-        ip[c] = ipred;
-        xs[c] = x;
-        roots[c] = sqrt(x * x + 1.0);
-    }
-    for (unsigned c = 0; c < n; c++) {
+    for (size_t base = 0; base < n; base += s)
+        for (unsigned gi = 0; gi < s; gi++) {
+            size_t c = base + gi;
+            double ipred = (e[c] - v[gi]) * gs[c];
+            double x = fast_asinh_clamp(ipred * cti[c]);
+            ip[c] = ipred;
+            xs[c] = x;
+            roots[c] = sqrt(x * x + 1.0);
+        }
+    for (size_t c = 0; c < n; c++) {
         double x = xs[c], a = roots[c];
         double kd, f = fast_ln_reduce(fabs(x) + a, &kd);
         double b = a + ctq[c], cc = 2.0 + f, ab = a * b;
@@ -248,20 +281,15 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         rct[c] = ctkc[c] * (b * cc * inv);                    /* d eta / d i at ipred */
         gs[c] = g[c] * a * (a * cc * inv);
     }
-    for (unsigned c = 0; c < n; c++) {
-        double as = ks[c] * 0.6931471805599453 + fast_ln_series_short(ss[c]);   /* asinh(x) */
-        double off = ctk[c] * as - rct[c] * ip[c];
-        e[c] += eoff[c] - off;
-        eoff[c] = off;
-    }
-    /* and the split again with it */
-    group_dot(s, par, e, gs, sum_eg);
-    group_sum(s, par, gs, sum_g);
+    /* the series, and the split again with the new tangent */
+    series_row(p, s, 0, true, sum_eg, sum_g);
+    for (size_t base = s; base < n; base += s)
+        series_row(p, s, base, false, sum_eg, sum_g);
     for (unsigned gi = 0; gi < s; gi++) {
         p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
         p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
     }
-    broadcast(s, par, p->vg, vc);
+    broadcast(s, par, p->vg, p->vc);
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
@@ -277,6 +305,7 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 __attribute__((always_inline))
 static inline void update_cells(struct pack *p, unsigned n, double dt, double ta, const bool ct)
 {
+    assume_whole_vectors(n);
     double *restrict soc = p->soc, *restrict ocv = p->ocv, *restrict v1 = p->v1, *restrict v2 = p->v2;
     double *restrict temp = p->temp, *restrict icell = p->icell;
     double *restrict hacc = p->heat_acc, *restrict eacc = p->eout_acc;
@@ -340,7 +369,8 @@ void pack_step(struct pack *p, double dt, double load_current_a)
         return;
     if (p->dirty || dt != p->coeff_dt || p->since_refresh_s >= p->cfg.param_refresh_s)
         pack_refresh(p, dt);
-    const unsigned s = p->s, n = p->n, par = p->pp;
+    /* the loops run over whole padded rows: row slots per row, nslot in all */
+    const unsigned s = p->row, n = p->nslot, par = p->pp;
     const double ia = p->string_open ? 0.0 : load_current_a;
     const double ta = p->ambient_c;
 
@@ -370,7 +400,7 @@ double pack_current_for_voltage(const struct pack *p, double dt_s, double v_targ
     for (unsigned gi = 0; gi < p->s; gi++) {
         double sum_eg = 0.0;
         for (unsigned k = 0; k < p->pp; k++) {
-            unsigned c = k * p->s + gi;
+            unsigned c = slot_at(p, k, gi);
             double e = p->ocv[c] - p->a1[c] * p->v1[c] - p->a2[c] * p->v2[c] - p->eoff[c];
             sum_eg += e * p->gs[c];
         }

@@ -486,3 +486,91 @@ Test(pack, charge_transfer_split_of_unequal_cells_matches_exact_solve)
               worst_rev, 1e3 * worst_rev_v);
     pack_free(p);
 }
+
+/* ---- padded rows ----------------------------------------------------------------------------- */
+
+/* Each row of the pack's slots is padded to a multiple of PACK_ROW_SLOTS (sim/pack_internal.h,
+ * 2), so S = 3 or 13 leaves a padding slot in every row (10 and 16 none; 4 would pad 10 too). With no conduction between cells the groups of
+ * a pack are independent given the load, so each group must step bit for bit as a 1sPp pack of
+ * that group alone (its own cells, faults and SOC offset): a padding slot that carried current,
+ * shifted a row or fed a sum would show. The pack's energy and heat must be the groups' sums. */
+static void check_groups_alone(const char *set, const char *preset)
+{
+    struct cell_params cp = load_set(set);
+    struct pack_config cfg;
+    cr_assert_eq(pack_config_preset(&cfg, preset, &cp), BMSRIG_OK);
+    cfg.cell_to_cell_w_per_k = 0.0;          /* the groups share only the load */
+    cfg.soc0 = 0.85;
+    const unsigned s = cfg.series, par = cfg.parallel;
+    struct pack *p = pack_new(&cfg);
+    cr_assert_not_null(p);
+    struct pack_config one = cfg;
+    one.series = 1;
+    one.n_ntc = 0;                           /* the presets' NTCs sit on cells past group 0 */
+    struct pack *alone[PACK_MAX_SERIES];
+    for (unsigned g = 0; g < s; g++) {
+        alone[g] = pack_new(&one);
+        cr_assert_not_null(alone[g]);
+    }
+    /* every group different: a weak cell, a short and an SOC offset depending on g */
+    for (unsigned g = 0; g < s; g++) {
+        unsigned k = g % par;
+        double capf = 0.7 + 0.02 * g, rf = 1.0 + 0.1 * g, dsoc = -0.01 * (g % 5);
+        cr_assert_eq(pack_fault_cell_weak(p, g * par + k, capf, rf), BMSRIG_OK);
+        cr_assert_eq(pack_fault_cell_weak(alone[g], k, capf, rf), BMSRIG_OK);
+        if (g % 3 == 1) {
+            cr_assert_eq(pack_fault_cell_short(p, g * par, 50.0 + g), BMSRIG_OK);
+            cr_assert_eq(pack_fault_cell_short(alone[g], 0, 50.0 + g), BMSRIG_OK);
+        }
+        cr_assert_eq(pack_fault_group_soc_offset(p, g, dsoc), BMSRIG_OK);
+        cr_assert_eq(pack_fault_group_soc_offset(alone[g], 0, dsoc), BMSRIG_OK);
+    }
+    for (int n = 0; n < 3000; n++) {
+        /* discharge pulses, rest and charge; a dt change refreshes the coefficients */
+        double i = n < 1000 ? par * (2.0 + 1.5 * sin(n * 0.03)) : n < 1500 ? 0.0 : -1.2 * par;
+        double dt = n < 2000 ? 1e-3 : 0.02;
+        pack_step(p, dt, i);
+        for (unsigned g = 0; g < s; g++)
+            pack_step(alone[g], dt, i);
+        if (n % 50 != 49)
+            continue;
+        for (unsigned g = 0; g < s; g++) {
+            cr_assert(pack_group_v(p, g) == pack_group_v(alone[g], 0),
+                      "%s %s step %d group %u: %a V in the pack, %a V alone", set, preset, n, g,
+                      pack_group_v(p, g), pack_group_v(alone[g], 0));
+            for (unsigned k = 0; k < par; k++) {
+                unsigned c = g * par + k;
+                cr_assert(pack_cell_current_a(p, c) == pack_cell_current_a(alone[g], k) &&
+                          pack_cell_soc(p, c) == pack_cell_soc(alone[g], k) &&
+                          pack_cell_temp_c(p, c) == pack_cell_temp_c(alone[g], k),
+                          "%s %s step %d cell %u: %a A %a soc %a C in the pack, %a A %a %a C alone",
+                          set, preset, n, c, pack_cell_current_a(p, c), pack_cell_soc(p, c),
+                          pack_cell_temp_c(p, c), pack_cell_current_a(alone[g], k),
+                          pack_cell_soc(alone[g], k), pack_cell_temp_c(alone[g], k));
+            }
+        }
+    }
+    struct pack_energy e, eg;
+    pack_energy_get(p, &e);
+    double heat = 0.0, out = 0.0;
+    for (unsigned g = 0; g < s; g++) {
+        pack_energy_get(alone[g], &eg);
+        heat += eg.heat_j;
+        out += eg.electrical_out_j;
+        pack_free(alone[g]);
+    }
+    /* the same terms summed in another order: equal to rounding */
+    cr_expect(fabs(e.heat_j - heat) <= 1e-12 * fabs(heat), "heat %.15g vs %.15g J", e.heat_j, heat);
+    cr_expect(fabs(e.electrical_out_j - out) <= 1e-12 * fabs(out), "energy %.15g vs %.15g J",
+              e.electrical_out_j, out);
+    pack_free(p);
+}
+
+Test(pack, every_group_of_a_padded_pack_steps_as_the_group_alone)
+{
+    const char *sets[] = { "lg_m26", "samsung_26f" };
+    const char *presets[] = { "10s3p", "3s2p", "13s4p", "16s8p" };
+    for (size_t i = 0; i < 2; i++)
+        for (size_t j = 0; j < 4; j++)
+            check_groups_alone(sets[i], presets[j]);
+}

@@ -85,7 +85,7 @@ struct path_cost {
 };
 
 static const struct path_cost plain_path = { "plain 2-RC", 59, 296, 0, 0 };
-static const struct path_cost ct_path = { "charge transfer", 113, 568, 1, 1 };
+static const struct path_cost ct_path = { "charge transfer", 113, 536, 1, 1 };
 
 /* The floor of a path in ns per cell-step: the slowest of its arithmetic, its memory traffic
  * and its divider work at the measured peaks (each unit at full rate, perfect overlap). */

@@ -88,6 +88,7 @@ void events_html_marks(const struct run_events *ev, struct svg_mark **marks, siz
         case RUN_EV_EXPECT: add_mark(marks, n, e->t_s, e->name, css, e->t_start_s); break;
         case RUN_EV_MEASURE: add_mark(marks, n, e->t_s, e->name, "measure", NAN); break;
         case RUN_EV_FAULT: fault_marks(ev, i, marks, n); break;
+        case RUN_EV_FAULT_SUPPRESSED: break;   /* never applied: nothing to mark */
         case RUN_EV_LOG: add_mark(marks, n, e->t_s, e->text, "log", NAN); break;
         case RUN_EV_VERDICT: break;
         }
@@ -165,6 +166,32 @@ static void faults_table(FILE *out, const struct run_events *ev)
     fputs("</table>\n", out);
 }
 
+/* The faults the scenario asked for that --suppress-faults kept off: listed so that a page
+ * never shows a run without its faults as if the script had set none. */
+static void suppressed_table(FILE *out, const struct run_events *ev)
+{
+    if (!ev->faults_suppressed) return;
+    fprintf(out, "<h2>Faults kept off</h2>\n<p>%zu set or cleared by the scenario and kept off "
+                 "by <code>--suppress-faults</code>: never applied, so not on the plots.</p>\n",
+            ev->faults_suppressed);
+    fputs("<table class=\"faults suppressed\"><tr><th>t (s)</th><th>action</th><th>fault</th>"
+          "<th>target</th><th>value</th></tr>\n", out);
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct run_event *e = &ev->ev[i];
+        if (e->kind != RUN_EV_FAULT_SUPPRESSED) continue;
+        fprintf(out, "<tr class=\"fault-suppressed\"><td>%.3f</td><td>", e->t_s);
+        put(out, e->outcome);
+        fputs("</td><td>", out);
+        put(out, e->name);
+        fputs("</td><td>", out);
+        put(out, e->where);
+        fputs("</td><td>", out);
+        put(out, e->text);
+        fputs("</td></tr>\n", out);
+    }
+    fputs("</table>\n", out);
+}
+
 void events_html_tables(FILE *out, const struct run_events *ev)
 {
     if (!ev->verdict && ev->n == 0) return;
@@ -232,6 +259,7 @@ void events_html_tables(FILE *out, const struct run_events *ev)
         fputs("</table>\n", out);
     }
     faults_table(out, ev);
+    suppressed_table(out, ev);
     fprintf(out, "<h2>Log</h2>\n<p>%zu lines (dotted lines on the plots).</p>\n", ev->logs);
     if (ev->logs) {
         fputs("<table><tr><th>t (s)</th><th>line</th></tr>\n", out);

@@ -76,6 +76,7 @@ bool run_events_read(const char *path, struct run_events *out)
         else if (strcmp(fld[1], "expect") == 0) kind = RUN_EV_EXPECT;
         else if (strcmp(fld[1], "measure") == 0) kind = RUN_EV_MEASURE;
         else if (strcmp(fld[1], "fault") == 0) kind = RUN_EV_FAULT;
+        else if (strcmp(fld[1], "fault_suppressed") == 0) kind = RUN_EV_FAULT_SUPPRESSED;
         else if (strcmp(fld[1], "log") == 0) kind = RUN_EV_LOG;
         else continue;
         if (out->n == cap) {
@@ -103,6 +104,7 @@ bool run_events_read(const char *path, struct run_events *out)
         if (kind == RUN_EV_EXPECT) { out->expects++; out->expects_failed += failed; }
         if (kind == RUN_EV_MEASURE) { out->measures++; out->measures_failed += failed; }
         if (kind == RUN_EV_FAULT) out->faults++;
+        if (kind == RUN_EV_FAULT_SUPPRESSED) out->faults_suppressed++;
         if (kind == RUN_EV_LOG) out->logs++;
     }
     free(line);

@@ -5,9 +5,10 @@
  *
  * Format, one event a line, tab-separated, after a "# bmsrig scenario events v1" comment and
  * the header line "t_s kind outcome t_start_s name where value min max unit text":
- *   kind     verdict | expect | measure | fault | log
+ *   kind     verdict | expect | measure | fault | fault_suppressed | log
  *   outcome  verdict: pass, fail, error, skip, not_run; expect and measure: pass or fail;
- *            fault: set or clear
+ *            fault, fault_suppressed: set or clear (fault_suppressed: a fault the script set or
+ *            cleared that --suppress-faults kept off; its fields are a fault's)
  *   t_s      when it was decided (scenario seconds); t_start_s: an expectation's window start;
  *            a fault's: when the engine applied or cleared it
  *   name     fault: the fault table's name (bms_tx, esc_resistor ...) or the pack fault's
@@ -27,7 +28,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum run_event_kind { RUN_EV_VERDICT, RUN_EV_EXPECT, RUN_EV_MEASURE, RUN_EV_FAULT, RUN_EV_LOG };
+enum run_event_kind {
+    RUN_EV_VERDICT, RUN_EV_EXPECT, RUN_EV_MEASURE, RUN_EV_FAULT, RUN_EV_FAULT_SUPPRESSED, RUN_EV_LOG
+};
 
 struct run_event {
     enum run_event_kind kind;
@@ -46,7 +49,7 @@ struct run_events {
     struct run_event *ev;
     size_t n;
     const struct run_event *verdict;   /* borrowed from ev, NULL when the file has none */
-    size_t expects, expects_failed, measures, measures_failed, faults, logs;
+    size_t expects, expects_failed, measures, measures_failed, faults, faults_suppressed, logs;
 };
 
 /* True when a and b are rows of the same fault (kind fault, same name and where). */

@@ -12,25 +12,19 @@
 #include "rig/line/link.h"
 #include "rig/util/log.h"
 #include "rig/line/transport.h"
+#include "sim/dash/dash.h"
 #include "sim/frame.h"
 #include "sim/regmap.h"
 #include "sim/status.h"
 
 #define IO_CHUNK 512
-#define DASH_WORD 0xB0
-#define DASH_BYTES 12      /* words 0xB0 .. 0xB5: error .. speed */
 
 struct dut_serial {
     struct transport bms;
     struct transport dash;
     bool have_dash;
-    struct frame_decoder dec;
-    int error;
-    double speed_kmh;
-    int64_t last_reply_us;
-    int64_t next_poll_us;
-    bool got_reply;          /* set by the decoder callback */
-    double throttle, brake;
+    struct dash dash_model;      /* the dashboard we play on the dashboard line (sim/dash) */
+    int last_error;              /* the error word last logged, -1 before the first */
     uint64_t bytes_in, bytes_out;
     uint8_t pending[IO_CHUNK];   /* link bytes not yet accepted by the BMS line */
     size_t npending;
@@ -51,21 +45,6 @@ static int open_port(struct transport *t, const char *port, char *err, size_t er
     return rc;
 }
 
-static void on_dash_frame(void *user, const struct frame_event *ev)
-{
-    struct dut_serial *d = user;
-    if (ev->kind != FRAME_EV_FRAME)
-        return;
-    const struct frame *f = ev->frame;
-    if (f->addr != FRAME_ADDR_FROM_ESC || f->cmd != FRAME_CMD_READ || f->arg != DASH_WORD ||
-        f->payload_len < DASH_BYTES)
-        return;
-    d->error = f->payload[0] | (f->payload[1] << 8);
-    int16_t mph = (int16_t)(f->payload[10] | (f->payload[11] << 8));
-    d->speed_kmh = mph / 1000.0;  /* word 0xB5: m/h, signed (protocol.md 4.5) */
-    d->got_reply = true;
-}
-
 int dut_serial_open(struct dut_serial **out, const char *bms_port, const char *dash_port,
                     char *err, size_t errcap)
 {
@@ -76,8 +55,7 @@ int dut_serial_open(struct dut_serial **out, const char *bms_port, const char *d
         return BMSRIG_ERR_NOMEM;
     }
     d->bms.fd = d->bms.keep_fd = d->dash.fd = d->dash.keep_fd = -1;
-    d->error = -1;
-    d->last_reply_us = -1;
+    d->last_error = -1;
     int rc = open_port(&d->bms, bms_port, err, errcap);
     if (rc == BMSRIG_OK && dash_port && dash_port[0]) {
         rc = open_port(&d->dash, dash_port, err, errcap);
@@ -87,7 +65,15 @@ int dut_serial_open(struct dut_serial **out, const char *bms_port, const char *d
         dut_serial_close(d);
         return rc;
     }
-    frame_decoder_init(&d->dec, on_dash_frame, d);
+    /* The same dashboard as the firmware target's (lever frame + one read every 100 ms,
+     * cycling the error word, the 0xB0 block and the version until it is answered). */
+    struct dash_config dc;
+    dash_config_default(&dc);
+    if (dash_init(&d->dash_model, &dc) != BMSRIG_OK) {
+        dut_serial_close(d);
+        snprintf(err, errcap, "dashboard model: bad configuration");
+        return BMSRIG_ERR_BUG;
+    }
     *out = d;
     return BMSRIG_OK;
 }
@@ -105,26 +91,6 @@ const char *dut_serial_bms_path(const struct dut_serial *d) { return d->bms.path
 const char *dut_serial_dash_path(const struct dut_serial *d)
 {
     return d->have_dash ? d->dash.path : "";
-}
-
-static int send_dash_poll(struct dut_serial *d)
-{
-    /* A dashboard's lever frame: read words 0xB0.. with throttle and brake bytes (0x61,
-     * protocol.md 4.5: 55 AA 06 20 61 <ofs> <len> <x> <thr> <brk>). Lever bytes span the
-     * stock range 0x26..0xC2 [S augisbud m365client.h ranges; [I] the exact ends]. */
-    uint8_t payload[4] = {
-        DASH_BYTES, 0x00,
-        (uint8_t)(0x26 + d->throttle * (0xC2 - 0x26)),
-        (uint8_t)(0x26 + d->brake * (0xC2 - 0x26)),
-    };
-    struct frame f;
-    uint8_t buf[FRAME_BYTES_MAX];
-    size_t n = 0;
-    if (frame_make(&f, FRAME_ADDR_TO_ESC, FRAME_CMD_HEAD_READ, DASH_WORD, payload, 4) != BMSRIG_OK ||
-        frame_encode(&f, buf, sizeof(buf), &n) != BMSRIG_OK)
-        return BMSRIG_ERR_BUG;
-    ssize_t w = transport_write(&d->dash, buf, n);
-    return w < 0 ? BMSRIG_ERR_IO : BMSRIG_OK;
 }
 
 static void on_bms_request(void *user, const struct frame_event *ev)
@@ -218,45 +184,63 @@ int dut_serial_tick(struct dut_serial *d, struct link *l, int64_t now_us)
     }
     if (!d->have_dash)
         return BMSRIG_OK;
-    /* dashboard line */
+    /* dashboard line: the controller's replies (a pty or device gives no arrival time: they
+     * count as arrived now), then the model's frames when due */
+    const int64_t now_ns = now_us * 1000;
     while ((n = transport_read(&d->dash, buf, sizeof(buf))) > 0) {
-        int before = d->error;
-        d->got_reply = false;
-        frame_decoder_feed(&d->dec, buf, (size_t)n);
-        if (d->got_reply)
-            d->last_reply_us = now_us;
-        if (before != d->error)
-            br_info("controller error word %d -> %d", before, d->error);
+        dash_receive(&d->dash_model, now_ns, buf, (size_t)n);
+        const struct dash_observation *o = dash_observe(&d->dash_model);
+        if (o->have_error && o->error_code != d->last_error) {
+            if (d->last_error >= 0)
+                br_info("controller error word %d -> %d", d->last_error, o->error_code);
+            d->last_error = o->error_code;
+        }
     }
     if (n < 0)
         return BMSRIG_ERR_IO;
-    if (now_us >= d->next_poll_us) {
-        frame_decoder_gap(&d->dec);
-        d->next_poll_us = now_us + DUT_DASH_POLL_US;
-        if (send_dash_poll(d) != BMSRIG_OK)
-            return BMSRIG_ERR_IO;
-    }
+    uint8_t out[DASH_BYTES_PER_PERIOD_MAX];
+    if (now_ns >= dash_next_due_ns(&d->dash_model))
+        dash_gap(&d->dash_model);   /* a partial reply left from the last period is dropped */
+    size_t m = dash_poll(&d->dash_model, now_ns, out, sizeof(out));
+    if (m && transport_write(&d->dash, out, m) < 0)
+        return BMSRIG_ERR_IO;
     return BMSRIG_OK;
 }
 
 void dut_serial_set_levers(struct dut_serial *d, double throttle, double brake)
 {
-    /* written so that NaN falls to 0 (released), not through to the byte conversion */
-    d->throttle = throttle > 0 ? (throttle < 1 ? throttle : 1) : 0;
-    d->brake = brake > 0 ? (brake < 1 ? brake : 1) : 0;
+    /* the model clamps to 0..1 and sends NaN as released */
+    struct dash_levers lv = { .throttle = throttle, .brake = brake };
+    dash_set_levers(&d->dash_model, &lv);
 }
 
 bool dut_serial_alive(const struct dut_serial *d, int64_t now_us)
 {
-    return d->last_reply_us >= 0 && now_us - d->last_reply_us <= DUT_DASH_STALE_US;
+    const struct dash_observation *o = dash_observe(&d->dash_model);
+    return d->have_dash && o->last_reply_ns >= 0 &&
+           now_us * 1000 - o->last_reply_ns <= DUT_DASH_STALE_US * 1000;
 }
 
 int dut_serial_error(const struct dut_serial *d, int64_t now_us)
 {
-    return dut_serial_alive(d, now_us) ? d->error : -1;
+    const struct dash_observation *o = dash_observe(&d->dash_model);
+    return dut_serial_alive(d, now_us) && o->have_error ? o->error_code : -1;
+}
+
+bool dut_serial_version(const struct dut_serial *d, uint16_t *out)
+{
+    const struct dash_observation *o = dash_observe(&d->dash_model);
+    if (!d->have_dash || !o->have_version)
+        return false;
+    *out = o->version;
+    return true;
 }
 
 bool dut_serial_has_dash(const struct dut_serial *d) { return d->have_dash; }
-double dut_serial_speed_kmh(const struct dut_serial *d) { return d->speed_kmh; }
+double dut_serial_speed_kmh(const struct dut_serial *d)
+{
+    const struct dash_observation *o = dash_observe(&d->dash_model);
+    return o->have_speed ? o->speed_kmh : 0.0;
+}
 uint64_t dut_serial_bytes_in(const struct dut_serial *d) { return d->bytes_in; }
 uint64_t dut_serial_bytes_out(const struct dut_serial *d) { return d->bytes_out; }

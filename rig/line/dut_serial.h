@@ -1,6 +1,7 @@
 /* dut_serial.h: a real controller as the device under test, on two serial lines of a bench:
  * the BMS line (our fake BMS answers its polls through the link model) and the dashboard line
- * (we poll its error and speed words like a dashboard does). A port named "pty" is a new
+ * (we play a stock dashboard there with sim/dash: lever frames, reads of the error word, the
+ * 0xB0 block with the speed, and the firmware version until it is answered). A port named "pty" is a new
  * pseudo-terminal whose slave path is reported, so a controller process (e.g. `bmsrig esc`)
  * can be attached in tests. Real time only; not thread-safe. */
 #ifndef BMSRIG_RIG_DUT_SERIAL_H
@@ -13,7 +14,6 @@
 
 struct link;
 
-#define DUT_DASH_POLL_US 100000      /* dashboard read of words 0xB0-0xB5 every 100 ms [I] */
 #define DUT_DASH_STALE_US 1000000    /* no reply for 1 s: the controller's state is unknown */
 
 struct dut_serial;
@@ -41,14 +41,18 @@ int dut_serial_wait_request(struct dut_serial *d, double timeout_s, volatile sig
  * dashboard poll and its replies. BMSRIG_ERR_IO if a line failed. */
 int dut_serial_tick(struct dut_serial *d, struct link *l, int64_t now_us);
 
-/* Rider inputs, sent with the dashboard poll as a 0x61 lever frame (throttle, brake 0..1). */
+/* Rider inputs, sent in the dashboard's 0x65 lever frame (throttle, brake 0..1, clamped). */
 void dut_serial_set_levers(struct dut_serial *d, double throttle, double brake);
 
-/* The controller's error word 0xB0 (-1 while unknown: no dashboard reply within
- * DUT_DASH_STALE_US), speed word 0xB5 in km/h, whether it answers on the dashboard line. */
+/* The controller's error word (0x1B or 0xB0; -1 while unknown: no dashboard reply within
+ * DUT_DASH_STALE_US), speed word 0xB5 in km/h (0 until read), whether it answers on the
+ * dashboard line. */
 int dut_serial_error(const struct dut_serial *d, int64_t now_us);
 double dut_serial_speed_kmh(const struct dut_serial *d);
 bool dut_serial_alive(const struct dut_serial *d, int64_t now_us);
+/* The controller's firmware version word 0x1A (e.g. 0x0134 = 1.3.4) once it has answered
+ * the dashboard's read with a non-zero value; false before, and without a dashboard line. */
+bool dut_serial_version(const struct dut_serial *d, uint16_t *out);
 /* Whether a dashboard line was opened: without one the controller's error and speed words
  * cannot be read at all (dut_serial_error stays -1). */
 bool dut_serial_has_dash(const struct dut_serial *d);

@@ -116,6 +116,9 @@ const struct link *engine_link(const struct engine *e);
 void engine_power_on(struct engine *e);     /* controller on; the BMS sees a power-up */
 void engine_power_off(struct engine *e);
 bool engine_powered(const struct engine *e);
+/* False on a bench whose description has no controller power line (a fault line named `power`):
+ * the controller is then powered by hand and a power-off cannot be done. */
+bool engine_can_switch_power(const struct engine *e);
 /* True when the device under test is the in-process virtual controller. */
 bool engine_dut_virtual(const struct engine *e);
 /* True when the controller's error and speed words can be observed: the virtual controller,
@@ -208,7 +211,7 @@ unsigned engine_bms_status(const struct engine *e);
 int engine_reg(const struct engine *e, const char *image, unsigned word, unsigned *out);
 /* The controller's firmware version word 0x1A as read from it over its dashboard bus (the
  * virtual controller: the version it models; a firmware image: what the image answers): true
- * with *out and *source ("virtual controller model" or "firmware image", static) once one was
+ * with *out and *source ("virtual controller model", "firmware image" or "controller on the bench", static) once one was
  * answered; false before and on a bench (not read). */
 bool engine_dut_version(const struct engine *e, uint16_t *out, const char **source);
 /* The controller as the BMS line shows it since its last power-on (rig/line/line_watch.h):

@@ -74,6 +74,12 @@ void engine_power_off(struct engine *e)
     e->powered = false;
 }
 
+bool engine_can_switch_power(const struct engine *e)
+{
+    return e->cfg.dut == NULL ||
+           (e->cfg.rig && rig_hw_fault_supported(e->cfg.rig, FAULT_LINE_POWER));
+}
+
 bool engine_powered(const struct engine *e)
 {
     if (e->cfg.dut)

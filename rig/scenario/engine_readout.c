@@ -89,8 +89,10 @@ bool engine_dut_version(const struct engine *e, uint16_t *out, const char **sour
         *source = "firmware image";
         return dut_firmware_version(e->cfg.fw, out);
     }
-    if (e->cfg.dut)
-        return false;   /* a bench's dashboard line reads the error and speed words only */
+    if (e->cfg.dut) {
+        *source = "controller on the bench";
+        return dut_serial_version(e->cfg.dut, out);
+    }
     const struct dash_observation *o = dash_observe(&e->vdash);
     if (!o->have_version)
         return false;

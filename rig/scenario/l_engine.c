@@ -75,6 +75,44 @@ static int p_tick_s(lua_State *L)
     return 1;
 }
 
+/* ---- waiting on a predicate ---------------------------------------------------------------- */
+
+/* E.test(pred): pred() called from here, so that it runs where no yield can cross (a predicate
+ * is tested after a tick, it cannot make time pass itself: the prelude names that error). */
+static int p_test(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_settop(L, 1);
+    lua_call(L, 0, 1);
+    return 1;
+}
+
+/* E.wait_until(n, pred, stop_on): up to n ticks, pred() after each one, until its truth is
+ * stop_on; returns pred's value after the last tick. The ticks run here, inside the script's
+ * coroutine, instead of one resume (and one pass of the prelude's loop) per tick; pred runs in
+ * the same frame chain it would from the prelude, so its errors, messages, tracebacks, the
+ * script's own pcall and the instruction budget work as they do there. When the run is over
+ * (time limit, interrupt, device fault) the coroutine yields and is never resumed. */
+static int p_wait_until(lua_State *L)
+{
+    struct l_engine_ctx *c = ctx_of(L);
+    lua_Integer n = luaL_checkinteger(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    int stop_on = lua_toboolean(L, 3);
+    if (!c->tick)
+        return script_error(L, "wait_until: no run loop");
+    lua_settop(L, 2);
+    for (lua_Integer i = 1;; i++) {
+        if (c->tick(c->tick_arg) != 0)
+            return lua_yield(L, 0);
+        lua_pushvalue(L, 2);
+        lua_call(L, 0, 1);
+        if (i >= n || lua_toboolean(L, -1) == stop_on)
+            return 1;
+        lua_pop(L, 1);
+    }
+}
+
 /* The records are C memory, outside the Lua memory cap: a script that logs in a loop would
  * otherwise grow the process (and the reports) without bound. */
 static struct l_engine_ctx *record_ctx(lua_State *L)
@@ -386,6 +424,9 @@ static int c_power_on(lua_State *L)
 
 static int c_power_off(lua_State *L)
 {
+    if (!engine_can_switch_power(ctx_of(L)->engine))
+        return raise_skip(L, "power_off: this bench cannot switch the controller's power (its "
+                             "description has no fault line named 'power')");
     engine_power_off(ctx_of(L)->engine);
     return 0;
 }
@@ -725,6 +766,8 @@ static int c_pack(lua_State *L)
 
 static const luaL_Reg prims[] = {
     { "now", p_now },
+    { "test", p_test },
+    { "wait_until", p_wait_until },
     { "tick_s", p_tick_s },
     { "record_expect", p_record_expect },
     { "record_measure", p_record_measure },

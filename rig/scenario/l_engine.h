@@ -16,6 +16,11 @@ struct l_engine_ctx {
     struct scenario_result *result;
     const char *output_dir;     /* t:output() folder, NULL = none */
     const char *script_dir;     /* folder of the scenario file (relative paths in replay) */
+    /* One engine tick with the run loop's own checks (scenario.c: interrupt, watchdog, time
+     * limit, device faults, progress), for E.wait_until: 0 to go on, nonzero when the run is
+     * over (the verdict is the runner's; the script is not resumed again). NULL outside a run. */
+    int (*tick)(void *arg);
+    void *tick_arg;
 };
 
 /* Pushes the primitive table E (with E.commands, the t:methods). */

@@ -4,6 +4,7 @@
 -- (getinfo, coroutine, io_open), E = the engine primitives (rig/scenario/l_engine.c).
 local P, E = ...
 local getinfo, yield = P.getinfo, P.coroutine.yield
+local isyieldable = P.coroutine.isyieldable
 local io_open = P.io_open
 local fmt, floor, huge = string.format, math.floor, math.huge
 -- Scripts can rewrite the shared string table: checks use the original functions.
@@ -215,11 +216,23 @@ local function run_due_hooks()
   for i = j + 1, #hooks do hooks[i] = nil end
 end
 
--- Advances the engine by `ticks` ticks, running hooks when they fall due.
-local function advance(ticks, api)
+-- Refuses to make time pass where it cannot: in a periodic hook, or in a predicate (an
+-- expectation's function, tested after a tick from E.test/E.wait_until, where no yield can
+-- cross; so also in a callback a C library function makes, as table.sort's comparator).
+local function check_can_wait(api)
   if in_hook then
     raise(fmt("%s: a t:every/t:on_tick hook cannot wait or expect (it runs between ticks)", api))
   end
+  if not isyieldable() then
+    raise(fmt("%s: cannot make time pass here: a predicate (an expectation's function) is "
+              .. "tested after a tick in no time of its own, as is a callback a library "
+              .. "function makes (table.sort's comparator)", api))
+  end
+end
+
+-- Advances the engine by `ticks` ticks, running hooks when they fall due.
+local function advance(ticks, api)
+  check_can_wait(api)
   if #hooks == 0 then
     yield(ticks)
     return
@@ -280,6 +293,7 @@ end
 -- Without a condition, with hooks to run, or for fewer than two ticks: one tick, as before.
 local function advance_until(n, cond, stop_on, api)
   if cond and n >= 2 and #hooks == 0 and not in_hook then
+    check_can_wait(api)
     yield(n, cond, stop_on)
   else
     advance(1, api)
@@ -314,6 +328,26 @@ end
 -- and then hold for `for` s. Returns the seconds it took to become true. `cond`, when given, is
 -- pred in a form the engine evaluates between ticks (condition.h), so waiting does not resume
 -- the script every tick; pred stays the judge at every tick the script sees.
+local test_pred, wait_until = E.test, E.wait_until
+
+-- A script predicate's value after up to n ticks: the engine runs the ticks and tests pred after
+-- each (E.wait_until), stopping after the first tick where its truth is stop_on; pred is called
+-- once per tick, as the tick-by-tick loop calls it. Used without a condition, when no periodic
+-- hook needs running between ticks and for two ticks or more; otherwise one tick, then pred.
+local function advance_pred(n, pred, stop_on, api)
+  if n and n >= 2 and #hooks == 0 and not in_hook then
+    check_can_wait(api)
+    return wait_until(n, pred, stop_on)
+  end
+  if #hooks == 0 and not in_hook then
+    check_can_wait(api)
+    yield(1)   -- advance(1) without hooks: the one tick a predicate's test needs
+  else
+    advance(1, api)
+  end
+  return test_pred(pred)
+end
+
 local function expect_core(what, pred, observe, opts, api, cond)
   opts = check_opts(api, opts)
   local loc = where(2)
@@ -331,8 +365,8 @@ local function expect_core(what, pred, observe, opts, api, cond)
     E.record_expect(false, what, loc, E.now(), o, m, t0)
     fail(m)
   end
+  local ok = test_pred(pred)
   while true do
-    local ok = pred()
     local el = E.now() - t0
     if ok then
       if after and el < after - EPS then
@@ -346,18 +380,23 @@ local function expect_core(what, pred, observe, opts, api, cond)
     end
     if cond then
       advance_until(ticks_before(within - EPS - el), cond, true, api)
-    elseif #hooks == 0 and not in_hook then
-      yield(1)   -- advance(1) without hooks: the one tick a predicate's test needs
+      ok = test_pred(pred)
     else
-      advance(1, api)
+      ok = advance_pred(ticks_before(within - EPS - el), pred, true, api)
     end
   end
   local t_true = E.now() - t0
   if hold and hold > 0 then
     local t1 = E.now()
     while E.now() - t1 < hold - EPS do
-      advance_until(cond and ticks_before(hold - EPS - (E.now() - t1)), cond, false, api)
-      if not pred() then
+      local n = ticks_before(hold - EPS - (E.now() - t1))
+      if cond then
+        advance_until(n, cond, false, api)
+        ok = test_pred(pred)
+      else
+        ok = advance_pred(n, pred, false, api)
+      end
+      if not ok then
         failed(fmt("held %.3f s of %.3f s", E.now() - t1, hold))
       end
     end

@@ -55,7 +55,8 @@ struct report_run {
     const char *dut_firmware_version; /* the device under test's firmware version, as read
                                          from it over its dashboard bus ("1.3.4") */
     const char *dut_firmware_version_source; /* what answered: "virtual controller model",
-                                         "firmware image"; NULL when not known */
+                                         "firmware image", "controller on the bench";
+                                         NULL when not known */
     const char *dut_firmware_image;   /* --firmware IMAGE */
     const char *dut_firmware_cpu;     /* the CPU backend that ran IMAGE ("unicorn", "interp") */
     unsigned shard_k, shard_n;        /* --shard K/N; 0/0 = the whole selection */

@@ -291,6 +291,52 @@ static void map_scenario(struct mapper *m, const struct jv *sj, size_t i)
     }
 }
 
+/* "merged_from": the inputs of a merged report, so that a report rebuilt from a merged folder
+ * (`bmsrig report DIR`) lists them as the merge did. */
+static void map_sources(struct mapper *m, const struct jv *arr)
+{
+    if (!arr || m->failed)
+        return;
+    if (arr->n == 0) {
+        mfail(m, "merged_from: an empty list (a merge has at least one input)");
+        return;
+    }
+    struct report_source *src = calloc(arr->n, sizeof(*src));
+    if (!src) {
+        mfail(m, "out of memory");
+        return;
+    }
+    m->d->sources = src;
+    m->d->run.sources = src;
+    m->d->run.nsources = arr->n;
+    for (size_t i = 0; i < arr->n && !m->failed; i++) {
+        const struct jv *o = &arr->v[i];
+        if (o->t != J_OBJ) {
+            mfail(m, "merged_from[%zu]: not an object", i);
+            return;
+        }
+        const char *s;
+        src[i].file = (s = get_str(m, o, "file", false, "merged_from")) ? keep(m, s) : NULL;
+        src[i].timestamp = (s = get_str(m, o, "timestamp", false, "merged_from")) ? keep(m, s) : NULL;
+        src[i].host = (s = get_str(m, o, "host", false, "merged_from")) ? keep(m, s) : NULL;
+        src[i].total = (size_t)get_u64(m, o, "total", "merged_from");
+        if (member(o, "shard")) {
+            s = get_str(m, o, "shard", false, "merged_from");
+            unsigned k = 0, n = 0;
+            char end = 0;
+            if (s && (sscanf(s, "%u/%u%c", &k, &n, &end) != 2 || k < 1 || n < 1 || k > n))
+                mfail(m, "merged_from[%zu].shard: not K/N", i);
+            src[i].shard_k = k;
+            src[i].shard_n = n;
+        }
+        if (member(o, "bench"))
+            src[i].bench = (s = get_str(m, o, "bench", false, "merged_from")) ? keep(m, s) : NULL;
+        if (member(o, "ftdi_serial"))
+            src[i].ftdi_serial =
+                (s = get_str(m, o, "ftdi_serial", false, "merged_from")) ? keep(m, s) : NULL;
+    }
+}
+
 static void map_report(struct mapper *m, const struct jv *root)
 {
     struct report_run *run = &m->d->run;
@@ -346,6 +392,8 @@ static void map_report(struct mapper *m, const struct jv *root)
         run->shard_k = (unsigned)get_u64(m, shard, "k", "shard");
         run->shard_n = (unsigned)get_u64(m, shard, "n", "shard");
     }
+    if (member(root, "merged_from"))
+        map_sources(m, get_arr(m, root, "merged_from", ""));
     const struct jv *sc = get_arr(m, root, "scenarios", "");
     if (!sc)
         return;
@@ -446,6 +494,7 @@ void report_doc_free(struct report_doc *d)
     }
     free(d->items);
     free(d->results);
+    free(d->sources);
     for (size_t i = 0; i < d->nstrings; i++)
         free(d->strings[i]);
     free(d->strings);

@@ -16,6 +16,7 @@ struct report_doc {
     struct report_run run;
     struct report_item *items;          /* run.items */
     struct scenario_result *results;    /* items[i].res = &results[i] */
+    struct report_source *sources;      /* run.sources: a merged report's "merged_from" */
     char **strings;                     /* every string the run and items point to */
     size_t nstrings, capstrings;
 };

@@ -96,7 +96,7 @@ struct scenario_result {
     char *trace_bus;
     /* The controller's firmware version as read from it over its dashboard bus during the
      * run ("1.3.4"); "" when it was not read (never guessed). dut_version_source says what
-     * answered ("virtual controller model", "firmware image"; static), NULL with "". */
+     * answered ("virtual controller model", "firmware image", "controller on the bench"; static), NULL with "". */
     char dut_version[16];
     const char *dut_version_source;
 };

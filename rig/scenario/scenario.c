@@ -247,6 +247,92 @@ int scenario_check(struct scenario *s, const struct scenario_run_options *opt, c
     return BMSRIG_OK;
 }
 
+/* One run's loop state, shared by the ticks the run loop makes and those E.wait_until makes
+ * from inside the script (l_engine.h's tick callback). */
+struct runner {
+    struct scenario *s;
+    const struct scenario_run_options *opt;
+    struct scenario_result *res;
+    struct engine *e;
+    struct scenario_progress *prog;
+    double timeout_s;
+    unsigned events_published;   /* engine_last_event's count last copied into prog */
+    bool over;                   /* a tick ended the run: verdict and message are set */
+    enum scenario_verdict verdict;
+};
+
+/* One engine tick after the run's checks (interrupt, watchdog, time limit), with its progress;
+ * true when the run is over (r->verdict and the result's message say why). */
+static bool run_tick(struct runner *r)
+{
+    struct engine *e = r->e;
+    const struct scenario_run_options *opt = r->opt;
+    struct scenario_result *res = r->res;
+    struct scenario_progress *prog = r->prog;
+    if (opt->interrupted && *opt->interrupted) {
+        char *m = xprintf("interrupted at t=%.3f s", engine_now_s(e));
+        scenario_result_set_message(res, m);
+        free(m);
+        res->incomplete = true;
+        r->verdict = SCENARIO_NOT_RUN;
+        return r->over = true;
+    }
+    if (progress_cancelled(prog)) {
+        scenario_result_set_message(res, "written off by the watchdog");
+        r->verdict = SCENARIO_FAIL;
+        return r->over = true;
+    }
+    if (engine_now_s(e) >= r->timeout_s - 1e-9) {
+        char *m = xprintf("%s: scenario time limit of %.1f s reached (set timeout = "
+                          "in the scenario to change it)", r->s->path, r->timeout_s);
+        scenario_result_set_message(res, m);
+        free(m);
+        r->verdict = SCENARIO_FAIL;
+        return r->over = true;
+    }
+    int rc = engine_step(e);
+    if (rc == BMSRIG_ERR_STATE) {
+        /* the firmware under test faulted: this scenario fails, the run goes on */
+        char *m = xprintf("t=%.3f s: %s", engine_now_s(e), engine_dut_message(e));
+        scenario_result_set_message(res, m);
+        free(m);
+        r->verdict = SCENARIO_FAIL;
+        return r->over = true;
+    }
+    if (rc != BMSRIG_OK) {
+        char *m = xprintf("rig fault at t=%.3f s: %s", engine_now_s(e), bmsrig_strerror(rc));
+        scenario_result_set_message(res, m);
+        free(m);
+        r->verdict = SCENARIO_RIG_FAULT;
+        return r->over = true;
+    }
+    if (prog) {
+        atomic_store_explicit(&prog->sim_us, engine_clock(e)->now_us, memory_order_relaxed);
+        atomic_fetch_add_explicit(&prog->beats, 1, memory_order_relaxed);
+        const char *ev;
+        double ev_s;
+        unsigned nev = engine_last_event(e, &ev, &ev_s);
+        if (nev != r->events_published) {
+            progress_event(prog, ev, ev_s);
+            r->events_published = nev;
+        }
+    }
+    return false;
+}
+
+/* l_engine's tick callback: a tick between two tests of a script's predicate (the phase is the
+ * engine's during the tick, the script's again when its predicate runs). */
+static int tick_for_script(void *arg)
+{
+    struct runner *r = arg;
+    if (r->prog)
+        atomic_store_explicit(&r->prog->phase, (int)SCENARIO_PHASE_ENGINE, memory_order_relaxed);
+    bool over = run_tick(r);
+    if (r->prog)
+        atomic_store_explicit(&r->prog->phase, (int)SCENARIO_PHASE_SCRIPT, memory_order_relaxed);
+    return over;
+}
+
 enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run_options *opt,
                                    struct scenario_result *res)
 {
@@ -388,9 +474,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
     lua_rawgeti(co, LUA_REGISTRYINDEX, s->runner_ref);
     lua_rawgeti(co, LUA_REGISTRYINDEX, s->decl_ref);
     int nargs = 1;
-    enum scenario_verdict v = SCENARIO_PASS;
     struct scenario_progress *prog = opt->progress;
-    unsigned events_published = 0;   /* engine_last_event's count last copied into prog */
+    struct runner run = { .s = s, .opt = opt, .res = res, .e = e, .prog = prog,
+                          .timeout_s = timeout_s, .verdict = SCENARIO_PASS };
+    s->ctx.tick = tick_for_script;
+    s->ctx.tick_arg = &run;
+    enum scenario_verdict v = SCENARIO_PASS;
     for (;;) {
         int nres = 0;
         progress_beat(prog, SCENARIO_PHASE_SCRIPT);
@@ -418,6 +507,12 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             v = take_error(L, co, res);
             break;
         }
+        if (run.over) {
+            /* E.wait_until's ticks ended the run (its verdict and message are set) */
+            v = run.verdict;
+            lua_pop(co, nres);
+            break;
+        }
         lua_Integer ticks = 1;
         if (nres > 0) {
             int isint = 0;
@@ -441,67 +536,20 @@ enum scenario_verdict scenario_run(struct scenario *s, const struct scenario_run
             ticks = 1;
         bool stop = false;
         for (lua_Integer i = 0; i < ticks; i++) {
-            if (opt->interrupted && *opt->interrupted) {
-                char *m = xprintf("interrupted at t=%.3f s", engine_now_s(e));
-                scenario_result_set_message(res, m);
-                free(m);
-                res->incomplete = true;
-                v = SCENARIO_NOT_RUN;
+            if (run_tick(&run)) {
                 stop = true;
                 break;
-            }
-            if (progress_cancelled(prog)) {
-                scenario_result_set_message(res, "written off by the watchdog");
-                v = SCENARIO_FAIL;
-                stop = true;
-                break;
-            }
-            if (engine_now_s(e) >= timeout_s - 1e-9) {
-                char *m = xprintf("%s: scenario time limit of %.1f s reached (set timeout = "
-                                  "in the scenario to change it)", s->path, timeout_s);
-                scenario_result_set_message(res, m);
-                free(m);
-                v = SCENARIO_FAIL;
-                stop = true;
-                break;
-            }
-            rc = engine_step(e);
-            if (rc == BMSRIG_ERR_STATE) {
-                /* the firmware under test faulted: this scenario fails, the run goes on */
-                char *m = xprintf("t=%.3f s: %s", engine_now_s(e), engine_dut_message(e));
-                scenario_result_set_message(res, m);
-                free(m);
-                v = SCENARIO_FAIL;
-                stop = true;
-                break;
-            }
-            if (rc != BMSRIG_OK) {
-                char *m = xprintf("rig fault at t=%.3f s: %s", engine_now_s(e),
-                                  bmsrig_strerror(rc));
-                scenario_result_set_message(res, m);
-                free(m);
-                v = SCENARIO_RIG_FAULT;
-                stop = true;
-                break;
-            }
-            if (prog) {
-                atomic_store_explicit(&prog->sim_us, engine_clock(e)->now_us,
-                                      memory_order_relaxed);
-                atomic_fetch_add_explicit(&prog->beats, 1, memory_order_relaxed);
-                const char *ev;
-                double ev_s;
-                unsigned nev = engine_last_event(e, &ev, &ev_s);
-                if (nev != events_published) {
-                    progress_event(prog, ev, ev_s);
-                    events_published = nev;
-                }
             }
             if (cond.kind != SCENARIO_COND_NONE && scenario_cond_eval(&cond, e) == stop_on)
                 break;
         }
-        if (stop)
+        if (stop) {
+            v = run.verdict;
             break;
+        }
     }
+    s->ctx.tick = NULL;
+    s->ctx.tick_arg = NULL;
     luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
     progress_beat(prog, SCENARIO_PHASE_CLOSING);
 

@@ -26,6 +26,24 @@ static void number(FILE *out, bool has, double v)
     if (has && isfinite(v)) fprintf(out, "%.9g", v);
 }
 
+/* One row per fault set or cleared; kind "fault" (applied) or "fault_suppressed" (the script
+ * asked for it and --suppress-faults kept it off). */
+static void fault_rows(FILE *out, const char *kind, const struct scenario_fault *faults, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct scenario_fault *f = &faults[i];
+        fprintf(out, "%.6f\t%s\t%s\t\t", f->t_s, kind, f->set ? "set" : "clear");
+        field(out, f->name);
+        fputc('\t', out);
+        field(out, f->target);
+        fputc('\t', out);
+        number(out, f->set, f->value);
+        fputs("\t\t\t\t", out);
+        field(out, f->args);
+        fputc('\n', out);
+    }
+}
+
 int trace_events_write(FILE *out, const char *name, const struct scenario_result *res)
 {
     fputs("# bmsrig scenario events v1\n"
@@ -63,18 +81,8 @@ int trace_events_write(FILE *out, const char *name, const struct scenario_result
         field(out, m->unit);
         fputs("\t\n", out);
     }
-    for (size_t i = 0; i < res->nfaults; i++) {
-        const struct scenario_fault *f = &res->faults[i];
-        fprintf(out, "%.6f\tfault\t%s\t\t", f->t_s, f->set ? "set" : "clear");
-        field(out, f->name);
-        fputc('\t', out);
-        field(out, f->target);
-        fputc('\t', out);
-        number(out, f->set, f->value);
-        fputs("\t\t\t\t", out);
-        field(out, f->args);
-        fputc('\n', out);
-    }
+    fault_rows(out, "fault", res->faults, res->nfaults);
+    fault_rows(out, "fault_suppressed", res->suppressed, res->nsuppressed);
     for (size_t i = 0; i < res->nlogs; i++) {
         fprintf(out, "%.6f\tlog\t\t\t\t\t\t\t\t\t", res->logs[i].t_s);
         field(out, res->logs[i].text);

@@ -98,4 +98,13 @@ check "the JSON report lists the same faults" \
 check "with --suppress-faults no fault is applied, so none is recorded" \
     test "$(awk -F'\t' '$2 == "fault"' "$W/tr4/faults.events.tsv" | wc -l)" -eq 0
 check "... and the events file is still written" grep -q "$(printf '\tverdict\t')" "$W/tr4/faults.events.tsv"
+awk -F'\t' '$2 == "fault_suppressed" { printf "%.3f %s %s|%s|%s|%s\n", $1, $3, $5, $6, $7, $11 }' \
+    "$W/tr4/faults.events.tsv" >"$W/supp.rows"
+check "... but every fault the script asked for is a fault_suppressed row, as the faults were" \
+    cmp -s "$W/supp.rows" "$W/faults.want"
+cmp -s "$W/supp.rows" "$W/faults.want" || diff "$W/faults.want" "$W/supp.rows"
+"$BMSRIG" run -q --suppress-faults --html "$W/h4" "$W/faults.lua" >/dev/null
+check "the HTML page lists the faults kept off" \
+    sh -c "grep -q '<h2>Faults kept off</h2>' '$W/h4/faults.html' && test \$(grep -c 'class=\"fault-suppressed\"' '$W/h4/faults.html') -eq 5"
+check "... and shows no applied fault" grep -q '<p>0 set or cleared by the scenario' "$W/h4/faults.html"
 finish

@@ -28,16 +28,22 @@ check "bus traces are byte-identical" cmp "$W/fast/tr/waits.bus.csv" "$W/ticks/t
 check "events (expectations, times, messages, log) are byte-identical" \
     cmp "$W/fast/tr/waits.events.tsv" "$W/ticks/tr/waits.events.tsv"
 n=$(grep -c '	log	' "$W/fast/tr/waits.events.tsv")
-check "every try left a log line ($n of 22)" test "$n" -eq 22
+check "every try left a log line ($n of 32)" test "$n" -eq 32
 for want in "speed >= 500 within 0.7 (fails).*still false after 0.700 s" \
             "too early).*became true after 0.000 s, earlier than 1.000 s" \
             "fails mid-hold).*held [1-9][0-9.]* s of 30.000 s" \
             "polls).*a byte at [0-9.]* s after the start, later than 0.000 s" \
-            "powered on within 1 (fails).*still false after 1.000 s"; do
+            "powered on within 1 (fails).*still false after 1.000 s" \
+            "moving for 30 after stop (fails mid-hold).*still moving: held [1-9][0-9.]* s of 30.000 s" \
+            "never within 0.5 (fails).*never: still false after 0.500 s" \
+            "after 1 (fails: too early).*early: became true after 0.000 s" \
+            "raises mid-wait (caught).*waits.lua:[0-9]*: raised at [0-9.]*"; do
     check "failure message: $want" grep -q "$want" "$W/fast/tr/waits.events.tsv"
 done
 check "the passing waits returned (error 21 within 8 s: ok)" \
     grep -q "error 21 within 8 ok [0-9]" "$W/fast/tr/waits.events.tsv"
+# A script predicate is called once per tick: 0.75 s of 1 ms ticks and the first test, 751 calls.
+check "the predicate ran once per tick (751 calls)" grep -q "predicate calls 751$" "$W/fast/tr/waits.events.tsv"
 # The point of it: the engine-evaluated run resumed the script far less often.
 fast_i=$(jq '.scenarios[0].lua_instructions' "$W/fast/r.json" 2>/dev/null)
 tick_i=$(jq '.scenarios[0].lua_instructions' "$W/ticks/r.json" 2>/dev/null)

@@ -78,9 +78,10 @@ check "merge --html of the shards' JSON reports (traces where they name them): t
 
 cp merged/index.html merged.index
 "$BMSRIG" report merged >/dev/null 2>&1
-# (report_read does not read merged_from back yet: the rebuilt index lacks those lines)
-check "'report DIR' on the merged folder rebuilds the same index (notes from its report.json)" \
-    sh -c "grep -v '<li>merged from' merged.index | cmp -s - merged/index.html"
+check "'report DIR' on the merged folder rebuilds the same index, merged-from lines included" \
+    cmp -s merged.index merged/index.html
+check "... which has the three merged-from lines" \
+    test "$(grep -c '<li>merged from s[123]: shard [123]/3' merged/index.html)" -eq 3
 
 # refusals: nothing is written
 expect_exit 2 "a shard twice is refused" "$BMSRIG" report merge --html x s1 s1 s2
