@@ -123,7 +123,7 @@ int bench_firmware_run(int argc, char **argv)
     printf("{\"bench\":\"firmware\",\"image\":");
     json_string(image);
     printf(",\"cpu\":");
-    json_string(backend ? backend : mcu_cpu_backend_name(0));
+    json_string(backend ? backend : MCU_DEFAULT_CPU);
     printf(",\"virtual_s\":%.6f,\"cpu_s\":%.3f,\"wall_s\":%.3f,"
            "\"realtime_factor_cpu\":%.1f,\"realtime_factor_wall\":%.1f,"
            "\"instructions\":%llu,\"instructions_per_cpu_s\":%.0f,\"idle_fraction\":%.4f,"

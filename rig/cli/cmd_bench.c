@@ -87,7 +87,7 @@ const struct cli_command cmd_bench = {
         "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
         "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
         "      idle, exceptions, the first BMS byte's time; \"cpu\" names the emulated CPU\n"
-        "      (--firmware-cpu; default unicorn). Exit 1 if the image faulted.\n\n"
+        "      (--firmware-cpu; default interp). Exit 1 if the image faulted.\n\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

@@ -352,7 +352,7 @@ const struct cli_command cmd_esc = {
         "  --no-uid-copy         EEPROM provisioning: no unique-ID copy (error 27)\n"
         "  --blank-eeprom        EEPROM provisioning: erased pages (first-boot defaults)\n"
         "  --firmware-verbose    log unknown register accesses with their PC\n"
-        "  --firmware-cpu NAME   the emulated CPU: unicorn (default) or interp\n"
+        "  --firmware-cpu NAME   the emulated CPU: interp (default) or unicorn\n"
         "\n"
         "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
         "tick taken more than half a tick late is an overrun, one per stall however many\n"

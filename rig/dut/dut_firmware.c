@@ -327,5 +327,5 @@ const char *dut_firmware_image(const struct dut_firmware *d) { return d->cfg.ima
 
 const char *dut_firmware_cpu_name(const struct dut_firmware_config *cfg)
 {
-    return cfg->cpu ? cfg->cpu : mcu_cpu_backend_name(0);
+    return cfg->cpu ? cfg->cpu : MCU_DEFAULT_CPU;
 }

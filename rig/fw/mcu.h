@@ -86,7 +86,9 @@ struct mcu_config {
 };
 
 /* The default CPU backend. */
-#define MCU_DEFAULT_CPU "unicorn"
+/* The interpreter: 1.4-2.3x Unicorn's speed, instruction for instruction the same (fw_lockstep:
+ * every register after every step, on our image and a stock one); Unicorn stays as the check. */
+#define MCU_DEFAULT_CPU "interp"
 /* The name of CPU backend i (0, 1, ...), NULL past the last. */
 const char *mcu_cpu_backend_name(unsigned i);
 

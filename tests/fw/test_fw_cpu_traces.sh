@@ -38,7 +38,7 @@ for cpu in unicorn interp; do
 done
 "$BMSRIG" run -q --firmware "$OURS" --firmware-verbose "$SRC/scripts/comm/bms_tx_cut_riding.lua" \
     >"$W/v.out" 2>&1
-check "default: the emulator runs unicorn" grep -q "emulated CPU: unicorn " "$W/v.out"
+check "default: the emulator runs interp" grep -q "emulated CPU: interp " "$W/v.out"
 # agree IMAGE LABEL DIRS...: both backends, traces and the verdict lines compared
 agree() {
     img=$1; label=$2; shift 2

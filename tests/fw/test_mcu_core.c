@@ -3,7 +3,7 @@
  * woken by SysTick, exact interrupt timing (12-cycle entry), idle skipping of polling loops,
  * SYSRESETREQ, MRS IPSR, WFE with the event register, a fault entering the HardFault handler,
  * each fault kind's message (the same under every CPU backend). Built twice: test_mcu_core runs
- * the images on the default backend, test_mcu_core_interp (MCU_CORE_CPU) on the interpreter.
+ * the images on the default backend, test_mcu_core_unicorn (MCU_CORE_CPU) on Unicorn.
  * The images are assembled from the sources in tests/fw/images into images.h (gen_images.sh). */
 #include <criterion/criterion.h>
 #include <stdio.h>

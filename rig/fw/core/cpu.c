@@ -8,7 +8,7 @@ const struct fw_cpu_backend *const fw_cpu_backends[] = {&fw_cpu_unicorn, &fw_cpu
 const struct fw_cpu_backend *fw_cpu_find(const char *name)
 {
     if (!name || !*name)
-        return fw_cpu_backends[0];
+        name = MCU_DEFAULT_CPU;
     for (unsigned i = 0; fw_cpu_backends[i]; i++)
         if (strcmp(fw_cpu_backends[i]->name, name) == 0)
             return fw_cpu_backends[i];
