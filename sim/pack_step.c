@@ -262,15 +262,41 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     double *restrict xs = p->ct_x, *restrict roots = p->ct_root, *restrict ip = p->ct_ipred;
     double *restrict ss = p->ct_s, *restrict ks = p->ct_k;
     const double *restrict ctkc = p->ctkc, *restrict ctq = p->ctq;
-    for (size_t base = 0; base < n; base += s)
-        for (unsigned gi = 0; gi < s; gi++) {
-            size_t c = base + gi;
-            double ipred = (e[c] - v[gi]) * gs[c];
-            double x = fast_asinh_clamp(ipred * cti[c]);
-            ip[c] = ipred;
-            xs[c] = x;
-            roots[c] = sqrt(x * x + 1.0);
+    /* The predicted current, x and the root: four groups at a time (the vector of v[g0..g0+3]
+     * loaded once) down all rows, so the loop's start and end are paid per four groups, not per
+     * row; a row that is not a whole number of fours ends with an overlapping block (g0 = s - 4)
+     * that recomputes a few slots from the same operands, so the same bits. Rows of fewer
+     * than four slots (1s and 2s packs) take the plain row loop. */
+    if (s >= 4) {
+        for (unsigned g0 = 0;; g0 += 4) {
+            if (g0 > s - 4)
+                g0 = s - 4;
+            const double vv[4] = { v[g0], v[g0 + 1], v[g0 + 2], v[g0 + 3] };
+            /* kept a loop of 4 so that gcc vectorises it (unrolled first, it stays scalar) */
+            for (size_t base = g0; base < n; base += s)
+#pragma GCC unroll 1
+                for (unsigned j = 0; j < 4; j++) {
+                    size_t c = base + j;
+                    double ipred = (e[c] - vv[j]) * gs[c];
+                    double x = fast_asinh_clamp(ipred * cti[c]);
+                    ip[c] = ipred;
+                    xs[c] = x;
+                    roots[c] = sqrt(x * x + 1.0);
+                }
+            if (g0 == s - 4)
+                break;
         }
+    } else {
+        for (size_t base = 0; base < n; base += s)
+            for (unsigned gi = 0; gi < s; gi++) {
+                size_t c = base + gi;
+                double ipred = (e[c] - v[gi]) * gs[c];
+                double x = fast_asinh_clamp(ipred * cti[c]);
+                ip[c] = ipred;
+                xs[c] = x;
+                roots[c] = sqrt(x * x + 1.0);
+            }
+    }
     for (size_t c = 0; c < n; c++) {
         double x = xs[c], a = roots[c];
         double kd, f = fast_ln_reduce(fabs(x) + a, &kd);
