@@ -498,3 +498,22 @@ Test(armv7m, dsp_extensions_are_undefined_on_the_m3)
     LOAD(&b, 0xFA11, 0xF092); /* uxtah r0, r1, r2, ror #8 (v7E-M only) */
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED);
 }
+
+Test(armv7m, word_loads_with_the_sign_bit_are_undefined)
+{
+    /* 11111 00 1 x 10 1 Rn: a "signed" word load does not exist: the load-word class's op1 = 1x
+     * is UNDEFINED [S] ARMv7-M ARM A5.3.7. f9d1 0000 (imm12 form), f951 0d04 (imm8 form),
+     * f95f 0004 (literal form) */
+    static const uint16_t enc[][2] = {{0xF9D1, 0x0000}, {0xF951, 0x0D04}, {0xF95F, 0x0004}};
+    for (size_t i = 0; i < sizeof enc / sizeof enc[0]; i++) {
+        struct bench b;
+        load(&b, enc[i], 2);
+        b.c.r[0] = 0x1234u;
+        b.c.r[1] = SRAM_BASE + 0x10;
+        cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED, "%04x %04x executed", enc[i][0],
+                     enc[i][1]);
+        cr_expect_eq(b.c.r[0], 0x1234u);
+        cr_expect_eq(b.c.r[1], SRAM_BASE + 0x10u, "no writeback");
+        cr_expect_eq(b.c.r[15], FLASH_BASE);
+    }
+}

@@ -163,7 +163,9 @@ static int single(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 {
     unsigned rn = hw1 & 0xFu, rt = hw2 >> 12, size = 1u << ((hw1 >> 5) & 3u);
     int load = (hw1 >> 4) & 1, sign = (hw1 >> 8) & 1;
-    if (size == 8 || (!load && sign))
+    /* 00xx111 is UNDEFINED, so are stores with bit 8 set (A5.3) and word loads with it
+     * (A5.3.7: op1 = 1x): only bytes and half-words load signed. */
+    if (size == 8 || (sign && (!load || size == 4)))
         return UNDEF;
     uint32_t addr, wb_addr = 0;
     int wback = 0;
