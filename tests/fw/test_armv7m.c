@@ -517,3 +517,23 @@ Test(armv7m, word_loads_with_the_sign_bit_are_undefined)
         cr_expect_eq(b.c.r[15], FLASH_BASE);
     }
 }
+
+Test(armv7m, exception_entry_and_return_clear_the_exclusive_monitor)
+{
+    /* ldrex r0, [r1]; strex r2, r0, [r1]. Between them the core enters (or returns from) an
+     * exception, which writes the whole xPSR: ExceptionTaken and ExceptionReturn call
+     * ClearExclusiveLocal, so the STREX fails and stores nothing [S] ARMv7-M ARM B1.5.6, B1.5.8
+     * (an interrupted LDREX/STREX retries instead of losing the handler's plain store). */
+    struct bench b;
+    LOAD(&b, 0xE851, 0x0F00, 0xE841, 0x0200);
+    b.c.r[1] = SRAM_BASE;
+    b.sram[0] = 7;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[0], 7u);
+    armv7m_set(&b.c, ARMV7M_XPSR, 1u << 24); /* as exception.c does at entry and return */
+    b.sram[0] = 8;                          /* the handler's plain store */
+    b.c.r[0] = 9;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[2], 1u, "STREX must fail after an exception entry or return");
+    cr_expect_eq(b.sram[0], 8);
+}

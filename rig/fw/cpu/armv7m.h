@@ -85,7 +85,8 @@ enum armv7m_event armv7m_step(struct armv7m *c);
 
 uint32_t armv7m_get(const struct armv7m *c, enum armv7m_reg reg);
 /* Writes a register. MSP/PSP/SP/CONTROL keep r[13] the stack CONTROL.SPSEL selects; XPSR takes
- * the flags and ITSTATE (not IPSR: use ARMV7M_IPSR). */
+ * the flags and ITSTATE (not IPSR: use ARMV7M_IPSR) and, as the exception entry or return that
+ * writes it, clears the local exclusive monitor. */
 void armv7m_set(struct armv7m *c, enum armv7m_reg reg, uint32_t value);
 
 /* Instructions left in the current IT block, this one included (0 outside). */
