@@ -537,3 +537,39 @@ Test(armv7m, exception_entry_and_return_clear_the_exclusive_monitor)
     cr_expect_eq(b.c.r[2], 1u, "STREX must fail after an exception entry or return");
     cr_expect_eq(b.sram[0], 8);
 }
+
+Test(armv7m, ccr_div_0_trp_and_unalign_trp_fault)
+{
+    /* udiv r0, r1, r2 by zero: 0 with CCR.DIV_0_TRP clear, a UsageFault (DIVBYZERO) with it
+     * set [S] ARMv7-M ARM A7.7 UDIV/SDIV (IntegerZeroDivideTrappingEnabled), B3.2 (CCR);
+     * ldr r0, [r1] (6808) and strh r0, [r1] (8008) off alignment: done with UNALIGN_TRP
+     * clear, a UsageFault (UNALIGNED) with it set [S] A3.2 (alignment behaviour) */
+    struct bench b;
+    uint32_t ccr = 0;
+    LOAD(&b, 0xFBB1, 0xF0F2, 0xFB91, 0xF0F2);
+    b.c.bus.ccr = &ccr;
+    b.c.r[0] = 0x55u;
+    b.c.r[1] = 100;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[0], 0u);
+    ccr = 1u << 4;
+    b.c.r[0] = 0x55u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_DIVBYZERO, "sdiv by zero with DIV_0_TRP");
+    cr_expect_eq(b.c.r[0], 0x55u);
+    cr_expect_eq(b.c.r[15], FLASH_BASE + 4u, "PC at the SDIV");
+    LOAD(&b, 0x6808, 0x8008, 0x6808);
+    b.c.bus.ccr = &ccr;
+    ccr = 0;
+    b.c.r[1] = SRAM_BASE + 2;
+    step_ok(&b);
+    ccr = 1u << 3;
+    b.c.r[1] = SRAM_BASE + 3;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED, "strh off alignment, UNALIGN_TRP");
+    cr_expect_eq(b.c.r[15], FLASH_BASE + 2u);
+    cr_expect_eq(b.c.fault_addr, SRAM_BASE + 3u);
+    b.c.r[1] = SRAM_BASE + 2;
+    step_ok(&b); /* half-word aligned: no fault */
+    b.c.r[1] = SRAM_BASE + 1;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED);
+    cr_expect_eq(b.c.fault_addr, SRAM_BASE + 1u);
+}

@@ -204,6 +204,21 @@ static inline int mem_write(struct armv7m *c, uint32_t addr, unsigned size, uint
     return 0;
 }
 
+#define CCR_UNALIGN_TRP (1u << 3)
+#define CCR_DIV_0_TRP (1u << 4)
+
+static inline int ccr_has(const struct armv7m *c, uint32_t bit)
+{
+    return c->bus.ccr && (*c->bus.ccr & bit);
+}
+
+/* A single load or store (LDR/STR/LDRH/STRH/LDRSH/LDRT...) off its alignment faults only with
+ * CCR.UNALIGN_TRP set [S] A3.2 (alignment behaviour), B3.2 (CCR). */
+static inline int unaligned_traps(const struct armv7m *c, uint32_t addr, unsigned size)
+{
+    return size > 1 && (addr & (size - 1u)) && ccr_has(c, CCR_UNALIGN_TRP);
+}
+
 /* Sign-extends the low `bits` bits of v. */
 static inline uint32_t sext(uint32_t v, unsigned bits)
 {

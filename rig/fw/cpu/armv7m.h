@@ -28,6 +28,9 @@ struct armv7m_bus {
     int (*read)(void *user, uint32_t addr, unsigned size, uint32_t *value);
     int (*write)(void *user, uint32_t addr, unsigned size, uint32_t value);
     void *user;
+    /* The SCB's CCR as the caller keeps it (read at every division and single load/store):
+     * DIV_0_TRP (bit 4) and UNALIGN_TRP (bit 3). NULL: both clear. */
+    const uint32_t *ccr;
 };
 
 /* What one step did besides executing an ordinary instruction. */
@@ -45,9 +48,10 @@ enum armv7m_event {
     ARMV7M_FAULT_WRITE,  /* bus fault on a store (fault_addr) */
     ARMV7M_FAULT_FETCH,  /* no instruction at PC */
     ARMV7M_FAULT_UNALIGNED, /* LDM/STM/LDRD/STRD/LDREX/STREX off word alignment (fault_addr) */
-    ARMV7M_FAULT_INVSTATE   /* an interworking branch to an address with bit 0 clear (the
+    ARMV7M_FAULT_INVSTATE,  /* an interworking branch to an address with bit 0 clear (the
                                target in fault_addr; the part faults there, at its first
                                instruction [S] A2.3.1) */
+    ARMV7M_FAULT_DIVBYZERO  /* UDIV/SDIV by zero with CCR.DIV_0_TRP set; PC at the instruction */
 };
 
 struct armv7m {

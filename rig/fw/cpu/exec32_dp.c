@@ -198,7 +198,7 @@ static int multiply(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 }
 
 /* SMULL/UMULL/SMLAL/UMLAL/SDIV/UDIV: 111110111 op1 Rn / RdLo RdHi op2 Rm. Division by zero
- * gives 0 (CCR.DIV_0_TRP clear). */
+ * gives 0 with CCR.DIV_0_TRP clear, a UsageFault with it set. */
 static int long_multiply_divide(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 {
     unsigned op1 = (hw1 >> 4) & 7u, op2 = (hw2 >> 4) & 0xFu;
@@ -206,6 +206,8 @@ static int long_multiply_divide(struct armv7m *c, uint32_t hw1, uint32_t hw2)
     uint32_t a = c->r[rn], b = c->r[rm];
     if (op2 == 0xF && (op1 == 1 || op1 == 3)) {
         uint32_t q;
+        if (b == 0 && ccr_has(c, CCR_DIV_0_TRP)) /* IntegerZeroDivideTrappingEnabled [S] A7.7 */
+            return ARMV7M_FAULT_DIVBYZERO;
         if (b == 0)
             q = 0;
         else if (op1 == 3)

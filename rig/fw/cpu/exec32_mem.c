@@ -189,6 +189,10 @@ static int single(struct armv7m *c, uint32_t hw1, uint32_t hw2)
     } else {
         return UNDEF;
     }
+    if (unaligned_traps(c, addr, size) && !(load && rt == 15 && size < 4)) {
+        c->fault_addr = addr;
+        return ARMV7M_FAULT_UNALIGNED;
+    }
     if (!load) {
         if (!mem_write(c, addr, size, c->r[rt]))
             return ARMV7M_FAULT_WRITE;

@@ -228,6 +228,7 @@ const char *armv7m_event_name(enum armv7m_event e)
     case ARMV7M_FAULT_FETCH: return "bad memory access (instruction fetch from unmapped memory)";
     case ARMV7M_FAULT_UNALIGNED: return "unaligned memory access";
     case ARMV7M_FAULT_INVSTATE: return "hard fault (invalid state: branch to an ARM address)";
+    case ARMV7M_FAULT_DIVBYZERO: return "usage fault (division by zero)";
     }
     return "?";
 }
