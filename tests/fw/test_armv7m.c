@@ -380,6 +380,7 @@ Test(armv7m, pop_of_an_exc_return_value_is_an_exception_return)
 {
     struct bench b;
     LOAD(&b, 0xBD10); /* pop {r4, pc} */
+    b.c.ipsr = 15; /* in a handler (SysTick) */
     b.c.r[13] = SRAM_BASE + 0x200;
     memcpy(b.sram + 0x200, "\x01\0\0\0\xF9\xFF\xFF\xFF", 8);
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_EXC_RETURN);
@@ -572,4 +573,27 @@ Test(armv7m, ccr_div_0_trp_and_unalign_trp_fault)
     b.c.r[1] = SRAM_BASE + 1;
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED);
     cr_expect_eq(b.c.fault_addr, SRAM_BASE + 1u);
+}
+
+Test(armv7m, exc_return_values_in_thread_mode_are_plain_branches)
+{
+    /* BXWritePC/LoadWritePC return from an exception only in Handler mode; in Thread mode
+     * 0xFFFFFFF9 is an address: the branch goes to 0xFFFFFFF8 (where the fetch faults), and
+     * 0xF0000000 (bit 0 clear) is an INVSTATE branch [S] ARMv7-M ARM A2.3.1 (BXWritePC), B1.5.8.
+     * bx lr (4770); pop {pc} (bd00) */
+    struct bench b;
+    LOAD(&b, 0x4770);
+    b.c.r[14] = 0xFFFFFFF9u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_OK, "bx lr in thread mode");
+    cr_expect_eq(b.c.r[15], 0xFFFFFFF8u);
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_FETCH);
+    LOAD(&b, 0xBD00);
+    b.c.r[13] = SRAM_BASE + 0x200;
+    memcpy(b.sram + 0x200, "\0\0\0\xF0", 4);
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_INVSTATE);
+    cr_expect_eq(b.c.fault_addr, 0xF0000000u);
+    LOAD(&b, 0x4770);
+    b.c.ipsr = 15;
+    b.c.r[14] = 0xFFFFFFF9u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_EXC_RETURN, "bx lr in a handler");
 }

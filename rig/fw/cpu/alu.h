@@ -126,11 +126,12 @@ static inline void branch_to(struct armv7m *c, uint32_t target)
     c->branched = 1;
 }
 
-/* BXWritePC / LoadWritePC: an EXC_RETURN value returns from the exception; bit 0 clear faults
- * (the Thumb bit of the EPSR would clear). */
+/* BXWritePC / LoadWritePC: in Handler mode an EXC_RETURN value (bits 31:28 all set) returns
+ * from the exception; in Thread mode it is an address like any other [S] A2.3.1, B1.5.8. Bit 0
+ * clear faults (the Thumb bit of the EPSR would clear). */
 static inline int bx_write_pc(struct armv7m *c, uint32_t target)
 {
-    if ((target >> 28) == 0xFu) {
+    if (c->ipsr != 0 && (target >> 28) == 0xFu) {
         c->exc_return = target;
         branch_to(c, target); /* the caller pops the frame and sets the PC */
         return ARMV7M_EXC_RETURN;

@@ -40,7 +40,8 @@ enum armv7m_event {
     ARMV7M_WFE,          /* executed: the caller handles the event register */
     ARMV7M_SEV,          /* executed: the event register is the caller's */
     ARMV7M_SVC,          /* executed (PC is past it): the caller pends SVCall */
-    ARMV7M_EXC_RETURN,   /* a BX/POP/LDR/LDM loaded an EXC_RETURN value: it is in exc_return,
+    ARMV7M_EXC_RETURN,   /* in Handler mode (ipsr != 0) a BX/POP/LDR/LDM loaded an EXC_RETURN
+                            value (bits 31:28 set; a plain branch in Thread mode): in exc_return,
                             PC holds it without bit 0 (the caller pops the frame) */
     ARMV7M_BKPT,         /* not executed: PC at the BKPT */
     ARMV7M_UNDEFINED,    /* not executed: PC at the instruction */
