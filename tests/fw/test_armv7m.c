@@ -597,3 +597,19 @@ Test(armv7m, exc_return_values_in_thread_mode_are_plain_branches)
     b.c.r[14] = 0xFFFFFFF9u;
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_EXC_RETURN, "bx lr in a handler");
 }
+
+Test(armv7m, an_undefined_data_processing_form_changes_no_flags)
+{
+    /* adcs.w pc, r0, #1 (f150 0f01) and ands.w sp, r0, r1 (ea10 0d01): a destination those
+     * operations cannot have (only ADD/SUB/MOV may write SP, none the PC) [S] A7.7 ADC, AND;
+     * reported undefined, so not executed: the flags stay as they were. */
+    static const uint16_t enc[][2] = {{0xF150, 0x0F01}, {0xEA10, 0x0D01}};
+    for (size_t i = 0; i < sizeof enc / sizeof enc[0]; i++) {
+        struct bench b;
+        load(&b, enc[i], 2);
+        b.c.r[0] = 0xFFFFFFFFu;
+        b.c.r[1] = 0;
+        cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED);
+        flags_are(&b, 0, 0, 0, 0);
+    }
+}
