@@ -573,6 +573,10 @@ Test(armv7m, ccr_div_0_trp_and_unalign_trp_fault)
     b.c.r[1] = SRAM_BASE + 1;
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED);
     cr_expect_eq(b.c.fault_addr, SRAM_BASE + 1u);
+    LOAD(&b, 0xE8D0, 0xF011); /* tbh [r0, r1, lsl #1] off alignment (MemU) */
+    b.c.bus.ccr = &ccr;
+    b.c.r[0] = SRAM_BASE + 1;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED, "tbh off alignment, UNALIGN_TRP");
 }
 
 Test(armv7m, exc_return_values_in_thread_mode_are_plain_branches)

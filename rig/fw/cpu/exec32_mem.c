@@ -124,6 +124,10 @@ static int dual_exclusive_table(struct armv7m *c, uint32_t hw1, uint32_t hw2)
         unsigned kind = (hw2 >> 4) & 0xFu, rm = hw2 & 0xFu;
         if (kind == 0 || kind == 1) { /* TBB / TBH */
             uint32_t v, addr = kind ? c->r[rn] + (c->r[rm] << 1) : c->r[rn] + c->r[rm];
+            if (unaligned_traps(c, addr, kind ? 2u : 1u)) { /* TBH reads with MemU */
+                c->fault_addr = addr;
+                return ARMV7M_FAULT_UNALIGNED;
+            }
             if (!mem_read(c, addr, kind ? 2u : 1u, &v))
                 return ARMV7M_FAULT_READ;
             branch_to(c, c->r[15] + 2u * v);
