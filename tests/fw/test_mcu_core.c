@@ -1,5 +1,5 @@
 /* test_mcu_core.c: the emulated Cortex-M3 core: exception entry (frame contents, alignment,
- * EXC_RETURN) and return, nesting and tail-chaining by priority, SVC, bit-band aliases, WFI
+ * EXC_RETURN) and return (FAULTMASK cleared), nesting and tail-chaining by priority, SVC, bit-band aliases, WFI
  * woken by SysTick, exact interrupt timing (12-cycle entry), idle skipping of polling loops,
  * SYSRESETREQ, MRS IPSR, WFE with the event register, a fault entering the HardFault handler,
  * each fault kind's message (the same under every CPU backend). Built twice: test_mcu_core runs
@@ -101,6 +101,19 @@ Test(mcu_core, svc_enters_its_handler_and_returns)
     struct mcu *m = OPEN(image_svc);
     run_to_power_off(m, 1000000);
     cr_expect_eq(word_at(m, 0x20000000), 7u);
+    cr_expect_eq(mcu_exceptions_taken(m), 1u);
+    mcu_free(m);
+}
+
+Test(mcu_core, exception_return_clears_faultmask)
+{
+    /* The PendSV handler sets FAULTMASK; the return clears it (any handler but NMI's)
+     * [S] ARMv7-M ARM B1.5.8 DeActivate */
+    struct mcu *m = OPEN(image_faultmask);
+    run_to_power_off(m, 1000000);
+    cr_expect_eq(word_at(m, 0x20000004), 1u, "FAULTMASK in the handler after cpsid f");
+    cr_expect_eq(word_at(m, 0x20000000), 0u, "FAULTMASK back in the thread: 0x%08x",
+                 (unsigned)word_at(m, 0x20000000));
     cr_expect_eq(mcu_exceptions_taken(m), 1u);
     mcu_free(m);
 }

@@ -166,6 +166,7 @@ static int ib_open(struct mcu *m, char *err, size_t errcap)
     b->read = bus_read;
     b->write = bus_write;
     b->user = m;
+    b->ccr = &m->nvic.ccr; /* DIV_0_TRP, UNALIGN_TRP */
     armv7m_reset(&s->cpu, 0, 0);
     /* The flags are UNKNOWN after reset [S] B1.5.5; Unicorn's (QEMU's zeroed CPU state) read as
      * Z set, and an image may test them before setting them: start alike. [O] fw_lockstep */

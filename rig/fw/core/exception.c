@@ -170,6 +170,8 @@ int exception_return(struct mcu *m)
     }
     set_reg(m, FW_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
     set_reg(m, FW_PC, w[6] | 1u);
+    if (m->nvic.ipsr != EXC_NMI)
+        set_reg(m, FW_FAULTMASK, 0); /* cleared on exit from any handler but NMI's [S] B1.5.8 */
     nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
     m->effects++;
     m->tail_chain = 1; /* an exception taken before the next instruction is tail-chained */

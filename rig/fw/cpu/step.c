@@ -129,6 +129,9 @@ void armv7m_set(struct armv7m *c, enum armv7m_reg reg, uint32_t v)
         c->v = (v >> 28) & 1u;
         c->q = (v >> 27) & 1u;
         c->it = ((v >> 10) & 0x3Fu) << 2 | ((v >> 25) & 3u);
+        /* Only exception entry and return write the whole xPSR (MSR cannot write EPSR): both
+         * clear the local exclusive monitor (ClearExclusiveLocal) [S] B1.5.6, B1.5.8 */
+        c->exclusive = 0;
         break;
     case ARMV7M_MSP:
         if (on_psp(c)) c->other_sp = v & ~3u; else c->r[13] = v & ~3u;
@@ -225,6 +228,7 @@ const char *armv7m_event_name(enum armv7m_event e)
     case ARMV7M_FAULT_FETCH: return "bad memory access (instruction fetch from unmapped memory)";
     case ARMV7M_FAULT_UNALIGNED: return "unaligned memory access";
     case ARMV7M_FAULT_INVSTATE: return "hard fault (invalid state: branch to an ARM address)";
+    case ARMV7M_FAULT_DIVBYZERO: return "usage fault (division by zero)";
     }
     return "?";
 }
