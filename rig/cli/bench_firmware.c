@@ -46,11 +46,18 @@ static void json_string(const char *s)
 int bench_firmware_run(int argc, char **argv)
 {
     double seconds = 10.0;
+    const char *backend = NULL;
     static const struct option opts[] = {{"seconds", required_argument, NULL, 's'},
+                                         {"firmware-cpu", required_argument, NULL, 'c'},
                                          {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c') {
+            if (cli_parse_firmware_cpu(&cmd_bench, optarg, &backend))
+                return CLI_EXIT_USAGE;
+            continue;
+        }
         if (c != 's')
             return cli_usage_error(&cmd_bench, "bench firmware: unknown option");
         char *end;
@@ -66,6 +73,7 @@ int bench_firmware_run(int argc, char **argv)
     struct mcu_config cfg;
     mcu_config_defaults(&cfg);
     cfg.image_path = image;
+    cfg.cpu = backend;
     struct mcu *m;
     char err[512];
     int rc = mcu_new(&cfg, &m, err, sizeof err);
@@ -114,6 +122,8 @@ int bench_firmware_run(int argc, char **argv)
 
     printf("{\"bench\":\"firmware\",\"image\":");
     json_string(image);
+    printf(",\"cpu\":");
+    json_string(backend ? backend : MCU_DEFAULT_CPU);
     printf(",\"virtual_s\":%.6f,\"cpu_s\":%.3f,\"wall_s\":%.3f,"
            "\"realtime_factor_cpu\":%.1f,\"realtime_factor_wall\":%.1f,"
            "\"instructions\":%llu,\"instructions_per_cpu_s\":%.0f,\"idle_fraction\":%.4f,"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rig/fw/mcu.h"
 #include "rig/util/log.h"
 
 /* Explicit registry: the order is the order `bmsrig --help` lists them in. */
@@ -117,6 +118,24 @@ int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const
                            double lo, double hi, double *out)
 {
     return parse_number(cmd, opt, text, lo, hi, false, true, out);
+}
+
+int cli_parse_firmware_cpu(const struct cli_command *cmd, const char *text, const char **out)
+{
+    char names[128] = "";
+    size_t len = 0;
+    for (unsigned i = 0; mcu_cpu_backend_name(i); i++) {
+        if (strcmp(mcu_cpu_backend_name(i), text) == 0) {
+            *out = text;
+            return 0;
+        }
+        len += (size_t)snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                                mcu_cpu_backend_name(i));
+        if (len >= sizeof names)
+            len = sizeof names - 1;
+    }
+    return cli_usage_error(cmd, "--firmware-cpu: unknown CPU backend '%s' (one of: %s)", text,
+                           names);
 }
 
 void cli_print_usage(const struct cli_command *cmd, FILE *out)

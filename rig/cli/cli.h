@@ -72,4 +72,11 @@ int cli_parse_whole(const struct cli_command *cmd, const char *opt, const char *
 int cli_parse_number_above(const struct cli_command *cmd, const char *opt, const char *text,
                            double lo, double hi, double *out);
 
+/* getopt_long's value of --firmware-cpu (long only: past every short option letter). */
+#define CLI_OPT_FIRMWARE_CPU 0x100
+/* --firmware-cpu NAME: 0 and *out = text when it names a CPU backend of the emulated MCU
+ * (mcu_cpu_backend_name); otherwise "bmsrig <cmd>: --firmware-cpu: unknown CPU backend 'X'
+ * (one of: unicorn, interp)" and CLI_EXIT_USAGE. */
+int cli_parse_firmware_cpu(const struct cli_command *cmd, const char *text, const char **out);
+
 #endif

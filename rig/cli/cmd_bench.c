@@ -81,12 +81,13 @@ const struct cli_command cmd_bench = {
         "      scripts/controller, comm, thermal; run from the source tree). Exit 1 if a\n"
         "      scenario did not pass.\n"
         "\n"
-        "  firmware [IMAGE] [--seconds S]\n"
+        "  firmware [IMAGE] [--seconds S] [--firmware-cpu unicorn|interp]\n"
         "      the emulated STM32F103 running IMAGE (default our image, build/hw/esc-fw/\n"
         "      bmsrig-esc.bin) with the dashboard model on USART1 and a silent BMS line for S\n"
         "      virtual seconds (default 10): virtual seconds per CPU and per wall second\n"
         "      (realtime_factor_*), instructions per CPU second, the share of time skipped\n"
-        "      idle, exceptions, the first BMS byte's time. Exit 1 if the image faulted.\n\n"
+        "      idle, exceptions, the first BMS byte's time; \"cpu\" names the emulated CPU\n"
+        "      (--firmware-cpu; default interp). Exit 1 if the image faulted.\n\n"
         "real time (bms, mpsse; the JSON's \"rt\" says what the host granted):\n"
         CLI_RT_USAGE,
     .run = run,

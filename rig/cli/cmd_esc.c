@@ -61,6 +61,7 @@ static int run_esc(int argc, char **argv)
         { "no-uid-copy", no_argument, NULL, 'U' },
         { "blank-eeprom", no_argument, NULL, 'Z' },
         { "firmware-verbose", no_argument, NULL, 'V' },
+        { "firmware-cpu", required_argument, NULL, CLI_OPT_FIRMWARE_CPU },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -109,6 +110,10 @@ static int run_esc(int argc, char **argv)
         case 'U': fw.provision.copy_uid = 0; break;
         case 'Z': fw.provision.blank = 1; break;
         case 'V': fw.verbosity = 1; break;
+        case CLI_OPT_FIRMWARE_CPU:
+            if (cli_parse_firmware_cpu(&cmd_esc, optarg, &fw.cpu))
+                return CLI_EXIT_USAGE;
+            break;
         case 'F': figures = optarg; break;
         case 'p': profile = optarg; break;
         case 'S': show = true; break;
@@ -174,9 +179,9 @@ static int run_esc(int argc, char **argv)
         return esc_firmware_run(&fw);
     }
     if (bms_pty || fw.base || fw.verbosity || !fw.provision.copy_uid || fw.provision.blank ||
-        fw.provision.serial)
-        return cli_usage_error(&cmd_esc, "--bms-pty, --firmware-base and the provisioning "
-                                         "options need --firmware IMAGE");
+        fw.provision.serial || fw.cpu)
+        return cli_usage_error(&cmd_esc, "--bms-pty, --firmware-base, --firmware-cpu and the "
+                                         "provisioning options need --firmware IMAGE");
 
     struct esc_params prm;
     enum esc_model m;
@@ -347,6 +352,7 @@ const struct cli_command cmd_esc = {
         "  --no-uid-copy         EEPROM provisioning: no unique-ID copy (error 27)\n"
         "  --blank-eeprom        EEPROM provisioning: erased pages (first-boot defaults)\n"
         "  --firmware-verbose    log unknown register accesses with their PC\n"
+        "  --firmware-cpu NAME   the emulated CPU: interp (default) or unicorn\n"
         "\n"
         "The main loop runs on the rig's real-time clock at the model's tick (tick_us): a\n"
         "tick taken more than half a tick late is an overrun, one per stall however many\n"

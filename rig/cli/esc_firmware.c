@@ -108,6 +108,7 @@ static int open_mcu(const struct esc_firmware_options *o, struct mcu **m)
     c.base = o->base;
     c.provision = o->provision;
     c.verbosity = o->verbosity;
+    c.cpu = o->cpu;
     c.log = log_line;
     /* a stock image needs its own first-boot pages under the UID and serial (rig/dut) */
     static uint8_t pages[MCU_EEPROM_LEN];
@@ -116,6 +117,7 @@ static int open_mcu(const struct esc_firmware_options *o, struct mcu **m)
     dc.image_path = o->image;
     dc.base = o->base;
     dc.provision = o->provision;
+    dc.cpu = o->cpu;
     if (!o->provision.blank && dut_firmware_first_boot_pages(&dc, pages)) {
         c.provision.eeprom = pages;
         c.provision.eeprom_len = MCU_EEPROM_LEN;

@@ -14,6 +14,7 @@ struct esc_firmware_options {
     uint32_t base;                /* 0 = MCU_DEFAULT_BASE */
     struct mcu_provision provision;
     int verbosity;                /* unknown register accesses logged at >= 1 */
+    const char *cpu;              /* the CPU backend (mcu_config.cpu); NULL = the default */
     const char *bms_port;         /* a serial device, or NULL: a new pty (its path printed) */
     double duration_s;            /* 0 = until SIGINT/SIGTERM */
     double pack_v;                /* the ADC's pack voltage */

@@ -194,6 +194,8 @@ int report_merge(int argc, char **argv)
                 run.dut_firmware_version = run.dut_firmware_version_source = NULL;
             if (!same_str(run.dut_firmware_image, b->dut_firmware_image))
                 run.dut_firmware_image = NULL;
+            if (!same_str(run.dut_firmware_cpu, b->dut_firmware_cpu))
+                run.dut_firmware_cpu = NULL;
             if (strcmp(run.hostname, b->hostname) != 0)
                 snprintf(run.hostname, sizeof(run.hostname), "(%d hosts)", nin);
         }

@@ -58,7 +58,9 @@ void report_notes_make(const struct report_run *run, struct report_notes *nt)
             run->dut_firmware_version_source ? run->dut_firmware_version_source : "",
             run->dut_firmware_version_source ? ")" : "");
     if (run->dut_firmware_image)
-        add(nt, "device under test: firmware image %s", run->dut_firmware_image);
+        add(nt, "device under test: firmware image %s%s%s%s", run->dut_firmware_image,
+            run->dut_firmware_cpu ? " (emulated CPU: " : "",
+            run->dut_firmware_cpu ? run->dut_firmware_cpu : "", run->dut_firmware_cpu ? ")" : "");
     for (size_t i = 0; i < run->nsources; i++) {
         const struct report_source *s = &run->sources[i];
         char sk[48] = "";

@@ -129,6 +129,8 @@ const struct cli_command cmd_run = {
         "                        run the image's polling loops instruction by instruction\n"
         "                        instead of skipping them (slower; the results must not\n"
         "                        change: a check of the emulator, docs/firmware.md)\n"
+        "  --firmware-cpu NAME   the emulated CPU: interp (default; bmsrig's ARMv7-M\n"
+        "                        interpreter) or unicorn (Unicorn 2); the same results\n"
         "\n"
         "exit codes: 0 all passed (or skipped), 1 a scenario failed, 2 bad input (usage,\n"
         "script error, nothing selected, a --junit/--json file that cannot be written), 3 rig\n"

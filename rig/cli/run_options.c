@@ -60,6 +60,7 @@ int run_parse_options(int argc, char **argv, struct run_opts *out)
         { "no-uid-copy", no_argument, NULL, 'U' },
         { "firmware-verbose", no_argument, NULL, 'v' },
         { "firmware-no-poll-skip", no_argument, NULL, 'n' },
+        { "firmware-cpu", required_argument, NULL, CLI_OPT_FIRMWARE_CPU },
         CLI_RT_LONG_OPTIONS,
         { NULL, 0, NULL, 0 },
     };
@@ -171,6 +172,10 @@ int run_parse_options(int argc, char **argv, struct run_opts *out)
         case 'U': o.fw.provision.copy_uid = 0; break;
         case 'v': o.fw.verbosity = 1; break;
         case 'n': o.fw.no_poll_skip = 1; break;
+        case CLI_OPT_FIRMWARE_CPU:
+            if ((rc = cli_parse_firmware_cpu(&cmd_run, optarg, &o.fw.cpu)))
+                return rc;
+            break;
         default: {
             int e = cli_rt_option(&cmd_run, ch, optarg, &o.rt, &rt_sub);
             if (e > 0)
@@ -197,6 +202,8 @@ int run_parse_options(int argc, char **argv, struct run_opts *out)
     }
     if (o.lock_wait_s > 0 && !o.rig_file)
         return cli_usage_error(&cmd_run, "--lock-wait: only a bench (--rig) has a lock to wait for");
+    if (o.fw.cpu && !o.fw.image_path)
+        return cli_usage_error(&cmd_run, "--firmware-cpu: only with --firmware IMAGE");
     if (o.fw.image_path && o.rig_file)
         return cli_usage_error(&cmd_run, "--firmware and --rig: one device under test at a time");
     if (o.fw.image_path && o.realtime)

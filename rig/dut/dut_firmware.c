@@ -63,6 +63,7 @@ static int make_mcu(const struct dut_firmware_config *cfg, const uint8_t *eeprom
     m.provision = cfg->provision;
     m.verbosity = cfg->verbosity;
     m.no_poll_skip = cfg->no_poll_skip;
+    m.cpu = cfg->cpu;
     if (eeprom && !m.provision.blank) {
         m.provision.eeprom = eeprom;
         m.provision.eeprom_len = MCU_EEPROM_LEN;
@@ -323,3 +324,8 @@ bool dut_firmware_alive(const struct dut_firmware *d, int64_t now_us)
 uint64_t dut_firmware_bms_bytes_out(const struct dut_firmware *d) { return d->bms_out; }
 uint64_t dut_firmware_bms_bytes_in(const struct dut_firmware *d) { return d->bms_in; }
 const char *dut_firmware_image(const struct dut_firmware *d) { return d->cfg.image_path; }
+
+const char *dut_firmware_cpu_name(const struct dut_firmware_config *cfg)
+{
+    return cfg->cpu ? cfg->cpu : MCU_DEFAULT_CPU;
+}

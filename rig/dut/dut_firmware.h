@@ -29,6 +29,7 @@ struct dut_firmware_config {
     struct mcu_provision provision;   /* as mcu_config_defaults sets it */
     int verbosity;                    /* unknown register accesses logged at >= 1 */
     int no_poll_skip;                 /* 1: mcu_config.no_poll_skip (polling loops run) */
+    const char *cpu;                  /* mcu_config.cpu (NULL: the default backend); borrowed */
 };
 
 /* Defaults: no image, default base, the MCU's default provisioning (UID copied, a non-default
@@ -86,5 +87,7 @@ uint64_t dut_firmware_bms_bytes_out(const struct dut_firmware *d);
 uint64_t dut_firmware_bms_bytes_in(const struct dut_firmware *d);
 /* The image path (borrowed). */
 const char *dut_firmware_image(const struct dut_firmware *d);
+/* The CPU backend cfg selects: cfg->cpu, or the MCU's default when NULL (static text). */
+const char *dut_firmware_cpu_name(const struct dut_firmware_config *cfg);
 
 #endif

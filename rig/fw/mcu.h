@@ -81,7 +81,16 @@ struct mcu_config {
                                  skipping */
     mcu_log_fn log;
     void *log_user;
+    const char *cpu;          /* the CPU backend (mcu_cpu_backend_name): "unicorn" or "interp";
+                                 NULL = MCU_DEFAULT_CPU. Both give the same bus timing. */
 };
+
+/* The default CPU backend. */
+/* The interpreter: 1.4-2.3x Unicorn's speed, instruction for instruction the same (fw_lockstep:
+ * every register after every step, on our image and a stock one); Unicorn stays as the check. */
+#define MCU_DEFAULT_CPU "interp"
+/* The name of CPU backend i (0, 1, ...), NULL past the last. */
+const char *mcu_cpu_backend_name(unsigned i);
 
 /* Fills `cfg` with the defaults above (no image). */
 void mcu_config_defaults(struct mcu_config *cfg);
@@ -137,5 +146,14 @@ uint64_t mcu_exceptions_taken(const struct mcu *m); /* exception entries (interr
 /* Copies n bytes of the MCU's memory (flash, SRAM, system memory) at addr, for tests and
  * diagnostics (never for scenario verdicts). BMSRIG_ERR_ARG if any byte is not memory. */
 int mcu_read_memory(struct mcu *m, uint32_t addr, void *buf, size_t n);
+
+/* Lockstep comparison of CPU backends (tests, diagnostics): mcu_run_until that also returns
+ * once the executed instruction count reaches max_insns (never inside an IT block; the same
+ * places under every backend). */
+int mcu_run_insns(struct mcu *m, uint64_t t_ns, uint64_t max_insns, char *err, size_t errcap);
+/* R0-R15, xPSR (flags, ITSTATE, T; no IPSR), MSP, PSP, PRIMASK, BASEPRI, FAULTMASK, CONTROL. */
+#define MCU_CORE_REGS 23
+void mcu_core_regs(const struct mcu *m, uint32_t regs[MCU_CORE_REGS]);
+const char *mcu_core_reg_name(unsigned i);
 
 #endif

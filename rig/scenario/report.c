@@ -121,6 +121,8 @@ static void junit_run_properties(FILE *o, const struct report_run *run)
         junit_property(o, "dut_firmware_version_source", "", run->dut_firmware_version_source);
     if (run->dut_firmware_image)
         junit_property(o, "dut_firmware_image", "", run->dut_firmware_image);
+    if (run->dut_firmware_cpu)
+        junit_property(o, "dut_firmware_cpu", "", run->dut_firmware_cpu);
     if (run->shard_n) {
         snprintf(buf, sizeof(buf), "%u/%u", run->shard_k, run->shard_n);
         junit_property(o, "shard", "", buf);
@@ -487,6 +489,11 @@ int report_write_json(FILE *o, const struct report_run *run)
         if (run->dut_firmware_image) {
             fprintf(o, "%s\"firmware_image\": ", sep);
             escape_json_str(o, run->dut_firmware_image);
+            sep = ", ";
+        }
+        if (run->dut_firmware_cpu) {
+            fprintf(o, "%s\"firmware_cpu\": ", sep);
+            escape_json_str(o, run->dut_firmware_cpu);
         }
         fputs("}", o);
     }

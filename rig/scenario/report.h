@@ -58,6 +58,7 @@ struct report_run {
                                          "firmware image", "controller on the bench";
                                          NULL when not known */
     const char *dut_firmware_image;   /* --firmware IMAGE */
+    const char *dut_firmware_cpu;     /* the CPU backend that ran IMAGE ("unicorn", "interp") */
     unsigned shard_k, shard_n;        /* --shard K/N; 0/0 = the whole selection */
     const struct report_source *sources;  /* bmsrig report merge: the inputs; else NULL */
     size_t nsources;

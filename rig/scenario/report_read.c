@@ -383,6 +383,9 @@ static void map_report(struct mapper *m, const struct jv *root)
         if (member(dut, "firmware_image"))
             run->dut_firmware_image =
                 (s = get_str(m, dut, "firmware_image", false, "dut")) ? keep(m, s) : NULL;
+        if (member(dut, "firmware_cpu"))
+            run->dut_firmware_cpu =
+                (s = get_str(m, dut, "firmware_cpu", false, "dut")) ? keep(m, s) : NULL;
     }
     const struct jv *shard = member(root, "shard");
     if (shard) {

@@ -380,6 +380,7 @@ Test(armv7m, pop_of_an_exc_return_value_is_an_exception_return)
 {
     struct bench b;
     LOAD(&b, 0xBD10); /* pop {r4, pc} */
+    b.c.ipsr = 15; /* in a handler (SysTick) */
     b.c.r[13] = SRAM_BASE + 0x200;
     memcpy(b.sram + 0x200, "\x01\0\0\0\xF9\xFF\xFF\xFF", 8);
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_EXC_RETURN);
@@ -497,4 +498,122 @@ Test(armv7m, dsp_extensions_are_undefined_on_the_m3)
     struct bench b;
     LOAD(&b, 0xFA11, 0xF092); /* uxtah r0, r1, r2, ror #8 (v7E-M only) */
     cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED);
+}
+
+Test(armv7m, word_loads_with_the_sign_bit_are_undefined)
+{
+    /* 11111 00 1 x 10 1 Rn: a "signed" word load does not exist: the load-word class's op1 = 1x
+     * is UNDEFINED [S] ARMv7-M ARM A5.3.7. f9d1 0000 (imm12 form), f951 0d04 (imm8 form),
+     * f95f 0004 (literal form) */
+    static const uint16_t enc[][2] = {{0xF9D1, 0x0000}, {0xF951, 0x0D04}, {0xF95F, 0x0004}};
+    for (size_t i = 0; i < sizeof enc / sizeof enc[0]; i++) {
+        struct bench b;
+        load(&b, enc[i], 2);
+        b.c.r[0] = 0x1234u;
+        b.c.r[1] = SRAM_BASE + 0x10;
+        cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED, "%04x %04x executed", enc[i][0],
+                     enc[i][1]);
+        cr_expect_eq(b.c.r[0], 0x1234u);
+        cr_expect_eq(b.c.r[1], SRAM_BASE + 0x10u, "no writeback");
+        cr_expect_eq(b.c.r[15], FLASH_BASE);
+    }
+}
+
+Test(armv7m, exception_entry_and_return_clear_the_exclusive_monitor)
+{
+    /* ldrex r0, [r1]; strex r2, r0, [r1]. Between them the core enters (or returns from) an
+     * exception, which writes the whole xPSR: ExceptionTaken and ExceptionReturn call
+     * ClearExclusiveLocal, so the STREX fails and stores nothing [S] ARMv7-M ARM B1.5.6, B1.5.8
+     * (an interrupted LDREX/STREX retries instead of losing the handler's plain store). */
+    struct bench b;
+    LOAD(&b, 0xE851, 0x0F00, 0xE841, 0x0200);
+    b.c.r[1] = SRAM_BASE;
+    b.sram[0] = 7;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[0], 7u);
+    armv7m_set(&b.c, ARMV7M_XPSR, 1u << 24); /* as exception.c does at entry and return */
+    b.sram[0] = 8;                          /* the handler's plain store */
+    b.c.r[0] = 9;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[2], 1u, "STREX must fail after an exception entry or return");
+    cr_expect_eq(b.sram[0], 8);
+}
+
+Test(armv7m, ccr_div_0_trp_and_unalign_trp_fault)
+{
+    /* udiv r0, r1, r2 by zero: 0 with CCR.DIV_0_TRP clear, a UsageFault (DIVBYZERO) with it
+     * set [S] ARMv7-M ARM A7.7 UDIV/SDIV (IntegerZeroDivideTrappingEnabled), B3.2 (CCR);
+     * ldr r0, [r1] (6808) and strh r0, [r1] (8008) off alignment: done with UNALIGN_TRP
+     * clear, a UsageFault (UNALIGNED) with it set [S] A3.2 (alignment behaviour) */
+    struct bench b;
+    uint32_t ccr = 0;
+    LOAD(&b, 0xFBB1, 0xF0F2, 0xFB91, 0xF0F2);
+    b.c.bus.ccr = &ccr;
+    b.c.r[0] = 0x55u;
+    b.c.r[1] = 100;
+    step_ok(&b);
+    cr_expect_eq(b.c.r[0], 0u);
+    ccr = 1u << 4;
+    b.c.r[0] = 0x55u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_DIVBYZERO, "sdiv by zero with DIV_0_TRP");
+    cr_expect_eq(b.c.r[0], 0x55u);
+    cr_expect_eq(b.c.r[15], FLASH_BASE + 4u, "PC at the SDIV");
+    LOAD(&b, 0x6808, 0x8008, 0x6808);
+    b.c.bus.ccr = &ccr;
+    ccr = 0;
+    b.c.r[1] = SRAM_BASE + 2;
+    step_ok(&b);
+    ccr = 1u << 3;
+    b.c.r[1] = SRAM_BASE + 3;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED, "strh off alignment, UNALIGN_TRP");
+    cr_expect_eq(b.c.r[15], FLASH_BASE + 2u);
+    cr_expect_eq(b.c.fault_addr, SRAM_BASE + 3u);
+    b.c.r[1] = SRAM_BASE + 2;
+    step_ok(&b); /* half-word aligned: no fault */
+    b.c.r[1] = SRAM_BASE + 1;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED);
+    cr_expect_eq(b.c.fault_addr, SRAM_BASE + 1u);
+    LOAD(&b, 0xE8D0, 0xF011); /* tbh [r0, r1, lsl #1] off alignment (MemU) */
+    b.c.bus.ccr = &ccr;
+    b.c.r[0] = SRAM_BASE + 1;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_UNALIGNED, "tbh off alignment, UNALIGN_TRP");
+}
+
+Test(armv7m, exc_return_values_in_thread_mode_are_plain_branches)
+{
+    /* BXWritePC/LoadWritePC return from an exception only in Handler mode; in Thread mode
+     * 0xFFFFFFF9 is an address: the branch goes to 0xFFFFFFF8 (where the fetch faults), and
+     * 0xF0000000 (bit 0 clear) is an INVSTATE branch [S] ARMv7-M ARM A2.3.1 (BXWritePC), B1.5.8.
+     * bx lr (4770); pop {pc} (bd00) */
+    struct bench b;
+    LOAD(&b, 0x4770);
+    b.c.r[14] = 0xFFFFFFF9u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_OK, "bx lr in thread mode");
+    cr_expect_eq(b.c.r[15], 0xFFFFFFF8u);
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_FETCH);
+    LOAD(&b, 0xBD00);
+    b.c.r[13] = SRAM_BASE + 0x200;
+    memcpy(b.sram + 0x200, "\0\0\0\xF0", 4);
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_FAULT_INVSTATE);
+    cr_expect_eq(b.c.fault_addr, 0xF0000000u);
+    LOAD(&b, 0x4770);
+    b.c.ipsr = 15;
+    b.c.r[14] = 0xFFFFFFF9u;
+    cr_expect_eq(armv7m_step(&b.c), ARMV7M_EXC_RETURN, "bx lr in a handler");
+}
+
+Test(armv7m, an_undefined_data_processing_form_changes_no_flags)
+{
+    /* adcs.w pc, r0, #1 (f150 0f01) and ands.w sp, r0, r1 (ea10 0d01): a destination those
+     * operations cannot have (only ADD/SUB/MOV may write SP, none the PC) [S] A7.7 ADC, AND;
+     * reported undefined, so not executed: the flags stay as they were. */
+    static const uint16_t enc[][2] = {{0xF150, 0x0F01}, {0xEA10, 0x0D01}};
+    for (size_t i = 0; i < sizeof enc / sizeof enc[0]; i++) {
+        struct bench b;
+        load(&b, enc[i], 2);
+        b.c.r[0] = 0xFFFFFFFFu;
+        b.c.r[1] = 0;
+        cr_expect_eq(armv7m_step(&b.c), ARMV7M_UNDEFINED);
+        flags_are(&b, 0, 0, 0, 0);
+    }
 }

@@ -1,20 +1,13 @@
 /* exception.c: Cortex-M3 exception entry and return done by the core (Unicorn 2.0.1 has no
  * NVIC): the 8-word frame pushed on the active stack (8-byte aligned when CCR.STKALIGN, xPSR
  * bit 9 recording the padding), EXC_RETURN in LR, the handler from the vector table at VTOR;
- * a branch to 0xFFFFFFF1/F9/FD (Unicorn reports it as an exception-exit interrupt) pops the frame
- * and tail-chains into the next pending exception before any thread instruction runs. SVC and
- * the CPU's own faults arrive through Unicorn's interrupt hook. [S] ARMv7-M B1.5.6-B1.5.8 */
+ * a branch to 0xFFFFFFF1/F9/FD (the backend reports it: exception_exit_branch) pops the frame
+ * and tail-chains into the next pending exception before any thread instruction runs. SVC comes
+ * from the backend too (exception_svc). [S] ARMv7-M B1.5.6-B1.5.8 */
 #include <stdio.h>
 #include <string.h>
 
 #include "mcu_internal.h"
-
-/* Unicorn's (QEMU's) ARM exception numbers as passed to UC_HOOK_INTR. [S] target/arm/cpu.h */
-enum {
-    QEXCP_UDEF = 1, QEXCP_SWI = 2, QEXCP_PREFETCH_ABORT = 3, QEXCP_DATA_ABORT = 4,
-    QEXCP_BKPT = 7, QEXCP_EXCEPTION_EXIT = 8, QEXCP_NOCP = 17, QEXCP_INVSTATE = 18,
-    QEXCP_UNALIGNED = 22
-};
 
 #define XPSR_T (1u << 24)
 #define XPSR_ALIGN (1u << 9)
@@ -27,22 +20,14 @@ enum {
 #define ENTRY_CYCLES 12u
 #define TAIL_CHAIN_CYCLES 6u
 
-static uint32_t reg(const struct mcu *m, int id)
-{
-    uint32_t v = 0;
-    uc_reg_read(m->uc, id, &v);
-    return v;
-}
+static uint32_t reg(const struct mcu *m, enum fw_reg id) { return cpu_reg(m, id); }
 
-static void set_reg(struct mcu *m, int id, uint32_t v)
-{
-    uc_reg_write(m->uc, id, &v);
-}
+static void set_reg(struct mcu *m, enum fw_reg id, uint32_t v) { cpu_set_reg(m, id, v); }
 
 static int exec_priority(const struct mcu *m)
 {
-    return nvic_exec_priority(&m->nvic, reg(m, UC_ARM_REG_PRIMASK), reg(m, UC_ARM_REG_FAULTMASK),
-                              reg(m, UC_ARM_REG_BASEPRI));
+    return nvic_exec_priority(&m->nvic, reg(m, FW_PRIMASK), reg(m, FW_FAULTMASK),
+                              reg(m, FW_BASEPRI));
 }
 
 int exception_wakes(const struct mcu *m)
@@ -66,18 +51,17 @@ void exception_update_watch(struct mcu *m)
 static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
 {
     int handler_mode = m->nvic.ipsr != 0;
-    uint32_t control = reg(m, UC_ARM_REG_CONTROL);
+    uint32_t control = reg(m, FW_CONTROL);
     int on_psp = !handler_mode && (control & CONTROL_SPSEL);
-    uint32_t sp = reg(m, UC_ARM_REG_SP);
-    uint32_t xpsr = (reg(m, UC_ARM_REG_XPSR) & XPSR_STACKED_MASK) | (m->nvic.ipsr & 0x1FFu);
+    uint32_t sp = reg(m, FW_SP);
+    uint32_t xpsr = (reg(m, FW_XPSR) & XPSR_STACKED_MASK) | (m->nvic.ipsr & 0x1FFu);
     uint32_t frame = sp - 4 * FRAME_WORDS;
     if ((m->nvic.ccr & (1u << 9)) && (frame & 4u)) {
         frame &= ~7u;
         xpsr |= XPSR_ALIGN;
     }
     uint32_t words[FRAME_WORDS] = {
-        reg(m, UC_ARM_REG_R0), reg(m, UC_ARM_REG_R1), reg(m, UC_ARM_REG_R2),
-        reg(m, UC_ARM_REG_R3), reg(m, UC_ARM_REG_R12), reg(m, UC_ARM_REG_LR),
+        reg(m, FW_R0), reg(m, FW_R1), reg(m, FW_R2), reg(m, FW_R3), reg(m, FW_R12), reg(m, FW_LR),
         return_pc & ~1u, xpsr};
     if (!memmap_write_words(m, frame, words, FRAME_WORDS)) {
         mcu_set_fault(m, "%s: hard fault (exception %u: stacking to 0x%08x failed) at PC 0x%08x",
@@ -92,15 +76,15 @@ static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
         return -1;
     }
     if (on_psp) {
-        set_reg(m, UC_ARM_REG_PSP, frame);
-        set_reg(m, UC_ARM_REG_CONTROL, control & ~CONTROL_SPSEL); /* the handler runs on MSP */
+        set_reg(m, FW_PSP, frame);
+        set_reg(m, FW_CONTROL, control & ~CONTROL_SPSEL); /* the handler runs on MSP */
     } else {
-        set_reg(m, UC_ARM_REG_SP, frame);
+        set_reg(m, FW_SP, frame);
     }
     uint32_t exc_return = handler_mode ? 0xFFFFFFF1u : on_psp ? 0xFFFFFFFDu : 0xFFFFFFF9u;
-    set_reg(m, UC_ARM_REG_LR, exc_return);
-    set_reg(m, UC_ARM_REG_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
-    set_reg(m, UC_ARM_REG_PC, vector);
+    set_reg(m, FW_LR, exc_return);
+    set_reg(m, FW_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
+    set_reg(m, FW_PC, vector);
     nvic_activate(&m->nvic, exc);
     m->effects++;
     m->sleeping = 0;
@@ -160,7 +144,7 @@ int exception_return(struct mcu *m)
         return -1;
     }
     int to_psp = kind == 0xD;
-    uint32_t sp = to_psp ? reg(m, UC_ARM_REG_PSP) : reg(m, UC_ARM_REG_SP);
+    uint32_t sp = to_psp ? reg(m, FW_PSP) : reg(m, FW_SP);
     uint32_t w[FRAME_WORDS];
     if (!memmap_read_words(m, sp, w, FRAME_WORDS)) {
         mcu_set_fault(m, "%s: hard fault (unstacking from 0x%08x failed) at PC 0x%08x",
@@ -175,18 +159,19 @@ int exception_return(struct mcu *m)
         return -1;
     }
     sp += 4 * FRAME_WORDS + ((w[7] & XPSR_ALIGN) ? 4u : 0u);
-    static const int ids[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3,
-                               UC_ARM_REG_R12, UC_ARM_REG_LR};
+    static const enum fw_reg ids[6] = {FW_R0, FW_R1, FW_R2, FW_R3, FW_R12, FW_LR};
     for (int i = 0; i < 6; i++)
         set_reg(m, ids[i], w[i]);
     if (to_psp) {
-        set_reg(m, UC_ARM_REG_PSP, sp);
-        set_reg(m, UC_ARM_REG_CONTROL, reg(m, UC_ARM_REG_CONTROL) | CONTROL_SPSEL);
+        set_reg(m, FW_PSP, sp);
+        set_reg(m, FW_CONTROL, reg(m, FW_CONTROL) | CONTROL_SPSEL);
     } else {
-        set_reg(m, UC_ARM_REG_SP, sp);
+        set_reg(m, FW_SP, sp);
     }
-    set_reg(m, UC_ARM_REG_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
-    set_reg(m, UC_ARM_REG_PC, w[6] | 1u);
+    set_reg(m, FW_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
+    set_reg(m, FW_PC, w[6] | 1u);
+    if (m->nvic.ipsr != EXC_NMI)
+        set_reg(m, FW_FAULTMASK, 0); /* cleared on exit from any handler but NMI's [S] B1.5.8 */
     nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
     m->effects++;
     m->tail_chain = 1; /* an exception taken before the next instruction is tail-chained */
@@ -198,47 +183,22 @@ int exception_return(struct mcu *m)
     return 0;
 }
 
-/* SVC, the exception-exit branch and the CPU's faults. */
-static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
+void exception_exit_branch(struct mcu *m, uint32_t exc_return)
 {
-    struct mcu *m = user;
-    uint32_t pc = mcu_current_pc(m);
-    const char *kind = NULL;
-    switch (intno) {
-    case QEXCP_EXCEPTION_EXIT:
-        m->exc_return = pc | 1u; /* PC holds the EXC_RETURN value without its bit 0 */
-        m->stop = STOP_EXC_RETURN;
-        uc_emu_stop(uc);
-        return;
-    case QEXCP_SWI:
-        nvic_pend(&m->nvic, EXC_SVCALL);
-        {
-            int group;
-            if (nvic_next_pending(&m->nvic, &group) == EXC_SVCALL && group >= exec_priority(m)) {
-                mcu_set_fault(m, "%s: hard fault (SVC at a priority that cannot take it) at PC "
-                              "0x%08x", m->img.name, (unsigned)(pc - 2));
-                return;
-            }
-        }
-        m->stop = STOP_EXCEPTION;
-        uc_emu_stop(uc);
-        return;
-    case QEXCP_UDEF: case QEXCP_NOCP: kind = "undefined instruction"; break;
-    case QEXCP_INVSTATE: kind = "hard fault (invalid state: branch to an ARM address)"; break;
-    case QEXCP_PREFETCH_ABORT: kind = "bad memory access (instruction fetch from non-executable "
-                                      "memory)"; break;
-    case QEXCP_DATA_ABORT: kind = "bad memory access (data abort)"; break;
-    case QEXCP_UNALIGNED: kind = "unaligned memory access"; break;
-    case QEXCP_BKPT: kind = "breakpoint instruction (BKPT)"; break;
-    default: kind = "hard fault (CPU exception)"; break;
-    }
-    mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, kind, (unsigned)pc);
-    m->cpu_fault = 1;
-    m->cpu_fault_pc = pc;
+    m->exc_return = exc_return;
+    m->stop = STOP_EXC_RETURN;
+    m->cpu->stop(m);
 }
 
-int exception_install(struct mcu *m)
+void exception_svc(struct mcu *m, uint32_t pc)
 {
-    return uc_hook_add(m->uc, &m->hook_intr, UC_HOOK_INTR, (void *)on_interrupt, m, 1, 0) ==
-                   UC_ERR_OK ? 0 : -1;
+    nvic_pend(&m->nvic, EXC_SVCALL);
+    int group;
+    if (nvic_next_pending(&m->nvic, &group) == EXC_SVCALL && group >= exec_priority(m)) {
+        mcu_set_fault(m, "%s: hard fault (SVC at a priority that cannot take it) at PC 0x%08x",
+                      m->img.name, (unsigned)(pc - 2));
+        return;
+    }
+    m->stop = STOP_EXCEPTION;
+    m->cpu->stop(m);
 }

@@ -15,19 +15,13 @@
 #define POLL_STREAK 2u        /* identical iterations before skipping */
 #define POLL_BACKOFF_MAX 1024u /* a loop whose SRAM keeps changing is compared ever more rarely */
 
-static const int poll_regs[17] = {
-    UC_ARM_REG_R0, UC_ARM_REG_R1, UC_ARM_REG_R2, UC_ARM_REG_R3, UC_ARM_REG_R4, UC_ARM_REG_R5,
-    UC_ARM_REG_R6, UC_ARM_REG_R7, UC_ARM_REG_R8, UC_ARM_REG_R9, UC_ARM_REG_R10, UC_ARM_REG_R11,
-    UC_ARM_REG_R12, UC_ARM_REG_SP, UC_ARM_REG_LR, UC_ARM_REG_XPSR, UC_ARM_REG_PRIMASK};
+static const enum fw_reg poll_regs[17] = {
+    FW_R0, FW_R1, FW_R2, FW_R3, FW_R4, FW_R5, FW_R6, FW_R7, FW_R8, FW_R9, FW_R10, FW_R11,
+    FW_R12, FW_SP, FW_LR, FW_XPSR, FW_PRIMASK};
 
 static void snapshot(struct mcu *m, uint32_t regs[17])
 {
-    void *ptrs[17];
-    for (int i = 0; i < 17; i++) {
-        regs[i] = 0;
-        ptrs[i] = &regs[i];
-    }
-    uc_reg_read_batch(m->uc, (int *)poll_regs, ptrs, 17);
+    m->cpu->regs_read(m, poll_regs, regs, 17);
 }
 
 uint64_t idle_next_event_ps(struct mcu *m, int with_countflag)

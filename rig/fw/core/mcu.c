@@ -1,6 +1,7 @@
 /* mcu.c: the emulated STM32F103's life cycle and its run loop in virtual time: every executed
  * instruction costs insn_ps; a run chunk ends exactly at the next peripheral or SysTick event
- * (the per-instruction hook compares the time with the chunk's end), where the models are
+ * (mcu_insn_begin, called by the CPU backend before each instruction, compares the time with
+ * the chunk's end), where the models are
  * advanced and a pending exception is taken; WFI sleeps until the next event that wakes the
  * core. Memory map and dispatch: memmap.c; exceptions: exception.c; polling loops: idle.c. */
 #include <stdarg.h>
@@ -37,9 +38,7 @@ void mcu_log(struct mcu *m, int level, const char *fmt, ...)
 
 uint32_t mcu_current_pc(const struct mcu *m)
 {
-    uint32_t pc = 0;
-    uc_reg_read(m->uc, UC_ARM_REG_PC, &pc);
-    return pc;
+    return cpu_reg(m, FW_PC);
 }
 
 /* The first fault stops the MCU for good; its message is what every later run returns. */
@@ -54,7 +53,14 @@ void mcu_set_fault(struct mcu *m, const char *fmt, ...)
     m->halt = HALT_FAULT;
     m->stop = STOP_HALT;
     if (m->in_emu)
-        uc_emu_stop(m->uc);
+        m->cpu->stop(m);
+}
+
+void mcu_cpu_fault(struct mcu *m, const char *kind, uint32_t pc)
+{
+    mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, kind, (unsigned)pc);
+    m->cpu_fault = 1;
+    m->cpu_fault_pc = pc;
 }
 
 void mcu_reschedule(struct mcu *m)
@@ -71,7 +77,7 @@ static unsigned it_block_left(struct mcu *m)
     for (unsigned k = 1; k <= 4; k++) {
         uint32_t a = m->recent[(m->recent_pos - k) & 3u];
         uint16_t hw = 0;
-        if (!a || uc_mem_read(m->uc, a, &hw, 2) != UC_ERR_OK)
+        if (!a || !memmap_rom_read(m, a, &hw, 2))
             continue;
         if ((hw & 0xFF00u) != 0xBF00u || !(hw & 0xFu))
             continue; /* not an IT (0xBFxy, y != 0: a hint otherwise) */
@@ -87,18 +93,15 @@ static unsigned it_block_left(struct mcu *m)
  * core is handling, as the part's MRS IPSR/xPSR/IAPSR/IEPSR give it. [S] B5.2.2 */
 static void fix_ipsr_read(struct mcu *m)
 {
-    int id = UC_ARM_REG_R0 + (int)(m->fix_rd - 1u);
-    uint32_t v = 0;
-    uc_reg_read(m->uc, id, &v);
-    v |= m->fix_ipsr;
-    uc_reg_write(m->uc, id, &v);
+    enum fw_reg id = (enum fw_reg)(FW_R0 + (m->fix_rd - 1u));
+    cpu_set_reg(m, id, cpu_reg(m, id) | m->fix_ipsr);
     m->fix_rd = 0;
 }
 
 /* An instruction the core handles itself (marks.h), before it executes. WFE with the event
  * register set clears it and goes on; else the core sleeps from the next instruction on. In an
- * IT block (Unicorn cannot stop there) a WFE is left to Unicorn. */
-static void on_marked(struct mcu *m, uint32_t addr, uint32_t size, uint8_t mark)
+ * IT block (Unicorn cannot stop there) a WFE is left to the backend. 1: end the chunk. */
+static int on_marked(struct mcu *m, uint32_t addr, uint32_t size, uint8_t mark)
 {
     switch (mark & 0xFu) {
     case MARK_MRS_IPSR:
@@ -116,53 +119,52 @@ static void on_marked(struct mcu *m, uint32_t addr, uint32_t size, uint8_t mark)
             m->wfe_sleeps = !m->event;
             m->event = 0;
             m->stop = STOP_WFE;
-            uc_emu_stop(m->uc);
+            return 1;
         }
         break;
     default:
         break;
     }
+    return 0;
 }
 
-/* Every instruction: end the chunk at its time, or when a mask register that held back a
- * pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. A chunk never
- * ends inside a Thumb IT block: Unicorn loses the IT condition when it restarts there
- * (unicorn-engine/unicorn #853), which made __aeabi_dmul spin for good; the block runs on. */
-static void on_insn(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+/* Every instruction: end the chunk at its time (or at insn_limit), or when a mask register that
+ * held back a pending exception changed (CPSIE, MSR BASEPRI); else account the instruction. A
+ * chunk never ends inside a Thumb IT block: Unicorn loses the IT condition when it restarts
+ * there (unicorn-engine/unicorn #853), which made __aeabi_dmul spin for good; the block runs on
+ * (the interpreter follows the same rule, so both backends count time alike). */
+int mcu_insn_begin(struct mcu *m, uint32_t addr, uint32_t size)
 {
-    struct mcu *m = user;
     if (m->fix_rd)
         fix_ipsr_read(m);
     if (m->it_left) {
         m->it_left--;
-    } else if (m->time_ps >= m->stop_ps || m->watch_masks) {
+    } else if (m->time_ps >= m->stop_ps || m->watch_masks || m->insns >= m->insn_limit) {
         unsigned left = it_block_left(m);
         if (left) {
             m->it_left = left - 1u;
-        } else if (m->time_ps >= m->stop_ps) {
+        } else if (m->time_ps >= m->stop_ps || m->insns >= m->insn_limit) {
             if (m->stop == STOP_NONE)
                 m->stop = STOP_TIME;
-            uc_emu_stop(uc);
-            return;
+            return 1;
         } else {
-            uint32_t primask = 0, basepri = 0, faultmask = 0;
-            uc_reg_read(uc, UC_ARM_REG_PRIMASK, &primask);
-            uc_reg_read(uc, UC_ARM_REG_BASEPRI, &basepri);
-            uc_reg_read(uc, UC_ARM_REG_FAULTMASK, &faultmask);
+            uint32_t primask = cpu_reg(m, FW_PRIMASK), basepri = cpu_reg(m, FW_BASEPRI),
+                     faultmask = cpu_reg(m, FW_FAULTMASK);
             if (primask != m->watched[0] || basepri != m->watched[1] ||
                 faultmask != m->watched[2]) {
                 m->stop = STOP_EXCEPTION;
-                uc_emu_stop(uc);
-                return;
+                return 1;
             }
         }
     }
-    uint32_t off = (uint32_t)addr - m->img.base;
-    if (off < m->img.len && m->marks[off >> 1])
-        on_marked(m, (uint32_t)addr, size, m->marks[off >> 1]);
-    m->recent[m->recent_pos++ & 3u] = (uint32_t)addr;
+    int end = 0;
+    uint32_t off = addr - m->img.base;
+    if (off < m->img.len && m->marks[off >> 1] && on_marked(m, addr, size, m->marks[off >> 1]))
+        end = 2;
+    m->recent[m->recent_pos++ & 3u] = addr;
     m->time_ps += m->insn_ps;
     m->insns++;
+    return end;
 }
 
 static void default_uid(uint8_t uid[12])
@@ -224,13 +226,16 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     m->cfg.image_name = NULL;
     m->cfg.provision.serial = NULL;
     m->cfg.provision.eeprom = NULL;
-    uc_err e = uc_open(UC_ARCH_ARM, UC_MODE_THUMB | UC_MODE_MCLASS, &m->uc);
-    if (e) {
-        snprintf(err, errcap, "firmware emulator: open Unicorn: %s", uc_strerror(e));
-        mcu_free(m);
-        return BMSRIG_ERR_IO;
+    m->cpu = fw_cpu_find(cfg->cpu);
+    if (!m->cpu) {
+        snprintf(err, errcap, "firmware emulator: unknown CPU backend '%s'", cfg->cpu);
+        fw_image_release(&m->img);
+        free((void *)m->marks);
+        free(m);
+        return BMSRIG_ERR_ARG;
     }
-    uc_ctl_set_cpu_model(m->uc, UC_CPU_ARM_CORTEX_M3);
+    m->cfg.cpu = NULL;
+    m->insn_limit = UINT64_MAX;
     struct periph blk;
     rcc_init(&m->rcc, &blk);
     mcu_add_periph(m, &blk);
@@ -240,22 +245,19 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     /* VTOR as the (absent) bootloader leaves it: at the image. [I] */
     nvic_reset(&m->nvic, m->img.base);
     rc = fw_board_new(m, &m->board, err, errcap);
-    if (rc == BMSRIG_OK)
-        rc = memmap_map(m, err, errcap);
-    if (rc == BMSRIG_OK &&
-        (uc_hook_add(m->uc, &m->hook_code, UC_HOOK_CODE, (void *)on_insn, m, 1, 0) ||
-         exception_install(m) < 0)) {
-        snprintf(err, errcap, "firmware emulator: cannot install the core's hooks");
-        rc = BMSRIG_ERR_IO;
+    if (rc == BMSRIG_OK) {
+        memmap_load(m);
+        rc = m->cpu->open(m, err, errcap);
     }
     if (rc != BMSRIG_OK) {
         mcu_free(m);
         return rc;
     }
+    mcu_log(m, 1, "emulated CPU: %s (%s)", m->cpu->name, m->cpu->description);
     provision(m, &cfg->provision);
     uint32_t sp = m->img.initial_sp, pc = m->img.reset_vector & ~1u;
-    uc_reg_write(m->uc, UC_ARM_REG_SP, &sp);
-    uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);
+    cpu_set_reg(m, FW_SP, sp);
+    cpu_set_reg(m, FW_PC, pc);
     *out = m;
     return BMSRIG_OK;
 }
@@ -265,28 +267,11 @@ void mcu_free(struct mcu *m)
     if (!m)
         return;
     fw_board_free(m->board);
-    if (m->uc)
-        uc_close(m->uc);
+    if (m->cpu_state)
+        m->cpu->close(m);
     fw_image_release(&m->img);
     free((void *)m->marks);
     free(m);
-}
-
-static const char *fault_kind(uc_err e)
-{
-    switch (e) {
-    case UC_ERR_READ_UNMAPPED: return "bad memory access (read of unmapped memory)";
-    case UC_ERR_WRITE_UNMAPPED: return "bad memory access (write to unmapped memory)";
-    case UC_ERR_FETCH_UNMAPPED: return "bad memory access (instruction fetch from unmapped memory)";
-    case UC_ERR_WRITE_PROT: return "bad memory access (write to read-only memory)";
-    case UC_ERR_FETCH_PROT: return "bad memory access (instruction fetch from non-executable memory)";
-    case UC_ERR_READ_UNALIGNED:
-    case UC_ERR_WRITE_UNALIGNED:
-    case UC_ERR_FETCH_UNALIGNED: return "unaligned memory access";
-    case UC_ERR_INSN_INVALID: return "undefined instruction";
-    case UC_ERR_EXCEPTION: return "hard fault (undefined instruction or CPU exception)";
-    default: return "emulation error";
-    }
 }
 
 static int halted(const struct mcu *m, char *err, size_t errcap)
@@ -311,9 +296,9 @@ static void service(struct mcu *m)
 static int after_wfi(struct mcu *m, uint32_t pc)
 {
     uint8_t b[4];
-    if (uc_mem_read(m->uc, pc - 2, b, 2) == UC_ERR_OK && (b[0] | b[1] << 8) == 0xBF30)
+    if (memmap_rom_read(m, pc - 2, b, 2) && (b[0] | b[1] << 8) == 0xBF30)
         return 1;
-    return uc_mem_read(m->uc, pc - 4, b, 4) == UC_ERR_OK &&
+    return memmap_rom_read(m, pc - 4, b, 4) &&
            (b[0] | b[1] << 8) == 0xF3AF && (b[2] | b[3] << 8) == 0x8003;
 }
 
@@ -323,7 +308,7 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
         return halted(m, err, errcap);
     uint64_t target = t_ns * 1000u;
     m->target_ps = target;
-    while (m->time_ps < target) {
+    while (m->time_ps < target && m->insns < m->insn_limit) {
         service(m);
         if (exception_take_pending(m) < 0)
             return halted(m, err, errcap);
@@ -348,30 +333,26 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
         }
         m->stop_ps = next > m->time_ps ? next : m->time_ps + 1u; /* at least one instruction */
         if (m->watch_masks) {
-            uc_reg_read(m->uc, UC_ARM_REG_PRIMASK, &m->watched[0]);
-            uc_reg_read(m->uc, UC_ARM_REG_BASEPRI, &m->watched[1]);
-            uc_reg_read(m->uc, UC_ARM_REG_FAULTMASK, &m->watched[2]);
+            m->watched[0] = cpu_reg(m, FW_PRIMASK);
+            m->watched[1] = cpu_reg(m, FW_BASEPRI);
+            m->watched[2] = cpu_reg(m, FW_FAULTMASK);
         }
         m->stop = STOP_NONE;
         m->tail_chain = 0; /* an instruction runs before the next entry */
         uint64_t insns_before = m->insns;
         m->in_emu = 1;
-        uc_err e = uc_emu_start(m->uc, mcu_current_pc(m) | 1u, 0, 0, 0);
+        const char *kind = NULL;
+        int e = m->cpu->run(m, &kind);
         m->in_emu = 0;
-        if (e != UC_ERR_OK && m->halt == HALT_NONE) {
-            uint32_t pc = mcu_current_pc(m);
-            mcu_set_fault(m, "%s: %s at PC 0x%08x", m->img.name, fault_kind(e), (unsigned)pc);
-            m->cpu_fault = 1;
-            m->cpu_fault_pc = pc;
-        }
+        if (e != 0 && m->halt == HALT_NONE)
+            mcu_cpu_fault(m, kind, mcu_current_pc(m));
         if (m->halt != HALT_NONE) {
             if (m->halt == HALT_FAULT && m->cpu_fault)
                 exception_enter_hardfault(m);
             return halted(m, err, errcap);
         }
         if (m->stop == STOP_WFE) {
-            uint32_t pc = m->wfe_resume | 1u;
-            uc_reg_write(m->uc, UC_ARM_REG_PC, &pc);
+            cpu_set_reg(m, FW_PC, m->wfe_resume | 1u);
             m->sleeping = m->wfe_sleeps;
             m->sleep_wfe = 1;
         } else if (m->stop == STOP_EXC_RETURN) {
@@ -393,7 +374,30 @@ int mcu_run_until(struct mcu *m, uint64_t t_ns, char *err, size_t errcap)
     return BMSRIG_OK;
 }
 
+int mcu_run_insns(struct mcu *m, uint64_t t_ns, uint64_t max_insns, char *err, size_t errcap)
+{
+    m->insn_limit = max_insns;
+    int rc = mcu_run_until(m, t_ns, err, errcap);
+    m->insn_limit = UINT64_MAX;
+    return rc;
+}
+
 /* ---- read-outs ---- */
+
+void mcu_core_regs(const struct mcu *m, uint32_t regs[MCU_CORE_REGS])
+{
+    for (unsigned i = 0; i < MCU_CORE_REGS && i < FW_REG_COUNT; i++)
+        regs[i] = cpu_reg(m, (enum fw_reg)i);
+    regs[FW_XPSR] &= ~0x1FFu; /* the IPSR field is the core's, not the backend's */
+}
+
+const char *mcu_core_reg_name(unsigned i)
+{
+    static const char *const names[MCU_CORE_REGS] = {
+        "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11", "r12",
+        "sp", "lr", "pc", "xpsr", "msp", "psp", "primask", "basepri", "faultmask", "control"};
+    return i < MCU_CORE_REGS ? names[i] : "?";
+}
 
 uint64_t mcu_time_ns(const struct mcu *m) { return m->time_ps / 1000u; }
 uint64_t mcu_instructions(const struct mcu *m) { return m->insns; }

@@ -1,14 +1,14 @@
 /* mcu_internal.h: the state of one emulated STM32F103 shared by the core's files (mcu.c: life
  * cycle and the run loop; memmap.c: memory map, register dispatch, bit-band; exception.c:
- * exception entry and return; idle.c: polling-loop detection). Not for peripheral models: they
+ * exception entry and return; idle.c: polling-loop detection; cpu_*.c: the CPU backends). Not for peripheral models: they
  * see only periph/periph.h. Owner: branch fw-core. */
 #ifndef BMSRIG_FW_MCU_INTERNAL_H
 #define BMSRIG_FW_MCU_INTERNAL_H
 
 #include <stdint.h>
-#include <unicorn/unicorn.h>
 
 #include "rig/fw/mcu.h"
+#include "cpu.h"
 #include "image.h"
 #include "nvic.h"
 #include "periph/periph.h"
@@ -24,12 +24,13 @@
 #define SCS_BASE 0xE000E000u
 #define SCS_SIZE 0x1000u
 #define SYSMEM_PAGE 0x1FFFF000u
+#define SYSMEM_SIZE 0x1000u
 #define EXC_RETURN_PAGE 0xFFFFF000u
 #define MAX_PERIPHS 24
 
 enum mcu_halt { HALT_NONE, HALT_POWERED_OFF, HALT_FAULT };
 
-/* Why the last uc_emu_start returned, as far as the core's own hooks know. */
+/* Why the last backend run returned, as far as the core's own hooks know. */
 enum mcu_stop {
     STOP_NONE,        /* not by us: WFI (the CPU halted), or an error */
     STOP_TIME,        /* the chunk reached stop_ps */
@@ -60,6 +61,7 @@ struct mcu {
     uint64_t stop_ps;        /* the current chunk ends when time_ps reaches this */
     uint64_t insns;          /* instructions executed */
     uint64_t insn_ps;        /* = cfg.insn_ps */
+    uint64_t insn_limit;     /* the run also ends when insns reaches this (lockstep stepping) */
     int watch_masks;         /* an exception waits for PRIMASK/BASEPRI: check every insn */
     unsigned it_left;        /* instructions left in the Thumb IT block being executed */
     uint32_t recent[4];      /* addresses of the last instructions (to find an IT block) */
@@ -67,7 +69,8 @@ struct mcu {
     const uint8_t *marks;    /* per half-word of the image: MRS IPSR, WFE, SEV (marks.h) */
     unsigned fix_rd;         /* 1 + the register an MRS of IPSR just wrote (0: none) */
     uint32_t fix_ipsr;       /* the exception number it must show */
-    uc_engine *uc;
+    const struct fw_cpu_backend *cpu;
+    void *cpu_state;
     struct fw_image img;
     struct mcu_config cfg;
     uint64_t target_ps;      /* mcu_run_until's goal */
@@ -77,7 +80,7 @@ struct mcu {
     uint64_t unknown;
     enum mcu_halt halt;
     enum mcu_stop stop;
-    int in_emu;              /* inside uc_emu_start (hooks may end the chunk) */
+    int in_emu;              /* inside the backend's run (hooks may end the chunk) */
     int sleeping;            /* WFI: no instruction runs until an exception wakes the core */
     int sleep_wfe;           /* the sleep is a WFE's: masks apply, an event wakes too */
     int event;               /* the event register (SEV; SEVONPEND) [S] B1.5.18 */
@@ -105,8 +108,12 @@ struct mcu {
     struct rcc rcc;
     struct flash flash;
     struct systick systick;
-    uc_hook hook_code, hook_intr;
+    uint8_t rom[FW_FLASH_SIZE];  /* flash as the CPU fetches it (the EEPROM window: flash model) */
+    uint8_t sysmem[SYSMEM_SIZE]; /* system memory: F_SIZE, the unique ID */
 };
+
+static inline uint32_t cpu_reg(const struct mcu *m, enum fw_reg r) { return m->cpu->reg_read(m, r); }
+static inline void cpu_set_reg(struct mcu *m, enum fw_reg r, uint32_t v) { m->cpu->reg_write(m, r, v); }
 
 /* mcu.c */
 void mcu_log(struct mcu *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -114,9 +121,50 @@ uint32_t mcu_current_pc(const struct mcu *m);
 void mcu_set_fault(struct mcu *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Ends the running chunk after the current instruction (an exception may be takeable). */
 void mcu_reschedule(struct mcu *m);
+/* Called by the backend before each instruction at addr (size 2 or 4 bytes) with the registers
+ * as they are before it: the virtual-time accounting. 0: execute it; 1: the chunk ends before it
+ * (neither executed nor counted); 2: the chunk ends before it, counted but not executed (a WFE
+ * the core handles, m->stop says so). */
+int mcu_insn_begin(struct mcu *m, uint32_t addr, uint32_t size);
+/* mcu_insn_begin with its common case inline (no chunk end due, no mask watch, no IT block
+ * accounting, no mark at addr, no MRS IPSR fix-up pending): the same result and effects; the
+ * interpreter's per-instruction call. */
+static inline int mcu_insn_begin_inline(struct mcu *m, uint32_t addr, uint32_t size)
+{
+    uint32_t off = addr - m->img.base;
+    if ((m->fix_rd | m->it_left | (unsigned)m->watch_masks) || m->time_ps >= m->stop_ps ||
+        m->insns >= m->insn_limit || (off < m->img.len && m->marks[off >> 1]))
+        return mcu_insn_begin(m, addr, size);
+    m->recent[m->recent_pos++ & 3u] = addr;
+    m->time_ps += m->insn_ps;
+    m->insns++;
+    return 0;
+}
+/* A fault of the CPU's at pc ("IMAGE: <kind> at PC 0x..."; HardFault entry after the run). */
+void mcu_cpu_fault(struct mcu *m, const char *kind, uint32_t pc);
 
 /* memmap.c */
-int memmap_map(struct mcu *m, char *err, size_t errcap);
+/* Fills m->rom (erased flash, the image), the flash model's window and m->sysmem. */
+void memmap_load(struct mcu *m);
+/* n bytes of flash outside the EEPROM window, or of system memory: 1, else 0. */
+int memmap_rom_read(const struct mcu *m, uint32_t addr, void *buf, size_t n);
+/* The MMIO regions (offset from their base), as the Unicorn backend maps them. */
+uint64_t memmap_periph_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_periph_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+uint64_t memmap_periph_bb_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_periph_bb_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+uint64_t memmap_sram_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_sram_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+uint64_t memmap_sram_bb_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_sram_bb_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+uint64_t memmap_eeprom_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_eeprom_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+uint64_t memmap_scs_read(struct mcu *m, uint64_t off, unsigned size);
+void memmap_scs_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v);
+/* Any address by the regions above, then flash and system memory: 1 done; 0 unmapped; a write
+ * to flash outside the window or to system memory: -1 (read-only). */
+int memmap_cpu_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *v);
+int memmap_cpu_write(struct mcu *m, uint32_t addr, unsigned size, uint32_t v);
 /* The block serving addr (advanced to now), or NULL. */
 const struct periph *memmap_find(struct mcu *m, uint32_t addr);
 /* Words at addr (SRAM, or any mapped memory for reads): 1 on success. */
@@ -124,7 +172,10 @@ int memmap_read_words(struct mcu *m, uint32_t addr, uint32_t *w, unsigned n);
 int memmap_write_words(struct mcu *m, uint32_t addr, const uint32_t *w, unsigned n);
 
 /* exception.c */
-int exception_install(struct mcu *m);
+/* SVC executed (pc: the instruction after it): pends SVCall and ends the chunk, or faults. */
+void exception_svc(struct mcu *m, uint32_t pc);
+/* A branch to an EXC_RETURN value: ends the chunk; the run loop returns from the handler. */
+void exception_exit_branch(struct mcu *m, uint32_t exc_return);
 /* Takes the highest-priority pending exception if it can preempt: 1 taken, 0 not, -1 fault. */
 int exception_take_pending(struct mcu *m);
 /* 1 if a pending exception would wake the core from WFI (preempts, masks ignored). */

@@ -1,10 +1,11 @@
-/* memmap.c: the STM32F103 memory map over Unicorn (flash, the FLASH model's EEPROM window, SRAM,
- * system memory, peripherals, the SCS) and the register dispatch: peripheral blocks, NVIC/SCB,
+/* memmap.c: the STM32F103 memory map (flash, the FLASH model's EEPROM window, SRAM, system
+ * memory, peripherals, the SCS) as every CPU backend sees it, and the register dispatch: peripheral blocks, NVIC/SCB,
  * SysTick, and both bit-band aliases (one word per bit of the underlying register / SRAM word).
- * SRAM is served by the core from its own array rather than as Unicorn RAM: Unicorn 2.0.1 takes
- * a slow path with allocations on every store to RAM (its dirty tracking is stubbed), which
+ * SRAM is served by the core from its own array (the Unicorn backend maps it as MMIO on these
+ * callbacks rather than as Unicorn RAM: Unicorn 2.0.1 takes a slow path with allocations on every store to RAM (its dirty tracking is stubbed), which
  * made stores about 2x slower than this callback; and the core sees every change. The cost:
- * code cannot execute from SRAM. */
+ * code cannot execute from SRAM). The interpreter reaches flash and SRAM directly and the rest
+ * through memmap_cpu_read/write. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,10 +80,8 @@ static int periph_access(struct mcu *m, uint32_t addr, unsigned size, int write,
     return 1;
 }
 
-static uint64_t periph_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_periph_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc;
-    struct mcu *m = user;
     uint32_t addr = (uint32_t)(PERIPH_BASE + off), v = 0;
     if (periph_access(m, addr, size, 0, &v)) {
         idle_on_read(m, addr, v);
@@ -92,10 +91,8 @@ static uint64_t periph_read(uc_engine *uc, uint64_t off, unsigned size, void *us
     return 0;
 }
 
-static void periph_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_periph_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc;
-    struct mcu *m = user;
     uint32_t addr = (uint32_t)(PERIPH_BASE + off), w = (uint32_t)v;
     if (!periph_access(m, addr, size, 1, &w))
         unknown_access(m, addr, size, 1, v);
@@ -103,10 +100,9 @@ static void periph_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
 
 /* Peripheral bit-band: alias word n is bit n%32 of the word at PERIPH_BASE + (n/32)*4. The
  * access reaches the register as a 32-bit read (and write), as a read-modify-write. [S] */
-static uint64_t periph_bb_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_periph_bb_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc; (void)size;
-    struct mcu *m = user;
+    (void)size;
     uint32_t word_addr = PERIPH_BASE + (uint32_t)(off / 128u) * 4u, bit = (off / 4u) % 32u, v;
     if (periph_access(m, word_addr, 4, 0, &v)) {
         idle_on_read(m, PERIPH_BB_BASE + (uint32_t)(off & ~3u), (v >> bit) & 1u);
@@ -116,10 +112,9 @@ static uint64_t periph_bb_read(uc_engine *uc, uint64_t off, unsigned size, void 
     return 0;
 }
 
-static void periph_bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_periph_bb_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc; (void)size;
-    struct mcu *m = user;
+    (void)size;
     uint32_t word_addr = PERIPH_BASE + (uint32_t)(off / 128u) * 4u, bit = (off / 4u) % 32u, w;
     if (!periph_access(m, word_addr, 4, 0, &w))
         w = 0;
@@ -143,10 +138,8 @@ static void sram_put(struct mcu *m, uint32_t off, unsigned size, uint32_t v)
         m->sram[off + i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint64_t sram_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_sram_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc;
-    struct mcu *m = user;
     if (size > 4 || off + size > SRAM_MAP_SIZE)
         return 0;
     uint32_t v = sram_get(m, (uint32_t)off, size);
@@ -154,29 +147,25 @@ static uint64_t sram_read(uc_engine *uc, uint64_t off, unsigned size, void *user
     return v;
 }
 
-static void sram_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_sram_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc;
-    struct mcu *m = user;
     if (size <= 4 && off + size <= SRAM_MAP_SIZE)
         sram_put(m, (uint32_t)off, size, (uint32_t)v);
 }
 
 /* SRAM bit-band: alias word n is bit n%32 of the SRAM word at FW_SRAM_BASE + (n/32)*4. */
-static uint64_t sram_bb_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_sram_bb_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc; (void)size;
-    struct mcu *m = user;
+    (void)size;
     uint32_t word = (uint32_t)(off / 128u) * 4u, bit = (off / 4u) % 32u;
     uint32_t v = (sram_get(m, word, 4) >> bit) & 1u;
     idle_on_read(m, SRAM_BB_BASE + (uint32_t)(off & ~3u), v);
     return v;
 }
 
-static void sram_bb_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_sram_bb_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc; (void)size;
-    struct mcu *m = user;
+    (void)size;
     uint32_t word = (uint32_t)(off / 128u) * 4u, bit = (off / 4u) % 32u;
     uint32_t w = sram_get(m, word, 4);
     sram_put(m, word, 4, (v & 1u) ? w | 1u << bit : w & ~(1u << bit));
@@ -191,7 +180,7 @@ int memmap_read_words(struct mcu *m, uint32_t addr, uint32_t *w, unsigned n)
         return 1;
     }
     uint8_t b[64];
-    if (n > 16 || uc_mem_read(m->uc, addr, b, 4 * n) != UC_ERR_OK)
+    if (n > 16 || !memmap_rom_read(m, addr, b, 4 * n))
         return 0;
     for (unsigned i = 0; i < n; i++)
         w[i] = (uint32_t)b[4 * i] | (uint32_t)b[4 * i + 1] << 8 | (uint32_t)b[4 * i + 2] << 16 |
@@ -209,17 +198,13 @@ int memmap_write_words(struct mcu *m, uint32_t addr, const uint32_t *w, unsigned
     return 1;
 }
 
-static uint64_t eeprom_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_eeprom_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc;
-    struct mcu *m = user;
     return flash_window_read(&m->flash, (uint32_t)off, size);
 }
 
-static void eeprom_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_eeprom_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc;
-    struct mcu *m = user;
     if (flash_window_write(&m->flash, (uint32_t)off, size, (uint32_t)v))
         return;
     mcu_set_fault(m, "%s: bad memory access (write to flash 0x%08x without FLASH_CR.PG, or not "
@@ -227,10 +212,8 @@ static void eeprom_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v,
                   (unsigned)(FLASH_EEPROM_WINDOW + off), (unsigned)mcu_current_pc(m));
 }
 
-static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
+uint64_t memmap_scs_read(struct mcu *m, uint64_t off, unsigned size)
 {
-    (void)uc;
-    struct mcu *m = user;
     uint32_t addr = (uint32_t)(SCS_BASE + off), v = 0;
     if (addr - SYSTICK_BASE < 0x10u) {
         if (size == 4 && systick_read(&m->systick, m->time_ps, addr - SYSTICK_BASE, &v)) {
@@ -247,10 +230,8 @@ static uint64_t scs_read(uc_engine *uc, uint64_t off, unsigned size, void *user)
     return 0;
 }
 
-static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *user)
+void memmap_scs_write(struct mcu *m, uint64_t off, unsigned size, uint64_t v)
 {
-    (void)uc;
-    struct mcu *m = user;
     uint32_t addr = (uint32_t)(SCS_BASE + off);
     m->effects++;
     if (addr - SYSTICK_BASE < 0x10u) {
@@ -267,7 +248,7 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, vo
                 /* VECTKEY with SYSRESETREQ: the M365 powering itself off. [O] */
                 m->halt = HALT_POWERED_OFF;
                 m->stop = STOP_HALT;
-                uc_emu_stop(m->uc);
+                m->cpu->stop(m);
             } else if (effects & NVIC_WRITE_RESCHEDULE) {
                 mcu_reschedule(m);
             }
@@ -277,55 +258,78 @@ static void scs_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, vo
     unknown_access(m, addr, size, 1, v);
 }
 
-static int uc_fail(const char *what, uc_err e, char *err, size_t errcap)
+int memmap_rom_read(const struct mcu *m, uint32_t addr, void *buf, size_t n)
 {
-    snprintf(err, errcap, "firmware emulator: %s: %s", what, uc_strerror(e));
-    return BMSRIG_ERR_IO;
+    uint32_t win = FLASH_EEPROM_WINDOW, win_end = win + FLASH_EEPROM_WINDOW_SIZE;
+    if (addr - FW_FLASH_BASE < FW_FLASH_SIZE && FW_FLASH_SIZE - (addr - FW_FLASH_BASE) >= n &&
+        (addr + n <= win || addr >= win_end)) {
+        memcpy(buf, m->rom + (addr - FW_FLASH_BASE), n);
+        return 1;
+    }
+    if (addr - SYSMEM_PAGE < SYSMEM_SIZE && SYSMEM_SIZE - (addr - SYSMEM_PAGE) >= n) {
+        memcpy(buf, m->sysmem + (addr - SYSMEM_PAGE), n);
+        return 1;
+    }
+    return 0;
 }
 
-int memmap_map(struct mcu *m, char *err, size_t errcap)
+void memmap_load(struct mcu *m)
 {
-    uc_err e;
-    uint32_t win = FLASH_EEPROM_WINDOW, win_end = win + FLASH_EEPROM_WINDOW_SIZE;
-    if ((e = uc_mem_map(m->uc, FW_FLASH_BASE, win - FW_FLASH_BASE, UC_PROT_READ | UC_PROT_EXEC)))
-        return uc_fail("map flash", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, win, FLASH_EEPROM_WINDOW_SIZE, eeprom_read, m, eeprom_write, m)))
-        return uc_fail("map flash-EEPROM pages", e, err, errcap);
-    if ((e = uc_mem_map(m->uc, win_end, FW_FLASH_BASE + FW_FLASH_SIZE - win_end,
-                        UC_PROT_READ | UC_PROT_EXEC)))
-        return uc_fail("map flash", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, FW_SRAM_BASE, SRAM_MAP_SIZE, sram_read, m, sram_write, m)))
-        return uc_fail("map SRAM", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, SRAM_BB_BASE, SRAM_MAP_SIZE * 32u, sram_bb_read, m,
-                         sram_bb_write, m)))
-        return uc_fail("map SRAM bit-band alias", e, err, errcap);
-    if ((e = uc_mem_map(m->uc, SYSMEM_PAGE, 0x1000, UC_PROT_READ)))
-        return uc_fail("map system memory", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, PERIPH_BASE, PERIPH_SIZE, periph_read, m, periph_write, m)))
-        return uc_fail("map peripherals", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, PERIPH_BB_BASE, PERIPH_SIZE * 32u, periph_bb_read, m,
-                         periph_bb_write, m)))
-        return uc_fail("map peripheral bit-band alias", e, err, errcap);
-    if ((e = uc_mmio_map(m->uc, SCS_BASE, SCS_SIZE, scs_read, m, scs_write, m)))
-        return uc_fail("map system control space", e, err, errcap);
     /* Erased flash reads 0xFF; then the image; then the system memory words. */
-    uint8_t *ff = malloc(FW_FLASH_SIZE);
-    if (!ff)
-        return BMSRIG_ERR_NOMEM;
-    memset(ff, 0xFF, FW_FLASH_SIZE);
-    memcpy(ff + (m->img.base - FW_FLASH_BASE), m->img.bytes, m->img.len);
-    e = uc_mem_write(m->uc, FW_FLASH_BASE, ff, win - FW_FLASH_BASE);
-    if (!e)
-        e = uc_mem_write(m->uc, win_end, ff + (win_end - FW_FLASH_BASE),
-                         FW_FLASH_BASE + FW_FLASH_SIZE - win_end);
-    memcpy(m->flash.window, ff + (win - FW_FLASH_BASE), FLASH_EEPROM_WINDOW_SIZE);
-    free(ff);
-    if (e)
-        return uc_fail("load image", e, err, errcap);
-    uint8_t flash_kib[2] = {64, 0}; /* F_SIZE as DRV134 reads it [O] */
-    uc_mem_write(m->uc, 0x1FFFF7E0u, flash_kib, 2);
-    uc_mem_write(m->uc, 0x1FFFF7E8u, m->uid, 12);
-    return BMSRIG_OK;
+    memset(m->rom, 0xFF, FW_FLASH_SIZE);
+    memcpy(m->rom + (m->img.base - FW_FLASH_BASE), m->img.bytes, m->img.len);
+    memcpy(m->flash.window, m->rom + (FLASH_EEPROM_WINDOW - FW_FLASH_BASE),
+           FLASH_EEPROM_WINDOW_SIZE);
+    memset(m->sysmem, 0, SYSMEM_SIZE);
+    static const uint8_t flash_kib[2] = {64, 0}; /* F_SIZE as DRV134 reads it [O] */
+    memcpy(m->sysmem + (0x1FFFF7E0u - SYSMEM_PAGE), flash_kib, 2);
+    memcpy(m->sysmem + (0x1FFFF7E8u - SYSMEM_PAGE), m->uid, 12);
+}
+
+/* The interpreter's path for everything but flash below the EEPROM window and SRAM: the same
+ * callbacks the Unicorn backend maps, by address. */
+int memmap_cpu_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *v)
+{
+    if (addr - PERIPH_BASE < PERIPH_SIZE)
+        *v = (uint32_t)memmap_periph_read(m, addr - PERIPH_BASE, size);
+    else if (addr - SCS_BASE < SCS_SIZE)
+        *v = (uint32_t)memmap_scs_read(m, addr - SCS_BASE, size);
+    else if (addr - PERIPH_BB_BASE < PERIPH_SIZE * 32u)
+        *v = (uint32_t)memmap_periph_bb_read(m, addr - PERIPH_BB_BASE, size);
+    else if (addr - SRAM_BB_BASE < SRAM_MAP_SIZE * 32u)
+        *v = (uint32_t)memmap_sram_bb_read(m, addr - SRAM_BB_BASE, size);
+    else if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE)
+        *v = (uint32_t)memmap_sram_read(m, addr - FW_SRAM_BASE, size);
+    else if (addr - FLASH_EEPROM_WINDOW < FLASH_EEPROM_WINDOW_SIZE)
+        *v = (uint32_t)memmap_eeprom_read(m, addr - FLASH_EEPROM_WINDOW, size);
+    else {
+        uint8_t b[4] = {0};
+        if (size > 4 || !memmap_rom_read(m, addr, b, size))
+            return 0;
+        *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    }
+    return 1;
+}
+
+int memmap_cpu_write(struct mcu *m, uint32_t addr, unsigned size, uint32_t v)
+{
+    if (addr - PERIPH_BASE < PERIPH_SIZE)
+        memmap_periph_write(m, addr - PERIPH_BASE, size, v);
+    else if (addr - SCS_BASE < SCS_SIZE)
+        memmap_scs_write(m, addr - SCS_BASE, size, v);
+    else if (addr - PERIPH_BB_BASE < PERIPH_SIZE * 32u)
+        memmap_periph_bb_write(m, addr - PERIPH_BB_BASE, size, v);
+    else if (addr - SRAM_BB_BASE < SRAM_MAP_SIZE * 32u)
+        memmap_sram_bb_write(m, addr - SRAM_BB_BASE, size, v);
+    else if (addr - FW_SRAM_BASE < SRAM_MAP_SIZE)
+        memmap_sram_write(m, addr - FW_SRAM_BASE, size, v);
+    else if (addr - FLASH_EEPROM_WINDOW < FLASH_EEPROM_WINDOW_SIZE)
+        memmap_eeprom_write(m, addr - FLASH_EEPROM_WINDOW, size, v);
+    else if (addr - FW_FLASH_BASE < FW_FLASH_SIZE || addr - SYSMEM_PAGE < SYSMEM_SIZE)
+        return -1; /* read-only */
+    else
+        return 0;
+    return 1;
 }
 
 /* ---- services for peripheral models (periph/periph.h) ---- */
@@ -368,7 +372,7 @@ int mcu_bus_read(struct mcu *m, uint32_t addr, unsigned size, uint32_t *value)
             *value = flash_window_read(&m->flash, addr - FLASH_EEPROM_WINDOW, size);
             return BMSRIG_OK;
         }
-        if (uc_mem_read(m->uc, addr, b, size))
+        if (!memmap_rom_read(m, addr, b, size))
             return BMSRIG_ERR_ARG;
         for (unsigned i = 0; i < size; i++)
             *value |= (uint32_t)b[i] << (8 * i);

@@ -126,17 +126,20 @@ static inline void branch_to(struct armv7m *c, uint32_t target)
     c->branched = 1;
 }
 
-/* BXWritePC / LoadWritePC: an EXC_RETURN value returns from the exception; bit 0 clear faults
- * (the Thumb bit of the EPSR would clear). */
+/* BXWritePC / LoadWritePC: in Handler mode an EXC_RETURN value (bits 31:28 all set) returns
+ * from the exception; in Thread mode it is an address like any other [S] A2.3.1, B1.5.8. Bit 0
+ * clear faults (the Thumb bit of the EPSR would clear). */
 static inline int bx_write_pc(struct armv7m *c, uint32_t target)
 {
-    if ((target >> 28) == 0xFu) {
+    if (c->ipsr != 0 && (target >> 28) == 0xFu) {
         c->exc_return = target;
         branch_to(c, target); /* the caller pops the frame and sets the PC */
         return ARMV7M_EXC_RETURN;
     }
-    if (!(target & 1u))
+    if (!(target & 1u)) {
+        c->fault_addr = target;
         return ARMV7M_FAULT_INVSTATE;
+    }
     branch_to(c, target);
     return ARMV7M_OK;
 }
@@ -200,6 +203,21 @@ static inline int mem_write(struct armv7m *c, uint32_t addr, unsigned size, uint
         return 1;
     c->fault_addr = addr;
     return 0;
+}
+
+#define CCR_UNALIGN_TRP (1u << 3)
+#define CCR_DIV_0_TRP (1u << 4)
+
+static inline int ccr_has(const struct armv7m *c, uint32_t bit)
+{
+    return c->bus.ccr && (*c->bus.ccr & bit);
+}
+
+/* A single load or store (LDR/STR/LDRH/STRH/LDRSH/LDRT...) off its alignment faults only with
+ * CCR.UNALIGN_TRP set [S] A3.2 (alignment behaviour), B3.2 (CCR). */
+static inline int unaligned_traps(const struct armv7m *c, uint32_t addr, unsigned size)
+{
+    return size > 1 && (addr & (size - 1u)) && ccr_has(c, CCR_UNALIGN_TRP);
 }
 
 /* Sign-extends the low `bits` bits of v. */

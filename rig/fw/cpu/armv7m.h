@@ -28,6 +28,9 @@ struct armv7m_bus {
     int (*read)(void *user, uint32_t addr, unsigned size, uint32_t *value);
     int (*write)(void *user, uint32_t addr, unsigned size, uint32_t value);
     void *user;
+    /* The SCB's CCR as the caller keeps it (read at every division and single load/store):
+     * DIV_0_TRP (bit 4) and UNALIGN_TRP (bit 3). NULL: both clear. */
+    const uint32_t *ccr;
 };
 
 /* What one step did besides executing an ordinary instruction. */
@@ -37,7 +40,8 @@ enum armv7m_event {
     ARMV7M_WFE,          /* executed: the caller handles the event register */
     ARMV7M_SEV,          /* executed: the event register is the caller's */
     ARMV7M_SVC,          /* executed (PC is past it): the caller pends SVCall */
-    ARMV7M_EXC_RETURN,   /* a BX/POP/LDR/LDM loaded an EXC_RETURN value: it is in exc_return,
+    ARMV7M_EXC_RETURN,   /* in Handler mode (ipsr != 0) a BX/POP/LDR/LDM loaded an EXC_RETURN
+                            value (bits 31:28 set; a plain branch in Thread mode): in exc_return,
                             PC holds it without bit 0 (the caller pops the frame) */
     ARMV7M_BKPT,         /* not executed: PC at the BKPT */
     ARMV7M_UNDEFINED,    /* not executed: PC at the instruction */
@@ -45,7 +49,10 @@ enum armv7m_event {
     ARMV7M_FAULT_WRITE,  /* bus fault on a store (fault_addr) */
     ARMV7M_FAULT_FETCH,  /* no instruction at PC */
     ARMV7M_FAULT_UNALIGNED, /* LDM/STM/LDRD/STRD/LDREX/STREX off word alignment (fault_addr) */
-    ARMV7M_FAULT_INVSTATE   /* an interworking branch to an address with bit 0 clear */
+    ARMV7M_FAULT_INVSTATE,  /* an interworking branch to an address with bit 0 clear (the
+                               target in fault_addr; the part faults there, at its first
+                               instruction [S] A2.3.1) */
+    ARMV7M_FAULT_DIVBYZERO  /* UDIV/SDIV by zero with CCR.DIV_0_TRP set; PC at the instruction */
 };
 
 struct armv7m {
@@ -58,7 +65,7 @@ struct armv7m {
     int exclusive;         /* the local exclusive monitor is open (LDREX) */
     uint32_t exclusive_addr;
     uint32_t exc_return;   /* with ARMV7M_EXC_RETURN */
-    uint32_t fault_addr;   /* with the bus faults */
+    uint32_t fault_addr;   /* with the bus faults and INVSTATE */
     uint32_t insn;         /* the last instruction decoded (32-bit: hw1 << 16 | hw2) */
     uint32_t next_pc;      /* internal: where the current instruction falls through to */
     int branched;          /* internal: the current instruction wrote the PC */
@@ -83,11 +90,15 @@ enum armv7m_event armv7m_step(struct armv7m *c);
 
 uint32_t armv7m_get(const struct armv7m *c, enum armv7m_reg reg);
 /* Writes a register. MSP/PSP/SP/CONTROL keep r[13] the stack CONTROL.SPSEL selects; XPSR takes
- * the flags and ITSTATE (not IPSR: use ARMV7M_IPSR). */
+ * the flags and ITSTATE (not IPSR: use ARMV7M_IPSR) and, as the exception entry or return that
+ * writes it, clears the local exclusive monitor. */
 void armv7m_set(struct armv7m *c, enum armv7m_reg reg, uint32_t value);
 
 /* Instructions left in the current IT block, this one included (0 outside). */
 unsigned armv7m_it_left(const struct armv7m *c);
+/* 1 if the next step skips the instruction at PC (first half-word hw1): inside an IT block with
+ * its condition false (a BKPT is never skipped). */
+int armv7m_it_skips(const struct armv7m *c, uint32_t hw1);
 
 /* The text of an event for messages ("undefined instruction", ...). */
 const char *armv7m_event_name(enum armv7m_event e);

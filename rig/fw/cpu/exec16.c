@@ -8,6 +8,10 @@
 static int load(struct armv7m *c, unsigned rt, uint32_t addr, unsigned size, int sign)
 {
     uint32_t v;
+    if (unaligned_traps(c, addr, size)) {
+        c->fault_addr = addr;
+        return ARMV7M_FAULT_UNALIGNED;
+    }
     if (!mem_read(c, addr, size, &v))
         return ARMV7M_FAULT_READ;
     if (sign)
@@ -20,6 +24,10 @@ static int load(struct armv7m *c, unsigned rt, uint32_t addr, unsigned size, int
 
 static int store(struct armv7m *c, uint32_t v, uint32_t addr, unsigned size)
 {
+    if (unaligned_traps(c, addr, size)) {
+        c->fault_addr = addr;
+        return ARMV7M_FAULT_UNALIGNED;
+    }
     return mem_write(c, addr, size, v) ? ARMV7M_OK : ARMV7M_FAULT_WRITE;
 }
 
@@ -137,8 +145,10 @@ static int special_data_branch(struct armv7m *c, uint32_t hw)
             if (rm == 15)
                 return UNDEF;
             c->r[14] = c->next_pc | 1u;
-            if (!(target & 1u))
+            if (!(target & 1u)) {
+                c->fault_addr = target;
                 return ARMV7M_FAULT_INVSTATE;
+            }
             branch_to(c, target);
             return ARMV7M_OK;
         }

@@ -12,6 +12,11 @@ static int dp_op(struct armv7m *c, unsigned op, unsigned rn, unsigned rd, int s,
 {
     uint32_t a = c->r[rn], r;
     int logical = 1, keep = 1;
+    /* Checked before anything executes: an undefined form changes no flags. */
+    int compare = (op == 0x0 || op == 0x4 || op == 0x8 || op == 0xD) && rd == 15;
+    if (compare ? !s : (rd == 15 || (rd == 13 && !(op == 0x8 || op == 0xD ||
+                                                   (op == 0x2 && rn == 15)))))
+        return UNDEF; /* TST/TEQ/CMN/CMP without S; SP only for ADD/SUB/MOV, PC never */
     switch (op) {
     case 0x0: r = a & b; keep = rd != 15; break;                   /* AND / TST */
     case 0x1: r = a & ~b; break;                                   /* BIC */
@@ -29,20 +34,12 @@ static int dp_op(struct armv7m *c, unsigned op, unsigned rn, unsigned rd, int s,
     case 0xE: logical = 0; r = add_with_carry(c, b, ~a, 1, s); break;     /* RSB */
     default: return UNDEF;
     }
-    if (!keep && !s)
-        return UNDEF; /* TST/TEQ/CMN/CMP without S */
     if (logical && s) {
         set_nz(c, r);
         c->c = carry;
     }
-    if (keep) {
-        if (rd == 13 || rd == 15) {
-            /* SP as a destination only for ADD/SUB/MOV; PC never. */
-            if (rd == 15 || !(op == 0x8 || op == 0xD || (op == 0x2 && rn == 15)))
-                return UNDEF;
-        }
+    if (keep)
         c->r[rd] = r;
-    }
     return ARMV7M_OK;
 }
 
@@ -198,7 +195,7 @@ static int multiply(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 }
 
 /* SMULL/UMULL/SMLAL/UMLAL/SDIV/UDIV: 111110111 op1 Rn / RdLo RdHi op2 Rm. Division by zero
- * gives 0 (CCR.DIV_0_TRP clear). */
+ * gives 0 with CCR.DIV_0_TRP clear, a UsageFault with it set. */
 static int long_multiply_divide(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 {
     unsigned op1 = (hw1 >> 4) & 7u, op2 = (hw2 >> 4) & 0xFu;
@@ -206,6 +203,8 @@ static int long_multiply_divide(struct armv7m *c, uint32_t hw1, uint32_t hw2)
     uint32_t a = c->r[rn], b = c->r[rm];
     if (op2 == 0xF && (op1 == 1 || op1 == 3)) {
         uint32_t q;
+        if (b == 0 && ccr_has(c, CCR_DIV_0_TRP)) /* IntegerZeroDivideTrappingEnabled [S] A7.7 */
+            return ARMV7M_FAULT_DIVBYZERO;
         if (b == 0)
             q = 0;
         else if (op1 == 3)

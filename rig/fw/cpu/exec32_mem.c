@@ -124,6 +124,10 @@ static int dual_exclusive_table(struct armv7m *c, uint32_t hw1, uint32_t hw2)
         unsigned kind = (hw2 >> 4) & 0xFu, rm = hw2 & 0xFu;
         if (kind == 0 || kind == 1) { /* TBB / TBH */
             uint32_t v, addr = kind ? c->r[rn] + (c->r[rm] << 1) : c->r[rn] + c->r[rm];
+            if (unaligned_traps(c, addr, kind ? 2u : 1u)) { /* TBH reads with MemU */
+                c->fault_addr = addr;
+                return ARMV7M_FAULT_UNALIGNED;
+            }
             if (!mem_read(c, addr, kind ? 2u : 1u, &v))
                 return ARMV7M_FAULT_READ;
             branch_to(c, c->r[15] + 2u * v);
@@ -163,7 +167,9 @@ static int single(struct armv7m *c, uint32_t hw1, uint32_t hw2)
 {
     unsigned rn = hw1 & 0xFu, rt = hw2 >> 12, size = 1u << ((hw1 >> 5) & 3u);
     int load = (hw1 >> 4) & 1, sign = (hw1 >> 8) & 1;
-    if (size == 8 || (!load && sign))
+    /* 00xx111 is UNDEFINED, so are stores with bit 8 set (A5.3) and word loads with it
+     * (A5.3.7: op1 = 1x): only bytes and half-words load signed. */
+    if (size == 8 || (sign && (!load || size == 4)))
         return UNDEF;
     uint32_t addr, wb_addr = 0;
     int wback = 0;
@@ -186,6 +192,10 @@ static int single(struct armv7m *c, uint32_t hw1, uint32_t hw2)
         addr = c->r[rn] + (c->r[hw2 & 0xFu] << ((hw2 >> 4) & 3u)); /* register, LSL #0-3 */
     } else {
         return UNDEF;
+    }
+    if (unaligned_traps(c, addr, size) && !(load && rt == 15 && size < 4)) {
+        c->fault_addr = addr;
+        return ARMV7M_FAULT_UNALIGNED;
     }
     if (!load) {
         if (!mem_write(c, addr, size, c->r[rt]))

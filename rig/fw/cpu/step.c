@@ -24,6 +24,11 @@ unsigned armv7m_it_left(const struct armv7m *c)
     return (mask & 1u) ? 4u : (mask & 2u) ? 3u : (mask & 4u) ? 2u : 1u;
 }
 
+int armv7m_it_skips(const struct armv7m *c, uint32_t hw1)
+{
+    return in_it_block(c) && (hw1 & 0xFF00u) != 0xBE00u && !condition_passed(c, c->it >> 4);
+}
+
 static void it_advance(struct armv7m *c)
 {
     if ((c->it & 7u) == 0)
@@ -68,7 +73,7 @@ enum armv7m_event armv7m_step(struct armv7m *c)
         len = 4;
     }
     c->insn = len == 4 ? hw1 << 16 | hw2 : hw1;
-    if (in_it_block(c) && (hw1 & 0xFF00u) != 0xBE00u && !condition_passed(c, c->it >> 4)) {
+    if (in_it_block(c) && armv7m_it_skips(c, hw1)) {
         /* Skipped: executes as a NOP (BKPT runs whatever the condition). */
         c->r[15] = pc + len;
         it_advance(c);
@@ -124,6 +129,9 @@ void armv7m_set(struct armv7m *c, enum armv7m_reg reg, uint32_t v)
         c->v = (v >> 28) & 1u;
         c->q = (v >> 27) & 1u;
         c->it = ((v >> 10) & 0x3Fu) << 2 | ((v >> 25) & 3u);
+        /* Only exception entry and return write the whole xPSR (MSR cannot write EPSR): both
+         * clear the local exclusive monitor (ClearExclusiveLocal) [S] B1.5.6, B1.5.8 */
+        c->exclusive = 0;
         break;
     case ARMV7M_MSP:
         if (on_psp(c)) c->other_sp = v & ~3u; else c->r[13] = v & ~3u;
@@ -220,6 +228,7 @@ const char *armv7m_event_name(enum armv7m_event e)
     case ARMV7M_FAULT_FETCH: return "bad memory access (instruction fetch from unmapped memory)";
     case ARMV7M_FAULT_UNALIGNED: return "unaligned memory access";
     case ARMV7M_FAULT_INVSTATE: return "hard fault (invalid state: branch to an ARM address)";
+    case ARMV7M_FAULT_DIVBYZERO: return "usage fault (division by zero)";
     }
     return "?";
 }
