@@ -7,16 +7,10 @@
 # on the stock image agree alike.
 # usage: test_fw_cpu_traces.sh BMSRIG OUR_IMAGE SOURCE_DIR
 set -u
-BMSRIG=$1
+. "$(dirname "$0")/../cli/lib.sh"
+lib_init "$1"
 OURS=$2
 SRC=$3
-W=$(mktemp -d)
-trap 'rm -rf "$W"' EXIT
-fails=0
-check() {
-    desc=$1; shift
-    if "$@"; then echo "ok: $desc"; else echo "FAILED: $desc"; fails=$((fails + 1)); fi
-}
 
 "$BMSRIG" run -q --firmware "$OURS" --firmware-cpu bogus "$SRC/scripts/comm" >/dev/null 2>"$W/err"
 check "unknown backend: exit 2" [ $? -eq 2 ]
@@ -26,10 +20,7 @@ check "--firmware-cpu without --firmware: exit 2" [ $? -eq 2 ]
 "$BMSRIG" esc --firmware-cpu interp --duration 1 >/dev/null 2>"$W/err"
 check "esc: --firmware-cpu without --firmware: exit 2" [ $? -eq 2 ]
 
-if [ ! -f "$OURS" ]; then
-    echo "skip: our image $OURS not built (no arm-none-eabi-gcc)"
-    exit 77
-fi
+[ -f "$OURS" ] || skip "our image $OURS not built (no arm-none-eabi-gcc)"
 # The option reaches the emulator: -v names the CPU that runs the image.
 for cpu in unicorn interp; do
     "$BMSRIG" run -q --firmware "$OURS" --firmware-verbose --firmware-cpu "$cpu" \
@@ -64,4 +55,4 @@ if [ -n "${BMSRIG_STOCK_FW:-}" ]; then
 else
     echo "skip: BMSRIG_STOCK_FW unset (path of a local stock image such as DRV134.bin)"
 fi
-[ "$fails" -eq 0 ]
+finish
