@@ -50,8 +50,17 @@ double esc_tick_s(const struct esc *e)
 static void run_tick(struct esc *e)
 {
     e->t_now_us = esc_tick_time(e, e->k);
+    esc_sample_supply(e);
+    /* Supply out of range (error 24): the stock firmware never polls the BMS and switches
+     * itself off supply_off_ms after power-on (DRV134 under emulation [O]). */
+    if (e->supply_bad &&
+        e->t_now_us - e->t_on_us >= (int64_t)llround(e->p.v[ESC_P_SUPPLY_OFF_MS] * 1000.0)) {
+        esc_power_off(e);
+        return;
+    }
     esc_process_pending(e);
-    esc_bms_task(e);
+    if (!e->supply_bad)
+        esc_bms_task(e);
     esc_evaluate_errors(e);
     esc_drive_step(e);
     esc_update_image(e);
@@ -64,7 +73,7 @@ void esc_tick(struct esc *e, int64_t now_us)
 {
     if (!e || !e->powered)
         return;
-    while (esc_tick_time(e, e->k) <= now_us)
+    while (e->powered && esc_tick_time(e, e->k) <= now_us)   /* it may switch itself off */
         run_tick(e);
 }
 
@@ -177,6 +186,8 @@ void esc_power_off(struct esc *e)
     e->limit_a = 0.0;
     e->reason = ESC_LIMIT_OFF;
 }
+
+bool esc_powered(const struct esc *e) { return e && e->powered; }
 
 /* ==== I/O entry points ======================================================================= */
 

@@ -124,6 +124,8 @@ const struct esc_params *esc_params(const struct esc *e);
  * check. Powering on an already powered ESC is a power cycle. */
 void esc_power_on(struct esc *e, int64_t now_us);
 void esc_power_off(struct esc *e);
+/* False once powered off, by esc_power_off or by itself (error 24: supply_off_ms after power-on). */
+bool esc_powered(const struct esc *e);
 
 /* Runs the main-loop ticks due up to and including now_us. */
 void esc_tick(struct esc *e, int64_t now_us);

@@ -26,20 +26,27 @@ bool esc_bms_invalid(const struct esc *e)
     return e->chk_seen.config_invalid || e->chk_seen.serial_default;
 }
 
+void esc_sample_supply(struct esc *e)
+{
+    if (e->supply_sampled)
+        return;
+    /* The boot check reads the own ADC once, in 10 mV steps. */
+    long mv10 = lround(e->supply_v * 100.0);
+    long lo = lround(e->p.v[ESC_P_SUPPLY_MIN_V] * 100.0);
+    long hi = lround(e->p.v[ESC_P_SUPPLY_MAX_V] * 100.0);
+    e->supply_bad = mv10 < lo || mv10 > hi;
+    e->supply_sampled = true;
+}
+
 void esc_evaluate_errors(struct esc *e)
 {
-    if (!e->supply_sampled) {
-        /* The boot check reads the own ADC once, in 10 mV steps. */
-        long mv10 = lround(e->supply_v * 100.0);
-        long lo = lround(e->p.v[ESC_P_SUPPLY_MIN_V] * 100.0);
-        long hi = lround(e->p.v[ESC_P_SUPPLY_MAX_V] * 100.0);
-        e->supply_bad = mv10 < lo || mv10 > hi;
-        e->supply_sampled = true;
-    }
-    if (!e->eval_started && (e->k >= e->eval_start_ticks || e->bms_ok))
+    esc_sample_supply(e);
+    /* With a bad supply the stock firmware shows 24 at once and never talks to the BMS, so
+     * no 21 hides it (DRV134 under emulation: 24 on the dashboard from its first answer) [O]. */
+    if (!e->eval_started && (e->k >= e->eval_start_ticks || e->bms_ok || e->supply_bad))
         e->eval_started = true;
     unsigned a = 0;
-    if (e->comm_lost || !e->bms_ok)
+    if ((e->comm_lost || !e->bms_ok) && !e->supply_bad)
         a |= esc_code_bit(21);
     if (e->chk_seen.config_invalid)
         a |= esc_code_bit(22);

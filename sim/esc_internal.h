@@ -145,6 +145,8 @@ void esc_bms_task(struct esc *e);
 /* Errors (esc_errors.c). */
 bool esc_serial_is_default(const struct esc *e);
 bool esc_bms_invalid(const struct esc *e);
+/* The error-24 boot check: samples the supply once per power-on (first call after it). */
+void esc_sample_supply(struct esc *e);
 void esc_evaluate_errors(struct esc *e);
 
 /* Limits and vehicle (esc_drive.c). */

@@ -134,6 +134,7 @@ static int check_value(int id, double v)
         return (v >= 0.0 && v <= 1e9 && v == floor(v)) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_FIRST_REQ_MS:
     case ESC_P_TRIP_HOLD_MS:
+    case ESC_P_SUPPLY_OFF_MS:
         return (v >= 0.0 && v <= 1e7) ? BMSRIG_OK : BMSRIG_ERR_RANGE;
     case ESC_P_DASH_PERIOD_MS:
         return (v >= 1.0 && v <= 1e7) ? BMSRIG_OK : BMSRIG_ERR_RANGE;

@@ -63,6 +63,10 @@ enum esc_model {
     X(SUPPLY_MAX_V, "supply_max_v", "V", 43.00, 'D', 43.00, 'I', \
       "error 24 above this own-ADC supply voltage at boot (a 12S pack trips it); patcher " \
       "default 43.01 V") \
+    X(SUPPLY_OFF_MS, "supply_off_ms", "ms", 1695, 'O', 1695, 'I', \
+      "with error 24 the controller never polls the BMS and switches itself off this long " \
+      "after power-on: DRV134 under emulation at 48.95 V, no BMS request, off at 1.695 s " \
+      "(reference: standby, off after ~1.6 s)") \
     X(TEMP_LOW_C, "temp_low_c", "C", -20, 'D', -20, 'I', \
       "error 39 when T1 or T2 <= this (DRV143 0x08001700)") \
     X(TEMP_HIGH_C, "temp_high_c", "C", 70, 'D', 70, 'I', \

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "hal.h"
+#include "stm32f103.h"
 #include "sim/esc.h"
 #include "sim/esc_params.h"
 
@@ -64,6 +65,12 @@ int main(void)
         feed(e, HAL_PORT_DASH, ESC_LINE_DASH, prev_us);
         esc_set_supply_v(e, adc_pack_volts());
         esc_tick(e, now);
+        if (!esc_powered(e)) {
+            /* the model switched itself off (error 24): drop the power latch; on the board
+             * this is the reset request the stock firmware's standby uses [O] */
+            SCB_AIRCR = SCB_AIRCR_SYSRESETREQ;
+            halt();
+        }
         prev_us = now;
         int64_t next = esc_next_tick_us(e);
         time_wake_at(next);

@@ -100,6 +100,8 @@
 #define SYST_CSR_TICKINT (1u << 1)
 #define SYST_CSR_CLKSOURCE (1u << 2)        /* processor clock (HCLK) */
 #define SCB_VTOR REG32(0xE000ED08u)
+#define SCB_AIRCR REG32(0xE000ED0Cu)
+#define SCB_AIRCR_SYSRESETREQ (0x05FAu << 16 | 1u << 2)   /* VECTKEY + SYSRESETREQ */
 #define NVIC_ISER(n) REG32(0xE000E100u + 4u * (n))
 
 #define HCLK_HZ 64000000u                   /* HSI / 2 x 16 */

@@ -434,6 +434,10 @@ int engine_step(struct engine *e)
     if (e->powered) {
         esc_set_rider(e->esc, &e->rider);
         esc_tick(e->esc, now);
+        if (!esc_powered(e->esc)) {
+            engine_event(e, "controller switched itself off");
+            e->powered = false;
+        }
     }
 
 bench:

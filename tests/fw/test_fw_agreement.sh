@@ -5,11 +5,24 @@
 # esc_tx frames of the traces) go out within 1 ms of the virtual controller's, frame for frame.
 # A scenario the firmware target cannot run is skipped with a reason, never passed; each skip
 # and its reason is listed. Skips (77) when the image was not built.
+# With IMAGE `stock` the image is $BMSRIG_STOCK_FW (a local stock image, never committed; skips
+# without it) and only the verdicts must agree: the virtual controller runs the recorded
+# figures (first request 589 ms, 209.5 ms polls), a stock image under emulation the emulated
+# ones (573 ms, 210.0 ms), so request times are listed, not compared.
 set -u
 bin=$1
 image=$2
 src=$3
-if [ ! -s "$image" ]; then
+times=compare
+if [ "$image" = stock ]; then
+    if [ -z "${BMSRIG_STOCK_FW:-}" ]; then
+        echo "skip: BMSRIG_STOCK_FW is not set (the path of a stock M365 ESC image such as DRV134.bin)"
+        exit 77
+    fi
+    image=$BMSRIG_STOCK_FW
+    times=list
+    [ -r "$image" ] || { echo "FAILED: BMSRIG_STOCK_FW=$image is not readable"; exit 1; }
+elif [ ! -s "$image" ]; then
     echo "skip: $image not built (arm-none-eabi-gcc missing)"
     exit 77
 fi
@@ -61,6 +74,10 @@ while IFS="$US" read -r file fv fmsg fbus; do
         NF == 1 { extra++ }
         END { printf "%d %.3f %d", n, max, extra }')
     n=${res%% *}; rest=${res#* }; max=${rest%% *}; extra=${rest#* }
+    if [ "$times" = list ]; then
+        echo "ok - $file: $vv on both (requests: $n paired, worst $max ms apart, $extra unpaired)"
+        continue
+    fi
     check "$file: $vv on both; $n requests, worst $max ms apart, $extra unmatched" \
         awk -v m="$max" -v x="$extra" 'BEGIN { exit !(m <= 1.0 && x == 0) }'
 done <"$tmp/fw.tsv"
