@@ -150,70 +150,103 @@ static void sources(struct pack *p, unsigned n)
     p->e_valid = true;
 }
 
-/* Per group gi, the sum over its cells (slots gi, s + gi, ... (par-1) s + gi) of x y, in that
- * order, for s slots per row (the padded row: the padding columns sum to 0). Row pointers rather
- * than k * s + gi so that the inner loop is seen to be contiguous (vectorised); inlined into each
- * clone of its callers. */
+/* The group passes below run over blocks of groups: W = 4 at a time (one AVX2 vector per row)
+ * and a last block of W = 2 when the padded row is not a multiple of four (it is a multiple of
+ * PACK_ROW_SLOTS = 2). Within a block a pass goes down all rows (slot k * s + g0 + j), so a
+ * loop's start and end are paid per block and not per row, and the block's group sums, its
+ * group voltages and their copies to its cells' slots stay with it (no separate broadcast, no
+ * memcpy call per row). Each j loop is kept a loop of W so that gcc vectorises it into one
+ * vector (fully unrolled first, it stays scalar). The sums run row 0 first, then the rows after
+ * it in order, as before the blocks: the same bits. */
+#define FOR_J(W) _Pragma("GCC unroll 1") for (unsigned j = 0; j < (W); j++)
+
+/* Each group's voltage of the block, v[j], copied to its cells' slots in vc (rows from 0). */
 __attribute__((always_inline))
-static inline void group_dot(unsigned s, unsigned par, const double *restrict x,
-                             const double *restrict y, double *restrict out)
+static inline void broadcast_block(double *restrict vc, unsigned s, size_t n, const unsigned W,
+                                   const double *restrict v)
 {
-    assume_whole_vectors(s);
-    for (unsigned gi = 0; gi < s; gi++)
-        out[gi] = x[gi] * y[gi];
-    for (unsigned k = 1; k < par; k++) {
-        const double *restrict xk = x + (size_t)k * s, *restrict yk = y + (size_t)k * s;
-        for (unsigned gi = 0; gi < s; gi++)
-            out[gi] += xk[gi] * yk[gi];
-    }
+    for (size_t base = 0; base < n; base += s)
+        FOR_J(W) vc[base + j] = v[j];
 }
 
-/* Each group's voltage v[gi] copied to its cells' slots in vc. */
+/* The plain split for groups g0 .. g0 + W - 1: V = (sum E G - I_group) / sum G into p->vg and
+ * the cells' slots of p->vc. */
 __attribute__((always_inline))
-static inline void broadcast(unsigned s, unsigned par, const double *restrict v,
-                             double *restrict vc)
+static inline void solve_block(struct pack *p, unsigned s, size_t n, unsigned g0, const unsigned W,
+                               double ia)
 {
-    assume_whole_vectors(s);
-    for (unsigned k = 0; k < par; k++)
-        memcpy(vc + (size_t)k * s, v, s * sizeof(*v));
+    const double *restrict e = p->e + g0, *restrict g = p->g + g0;
+    const double *restrict drain = p->drain_g + g0, *restrict inv = p->inv_sumg + g0;
+    double *restrict vg = p->vg + g0;
+    double sum[4], v[4];
+    FOR_J(W) sum[j] = e[j] * g[j];
+    for (size_t base = s; base < n; base += s)
+        FOR_J(W) sum[j] += e[base + j] * g[base + j];
+    FOR_J(W) {
+        v[j] = (sum[j] - (ia + drain[j] * vg[j])) * inv[j];
+        vg[j] = v[j];
+    }
+    broadcast_block(p->vc + g0, s, n, W, v);
 }
 
 /* Group solve without a charge-transfer term: with each cell's source E (p->e) and
  * conductance G over the step, each group's common terminal voltage
- * V = (sum E G - I_group) / sum G into p->vg, broadcast back to its cells in vc. */
+ * V = (sum E G - I_group) / sum G into p->vg, copied to its cells' slots in p->vc. */
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups(struct pack *p, unsigned s, unsigned par, double ia)
 {
-    const double *restrict e = p->e, *restrict g = p->g;
-    double sum_eg[PACK_MAX_SERIES];
-    group_dot(s, par, e, g, sum_eg);
-    for (unsigned gi = 0; gi < s; gi++)
-        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumg[gi];
-    broadcast(s, par, p->vg, p->vc);
+    assume_whole_vectors(s);
+    const size_t n = (size_t)s * par;
+    unsigned g0 = 0;
+    for (; g0 + 4 <= s; g0 += 4)
+        solve_block(p, s, n, g0, 4, ia);
+    if (g0 < s)
+        solve_block(p, s, n, g0, 2, ia);
 }
 
-/* One row of the tangent's last loop (from slot base): the series, the offset and the source
- * E - eoff, with the second split's sums of E gs and gs per group (set by row 0, added to by
- * the rows after it, in row order, as group_dot sums). */
+/* One row of the series pass for groups g0 .. g0 + W - 1 (from slot c0 = k * s + g0): the
+ * series, the offset and the source E - eoff, with the second split's sums of E gs and gs
+ * (set by row 0, added to by the rows after it). */
 __attribute__((always_inline))
-static inline void series_row(struct pack *p, unsigned s, size_t base, const bool first,
+static inline void series_row(struct pack *p, size_t c0, const unsigned W, const bool first,
                               double *restrict sum_eg, double *restrict sum_g)
 {
-    assume_whole_vectors(s);
-    double *restrict e = p->e + base, *restrict eoff = p->eoff + base;
-    const double *restrict gs = p->gs + base, *restrict rct = p->rct + base;
-    const double *restrict ctk = p->ctk + base, *restrict ip = p->ct_ipred + base;
-    const double *restrict ss = p->ct_s + base, *restrict ks = p->ct_k + base;
-    for (unsigned gi = 0; gi < s; gi++) {
-        double as = ks[gi] * 0.6931471805599453 + fast_ln_series_short(ss[gi]);   /* asinh(x) */
-        double off = ctk[gi] * as - rct[gi] * ip[gi];
-        double en = e[gi] + (eoff[gi] - off);
-        e[gi] = en;
-        eoff[gi] = off;
-        double eg = en * gs[gi];
-        sum_eg[gi] = first ? eg : sum_eg[gi] + eg;
-        sum_g[gi] = first ? gs[gi] : sum_g[gi] + gs[gi];
+    double *restrict e = p->e + c0, *restrict eoff = p->eoff + c0;
+    const double *restrict gs = p->gs + c0, *restrict rct = p->rct + c0;
+    const double *restrict ctk = p->ctk + c0, *restrict ip = p->ct_ipred + c0;
+    const double *restrict ss = p->ct_s + c0, *restrict ks = p->ct_k + c0;
+    FOR_J(W) {
+        double as = ks[j] * 0.6931471805599453 + fast_ln_series_short(ss[j]);   /* asinh(x) */
+        double off = ctk[j] * as - rct[j] * ip[j];
+        double en = e[j] + (eoff[j] - off);
+        e[j] = en;
+        eoff[j] = off;
+        double eg = en * gs[j];
+        sum_eg[j] = first ? eg : sum_eg[j] + eg;
+        sum_g[j] = first ? gs[j] : sum_g[j] + gs[j];
     }
+}
+
+/* The charge-transfer split's last pass for groups g0 .. g0 + W - 1: the series down all rows,
+ * then the split with the new tangent (1 / sum gs kept for the next step's prediction), the
+ * group voltages into p->vg and the cells' slots of p->vc. */
+__attribute__((always_inline))
+static inline void settle_block(struct pack *p, unsigned s, size_t n, unsigned g0, const unsigned W,
+                                double ia)
+{
+    const double *restrict drain = p->drain_g + g0;
+    double *restrict vg = p->vg + g0, *restrict inv_sumgs = p->inv_sumgs + g0;
+    double sum_eg[4], sum_g[4], v[4];
+    series_row(p, g0, W, true, sum_eg, sum_g);
+    for (size_t base = s; base < n; base += s)
+        series_row(p, base + g0, W, false, sum_eg, sum_g);
+    FOR_J(W) {
+        double inv = sum_g[j] > 0.0 ? 1.0 / sum_g[j] : 0.0;
+        inv_sumgs[j] = inv;
+        v[j] = (sum_eg[j] - (ia + drain[j] * vg[j])) * inv;
+        vg[j] = v[j];
+    }
+    broadcast_block(p->vc + g0, s, n, W, v);
 }
 
 /* Group solve with the charge-transfer term. The last step's linear model of the cells (eta
@@ -223,11 +256,11 @@ static inline void series_row(struct pack *p, unsigned s, size_t base, const boo
  * holds E - eoff for the step's tangent.
  *
  * The passes that run row by row (k outer, the group gi inner, slot k * s + gi) carry the
- * group sums with them, in the order group_dot takes (row 0 first), and read the
+ * group sums with them (row 0 first, then the rows after it in order), and read the
  * group's voltage v[gi] directly instead of a broadcast copy: the prediction's E - eoff with
- * its sum of E gs, the predicted current with x and the root, and the series with the second
- * split's sums of E gs and gs. The same operations on the same operands as separate passes,
- * so the same bits. */
+ * its sum of E gs, the predicted current with x and the root, and the series (by blocks of
+ * groups, settle_block) with the second split's sums of E gs and gs and the group voltages.
+ * The same operations on the same operands as separate passes, so the same bits. */
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
@@ -236,7 +269,7 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
     double *restrict e = p->e, *restrict gs = p->gs;
     double *restrict eoff = p->eoff, *restrict rct = p->rct;
     const double *restrict g = p->g, *restrict cti = p->cti;
-    double sum_eg[PACK_MAX_SERIES], sum_g[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
+    double sum_eg[PACK_MAX_SERIES], v[PACK_MAX_SERIES];
     /* the prediction: the last step's model */
     for (unsigned gi = 0; gi < s; gi++) {
         double x = e[gi] - eoff[gi];
@@ -308,14 +341,11 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
         gs[c] = g[c] * a * (a * cc * inv);
     }
     /* the series, and the split again with the new tangent */
-    series_row(p, s, 0, true, sum_eg, sum_g);
-    for (size_t base = s; base < n; base += s)
-        series_row(p, s, base, false, sum_eg, sum_g);
-    for (unsigned gi = 0; gi < s; gi++) {
-        p->inv_sumgs[gi] = sum_g[gi] > 0.0 ? 1.0 / sum_g[gi] : 0.0;
-        p->vg[gi] = (sum_eg[gi] - (ia + p->drain_g[gi] * p->vg[gi])) * p->inv_sumgs[gi];
-    }
-    broadcast(s, par, p->vg, p->vc);
+    unsigned g0 = 0;
+    for (; g0 + 4 <= s; g0 += 4)
+        settle_block(p, s, n, g0, 4, ia);
+    if (g0 < s)
+        settle_block(p, s, n, g0, 2, ia);
 }
 
 /* The per-cell update: flat, branch-free arithmetic over contiguous arrays (vectorised; an
