@@ -261,6 +261,20 @@ static inline void settle_block(struct pack *p, unsigned s, size_t n, unsigned g
  * its sum of E gs, the predicted current with x and the root, and the series (by blocks of
  * groups, settle_block) with the second split's sums of E gs and gs and the group voltages.
  * The same operations on the same operands as separate passes, so the same bits. */
+/* One slot's predicted current at its group's voltage vg, with x = i / 2 I0 (clamped) and the
+ * root sqrt(1 + x^2): the prediction pass of solve_groups_ct, by blocks of four groups or by
+ * row. */
+static inline void predict_slot(size_t c, double vg, const double *restrict e,
+                                const double *restrict gs, const double *restrict cti,
+                                double *restrict ip, double *restrict xs, double *restrict roots)
+{
+    double ipred = (e[c] - vg) * gs[c];
+    double x = fast_asinh_clamp(ipred * cti[c]);
+    ip[c] = ipred;
+    xs[c] = x;
+    roots[c] = sqrt(x * x + 1.0);
+}
+
 __attribute__((target_clones("avx2", "default")))
 static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
 {
@@ -308,27 +322,15 @@ static void solve_groups_ct(struct pack *p, unsigned s, unsigned par, double ia)
             /* kept a loop of 4 so that gcc vectorises it (unrolled first, it stays scalar) */
             for (size_t base = g0; base < n; base += s)
 #pragma GCC unroll 1
-                for (unsigned j = 0; j < 4; j++) {
-                    size_t c = base + j;
-                    double ipred = (e[c] - vv[j]) * gs[c];
-                    double x = fast_asinh_clamp(ipred * cti[c]);
-                    ip[c] = ipred;
-                    xs[c] = x;
-                    roots[c] = sqrt(x * x + 1.0);
-                }
+                for (unsigned j = 0; j < 4; j++)
+                    predict_slot(base + j, vv[j], e, gs, cti, ip, xs, roots);
             if (g0 == s - 4)
                 break;
         }
     } else {
         for (size_t base = 0; base < n; base += s)
-            for (unsigned gi = 0; gi < s; gi++) {
-                size_t c = base + gi;
-                double ipred = (e[c] - v[gi]) * gs[c];
-                double x = fast_asinh_clamp(ipred * cti[c]);
-                ip[c] = ipred;
-                xs[c] = x;
-                roots[c] = sqrt(x * x + 1.0);
-            }
+            for (unsigned gi = 0; gi < s; gi++)
+                predict_slot(base + gi, v[gi], e, gs, cti, ip, xs, roots);
     }
     for (size_t c = 0; c < n; c++) {
         double x = xs[c], a = roots[c];
