@@ -85,8 +85,7 @@ struct mcu_config {
                                  NULL = MCU_DEFAULT_CPU. Both give the same bus timing. */
 };
 
-/* The default CPU backend. */
-/* The interpreter: 1.4-2.3x Unicorn's speed, instruction for instruction the same (fw_lockstep:
+/* The default CPU backend, the interpreter: 1.4-2.3x Unicorn's speed, instruction for instruction the same (fw_lockstep:
  * every register after every step, on our image and a stock one); Unicorn stays as the check. */
 #define MCU_DEFAULT_CPU "interp"
 /* The name of CPU backend i (0, 1, ...), NULL past the last. */

@@ -42,9 +42,10 @@ struct fw_cpu_backend {
     void (*stop)(struct mcu *m);
 };
 
-/* The registry, NULL-terminated; the first is the default. */
+/* The registry, NULL-terminated, in the order --firmware-cpu lists them; the default is
+ * MCU_DEFAULT_CPU (rig/fw/mcu.h). */
 extern const struct fw_cpu_backend *const fw_cpu_backends[];
-/* The backend called `name` (NULL or "" = the default), or NULL. */
+/* The backend called `name` (NULL or "" = MCU_DEFAULT_CPU), or NULL. */
 const struct fw_cpu_backend *fw_cpu_find(const char *name);
 
 extern const struct fw_cpu_backend fw_cpu_unicorn;

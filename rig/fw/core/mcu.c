@@ -229,9 +229,7 @@ int mcu_new(const struct mcu_config *cfg, struct mcu **out, char *err, size_t er
     m->cpu = fw_cpu_find(cfg->cpu);
     if (!m->cpu) {
         snprintf(err, errcap, "firmware emulator: unknown CPU backend '%s'", cfg->cpu);
-        fw_image_release(&m->img);
-        free((void *)m->marks);
-        free(m);
+        mcu_free(m);
         return BMSRIG_ERR_ARG;
     }
     m->cfg.cpu = NULL;
