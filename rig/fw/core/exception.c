@@ -20,14 +20,10 @@
 #define ENTRY_CYCLES 12u
 #define TAIL_CHAIN_CYCLES 6u
 
-static uint32_t reg(const struct mcu *m, enum fw_reg id) { return cpu_reg(m, id); }
-
-static void set_reg(struct mcu *m, enum fw_reg id, uint32_t v) { cpu_set_reg(m, id, v); }
-
 static int exec_priority(const struct mcu *m)
 {
-    return nvic_exec_priority(&m->nvic, reg(m, FW_PRIMASK), reg(m, FW_FAULTMASK),
-                              reg(m, FW_BASEPRI));
+    return nvic_exec_priority(&m->nvic, cpu_reg(m, FW_PRIMASK), cpu_reg(m, FW_FAULTMASK),
+                              cpu_reg(m, FW_BASEPRI));
 }
 
 int exception_wakes(const struct mcu *m)
@@ -51,17 +47,17 @@ void exception_update_watch(struct mcu *m)
 static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
 {
     int handler_mode = m->nvic.ipsr != 0;
-    uint32_t control = reg(m, FW_CONTROL);
+    uint32_t control = cpu_reg(m, FW_CONTROL);
     int on_psp = !handler_mode && (control & CONTROL_SPSEL);
-    uint32_t sp = reg(m, FW_SP);
-    uint32_t xpsr = (reg(m, FW_XPSR) & XPSR_STACKED_MASK) | (m->nvic.ipsr & 0x1FFu);
+    uint32_t sp = cpu_reg(m, FW_SP);
+    uint32_t xpsr = (cpu_reg(m, FW_XPSR) & XPSR_STACKED_MASK) | (m->nvic.ipsr & 0x1FFu);
     uint32_t frame = sp - 4 * FRAME_WORDS;
     if ((m->nvic.ccr & (1u << 9)) && (frame & 4u)) {
         frame &= ~7u;
         xpsr |= XPSR_ALIGN;
     }
     uint32_t words[FRAME_WORDS] = {
-        reg(m, FW_R0), reg(m, FW_R1), reg(m, FW_R2), reg(m, FW_R3), reg(m, FW_R12), reg(m, FW_LR),
+        cpu_reg(m, FW_R0), cpu_reg(m, FW_R1), cpu_reg(m, FW_R2), cpu_reg(m, FW_R3), cpu_reg(m, FW_R12), cpu_reg(m, FW_LR),
         return_pc & ~1u, xpsr};
     if (!memmap_write_words(m, frame, words, FRAME_WORDS)) {
         mcu_set_fault(m, "%s: hard fault (exception %u: stacking to 0x%08x failed) at PC 0x%08x",
@@ -76,15 +72,15 @@ static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
         return -1;
     }
     if (on_psp) {
-        set_reg(m, FW_PSP, frame);
-        set_reg(m, FW_CONTROL, control & ~CONTROL_SPSEL); /* the handler runs on MSP */
+        cpu_set_reg(m, FW_PSP, frame);
+        cpu_set_reg(m, FW_CONTROL, control & ~CONTROL_SPSEL); /* the handler runs on MSP */
     } else {
-        set_reg(m, FW_SP, frame);
+        cpu_set_reg(m, FW_SP, frame);
     }
     uint32_t exc_return = handler_mode ? 0xFFFFFFF1u : on_psp ? 0xFFFFFFFDu : 0xFFFFFFF9u;
-    set_reg(m, FW_LR, exc_return);
-    set_reg(m, FW_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
-    set_reg(m, FW_PC, vector);
+    cpu_set_reg(m, FW_LR, exc_return);
+    cpu_set_reg(m, FW_XPSR, XPSR_T); /* flags and IT state cleared in the handler */
+    cpu_set_reg(m, FW_PC, vector);
     nvic_activate(&m->nvic, exc);
     m->effects++;
     m->sleeping = 0;
@@ -144,7 +140,7 @@ int exception_return(struct mcu *m)
         return -1;
     }
     int to_psp = kind == 0xD;
-    uint32_t sp = to_psp ? reg(m, FW_PSP) : reg(m, FW_SP);
+    uint32_t sp = to_psp ? cpu_reg(m, FW_PSP) : cpu_reg(m, FW_SP);
     uint32_t w[FRAME_WORDS];
     if (!memmap_read_words(m, sp, w, FRAME_WORDS)) {
         mcu_set_fault(m, "%s: hard fault (unstacking from 0x%08x failed) at PC 0x%08x",
@@ -161,17 +157,17 @@ int exception_return(struct mcu *m)
     sp += 4 * FRAME_WORDS + ((w[7] & XPSR_ALIGN) ? 4u : 0u);
     static const enum fw_reg ids[6] = {FW_R0, FW_R1, FW_R2, FW_R3, FW_R12, FW_LR};
     for (int i = 0; i < 6; i++)
-        set_reg(m, ids[i], w[i]);
+        cpu_set_reg(m, ids[i], w[i]);
     if (to_psp) {
-        set_reg(m, FW_PSP, sp);
-        set_reg(m, FW_CONTROL, reg(m, FW_CONTROL) | CONTROL_SPSEL);
+        cpu_set_reg(m, FW_PSP, sp);
+        cpu_set_reg(m, FW_CONTROL, cpu_reg(m, FW_CONTROL) | CONTROL_SPSEL);
     } else {
-        set_reg(m, FW_SP, sp);
+        cpu_set_reg(m, FW_SP, sp);
     }
-    set_reg(m, FW_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
-    set_reg(m, FW_PC, w[6] | 1u);
+    cpu_set_reg(m, FW_XPSR, (w[7] & XPSR_STACKED_MASK) | XPSR_T);
+    cpu_set_reg(m, FW_PC, w[6] | 1u);
     if (m->nvic.ipsr != EXC_NMI)
-        set_reg(m, FW_FAULTMASK, 0); /* cleared on exit from any handler but NMI's [S] B1.5.8 */
+        cpu_set_reg(m, FW_FAULTMASK, 0); /* cleared on exit from any handler but NMI's [S] B1.5.8 */
     nvic_complete(&m->nvic, m->nvic.ipsr, returning_to);
     m->effects++;
     m->tail_chain = 1; /* an exception taken before the next instruction is tail-chained */
