@@ -57,7 +57,8 @@ static int enter(struct mcu *m, unsigned exc, uint32_t return_pc)
         xpsr |= XPSR_ALIGN;
     }
     uint32_t words[FRAME_WORDS] = {
-        cpu_reg(m, FW_R0), cpu_reg(m, FW_R1), cpu_reg(m, FW_R2), cpu_reg(m, FW_R3), cpu_reg(m, FW_R12), cpu_reg(m, FW_LR),
+        cpu_reg(m, FW_R0), cpu_reg(m, FW_R1), cpu_reg(m, FW_R2), cpu_reg(m, FW_R3),
+        cpu_reg(m, FW_R12), cpu_reg(m, FW_LR),
         return_pc & ~1u, xpsr};
     if (!memmap_write_words(m, frame, words, FRAME_WORDS)) {
         mcu_set_fault(m, "%s: hard fault (exception %u: stacking to 0x%08x failed) at PC 0x%08x",

@@ -112,8 +112,14 @@ struct mcu {
     uint8_t sysmem[SYSMEM_SIZE]; /* system memory: F_SIZE, the unique ID */
 };
 
-static inline uint32_t cpu_reg(const struct mcu *m, enum fw_reg r) { return m->cpu->reg_read(m, r); }
-static inline void cpu_set_reg(struct mcu *m, enum fw_reg r, uint32_t v) { m->cpu->reg_write(m, r, v); }
+static inline uint32_t cpu_reg(const struct mcu *m, enum fw_reg r)
+{
+    return m->cpu->reg_read(m, r);
+}
+static inline void cpu_set_reg(struct mcu *m, enum fw_reg r, uint32_t v)
+{
+    m->cpu->reg_write(m, r, v);
+}
 
 /* mcu.c */
 void mcu_log(struct mcu *m, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
