@@ -382,7 +382,8 @@ int run_main(int argc, char **argv)
         .clock = o.realtime ? "realtime" : "virtual", .seed = o.seed,
         .suppress_faults = o.suppress_faults, .complete = false, .items = st.items, .n = n,
         .dut_firmware_image = o.fw.image_path,
-        .dut_firmware_cpu = o.fw.image_path ? dut_firmware_cpu_name(&o.fw) : NULL, .shard_k = o.shard_k, .shard_n = o.shard_n,
+        .dut_firmware_cpu = o.fw.image_path ? dut_firmware_cpu_name(&o.fw) : NULL,
+        .shard_k = o.shard_k, .shard_n = o.shard_n,
     };
     if (hw) {
         const struct board *b = rig_hw_board(hw);
